@@ -1,0 +1,42 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Kernels;
+
+/// <summary>
+/// The geometry of a sliding window (convolution or pooling) over one C×H×W image:
+/// out = floor((in + padBefore + padAfter − k) / stride) + 1 on each axis.
+/// </summary>
+public readonly record struct ConvGeometry(
+    int Channels, int InH, int InW,
+    int KernelH, int KernelW, int StrideH, int StrideW,
+    int PadTop, int PadBottom, int PadLeft, int PadRight,
+    int OutH, int OutW)
+{
+    public int InSize => Channels * InH * InW;
+    public int OutPlane => OutH * OutW;
+    /// <summary>Rows of the im2col matrix: C·kh·kw.</summary>
+    public int PatchSize => Channels * KernelH * KernelW;
+
+    /// <summary>Validates the hyper-parameters and input size, naming <paramref name="who"/> in every error.</summary>
+    public static ConvGeometry Create(string who, int channels, int inH, int inW,
+        int kernelH, int kernelW, int strideH, int strideW, Padding padding)
+    {
+        ValidateHyperParameters(who, kernelH, kernelW, strideH, strideW);
+        var (pt, pb) = padding.Resolve(inH, kernelH, strideH, vertical: true);
+        var (pl, pr) = padding.Resolve(inW, kernelW, strideW, vertical: false);
+        int paddedH = inH + pt + pb, paddedW = inW + pl + pr;
+        if (kernelH > paddedH || kernelW > paddedW)
+            throw new ShapeException($"{who}: kernel {kernelH}x{kernelW} is larger than the padded input {paddedH}x{paddedW} (input {inH}x{inW}, padding {padding}); use a smaller kernel, more padding or a larger input.");
+        return new ConvGeometry(channels, inH, inW, kernelH, kernelW, strideH, strideW, pt, pb, pl, pr,
+            (paddedH - kernelH) / strideH + 1, (paddedW - kernelW) / strideW + 1);
+    }
+
+    public static void ValidateHyperParameters(string who, int kernelH, int kernelW, int strideH, int strideW)
+    {
+        if (kernelH < 1 || kernelW < 1)
+            throw new ArgumentOutOfRangeException(nameof(kernelH), $"{who}: kernel size must be at least 1x1, got {kernelH}x{kernelW}.");
+        if (strideH < 1 || strideW < 1)
+            throw new ArgumentOutOfRangeException(nameof(strideH), $"{who}: stride must be at least 1, got {strideH}x{strideW}.");
+    }
+}

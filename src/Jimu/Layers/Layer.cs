@@ -1,0 +1,50 @@
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>
+/// A building block: <see cref="Forward"/> maps an input batch to an output batch and remembers
+/// what <see cref="Backward"/> needs to map dLoss/dOutput to dLoss/dInput and the parameter gradients.
+/// Output and gradient tensors are buffers owned by the layer and reused across calls:
+/// they are valid until the next call of the same method.
+/// </summary>
+public abstract class Layer
+{
+    /// <summary>Name used in messages and as the prefix of parameter names ("conv1" → "conv1.weight").</summary>
+    public string Name { get; set; }
+
+    protected Layer(string name) => Name = name;
+
+    /// <summary>Training mode (dropout active). Eval mode otherwise.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>
+    /// When false, <see cref="Backward"/> computes only parameter gradients and returns null:
+    /// the first layer of a network needs no input gradient.
+    /// </summary>
+    public bool InputGradientRequired { get; set; } = true;
+
+    public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Output shape for an input shape (batch dimension included); throws <see cref="ShapeException"/> if the input does not fit.</summary>
+    public abstract int[] OutputShape(ReadOnlySpan<int> inputShape);
+
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Given dLoss/dOutput of the last <see cref="Forward"/>, sets every parameter's gradient and returns dLoss/dInput (null when not <see cref="InputGradientRequired"/>).</summary>
+    public abstract Tensor? Backward(Tensor outputGradient);
+
+    /// <summary>A short description of the hyper-parameters, for summaries.</summary>
+    public virtual string Describe() => GetType().Name;
+
+    protected Tensor Require4D(Tensor x, int channels)
+    {
+        if (x.Rank != 4)
+            throw new ShapeException($"{GetType().Name} '{Name}' expects a 4-D NCHW input, got shape {x.ShapeString}.");
+        if (x[1] != channels)
+            throw new ShapeException($"{GetType().Name} '{Name}' expects {channels} input channels, got {x[1]}.");
+        return x;
+    }
+
+    public override string ToString() => $"{Name}: {Describe()}";
+}

@@ -1,0 +1,32 @@
+using Jimu.Kernels;
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>y = max(x, 0); dx = dy where y &gt; 0, else 0.</summary>
+public sealed class Relu(string name = "relu") : Layer(name)
+{
+    private Tensor? _output, _inputGradient;
+
+    public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    public override Tensor Forward(Tensor input)
+    {
+        var y = Tensor.Ensure(ref _output, input.Shape);
+        Elementwise.Relu(input.Span, y.Span);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (_output is null) throw new InvalidOperationException($"ReLU '{Name}': Backward called before Forward.");
+        if (!outputGradient.ShapeEquals(_output.Shape))
+            throw new ShapeException($"ReLU '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        if (!InputGradientRequired) return null;
+        var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
+        Elementwise.ReluBackward(_output.Span, outputGradient.Span, dx.Span);
+        return dx;
+    }
+
+    public override string Describe() => "ReLU";
+}

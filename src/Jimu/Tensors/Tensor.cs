@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+
+namespace Jimu.Tensors;
+
+/// <summary>
+/// A contiguous float32 tensor in row-major order (NCHW for images). The data array may be
+/// larger than <see cref="Length"/> so that buffers can be reused across batch sizes.
+/// </summary>
+public sealed class Tensor
+{
+    private int[] _shape;
+
+    /// <summary>Backing storage; only the first <see cref="Length"/> elements belong to the tensor.</summary>
+    public float[] Data { get; private set; }
+
+    /// <summary>Number of elements: the product of <see cref="Shape"/>.</summary>
+    public int Length { get; private set; }
+
+    public Tensor(params int[] shape)
+    {
+        _shape = (int[])shape.Clone();
+        Length = Count(_shape);
+        Data = new float[Length];
+    }
+
+    /// <summary>Wraps <paramref name="data"/> (not copied) with the given shape.</summary>
+    public Tensor(float[] data, params int[] shape)
+    {
+        int n = Count(shape);
+        if (data.Length < n)
+            throw new ArgumentException($"Data has {data.Length} elements but shape {Format(shape)} needs {n}.", nameof(data));
+        _shape = (int[])shape.Clone();
+        Length = n;
+        Data = data;
+    }
+
+    public ReadOnlySpan<int> Shape => _shape;
+    public int Rank => _shape.Length;
+    public int this[int dim] => dim < 0 ? _shape[_shape.Length + dim] : _shape[dim];
+
+    public Span<float> Span => Data.AsSpan(0, Length);
+
+    /// <summary>Elements of sample <paramref name="n"/> along the first dimension.</summary>
+    public Span<float> Sample(int n)
+    {
+        int per = Length / _shape[0];
+        return Data.AsSpan(n * per, per);
+    }
+
+    public float this[params int[] index]
+    {
+        get => Data[Offset(index)];
+        set => Data[Offset(index)] = value;
+    }
+
+    private int Offset(int[] index)
+    {
+        if (index.Length != _shape.Length)
+            throw new ArgumentException($"Index of rank {index.Length} for a tensor of shape {ShapeString}.");
+        int o = 0;
+        for (int i = 0; i < index.Length; i++)
+        {
+            if ((uint)index[i] >= (uint)_shape[i])
+                throw new IndexOutOfRangeException($"Index {index[i]} out of range for dimension {i} of shape {ShapeString}.");
+            o = o * _shape[i] + index[i];
+        }
+        return o;
+    }
+
+    /// <summary>A view with another shape over the same data (same element count).</summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        if (Count(shape) != Length)
+            throw new ArgumentException($"Cannot reshape {ShapeString} ({Length} elements) to {Format(shape)}.");
+        return new Tensor(Data, shape);
+    }
+
+    /// <summary>Changes this tensor's shape in place, growing the storage only when it is too small.</summary>
+    public void Resize(params ReadOnlySpan<int> shape)
+    {
+        int n = Count(shape);
+        if (n > Data.Length) Data = new float[n];
+        if (!ShapeEquals(shape)) _shape = shape.ToArray();
+        Length = n;
+    }
+
+    public bool ShapeEquals(ReadOnlySpan<int> shape) => shape.SequenceEqual(_shape);
+
+    public Tensor Clone() => new(Span.ToArray(), _shape);
+
+    public void Clear() => Span.Clear();
+
+    public void CopyFrom(Tensor other)
+    {
+        if (other.Length != Length)
+            throw new ArgumentException($"Cannot copy {other.ShapeString} into {ShapeString}.");
+        other.Span.CopyTo(Span);
+    }
+
+    public string ShapeString => Format(_shape);
+
+    public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+
+    public static int Count(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Negative dimension in shape {Format(shape)}.");
+            n *= d;
+        }
+        if (n > Array.MaxLength) throw new ArgumentException($"Shape {Format(shape)} has too many elements.");
+        return (int)n;
+    }
+
+    /// <summary>Returns <paramref name="buffer"/> reshaped to <paramref name="shape"/>, allocating only when it is null or too small.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Tensor Ensure(ref Tensor? buffer, params ReadOnlySpan<int> shape)
+    {
+        if (buffer is null) buffer = new Tensor(shape.ToArray());
+        else buffer.Resize(shape);
+        return buffer;
+    }
+
+    public static Tensor FromArray(float[] data, params int[] shape) => new(data, shape);
+
+    public override string ToString() => $"Tensor{ShapeString}";
+}
