@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Jimu.Cli.Commands;
+
+/// <summary>`jimu bench …`: the benchmarks, each a subcommand with --json.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks: layer algorithms, GEMM and whole models.");
+        return bench;
+    }
+}
