@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Jimu.Data;
+using Spectre.Console;
+
+namespace Jimu.Cli.Commands;
+
+/// <summary>`jimu eval`: loss, accuracy, per-class precision and recall and the confusion matrix on the test split.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.Model();
+        var arch = ModelOptions.Arch();
+        var data = new Option<string?>("--data") { Description = "Directory with MNIST-format IDX files; the test split (t10k-*) is used. Default: the bundled sample." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, accuracy, count, per_class, confusion." };
+        var batch = new Option<int>("--batch-size") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("eval", "Evaluate a model on the test split of a data set.") { model, arch, data, json, batch };
+        cmd.SetAction(r =>
+        {
+            CommonOptions.ApplyThreads(r);
+            var m = ModelOptions.Load(r, model, arch);
+            var (_, test) = MnistFolder.Load(r.GetValue(data) ?? DataPaths.DefaultDataDirectory(), includeTrain: false);
+            int batchSize = r.GetValue(batch);
+            if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}.");
+            var e = m.Evaluate(test, batchSize);
+            if (r.GetValue(json))
+            {
+                var perClass = Enumerable.Range(0, e.Classes).Select(c => new
+                {
+                    @class = c,
+                    precision = e.Precision(c),
+                    recall = e.Recall(c),
+                    support = e.Confusion[c].Sum(),
+                });
+                Console.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    loss = e.Loss,
+                    accuracy = e.Accuracy,
+                    count = e.Count,
+                    per_class = perClass,
+                    confusion = e.Confusion,
+                }));
+                return 0;
+            }
+            var console = AnsiConsole.Console;
+            console.MarkupLineInterpolated($"{r.GetValue(model)}: loss [bold]{e.Loss.ToString("F4", CultureInfo.InvariantCulture)}[/], accuracy [bold]{(e.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {e.Count:N0} test images");
+            var perTable = new Table().AddColumns("class", "precision", "recall", "support");
+            for (int c = 0; c < e.Classes; c++)
+                perTable.AddRow(c.ToString(CultureInfo.InvariantCulture), Pct(e.Precision(c)), Pct(e.Recall(c)), e.Confusion[c].Sum().ToString(CultureInfo.InvariantCulture));
+            console.Write(perTable);
+            var confusion = new Table().Title("confusion (rows: true class, columns: predicted)");
+            confusion.AddColumn("");
+            for (int c = 0; c < e.Classes; c++) confusion.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
+            for (int t = 0; t < e.Classes; t++)
+                confusion.AddRow([t.ToString(CultureInfo.InvariantCulture), .. e.Confusion[t].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
+            console.Write(confusion);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string Pct(double v) => (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%";
+}

@@ -1,0 +1,82 @@
+using Jimu.Data;
+using Jimu.Tensors;
+using StbImageSharp;
+
+namespace Jimu.Cli;
+
+/// <summary>
+/// Turns prediction inputs into grey images of the model's size, with pixels in [0, 1]:
+/// PNG and JPEG are decoded by StbImageSharp to one grey channel (stb's luma: (77·R + 150·G + 29·B) / 256,
+/// alpha dropped), then resized to the model's H×W by bilinear interpolation with half-pixel centres
+/// (PyTorch's interpolate(mode="bilinear", align_corners=False)); an IDX images file contributes all of its images.
+/// </summary>
+public static class ImageInput
+{
+    /// <summary>One image ready for the model: where it came from and its C·H·W pixels.</summary>
+    public sealed record Item(string Name, float[] Pixels);
+
+    public static List<Item> Load(string path, int channels, int height, int width, bool invert)
+    {
+        if (!File.Exists(path)) throw new JimuException($"Input '{path}' does not exist.");
+        if (channels != 1) throw new JimuException($"This model expects {channels}-channel images; predict reads grey images only.");
+        byte[] bytes = File.ReadAllBytes(path);
+        var items = new List<Item>();
+        if (IsImage(bytes))
+        {
+            ImageResult img;
+            try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
+            catch (Exception e) { throw new JimuException($"{path}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+            items.Add(new Item(path, Prepare(img.Data, img.Height, img.Width, height, width, invert)));
+        }
+        else
+        {
+            Tensor images;
+            try { images = IdxReader.ReadImages(path); }
+            catch (JimuException e) { throw new JimuException($"{e.Message} (inputs must be PNG, JPEG or IDX images files)"); }
+            int n = images[0], h = images[2], w = images[3];
+            for (int i = 0; i < n; i++)
+            {
+                var src = images.Data.AsSpan(i * h * w, h * w);
+                var bytesI = new byte[h * w];
+                for (int j = 0; j < bytesI.Length; j++) bytesI[j] = (byte)MathF.Round(src[j] * 255f);
+                items.Add(new Item($"{path}#{i}", Prepare(bytesI, h, w, height, width, invert)));
+            }
+        }
+        return items;
+    }
+
+    private static bool IsImage(byte[] b) =>
+        b.Length >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 // PNG
+        || b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; // JPEG
+
+    /// <summary>Scales to [0, 1], optionally inverts (for dark digits on a light background), and resizes.</summary>
+    public static float[] Prepare(byte[] grey, int h, int w, int outH, int outW, bool invert)
+    {
+        var src = new float[h * w];
+        for (int i = 0; i < src.Length; i++) src[i] = invert ? 1f - grey[i] / 255f : grey[i] / 255f;
+        return h == outH && w == outW ? src : ResizeBilinear(src, h, w, outH, outW);
+    }
+
+    /// <summary>Bilinear resize with half-pixel centres: source coordinate = (dst + 0.5)·in/out − 0.5, clamped at 0.</summary>
+    public static float[] ResizeBilinear(float[] src, int h, int w, int outH, int outW)
+    {
+        var dst = new float[outH * outW];
+        float sy = (float)h / outH, sx = (float)w / outW;
+        for (int y = 0; y < outH; y++)
+        {
+            float fy = Math.Max((y + 0.5f) * sy - 0.5f, 0f);
+            int y0 = Math.Min((int)fy, h - 1), y1 = Math.Min(y0 + 1, h - 1);
+            float wy = fy - y0;
+            for (int x = 0; x < outW; x++)
+            {
+                float fx = Math.Max((x + 0.5f) * sx - 0.5f, 0f);
+                int x0 = Math.Min((int)fx, w - 1), x1 = Math.Min(x0 + 1, w - 1);
+                float wx = fx - x0;
+                float top = src[y0 * w + x0] * (1 - wx) + src[y0 * w + x1] * wx;
+                float bottom = src[y1 * w + x0] * (1 - wx) + src[y1 * w + x1] * wx;
+                dst[y * outW + x] = top * (1 - wy) + bottom * wy;
+            }
+        }
+        return dst;
+    }
+}

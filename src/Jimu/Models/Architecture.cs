@@ -1,0 +1,144 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Jimu.Layers;
+
+namespace Jimu.Models;
+
+/// <summary>
+/// A sequential CNN described as data: the input shape (C, H, W) and the layers in order.
+/// It is what a JSON architecture file holds, what a model file stores in its metadata, and what
+/// <see cref="Build"/> turns into a <see cref="Sequential"/>.
+/// </summary>
+public sealed record Architecture
+{
+    [JsonPropertyName("name")] public string Name { get; init; } = "custom";
+    /// <summary>One sample's shape without the batch: [C, H, W].</summary>
+    [JsonPropertyName("input")] public int[] Input { get; init; } = [];
+    [JsonPropertyName("layers")] public LayerSpec[] Layers { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public string ToJson(bool indented = false) =>
+        JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });
+
+    /// <summary>Parses an architecture; <paramref name="source"/> names the file in error messages.</summary>
+    public static Architecture FromJson(string json, string source = "architecture")
+    {
+        Architecture? a;
+        try { a = JsonSerializer.Deserialize<Architecture>(json, Json); }
+        catch (JsonException e) { throw new JimuException($"{source}: invalid architecture JSON: {e.Message}"); }
+        if (a is null) throw new JimuException($"{source}: the architecture JSON is empty.");
+        return a;
+    }
+
+    public static Architecture Load(string path)
+    {
+        if (!File.Exists(path)) throw new JimuException($"Architecture file '{path}' does not exist; pass a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>A built-in name (mnist-tf, lenet5) or a JSON file path.</summary>
+    public static Architecture Resolve(string nameOrPath) =>
+        BuiltIns.TryGet(nameOrPath) ?? (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(nameOrPath)
+            ? Load(nameOrPath)
+            : throw new JimuException($"Unknown architecture '{nameOrPath}': use {string.Join(", ", BuiltIns.Names)} or a JSON architecture file."));
+
+    /// <summary>Builds the layers (weights zero until initialised or loaded), checking that each fits the previous output.</summary>
+    public Sequential Build()
+    {
+        if (Input.Length != 3 || Input.Any(d => d < 1))
+            throw new JimuException($"Architecture '{Name}': \"input\" must be [channels, height, width] with positive sizes, got [{string.Join(", ", Input)}].");
+        if (Layers.Length == 0) throw new JimuException($"Architecture '{Name}' has no layers.");
+        var layers = new List<Layer>();
+        var counts = new Dictionary<string, int>();
+        int[] shape = [1, .. Input];
+        for (int i = 0; i < Layers.Length; i++)
+        {
+            var spec = Layers[i];
+            try
+            {
+                var layer = Create(spec, shape, counts);
+                shape = layer.OutputShape(shape);
+                layers.Add(layer);
+            }
+            catch (Exception e) when (e is ArgumentException or JimuException or FormatException)
+            {
+                throw new JimuException($"Architecture '{Name}', layer {i + 1} ({spec.Type}): {e.Message}");
+            }
+        }
+        return new Sequential(layers, Input);
+    }
+
+    private static Layer Create(LayerSpec s, int[] inShape, Dictionary<string, int> counts)
+    {
+        string type = s.Type.ToLowerInvariant();
+        string prefix = type switch { "conv2d" => "conv", "linear" => "fc", "maxpool2d" or "avgpool2d" => "pool", _ => type };
+        string name = s.Name ?? $"{prefix}{(counts[prefix] = counts.GetValueOrDefault(prefix) + 1)}";
+        var (kh, kw) = Pair(s.Kernel, "kernel");
+        switch (type)
+        {
+            case "conv2d":
+                RequireRank(inShape, 4, "conv2d");
+                var (sh, sw) = s.Stride is null ? (1, 1) : Pair(s.Stride, "stride");
+                return new Conv2D(inShape[1], s.OutChannels ?? throw Missing("out_channels"), kh, kw, sh, sw,
+                    ParsePadding(s.Padding), s.Bias ?? true, ConvAlgorithmOf(s.Algorithm), name);
+            case "maxpool2d":
+            case "avgpool2d":
+                RequireRank(inShape, 4, type);
+                var (ph, pw) = s.Stride is null ? (kh, kw) : Pair(s.Stride, "stride");
+                var algo = PoolAlgorithmOf(s.Algorithm);
+                return type == "maxpool2d"
+                    ? new MaxPool2D(kh, kw, ph, pw, ParsePadding(s.Padding), algo, name)
+                    : new AvgPool2D(kh, kw, ph, pw, ParsePadding(s.Padding), algo, name);
+            case "linear":
+                RequireRank(inShape, 2, "linear");
+                return new Linear(inShape[1], s.OutFeatures ?? throw Missing("out_features"), s.Bias ?? true, name);
+            case "relu": return new Relu(name);
+            case "flatten": return new Flatten(name);
+            case "dropout": return new Dropout(s.P ?? 0.5f, seed: 0, name);
+            default:
+                throw new JimuException($"unknown layer type '{s.Type}': use conv2d, maxpool2d, avgpool2d, linear, relu, flatten or dropout.");
+        }
+    }
+
+    private static (int, int) Pair(int[]? v, string what) => v switch
+    {
+        null => (0, 0),
+        [int a] => (a, a),
+        [int a, int b] => (a, b),
+        _ => throw new JimuException($"\"{what}\" must be [n] or [h, w]."),
+    };
+
+    private static void RequireRank(int[] shape, int rank, string type)
+    {
+        if (shape.Length != rank)
+            throw new JimuException(rank == 2
+                ? $"{type} needs a flat input [N, features] but gets [{string.Join(", ", shape[1..])}] per sample; add a flatten layer before it."
+                : $"{type} needs an image input [N, C, H, W] but gets [{string.Join(", ", shape[1..])}] per sample.");
+    }
+
+    private static Padding ParsePadding(string? p) => p is null ? Padding.Zero : Padding.Parse(p);
+
+    private static ConvAlgorithm ConvAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
+    {
+        null or "im2col" => ConvAlgorithm.Im2Col,
+        "direct" => ConvAlgorithm.Direct,
+        _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
+    };
+
+    private static PoolAlgorithm PoolAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
+    {
+        null or "im2col" => PoolAlgorithm.Im2Col,
+        "direct" => PoolAlgorithm.Direct,
+        _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
+    };
+
+    private static JimuException Missing(string field) => new($"missing \"{field}\".");
+}

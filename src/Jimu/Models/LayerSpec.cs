@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace Jimu.Models;
+
+/// <summary>
+/// One layer of an architecture, as written in a JSON architecture file. Which fields apply depends on
+/// <see cref="Type"/>: conv2d (out_channels, kernel, stride, padding, bias, algorithm), maxpool2d / avgpool2d
+/// (kernel, stride, padding, algorithm), linear (out_features, bias), dropout (p), relu, flatten.
+/// Input sizes (in_channels, in_features) are inferred from the previous layer.
+/// </summary>
+public sealed record LayerSpec
+{
+    [JsonPropertyName("type")] public string Type { get; init; } = "";
+    /// <summary>Unique name; parameters are saved as "name.weight" and "name.bias". Generated when omitted.</summary>
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("out_channels")] public int? OutChannels { get; init; }
+    [JsonPropertyName("out_features")] public int? OutFeatures { get; init; }
+    /// <summary>Kernel or window size: [k] or [kh, kw].</summary>
+    [JsonPropertyName("kernel"), JsonConverter(typeof(IntOrArrayConverter))] public int[]? Kernel { get; init; }
+    /// <summary>[s] or [sh, sw]; conv default 1, pooling default = kernel.</summary>
+    [JsonPropertyName("stride"), JsonConverter(typeof(IntOrArrayConverter))] public int[]? Stride { get; init; }
+    /// <summary>"same", "valid", "p", "ph,pw" or "top,bottom,left,right"; default 0.</summary>
+    [JsonPropertyName("padding"), JsonConverter(typeof(PaddingConverter))] public string? Padding { get; init; }
+    [JsonPropertyName("bias")] public bool? Bias { get; init; }
+    /// <summary>"im2col" (default) or "direct" for conv2d and pooling.</summary>
+    [JsonPropertyName("algorithm")] public string? Algorithm { get; init; }
+    /// <summary>Dropout probability.</summary>
+    [JsonPropertyName("p")] public float? P { get; init; }
+}

@@ -1,0 +1,82 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Models;
+
+/// <summary>
+/// Layers applied one after another. Parameters are named "layer.param" as in a PyTorch state_dict
+/// ("conv1.weight"). The first layer computes no input gradient: nothing needs it.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<(string Name, Parameter Parameter)> _parameters = [];
+
+    public Sequential(IEnumerable<Layer> layers, int[] inputShape)
+    {
+        if (inputShape.Length == 0 || inputShape.Any(d => d < 1))
+            throw new ArgumentException($"Input shape {Tensor.Format(inputShape)} must have positive dimensions (C, H, W without the batch).");
+        InputShape = (int[])inputShape.Clone();
+        foreach (var layer in layers) Add(layer);
+        if (_layers.Count == 0) throw new ArgumentException("A model needs at least one layer.");
+        // Validates that every layer fits the previous one's output, and fixes the output shape.
+        OutputShape = ShapeAfter(_layers.Count, 1)[1..];
+    }
+
+    private void Add(Layer layer)
+    {
+        if (_layers.Any(l => l.Name == layer.Name))
+            throw new ArgumentException($"Two layers are named '{layer.Name}': layer names must be unique.");
+        layer.InputGradientRequired = _layers.Count > 0;
+        _layers.Add(layer);
+        foreach (var p in layer.Parameters) _parameters.Add(($"{layer.Name}.{p.Name}", p));
+    }
+
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Shape of one input sample: C, H, W.</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Shape of one output sample (for a classifier: the number of classes).</summary>
+    public int[] OutputShape { get; }
+
+    /// <summary>Named parameters in layer order.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _parameters;
+
+    public long ParameterCount => _parameters.Sum(p => (long)p.Parameter.Value.Length);
+
+    /// <summary>Sets training mode (dropout active) or evaluation mode on every layer.</summary>
+    public bool Training
+    {
+        get => _layers[0].Training;
+        set { foreach (var l in _layers) l.Training = value; }
+    }
+
+    /// <summary>The shape after the first <paramref name="count"/> layers for a batch of <paramref name="batch"/>.</summary>
+    public int[] ShapeAfter(int count, int batch)
+    {
+        int[] shape = [batch, .. InputShape];
+        for (int i = 0; i < count; i++) shape = _layers[i].OutputShape(shape);
+        return shape;
+    }
+
+    public Tensor Forward(Tensor input)
+    {
+        if (input.Rank != InputShape.Length + 1 || !input.Shape[1..].SequenceEqual(InputShape))
+            throw new ShapeException($"The model expects input of shape [N, {string.Join(", ", InputShape)}], got {input.ShapeString}.");
+        var x = input;
+        foreach (var layer in _layers) x = layer.Forward(x);
+        return x;
+    }
+
+    /// <summary>Back-propagates dLoss/dOutput through every layer, filling every parameter's gradient.</summary>
+    public void Backward(Tensor outputGradient)
+    {
+        Tensor? g = outputGradient;
+        for (int i = _layers.Count - 1; i >= 0 && g is not null; i--) g = _layers[i].Backward(g);
+    }
+
+    public Parameter Parameter(string name) =>
+        _parameters.FirstOrDefault(p => p.Name == name).Parameter
+        ?? throw new KeyNotFoundException($"The model has no parameter '{name}'.");
+}

@@ -1,0 +1,76 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Training;
+
+/// <summary>
+/// Adam with exactly torch.optim.Adam's rule (L2 weight decay added to the gradient, not AdamW):
+/// g = ∇ + λ·θ;  m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;
+/// θ −= (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    private readonly Tensor[] _m, _v;
+
+    public Adam(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate = 1e-3f,
+        float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+        : base(parameters, learningRate)
+    {
+        if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), $"beta1 must be in [0, 1), got {beta1}.");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), $"beta2 must be in [0, 1), got {beta2}.");
+        CheckNonNegative(epsilon, "epsilon");
+        CheckNonNegative(weightDecay, "weight decay");
+        Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
+        _m = parameters.Select(p => new Tensor(p.Parameter.Value.Shape.ToArray())).ToArray();
+        _v = parameters.Select(p => new Tensor(p.Parameter.Value.Shape.ToArray())).ToArray();
+    }
+
+    public float Beta1 { get; }
+    public float Beta2 { get; }
+    public float Epsilon { get; }
+    public float WeightDecay { get; }
+    public override string Kind => "adam";
+
+    public override void Step()
+    {
+        Steps++;
+        float b1 = Beta1, b2 = Beta2, eps = Epsilon;
+        float bias1 = 1f - MathF.Pow(b1, Steps);
+        float bias2Sqrt = MathF.Sqrt(1f - MathF.Pow(b2, Steps));
+        float stepSize = LearningRate / bias1;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i].Parameter;
+            Span<float> w = p.Value.Span, grad = p.Grad.Span, m = _m[i].Span, v = _v[i].Span;
+            float decay = p.Decay ? WeightDecay : 0f;
+            for (int j = 0; j < w.Length; j++)
+            {
+                float g = grad[j] + decay * w[j];
+                m[j] = b1 * m[j] + (1 - b1) * g;
+                v[j] = b2 * v[j] + (1 - b2) * g * g;
+                float denom = MathF.Sqrt(v[j]) / bias2Sqrt + eps;
+                w[j] -= stepSize * m[j] / denom;
+            }
+        }
+    }
+
+    public override IEnumerable<(string Name, Tensor Value)> State()
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            yield return ($"{Parameters[i].Name}.exp_avg", _m[i]);
+            yield return ($"{Parameters[i].Name}.exp_avg_sq", _v[i]);
+        }
+    }
+
+    public override void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps)
+    {
+        if (steps > 0)
+            for (int i = 0; i < Parameters.Count; i++)
+            {
+                RestoreBuffer(state, $"{Parameters[i].Name}.exp_avg", _m[i]);
+                RestoreBuffer(state, $"{Parameters[i].Name}.exp_avg_sq", _v[i]);
+            }
+        Steps = steps;
+    }
+}

@@ -1,0 +1,51 @@
+namespace Jimu.Training;
+
+/// <summary>
+/// The learning rate for each epoch (0-based), as torch.optim.lr_scheduler computes it when stepped once per epoch:
+/// constant: lr₀;  step: lr₀·γ^⌊e / s⌋ (StepLR);  cosine: η_min + (lr₀ − η_min)(1 + cos(π·e / E))/2 (CosineAnnealingLR, T_max = E, η_min = 0).
+/// </summary>
+public abstract record LearningRateSchedule
+{
+    public abstract float At(float baseRate, int epoch, int totalEpochs);
+
+    public sealed record Constant : LearningRateSchedule
+    {
+        public override float At(float baseRate, int epoch, int totalEpochs) => baseRate;
+        public override string ToString() => "constant";
+    }
+
+    public sealed record Step(int StepSize, float Gamma) : LearningRateSchedule
+    {
+        public override float At(float baseRate, int epoch, int totalEpochs) => baseRate * MathF.Pow(Gamma, epoch / StepSize);
+        public override string ToString() => $"step:{StepSize}:{Gamma}";
+    }
+
+    public sealed record Cosine(float MinRate = 0f) : LearningRateSchedule
+    {
+        public override float At(float baseRate, int epoch, int totalEpochs) =>
+            MinRate + (baseRate - MinRate) * (1 + MathF.Cos(MathF.PI * epoch / Math.Max(totalEpochs, 1))) / 2;
+        public override string ToString() => "cosine";
+    }
+
+    /// <summary>Parses "constant", "cosine", or "step:S:G" (every S epochs multiply by G; "step" alone means step:1:0.5).</summary>
+    public static LearningRateSchedule Parse(string text)
+    {
+        var parts = text.Trim().ToLowerInvariant().Split(':');
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        try
+        {
+            switch (parts[0])
+            {
+                case "constant" when parts.Length == 1: return new Constant();
+                case "cosine" when parts.Length == 1: return new Cosine();
+                case "step":
+                    int s = parts.Length > 1 ? int.Parse(parts[1], c) : 1;
+                    float g = parts.Length > 2 ? float.Parse(parts[2], c) : 0.5f;
+                    if (s < 1 || !(g > 0) || parts.Length > 3) break;
+                    return new Step(s, g);
+            }
+        }
+        catch (FormatException) { }
+        throw new FormatException($"Invalid learning-rate schedule '{text}': use constant, cosine or step:EPOCHS:GAMMA (e.g. step:3:0.1).");
+    }
+}

@@ -1,0 +1,60 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Training;
+
+/// <summary>
+/// Updates parameters from their gradients. The state (momentum buffers, moment estimates, step count)
+/// can be exported and restored so that a run resumes exactly where it stopped.
+/// </summary>
+public abstract class Optimizer
+{
+    protected Optimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate)
+    {
+        Parameters = parameters;
+        LearningRate = learningRate;
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
+
+    /// <summary>The current learning rate; schedules change it between epochs.</summary>
+    public float LearningRate
+    {
+        get;
+        set
+        {
+            if (!(value >= 0) || float.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), $"Learning rate must be a finite non-negative number, got {value}.");
+            field = value;
+        }
+    }
+
+    /// <summary>Number of steps taken so far.</summary>
+    public long Steps { get; protected set; }
+
+    /// <summary>Applies one update from the current gradients.</summary>
+    public abstract void Step();
+
+    /// <summary>Optimizer kind as stored in model files: "sgd" or "adam".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Buffers keyed "param.buffer" (e.g. "fc1.weight.momentum_buffer"), for saving.</summary>
+    public abstract IEnumerable<(string Name, Tensor Value)> State();
+
+    /// <summary>Restores buffers saved by <see cref="State"/> and the step count.</summary>
+    public abstract void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps);
+
+    protected static void RestoreBuffer(IReadOnlyDictionary<string, Tensor> state, string key, Tensor into)
+    {
+        if (!state.TryGetValue(key, out var t))
+            throw new JimuException($"Optimizer state has no '{key}': the file was saved by another optimizer or architecture; train without --resume or use --init.");
+        if (!t.ShapeEquals(into.Shape))
+            throw new JimuException($"Optimizer state '{key}' has shape {t.ShapeString}, expected {into.ShapeString}.");
+        into.CopyFrom(t);
+    }
+
+    protected static void CheckNonNegative(float value, string name)
+    {
+        if (!(value >= 0) || float.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, $"{name} must be a finite non-negative number, got {value}.");
+    }
+}

@@ -1,0 +1,66 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Training;
+
+/// <summary>
+/// Stochastic gradient descent with exactly torch.optim.SGD's rule (dampening 0):
+/// g = ∇ + λ·θ;  b = g on the first step, else b = μ·b + g;  g = g + μ·b (Nesterov) or b;  θ −= lr·g.
+/// </summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly Tensor[] _momentum;
+
+    public Sgd(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate,
+        float momentum = 0f, float weightDecay = 0f, bool nesterov = false)
+        : base(parameters, learningRate)
+    {
+        CheckNonNegative(momentum, "momentum");
+        CheckNonNegative(weightDecay, "weight decay");
+        if (nesterov && momentum == 0f) throw new ArgumentException("Nesterov momentum requires a momentum greater than 0.");
+        Momentum = momentum; WeightDecay = weightDecay; Nesterov = nesterov;
+        _momentum = parameters.Select(p => new Tensor(p.Parameter.Value.Shape.ToArray())).ToArray();
+    }
+
+    public float Momentum { get; }
+    public float WeightDecay { get; }
+    public bool Nesterov { get; }
+    public override string Kind => "sgd";
+
+    public override void Step()
+    {
+        float lr = LearningRate, mu = Momentum, wd = WeightDecay;
+        bool first = Steps == 0;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i].Parameter;
+            Span<float> w = p.Value.Span, grad = p.Grad.Span, buf = _momentum[i].Span;
+            float decay = p.Decay ? wd : 0f;
+            for (int j = 0; j < w.Length; j++)
+            {
+                float g = grad[j] + decay * w[j];
+                if (mu != 0f)
+                {
+                    float b = first ? g : mu * buf[j] + g;
+                    buf[j] = b;
+                    g = Nesterov ? g + mu * b : b;
+                }
+                w[j] -= lr * g;
+            }
+        }
+        Steps++;
+    }
+
+    public override IEnumerable<(string Name, Tensor Value)> State()
+    {
+        if (Momentum == 0f) yield break;
+        for (int i = 0; i < Parameters.Count; i++) yield return ($"{Parameters[i].Name}.momentum_buffer", _momentum[i]);
+    }
+
+    public override void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps)
+    {
+        if (Momentum != 0f && steps > 0)
+            for (int i = 0; i < Parameters.Count; i++) RestoreBuffer(state, $"{Parameters[i].Name}.momentum_buffer", _momentum[i]);
+        Steps = steps;
+    }
+}

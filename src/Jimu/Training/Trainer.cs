@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Jimu.Data;
+using Jimu.Layers;
+using Jimu.Losses;
+using Jimu.Models;
+using Jimu.Tensors;
+
+namespace Jimu.Training;
+
+/// <summary>
+/// Mini-batch training with softmax cross-entropy: for each epoch, set the learning rate from the schedule,
+/// shuffle (seeded per epoch, so a resumed run sees the same batches), and for each batch
+/// forward → loss → backward → optimizer step; then evaluate on the test set.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Sequential _model;
+    private readonly Optimizer _optimizer;
+    private readonly TrainingOptions _options;
+    private readonly SoftmaxCrossEntropy _loss = new();
+    private readonly float _baseRate;
+    private Tensor? _batch;
+    private int[] _batchLabels = [];
+
+    public Trainer(Sequential model, Optimizer optimizer, TrainingOptions options)
+    {
+        options.Validate();
+        _model = model; _optimizer = optimizer; _options = options;
+        _baseRate = optimizer.LearningRate;
+    }
+
+    /// <summary>True when the last <see cref="Fit"/> stopped early because it was cancelled.</summary>
+    public bool Cancelled { get; private set; }
+
+    /// <summary>Epochs completed, counting those before <see cref="TrainingOptions.StartEpoch"/>.</summary>
+    public int EpochsCompleted { get; private set; }
+
+    public IReadOnlyList<EpochResult> Fit(Dataset train, Dataset? test = null,
+        Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
+        CancellationToken cancellation = default)
+    {
+        CheckFits(train, "training");
+        if (test is not null) CheckFits(test, "test");
+        var history = new List<EpochResult>();
+        Cancelled = false;
+        EpochsCompleted = _options.StartEpoch;
+        int n = train.Count, batchSize = Math.Min(_options.BatchSize, Math.Max(n, 1));
+        int steps = (n + batchSize - 1) / batchSize;
+        var order = new int[n];
+        _batchLabels = new int[batchSize];
+
+        for (int epoch = _options.StartEpoch; epoch < _options.Epochs; epoch++)
+        {
+            _optimizer.LearningRate = _options.Schedule.At(_baseRate, epoch, _options.Epochs);
+            Order(order, epoch);
+            ReseedDropout(epoch);
+            _model.Training = true;
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0; long correct = 0; int seen = 0;
+            for (int s = 0; s < steps; s++)
+            {
+                if (cancellation.IsCancellationRequested) { Cancelled = true; return history; }
+                int start = s * batchSize, count = Math.Min(batchSize, n - start);
+                var x = Gather(train, order.AsSpan(start, count));
+                var labels = _batchLabels.AsSpan(0, count);
+                var logits = _model.Forward(x);
+                double loss = _loss.Forward(logits, labels);
+                if (!double.IsFinite(loss))
+                    throw new JimuException($"Training diverged at epoch {epoch + 1}, step {s + 1}: the loss became {loss}. Lower the learning rate (--lr) or check the data; nothing from this run was saved.");
+                correct += Metrics.CountCorrect(logits, labels);
+                _model.Backward(_loss.Backward());
+                _optimizer.Step();
+                lossSum += loss * count; seen += count;
+                if (onStep is not null)
+                {
+                    double rate = seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    long left = (long)(n - seen) + (long)(_options.Epochs - epoch - 1) * n;
+                    onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, rate, TimeSpan.FromSeconds(left / rate)));
+                }
+            }
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            var eval = test is null ? null : Evaluator.Evaluate(_model, test, Math.Max(batchSize, 256));
+            var result = new EpochResult(epoch + 1, _optimizer.LearningRate, lossSum / seen, (double)correct / seen,
+                eval?.Loss ?? double.NaN, eval?.Accuracy ?? double.NaN, clock.Elapsed, seen / trainSeconds);
+            history.Add(result);
+            EpochsCompleted = epoch + 1;
+            onEpoch?.Invoke(result);
+        }
+        _model.Training = false;
+        return history;
+    }
+
+    private void CheckFits(Dataset data, string which)
+    {
+        if (data.Count == 0) throw new JimuException($"The {which} set is empty.");
+        var sample = data.Images.Shape[1..];
+        if (!sample.SequenceEqual(_model.InputShape))
+            throw new ShapeException($"The {which} images have shape {Tensor.Format(sample)} but the model expects {Tensor.Format(_model.InputShape)}.");
+        int classes = _model.OutputShape[^1];
+        foreach (int label in data.Labels)
+            if ((uint)label >= (uint)classes)
+                throw new JimuException($"The {which} set has label {label} but the model has only {classes} outputs.");
+    }
+
+    private void Order(int[] order, int epoch)
+    {
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        if (!_options.Shuffle) return;
+        // One generator per epoch: a resumed run shuffles exactly as an uninterrupted one.
+        var rng = new Random(Seeds.Derive(_options.Seed, epoch, 0x5EED));
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+
+    private void ReseedDropout(int epoch)
+    {
+        for (int i = 0; i < _model.Layers.Count; i++)
+            if (_model.Layers[i] is Dropout d) d.Reseed(Seeds.Derive(_options.Seed, epoch, 0xD50F + i));
+    }
+
+    private Tensor Gather(Dataset data, ReadOnlySpan<int> indices)
+    {
+        int per = data.Images.Length / data.Count;
+        var x = Tensor.Ensure(ref _batch, [indices.Length, .. _model.InputShape]);
+        for (int b = 0; b < indices.Length; b++)
+        {
+            data.Images.Data.AsSpan(indices[b] * per, per).CopyTo(x.Data.AsSpan(b * per, per));
+            _batchLabels[b] = data.Labels[indices[b]];
+        }
+        return x;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Jimu.Training;
+
+/// <summary>How <see cref="Trainer"/> iterates over the data.</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Shuffle the training set every epoch (from <see cref="Seed"/>).</summary>
+    public bool Shuffle { get; init; } = true;
+    /// <summary>Seeds shuffling and dropout masks.</summary>
+    public int Seed { get; init; } = 1;
+    public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
+    /// <summary>Epoch to start from (when resuming); epochs before it are skipped.</summary>
+    public int StartEpoch { get; init; }
+
+    public void Validate()
+    {
+        if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be non-negative, got {Epochs}.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
+        if (StartEpoch < 0) throw new ArgumentOutOfRangeException(nameof(StartEpoch), $"Start epoch must be non-negative, got {StartEpoch}.");
+    }
+}
