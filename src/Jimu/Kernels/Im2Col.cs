@@ -29,8 +29,10 @@ public static class Im2Col
                         {
                             // Contiguous run: zeros, a copy, zeros.
                             int lo = Math.Clamp(-w0, 0, g.OutW), hi = Math.Clamp(g.InW - w0, lo, g.OutW);
+                            // When the window column j misses the input entirely (hi == lo), w0 + lo may lie
+                            // outside [0, InW]: only slice the source when there is something to copy.
                             d[..lo].Clear();
-                            src.Slice(w0 + lo, hi - lo).CopyTo(d[lo..hi]);
+                            if (hi > lo) src.Slice(w0 + lo, hi - lo).CopyTo(d[lo..hi]);
                             d[hi..].Clear();
                         }
                         else
@@ -68,7 +70,7 @@ public static class Im2Col
                         if (g.StrideW == 1)
                         {
                             int lo = Math.Clamp(-w0, 0, g.OutW), hi = Math.Clamp(g.InW - w0, lo, g.OutW);
-                            Elementwise.Add(d.Slice(w0 + lo, hi - lo), s[lo..hi]);
+                            if (hi > lo) Elementwise.Add(d.Slice(w0 + lo, hi - lo), s[lo..hi]);
                         }
                         else
                         {

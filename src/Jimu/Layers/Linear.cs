@@ -1,0 +1,96 @@
+using Jimu.Kernels;
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>
+/// Fully connected layer (PyTorch's Linear): y = x·Wᵀ + b, with x [N, in], weight W [out, in], bias b [out], y [N, out].
+/// Backward: dW = dyᵀ·x [out, in], db = Σ_n dy[n, :] [out], dx = dy·W [N, in].
+/// Parameters start at zero; call <see cref="ResetParameters"/> for PyTorch's default initialisation.
+/// </summary>
+public sealed class Linear : Layer
+{
+    private readonly Parameter _weight;
+    private readonly Parameter? _bias;
+    private readonly Parameter[] _parameters;
+    private Tensor? _input, _output, _inputGradient;
+
+    public Linear(int inFeatures, int outFeatures, bool bias = true, string name = "fc") : base(name)
+    {
+        if (inFeatures < 1 || outFeatures < 1)
+            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear '{name}': feature counts must be at least 1, got in={inFeatures}, out={outFeatures}.");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        _weight = new Parameter("weight", outFeatures, inFeatures);
+        _bias = bias ? new Parameter("bias", outFeatures) : null;
+        _parameters = _bias is null ? [_weight] : [_weight, _bias];
+    }
+
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public bool HasBias => _bias is not null;
+    /// <summary>W [out, in].</summary>
+    public Parameter Weight => _weight;
+    /// <summary>b [out], or null without bias.</summary>
+    public Parameter? Bias => _bias;
+    public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>PyTorch's default: W and b uniform in [−1/√in, 1/√in].</summary>
+    public void ResetParameters(Random rng)
+    {
+        double bound = 1 / Math.Sqrt(InFeatures);
+        foreach (var p in _parameters)
+            for (int i = 0; i < p.Value.Length; i++)
+                p.Value.Data[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
+    }
+
+    public override int[] OutputShape(ReadOnlySpan<int> inputShape)
+    {
+        Check(inputShape);
+        return [inputShape[0], OutFeatures];
+    }
+
+    private void Check(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length != 2)
+            throw new ShapeException($"Linear '{Name}' expects a 2-D [N, {InFeatures}] input, got shape {Tensor.Format(shape)}; put a Flatten layer before it.");
+        if (shape[1] != InFeatures)
+            throw new ShapeException($"Linear '{Name}' expects {InFeatures} input features, got {shape[1]}.");
+    }
+
+    // x [N, in] → y [N, out] = x·Wᵀ + b
+    public override Tensor Forward(Tensor input)
+    {
+        Check(input.Shape);
+        int n = input[0];
+        _input = input;
+        var y = Tensor.Ensure(ref _output, n, OutFeatures);
+        Gemm.Multiply(n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
+        if (_bias is not null)
+            for (int i = 0; i < n; i++) Elementwise.Add(y.Span.Slice(i * OutFeatures, OutFeatures), _bias.Value.Span);
+        return y;
+    }
+
+    // dy [N, out] → dW = dyᵀ·x [out, in], db = Σ_n dy [out], dx = dy·W [N, in]
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (_input is null || _output is null) throw new InvalidOperationException($"Linear '{Name}': Backward called before Forward.");
+        if (!outputGradient.ShapeEquals(_output.Shape))
+            throw new ShapeException($"Linear '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        int n = _output[0];
+        var dy = outputGradient.Span;
+        Gemm.Multiply(OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
+        if (_bias is not null)
+        {
+            var db = _bias.Grad.Span;
+            db.Clear();
+            for (int i = 0; i < n; i++) Elementwise.Add(db, dy.Slice(i * OutFeatures, OutFeatures));
+        }
+        if (!InputGradientRequired) return null;
+        var dx = Tensor.Ensure(ref _inputGradient, n, InFeatures);
+        Gemm.Multiply(n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
+        return dx;
+    }
+
+    public override string Describe() => $"Linear {InFeatures} -> {OutFeatures}{(HasBias ? "" : ", no bias")}";
+}

@@ -1,0 +1,64 @@
+using Jimu.Kernels;
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>
+/// Max pooling (PyTorch's MaxPool2d): y[n,c,oh,ow] = max of x[n,c,h,w] over the window
+/// h = oh·sh − padTop + i, w = ow·sw − padLeft + j (0 ≤ i &lt; kh, 0 ≤ j &lt; kw). Padding never wins (it acts as −∞).
+/// The forward pass records the argmax of each window; backward routes dy[n,c,oh,ow] to that one position:
+/// the FIRST maximum in row-major window order when several are equal (as PyTorch does), summing where windows overlap.
+/// A window made only of padding is rejected (PyTorch requires padding ≤ kernel / 2 for this reason).
+/// </summary>
+public sealed class MaxPool2D : Pool2D
+{
+    /// <summary>Window argmax of the last forward pass, [N, C, outH, outW]: an index h·W + w into the input plane
+    /// (Direct) or a window row i·kw + j (Im2Col).</summary>
+    private int[] _argmax = [];
+
+    /// <summary>A square window; the stride defaults to the window size, the padding to none.</summary>
+    public MaxPool2D(int kernelSize, int? stride = null, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "maxpool")
+        : this(kernelSize, kernelSize, stride ?? kernelSize, stride ?? kernelSize, padding, algorithm, name) { }
+
+    public MaxPool2D(int kernelH, int kernelW, int strideH, int strideW, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "maxpool")
+        : base(name, kernelH, kernelW, strideH, strideW, padding, algorithm) { }
+
+    private protected override ConvGeometry Geometry(ReadOnlySpan<int> inputShape)
+    {
+        var g = base.Geometry(inputShape);
+        // The first and last windows of each axis are the ones that can lie wholly in the padding.
+        if (g.PadTop >= KernelH || g.PadLeft >= KernelW
+            || (g.OutH - 1) * StrideH - g.PadTop >= g.InH || (g.OutW - 1) * StrideW - g.PadLeft >= g.InW)
+            throw new ShapeException($"{Who}: padding {Padding} leaves windows with no input element (input {g.InH}x{g.InW}, " +
+                $"window {KernelH}x{KernelW}, stride {StrideH}x{StrideW}); use padding smaller than the window.");
+        return g;
+    }
+
+    // x [N, C, H, W] → y [N, C, outH, outW]
+    public override Tensor Forward(Tensor input)
+    {
+        var y = BeginForward(input);
+        if (_argmax.Length < y.Length) _argmax = new int[y.Length];
+        var argmax = _argmax.AsSpan(0, y.Length);
+        if (_forwardAlgorithm == PoolAlgorithm.Direct)
+            PoolDirect.MaxForward(input.Span, _geometry, _batch, y.Span, argmax);
+        else
+            PoolIm2Col.MaxForward(input.Span, _geometry, _batch, _col, y.Span, argmax);
+        return y;
+    }
+
+    // dy [N, C, outH, outW] → dx [N, C, H, W]: dx[argmax(window)] += dy[window]
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        var dx = BeginBackward(outputGradient);
+        if (dx is null) return null;
+        var argmax = _argmax.AsSpan(0, outputGradient.Length);
+        if (_forwardAlgorithm == PoolAlgorithm.Direct)
+            PoolDirect.MaxBackward(outputGradient.Span, argmax, _geometry, _batch, dx.Span);
+        else
+            PoolIm2Col.MaxBackward(outputGradient.Span, argmax, _geometry, _batch, _col, dx.Span);
+        return dx;
+    }
+
+    public override string Describe() => $"MaxPool2D {DescribeHyperParameters()}";
+}
