@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Jimu.Cli.Commands;
 using Jimu.Tensors;
 
 namespace Jimu.Cli;
@@ -6,6 +7,19 @@ namespace Jimu.Cli;
 /// <summary>Runs the command tree, turning expected failures into a one-line error and a non-zero exit code.</summary>
 public static class Cli
 {
+    /// <summary>The `jimu` command and its subcommands.</summary>
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("Jimu (积木): train, evaluate and run convolutional neural networks written from scratch in C#.");
+        root.Options.Add(CommonOptions.Threads);
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
     public static int Run(RootCommand root, string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };

@@ -21,7 +21,7 @@ public static class EvalCommand
         {
             CommonOptions.ApplyThreads(r);
             var m = ModelOptions.Load(r, model, arch);
-            var (_, test) = MnistFolder.Load(r.GetValue(data) ?? DataPaths.DefaultDataDirectory(), includeTrain: false);
+            var test = MnistFolder.LoadSplit(r.GetValue(data) ?? DataPaths.DefaultDataDirectory(), "t10k");
             int batchSize = r.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}.");
             var e = m.Evaluate(test, batchSize);

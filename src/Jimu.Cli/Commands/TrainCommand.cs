@@ -31,7 +31,7 @@ public static class TrainCommand
         var wd = new Option<float>("--weight-decay") { Description = "L2 weight decay on every parameter, biases included.", DefaultValueFactory = _ => DefaultWeightDecay };
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer: sgd or adam.", DefaultValueFactory = _ => "sgd" };
         optimizer.AcceptOnlyFromAmong("sgd", "adam");
-        var dropout = new Option<float?>("--dropout") { Description = "Override the probability of every dropout layer." };
+        var dropout = new Option<double?>("--dropout") { Description = "Override the probability of every dropout layer." };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Start from the weights of this model file." };

@@ -102,7 +102,7 @@ public sealed record Architecture
                 return new Linear(inShape[1], s.OutFeatures ?? throw Missing("out_features"), s.Bias ?? true, name);
             case "relu": return new Relu(name);
             case "flatten": return new Flatten(name);
-            case "dropout": return new Dropout(s.P ?? 0.5f, seed: 0, name);
+            case "dropout": return new Dropout(s.P ?? 0.5, seed: 0, name);
             default:
                 throw new JimuException($"unknown layer type '{s.Type}': use conv2d, maxpool2d, avgpool2d, linear, relu, flatten or dropout.");
         }

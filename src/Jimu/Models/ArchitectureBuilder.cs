@@ -27,7 +27,7 @@ public sealed class ArchitectureBuilder(string name, int channels, int height, i
 
     public ArchitectureBuilder Relu(string? name = null) => Add(new LayerSpec { Type = "relu", Name = name });
     public ArchitectureBuilder Flatten(string? name = null) => Add(new LayerSpec { Type = "flatten", Name = name });
-    public ArchitectureBuilder Dropout(float p, string? name = null) => Add(new LayerSpec { Type = "dropout", Name = name, P = p });
+    public ArchitectureBuilder Dropout(double p, string? name = null) => Add(new LayerSpec { Type = "dropout", Name = name, P = p });
 
     public ArchitectureBuilder Linear(int outFeatures, bool bias = true, string? name = null) =>
         Add(new LayerSpec { Type = "linear", Name = name, OutFeatures = outFeatures, Bias = bias });

@@ -24,7 +24,7 @@ public static class BuiltIns
             new() { Type = "flatten", Name = "flatten" },
             new() { Type = "linear", Name = "fc1", OutFeatures = 512 },
             new() { Type = "relu", Name = "relu3" },
-            new() { Type = "dropout", Name = "dropout", P = 0.5f },
+            new() { Type = "dropout", Name = "dropout", P = 0.5 },
             new() { Type = "linear", Name = "fc2", OutFeatures = 10 },
         ],
     };

@@ -25,5 +25,5 @@ public sealed record LayerSpec
     /// <summary>"im2col" (default) or "direct" for conv2d and pooling.</summary>
     [JsonPropertyName("algorithm")] public string? Algorithm { get; init; }
     /// <summary>Dropout probability.</summary>
-    [JsonPropertyName("p")] public float? P { get; init; }
+    [JsonPropertyName("p")] public double? P { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed class Model
 {
     private Optimizer? _optimizer;
     private OptimizerSettings? _settings;
-    private Tensor? _input;
+    private Tensor? _input, _probabilities;
 
     private Model(Architecture architecture, Sequential network)
     {
@@ -106,11 +106,12 @@ public sealed class Model
             images.Data.AsSpan(start * per, count * per).CopyTo(x.Span);
             var logits = Network.Forward(x);
             int k = logits.Length / count;
+            var probabilities = Tensor.Ensure(ref _probabilities, count, k);
+            SoftmaxCrossEntropy.Softmax(logits, probabilities);
             for (int i = 0; i < count; i++)
             {
                 var l = logits.Data.AsSpan(i * k, k).ToArray();
-                var p = new float[k];
-                SoftmaxCrossEntropy.Softmax(l, p);
+                var p = probabilities.Data.AsSpan(i * k, k).ToArray();
                 int best = Metrics.ArgMax(p);
                 result[start + i] = new Prediction(best, p[best], l, p);
             }
