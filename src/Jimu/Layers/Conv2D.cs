@@ -1,0 +1,202 @@
+using Jimu.Kernels;
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>
+/// 2-D convolution over NCHW batches (cross-correlation, as every framework computes it: no kernel flip).
+/// <code>
+/// x [N, C, H, W], weight [O, C, kh, kw], bias [O]  →  y [N, O, OH, OW]
+/// y[n,o,oh,ow] = bias[o] + Σ_{c,i,j} weight[o,c,i,j] · x[n, c, oh·sh − padTop + i, ow·sw − padLeft + j]
+/// OH = floor((H + padTop + padBottom − kh) / sh) + 1, likewise OW
+/// </code>
+/// Backward returns sums over the batch (dW = Σ_n …): dividing by the batch size is the loss's job.
+/// Two algorithms give the same numbers: <see cref="ConvAlgorithm.Direct"/> (loops, the reference) and
+/// <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM, the fast path).
+/// </summary>
+public sealed class Conv2D : Layer
+{
+    private readonly Parameter _weight;
+    private readonly Parameter? _bias;
+
+    // Buffers reused across calls: the output, dx, and one image's unfolded patches and their gradient.
+    private Tensor? _output, _inputGradient, _col, _colGradient;
+    // What Backward needs from the last Forward.
+    private Tensor? _input;
+    private ConvGeometry _geometry;
+
+    public Conv2D(int inChannels, int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
+        Padding padding = default, bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Im2Col, string name = "conv")
+        : base(name)
+    {
+        if (inChannels < 1 || outChannels < 1)
+            throw new ArgumentOutOfRangeException(inChannels < 1 ? nameof(inChannels) : nameof(outChannels),
+                $"Conv2D '{name}': channel counts must be at least 1, got {inChannels} in and {outChannels} out.");
+        ConvGeometry.ValidateHyperParameters($"Conv2D '{name}'", kernelH, kernelW, strideH, strideW);
+        if (!Enum.IsDefined(algorithm))
+            throw new ArgumentOutOfRangeException(nameof(algorithm), $"Conv2D '{name}': unknown algorithm {algorithm}.");
+
+        InChannels = inChannels; OutChannels = outChannels;
+        KernelH = kernelH; KernelW = kernelW;
+        StrideH = strideH; StrideW = strideW;
+        Padding = padding;
+        Algorithm = algorithm;
+        _weight = new Parameter("weight", outChannels, inChannels, kernelH, kernelW);
+        _bias = bias ? new Parameter("bias", outChannels) : null;
+        Parameters = _bias is null ? [_weight] : [_weight, _bias];
+    }
+
+    /// <summary>A square kernel and stride: PyTorch's Conv2d(in, out, kernel_size=k, stride=s).</summary>
+    public Conv2D(int inChannels, int outChannels, int kernel, Padding padding = default, int stride = 1,
+        bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Im2Col, string name = "conv")
+        : this(inChannels, outChannels, kernel, kernel, stride, stride, padding, bias, algorithm, name) { }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int KernelH { get; }
+    public int KernelW { get; }
+    public int StrideH { get; }
+    public int StrideW { get; }
+    public Padding Padding { get; }
+    public bool HasBias => _bias is not null;
+    /// <summary>Which algorithm Forward and Backward use; may be changed between calls.</summary>
+    public ConvAlgorithm Algorithm { get; set; }
+
+    /// <summary>[out, in, kh, kw]</summary>
+    public Parameter Weight => _weight;
+    /// <summary>[out], or null when the layer has no bias.</summary>
+    public Parameter? Bias => _bias;
+
+    public override IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>
+    /// PyTorch's default initialisation: weight and bias uniform in ±1/√(in·kh·kw)
+    /// (kaiming_uniform with a = √5 gives the same bound for the weight).
+    /// </summary>
+    public void Initialize(Random rng)
+    {
+        double bound = 1.0 / Math.Sqrt(InChannels * KernelH * KernelW);
+        foreach (var p in Parameters)
+        {
+            var v = p.Value.Span;
+            for (int i = 0; i < v.Length; i++) v[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
+        }
+    }
+
+    public override int[] OutputShape(ReadOnlySpan<int> inputShape)
+    {
+        var g = Geometry(inputShape);
+        return [inputShape[0], OutChannels, g.OutH, g.OutW];
+    }
+
+    /// <summary>Validates an input shape (4-D, channel count, kernel fits the padded input) and resolves the padding.</summary>
+    private ConvGeometry Geometry(ReadOnlySpan<int> s)
+    {
+        if (s.Length != 4)
+            throw new ShapeException($"Conv2D '{Name}' expects a 4-D NCHW input, got shape {Tensor.Format(s)}.");
+        if (s[1] != InChannels)
+            throw new ShapeException($"Conv2D '{Name}' expects {InChannels} input channels, got {s[1]}.");
+        return ConvGeometry.Create($"Conv2D '{Name}'", InChannels, s[2], s[3], KernelH, KernelW, StrideH, StrideW, Padding);
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var g = Geometry(input.Shape);
+        int batch = input[0];
+        var y = Tensor.Ensure(ref _output, batch, OutChannels, g.OutH, g.OutW);
+        _input = input;
+        _geometry = g;
+
+        if (Algorithm == ConvAlgorithm.Direct)
+            ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
+        else
+            ForwardIm2Col(input, y, g);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (_input is null || _output is null)
+            throw new InvalidOperationException($"Conv2D '{Name}': Backward called before Forward.");
+        if (!outputGradient.ShapeEquals(_output.Shape))
+            throw new ShapeException($"Conv2D '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        var g = _geometry;
+        int batch = _input[0];
+        var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
+
+        if (Algorithm == ConvAlgorithm.Direct)
+        {
+            ConvDirect.BackwardWeights(_input.Span, outputGradient.Span, _weight.Grad.Span, BiasGradient, batch, OutChannels, g);
+            if (dx is not null)
+                ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
+        }
+        else
+            BackwardIm2Col(_input, outputGradient, dx, g);
+        return dx;
+    }
+
+    private ReadOnlySpan<float> BiasValues => _bias is null ? default : _bias.Value.Span;
+    private Span<float> BiasGradient => _bias is null ? default : _bias.Grad.Span;
+
+    // ---- Im2Col + GEMM. Per image n, with P = C·kh·kw and Q = OH·OW: ----
+
+    // col[P, Q] = unfold(x_n);  y_n[O, Q] = W[O, P] · col + bias
+    private void ForwardIm2Col(Tensor x, Tensor y, in ConvGeometry g)
+    {
+        int p = g.PatchSize, q = g.OutPlane;
+        var col = Tensor.Ensure(ref _col, p, q);
+        var w = _weight.Value.Span;
+        for (int n = 0; n < x[0]; n++)
+        {
+            var yn = y.Sample(n);
+            Im2Col.Unfold(x.Sample(n), g, col.Span);
+            Gemm.Multiply(OutChannels, q, p, w, p, false, col.Span, q, false, yn, q);
+            if (_bias is not null) Elementwise.AddChannelBias(yn, _bias.Value.Span, q);
+        }
+    }
+
+    // dW[O, P] = Σ_n dY_n[O, Q] · col_nᵀ     (col re-unfolded from x_n: cheaper in memory than keeping the batch's)
+    // db[O]    = Σ_n Σ_q dY_n[O, q]
+    // dcol[P, Q] = Wᵀ · dY_n;  dx_n = fold(dcol)   (fold adds every patch entry back where it was read from)
+    private void BackwardIm2Col(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g)
+    {
+        int p = g.PatchSize, q = g.OutPlane, batch = x[0];
+        var col = Tensor.Ensure(ref _col, p, q);
+        var dcol = dx is null ? null : Tensor.Ensure(ref _colGradient, p, q);
+        var w = _weight.Value.Span;
+        var dw = _weight.Grad.Span;
+        if (batch == 0) dw.Clear();
+
+        for (int n = 0; n < batch; n++)
+        {
+            var dyn = dy.Sample(n);
+            Im2Col.Unfold(x.Sample(n), g, col.Span);
+            Gemm.Multiply(OutChannels, p, q, dyn, q, false, col.Span, q, true, dw, p, accumulate: n > 0);
+            if (dx is not null && dcol is not null)
+            {
+                Gemm.Multiply(p, q, OutChannels, w, p, true, dyn, q, false, dcol.Span, q);
+                var dxn = dx.Sample(n);
+                dxn.Clear();
+                Im2Col.Fold(dcol.Span, g, dxn);
+            }
+        }
+
+        if (_bias is not null)
+        {
+            var db = _bias.Grad.Span;
+            for (int o = 0; o < OutChannels; o++)
+            {
+                double s = 0;
+                for (int n = 0; n < batch; n++) s += Elementwise.Sum(dy.Sample(n).Slice(o * q, q));
+                db[o] = (float)s;
+            }
+        }
+    }
+
+    public override string Describe()
+    {
+        string kernel = $"{KernelH}x{KernelW}";
+        string stride = StrideH == StrideW ? $"{StrideH}" : $"{StrideH}x{StrideW}";
+        return $"Conv2D {InChannels}→{OutChannels}, {kernel}, stride {stride}, padding {Padding}{(HasBias ? "" : ", no bias")}";
+    }
+}
