@@ -4,6 +4,7 @@ using System.Text.Json;
 using Jimu.Layers;
 using Jimu.Tensors;
 using Spectre.Console;
+using Padding = Jimu.Layers.Padding;
 
 namespace Jimu.Cli.Commands;
 
