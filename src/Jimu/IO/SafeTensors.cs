@@ -183,6 +183,9 @@ public static class SafeTensors
         if (first < 0 || header[first] != (byte)'{')
             throw Corrupt(name, "the header is not a JSON object (it does not start with '{'); the file is damaged or not a safetensors file");
 
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw Corrupt(name, "the header is not valid UTF-8 text; the file is damaged or not a safetensors file");
+
         JsonDocument doc;
         try
         {

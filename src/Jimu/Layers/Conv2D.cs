@@ -46,7 +46,11 @@ public sealed class Conv2D : Layer
         Parameters = _bias is null ? [_weight] : [_weight, _bias];
     }
 
-    /// <summary>A square kernel and stride: PyTorch's Conv2d(in, out, kernel_size=k, stride=s).</summary>
+    /// <summary>
+    /// A square kernel and stride: PyTorch's Conv2d(in, out, kernel_size=k, stride=s, padding=p).
+    /// Padding comes before stride so that four ints always mean the general (kh, kw) constructor;
+    /// name the stride (<c>stride: 2</c>) when leaving the padding at its default.
+    /// </summary>
     public Conv2D(int inChannels, int outChannels, int kernel, Padding padding = default, int stride = 1,
         bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Im2Col, string name = "conv")
         : this(inChannels, outChannels, kernel, kernel, stride, stride, padding, bias, algorithm, name) { }

@@ -398,6 +398,18 @@ public class Conv2DTests
     }
 
     [Fact]
+    public void SquareOverloadTakesPaddingThenStride()
+    {
+        // Four ints pick the general constructor: a 5x5 kernel, not kernel 5 with stride 5.
+        var general = new Conv2D(1, 32, 5, 5);
+        Assert.Equal((5, 5, 1, 1), (general.KernelH, general.KernelW, general.StrideH, general.StrideW));
+        var square = new Conv2D(1, 32, 4, Padding.Same, 2);
+        Assert.Equal((4, 4, 2, 2, Padding.Same), (square.KernelH, square.KernelW, square.StrideH, square.StrideW, square.Padding));
+        var named = new Conv2D(1, 32, 3, stride: 2);
+        Assert.Equal((3, 3, 2, 2, Padding.Zero), (named.KernelH, named.KernelW, named.StrideH, named.StrideW, named.Padding));
+    }
+
+    [Fact]
     public void InitializeUsesThePyTorchBound()
     {
         var conv = new Conv2D(2, 4, 3);

@@ -1,0 +1,121 @@
+using Jimu.Layers;
+using Jimu.Tensors;
+
+namespace Jimu.Tests.Layers;
+
+public class LinearTests
+{
+    private static Linear Known()
+    {
+        var fc = new Linear(2, 3, name: "fc");
+        new float[] { 1, 2, 3, 4, 5, 6 }.CopyTo(fc.Weight.Value.Data, 0);
+        new float[] { 1, 0, -1 }.CopyTo(fc.Bias!.Value.Data, 0);
+        return fc;
+    }
+
+    [Fact]
+    public void ForwardComputesXTimesWTransposedPlusBias()
+    {
+        var y = Known().Forward(Tensor.FromArray([1, 1, 2, 0], 2, 2));
+        Assert.Equal(new[] { 2, 3 }, y.Shape.ToArray());
+        Assert.Equal(new float[] { 4, 7, 10, 3, 6, 9 }, y.Span.ToArray());
+    }
+
+    [Fact]
+    public void BackwardComputesKnownGradients()
+    {
+        var fc = Known();
+        fc.Forward(Tensor.FromArray([1, 1, 2, 0], 2, 2));
+        var dx = fc.Backward(Tensor.FromArray([1, 0, 2, 0, 1, 1], 2, 3))!;
+        // dW = dyᵀ·x: rows o of Σ_n dy[n,o]·x[n,:]
+        Assert.Equal(new float[] { 1, 1, 2, 0, 4, 2 }, fc.Weight.Grad.Span.ToArray());
+        Assert.Equal(new float[] { 1, 1, 3 }, fc.Bias!.Grad.Span.ToArray());
+        // dx = dy·W
+        Assert.Equal(new float[] { 11, 14, 8, 10 }, dx.Span.ToArray());
+    }
+
+    [Fact]
+    public void BackwardOverwritesParameterGradients()
+    {
+        var fc = Known();
+        var x = Tensor.FromArray([1, 1, 2, 0], 2, 2);
+        var dy = Tensor.FromArray([1, 0, 2, 0, 1, 1], 2, 3);
+        fc.Forward(x); fc.Backward(dy);
+        var w1 = fc.Weight.Grad.Span.ToArray(); var b1 = fc.Bias!.Grad.Span.ToArray();
+        fc.Forward(x); fc.Backward(dy);
+        Assert.Equal(w1, fc.Weight.Grad.Span.ToArray());
+        Assert.Equal(b1, fc.Bias.Grad.Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FiniteDifferences(bool bias)
+    {
+        var fc = new Linear(7, 5, bias);
+        fc.ResetParameters(new Random(1));
+        GradientCheck.Check(fc, GradientCheck.Random(new Random(2), 3, 7));
+    }
+
+    [Fact]
+    public void ParametersAndProperties()
+    {
+        var fc = new Linear(3136, 512, name: "fc1");
+        Assert.Equal((3136, 512, true), (fc.InFeatures, fc.OutFeatures, fc.HasBias));
+        Assert.Equal(["weight", "bias"], fc.Parameters.Select(p => p.Name));
+        Assert.Equal(new[] { 512, 3136 }, fc.Weight.Value.Shape.ToArray());
+        Assert.Equal(new[] { 512 }, fc.Bias!.Value.Shape.ToArray());
+        var noBias = new Linear(4, 2, bias: false);
+        Assert.False(noBias.HasBias);
+        Assert.Null(noBias.Bias);
+        Assert.Single(noBias.Parameters);
+        Assert.Equal(new[] { 64, 512 }, fc.OutputShape([64, 3136]));
+        Assert.Equal("Linear 3136 -> 512", fc.Describe());
+    }
+
+    [Fact]
+    public void ResetParametersFollowsPyTorchBounds()
+    {
+        var fc = new Linear(16, 8);
+        fc.ResetParameters(new Random(3));
+        foreach (var p in fc.Parameters)
+            Assert.All(p.Value.Span.ToArray(), v => Assert.InRange(v, -0.25f, 0.25f));
+        Assert.Contains(fc.Weight.Value.Span.ToArray(), v => v != 0);
+    }
+
+    [Fact]
+    public void NoInputGradientWhenNotRequiredButParameterGradientsStillSet()
+    {
+        var fc = Known();
+        fc.InputGradientRequired = false;
+        fc.Forward(Tensor.FromArray([1, 1, 2, 0], 2, 2));
+        Assert.Null(fc.Backward(Tensor.FromArray([1, 0, 2, 0, 1, 1], 2, 3)));
+        Assert.Equal(new float[] { 1, 1, 3 }, fc.Bias!.Grad.Span.ToArray());
+    }
+
+    [Fact]
+    public void WrongFeatureCountIsRejected()
+    {
+        var fc = new Linear(3136, 512, name: "fc1");
+        var e = Assert.Throws<ShapeException>(() => fc.Forward(new Tensor(2, 3000)));
+        Assert.Equal("Linear 'fc1' expects 3136 input features, got 3000.", e.Message);
+    }
+
+    [Fact]
+    public void WrongRankIsRejectedWithAFlattenHint()
+    {
+        var fc = new Linear(3136, 512, name: "fc1");
+        var e = Assert.Throws<ShapeException>(() => fc.Forward(new Tensor(2, 64, 7, 7)));
+        Assert.Contains("Linear 'fc1' expects a 2-D [N, 3136] input, got shape [2, 64, 7, 7]", e.Message);
+        Assert.Contains("Flatten", e.Message);
+    }
+
+    [Fact]
+    public void BackwardChecksItsInput()
+    {
+        var fc = Known();
+        Assert.Throws<InvalidOperationException>(() => fc.Backward(new Tensor(2, 3)));
+        fc.Forward(new Tensor(2, 2));
+        Assert.Throws<ShapeException>(() => fc.Backward(new Tensor(2, 2)));
+    }
+}
