@@ -33,7 +33,7 @@ public static class ImageInput
             Tensor images;
             try { images = IdxReader.ReadImages(path); }
             catch (JimuException e) { throw new JimuException($"{e.Message} (inputs must be PNG, JPEG or IDX images files)"); }
-            int n = images[0], h = images[2], w = images[3];
+            int n = images.Dim(0), h = images.Dim(2), w = images.Dim(3);
             for (int i = 0; i < n; i++)
             {
                 var src = images.Data.AsSpan(i * h * w, h * w);

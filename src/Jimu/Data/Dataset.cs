@@ -23,9 +23,9 @@ public sealed class Dataset
 
     /// <summary>Number of images N.</summary>
     public int Count => Labels.Length;
-    public int Channels => Images[1];
-    public int Height => Images[2];
-    public int Width => Images[3];
+    public int Channels => Images.Dim(1);
+    public int Height => Images.Dim(2);
+    public int Width => Images.Dim(3);
 
     /// <param name="images">Images [N, C, H, W].</param>
     /// <param name="labels">N labels, each ≥ 0.</param>
@@ -36,8 +36,8 @@ public sealed class Dataset
         Name = name;
         if (images.Rank != 4)
             throw new JimuException($"{name}: images must have shape [N, C, H, W] but have shape {images.ShapeString}.");
-        if (images[0] != labels.Length)
-            throw new JimuException($"{name}: {images[0]} images but {labels.Length} labels; the images and labels files must hold the same number of items (are they from the same split?).");
+        if (images.Dim(0) != labels.Length)
+            throw new JimuException($"{name}: {images.Dim(0)} images but {labels.Length} labels; the images and labels files must hold the same number of items (are they from the same split?).");
 
         int max = -1;
         for (int i = 0; i < labels.Length; i++)

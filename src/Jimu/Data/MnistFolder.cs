@@ -58,8 +58,8 @@ public static class MnistFolder
         string labelsPath = Require(directory, $"{prefix}-labels-idx1-ubyte");
         var images = IdxReader.ReadImages(imagesPath);
         var labels = IdxReader.ReadLabels(labelsPath);
-        if (images[0] != labels.Length)
-            throw new JimuException($"{imagesPath}: holds {images[0]} images but {labelsPath} holds {labels.Length} labels; the two files of a split must have the same count (re-download or re-extract the data set).");
+        if (images.Dim(0) != labels.Length)
+            throw new JimuException($"{imagesPath}: holds {images.Dim(0)} images but {labelsPath} holds {labels.Length} labels; the two files of a split must have the same count (re-download or re-extract the data set).");
         return (images, labels, imagesPath);
     }
 

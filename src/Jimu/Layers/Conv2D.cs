@@ -106,7 +106,7 @@ public sealed class Conv2D : Layer
     public override Tensor Forward(Tensor input)
     {
         var g = Geometry(input.Shape);
-        int batch = input[0];
+        int batch = input.Dim(0);
         var y = Tensor.Ensure(ref _output, batch, OutChannels, g.OutH, g.OutW);
         _input = input;
         _geometry = g;
@@ -125,7 +125,7 @@ public sealed class Conv2D : Layer
         if (!outputGradient.ShapeEquals(_output.Shape))
             throw new ShapeException($"Conv2D '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
         var g = _geometry;
-        int batch = _input[0];
+        int batch = _input.Dim(0);
         var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
 
         if (Algorithm == ConvAlgorithm.Direct)
@@ -150,7 +150,7 @@ public sealed class Conv2D : Layer
         int p = g.PatchSize, q = g.OutPlane;
         var col = Tensor.Ensure(ref _col, p, q);
         var w = _weight.Value.Span;
-        for (int n = 0; n < x[0]; n++)
+        for (int n = 0; n < x.Dim(0); n++)
         {
             var yn = y.Sample(n);
             Im2Col.Unfold(x.Sample(n), g, col.Span);
@@ -164,7 +164,7 @@ public sealed class Conv2D : Layer
     // dcol[P, Q] = Wᵀ · dY_n;  dx_n = fold(dcol)   (fold adds every patch entry back where it was read from)
     private void BackwardIm2Col(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g)
     {
-        int p = g.PatchSize, q = g.OutPlane, batch = x[0];
+        int p = g.PatchSize, q = g.OutPlane, batch = x.Dim(0);
         var col = Tensor.Ensure(ref _col, p, q);
         var dcol = dx is null ? null : Tensor.Ensure(ref _colGradient, p, q);
         var w = _weight.Value.Span;

@@ -41,8 +41,8 @@ public abstract class Layer
     {
         if (x.Rank != 4)
             throw new ShapeException($"{GetType().Name} '{Name}' expects a 4-D NCHW input, got shape {x.ShapeString}.");
-        if (x[1] != channels)
-            throw new ShapeException($"{GetType().Name} '{Name}' expects {channels} input channels, got {x[1]}.");
+        if (x.Dim(1) != channels)
+            throw new ShapeException($"{GetType().Name} '{Name}' expects {channels} input channels, got {x.Dim(1)}.");
         return x;
     }
 

@@ -62,7 +62,7 @@ public sealed class Linear : Layer
     public override Tensor Forward(Tensor input)
     {
         Check(input.Shape);
-        int n = input[0];
+        int n = input.Dim(0);
         _input = input;
         var y = Tensor.Ensure(ref _output, n, OutFeatures);
         Gemm.Multiply(n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
@@ -77,7 +77,7 @@ public sealed class Linear : Layer
         if (_input is null || _output is null) throw new InvalidOperationException($"Linear '{Name}': Backward called before Forward.");
         if (!outputGradient.ShapeEquals(_output.Shape))
             throw new ShapeException($"Linear '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
-        int n = _output[0];
+        int n = _output.Dim(0);
         var dy = outputGradient.Span;
         Gemm.Multiply(OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
         if (_bias is not null)

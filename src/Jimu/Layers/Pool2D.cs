@@ -54,7 +54,7 @@ public abstract class Pool2D : Layer
     private protected Tensor BeginForward(Tensor input)
     {
         _geometry = Geometry(input.Shape);
-        _batch = input[0];
+        _batch = input.Dim(0);
         _forwardAlgorithm = Algorithm;
         if (_forwardAlgorithm == PoolAlgorithm.Im2Col)
         {

@@ -20,7 +20,7 @@ public sealed class SoftmaxCrossEntropy
     {
         if (logits.Rank != 2)
             throw new ShapeException($"SoftmaxCrossEntropy expects 2-D logits [N, classes], got shape {logits.ShapeString}.");
-        int n = logits[0], k = logits[1];
+        int n = logits.Dim(0), k = logits.Dim(1);
         if (n == 0 || k == 0)
             throw new ShapeException($"SoftmaxCrossEntropy needs at least one sample and one class, got logits of shape {logits.ShapeString}.");
         if (labels.Length != n)
@@ -46,7 +46,7 @@ public sealed class SoftmaxCrossEntropy
     public Tensor Backward()
     {
         var p = Probabilities;
-        int n = p[0], k = p[1];
+        int n = p.Dim(0), k = p.Dim(1);
         var g = Tensor.Ensure(ref _gradient, n, k);
         float invN = 1f / n;
         for (int i = 0; i < n; i++)
@@ -66,7 +66,7 @@ public sealed class SoftmaxCrossEntropy
             throw new ShapeException($"Softmax expects 2-D logits [N, classes], got shape {logits.ShapeString}.");
         if (!destination.ShapeEquals(logits.Shape))
             throw new ShapeException($"Softmax: destination has shape {destination.ShapeString}, expected {logits.ShapeString}.");
-        int n = logits[0], k = logits[1];
+        int n = logits.Dim(0), k = logits.Dim(1);
         for (int i = 0; i < n; i++)
             SoftmaxRow(logits.Span.Slice(i * k, k), destination.Span.Slice(i * k, k));
     }

@@ -19,7 +19,7 @@ public static class Initializer
             var weight = ps.FirstOrDefault(p => p.Name == "weight");
             if (weight is null) continue;
             // fan_in: every weight dimension but the first (output) one.
-            int fanIn = weight.Value.Length / weight.Value[0];
+            int fanIn = weight.Value.Length / weight.Value.Dim(0);
             float bound = 1f / MathF.Sqrt(fanIn);
             foreach (var p in ps) Uniform(p.Value, bound, rng);
         }

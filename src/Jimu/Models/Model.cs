@@ -97,7 +97,7 @@ public sealed class Model
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
         Network.Training = false;
-        int n = images[0], per = images.Length / Math.Max(n, 1);
+        int n = images.Dim(0), per = images.Length / Math.Max(n, 1);
         var result = new Prediction[n];
         for (int start = 0; start < n; start += batchSize)
         {

@@ -36,7 +36,8 @@ public sealed class Tensor
 
     public ReadOnlySpan<int> Shape => _shape;
     public int Rank => _shape.Length;
-    public int this[int dim] => dim < 0 ? _shape[_shape.Length + dim] : _shape[dim];
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Dim(int dim) => dim < 0 ? _shape[_shape.Length + dim] : _shape[dim];
 
     public Span<float> Span => Data.AsSpan(0, Length);
 
@@ -47,6 +48,7 @@ public sealed class Tensor
         return Data.AsSpan(n * per, per);
     }
 
+    /// <summary>The element at a full index (one coordinate per dimension). For dimension sizes use <see cref="Dim"/>.</summary>
     public float this[params int[] index]
     {
         get => Data[Offset(index)];

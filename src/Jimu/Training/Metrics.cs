@@ -15,7 +15,7 @@ public static class Metrics
 
     public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
     {
-        int k = logits[1], correct = 0;
+        int k = logits.Dim(1), correct = 0;
         for (int i = 0; i < labels.Length; i++)
             if (ArgMax(logits.Data.AsSpan(i * k, k)) == labels[i]) correct++;
         return correct;

@@ -142,7 +142,7 @@ public class Conv2DTests
     /// <summary>Independent float64 convolution: TF "same" padding resolved here, not by <see cref="Padding.Resolve"/>.</summary>
     private static double[] ReferenceConv(Tensor x, Conv2D conv, out int outH, out int outW)
     {
-        int n = x[0], c = x[1], h = x[2], w = x[3], o = conv.OutChannels, kh = conv.KernelH, kw = conv.KernelW, sh = conv.StrideH, sw = conv.StrideW;
+        int n = x.Dim(0), c = x.Dim(1), h = x.Dim(2), w = x.Dim(3), o = conv.OutChannels, kh = conv.KernelH, kw = conv.KernelW, sh = conv.StrideH, sw = conv.StrideW;
         (int, int) Pads(int size, int k, int s, bool vertical) => conv.Padding.Mode switch
         {
             Padding.PaddingMode.Valid => (0, 0),
