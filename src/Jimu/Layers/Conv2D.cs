@@ -19,8 +19,9 @@ public sealed class Conv2D : Layer
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
 
-    // Buffers reused across calls: the output, dx, and one image's unfolded patches and their gradient.
-    private Tensor? _output, _inputGradient, _col, _colGradient;
+    // Buffers reused across calls: the output and dx; the im2col kernel keeps its own patch matrices.
+    private Tensor? _output, _inputGradient;
+    private readonly ConvIm2Col _im2col = new();
     // What Backward needs from the last Forward.
     private Tensor? _input;
     private ConvGeometry _geometry;
@@ -114,7 +115,7 @@ public sealed class Conv2D : Layer
         if (Algorithm == ConvAlgorithm.Direct)
             ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
         else
-            ForwardIm2Col(input, y, g);
+            _im2col.Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
         return y;
     }
 
@@ -135,67 +136,13 @@ public sealed class Conv2D : Layer
                 ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
         }
         else
-            BackwardIm2Col(_input, outputGradient, dx, g);
+            _im2col.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+                batch, OutChannels, g);
         return dx;
     }
 
     private ReadOnlySpan<float> BiasValues => _bias is null ? default : _bias.Value.Span;
     private Span<float> BiasGradient => _bias is null ? default : _bias.Grad.Span;
-
-    // ---- Im2Col + GEMM. Per image n, with P = C·kh·kw and Q = OH·OW: ----
-
-    // col[P, Q] = unfold(x_n);  y_n[O, Q] = W[O, P] · col + bias
-    private void ForwardIm2Col(Tensor x, Tensor y, in ConvGeometry g)
-    {
-        int p = g.PatchSize, q = g.OutPlane;
-        var col = Tensor.Ensure(ref _col, p, q);
-        var w = _weight.Value.Span;
-        for (int n = 0; n < x.Dim(0); n++)
-        {
-            var yn = y.Sample(n);
-            Im2Col.Unfold(x.Sample(n), g, col.Span);
-            Gemm.Multiply(OutChannels, q, p, w, p, false, col.Span, q, false, yn, q);
-            if (_bias is not null) Elementwise.AddChannelBias(yn, _bias.Value.Span, q);
-        }
-    }
-
-    // dW[O, P] = Σ_n dY_n[O, Q] · col_nᵀ     (col re-unfolded from x_n: cheaper in memory than keeping the batch's)
-    // db[O]    = Σ_n Σ_q dY_n[O, q]
-    // dcol[P, Q] = Wᵀ · dY_n;  dx_n = fold(dcol)   (fold adds every patch entry back where it was read from)
-    private void BackwardIm2Col(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g)
-    {
-        int p = g.PatchSize, q = g.OutPlane, batch = x.Dim(0);
-        var col = Tensor.Ensure(ref _col, p, q);
-        var dcol = dx is null ? null : Tensor.Ensure(ref _colGradient, p, q);
-        var w = _weight.Value.Span;
-        var dw = _weight.Grad.Span;
-        if (batch == 0) dw.Clear();
-
-        for (int n = 0; n < batch; n++)
-        {
-            var dyn = dy.Sample(n);
-            Im2Col.Unfold(x.Sample(n), g, col.Span);
-            Gemm.Multiply(OutChannels, p, q, dyn, q, false, col.Span, q, true, dw, p, accumulate: n > 0);
-            if (dx is not null && dcol is not null)
-            {
-                Gemm.Multiply(p, q, OutChannels, w, p, true, dyn, q, false, dcol.Span, q);
-                var dxn = dx.Sample(n);
-                dxn.Clear();
-                Im2Col.Fold(dcol.Span, g, dxn);
-            }
-        }
-
-        if (_bias is not null)
-        {
-            var db = _bias.Grad.Span;
-            for (int o = 0; o < OutChannels; o++)
-            {
-                double s = 0;
-                for (int n = 0; n < batch; n++) s += Elementwise.Sum(dy.Sample(n).Slice(o * q, q));
-                db[o] = (float)s;
-            }
-        }
-    }
 
     public override string Describe()
     {

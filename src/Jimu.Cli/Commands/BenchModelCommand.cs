@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Jimu.Kernels;
+using Jimu.Losses;
+using Jimu.Models;
+using Jimu.Tensors;
+using Jimu.Training;
+using Spectre.Console;
+
+namespace Jimu.Cli.Commands;
+
+/// <summary>
+/// `jimu bench model`: training and inference speed of a whole network on synthetic data, managed allocations
+/// per training step, peak working set, and training FLOP/s as a share of the measured FMA peak.
+/// </summary>
+public static class BenchModelCommand
+{
+    public static Command Create()
+    {
+        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5 or a JSON file.", DefaultValueFactory = _ => "mnist-tf" };
+        var batch = new Option<int>("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => 64 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats of each measurement (median, min and max reported).", DefaultValueFactory = _ => 5 };
+        var steps = new Option<int>("--steps") { Description = "Training steps per timed repeat.", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var profile = new Option<bool>("--profile") { Description = "Also time each layer's forward and backward in a training step." };
+        var cmd = new Command("model", "Training and inference speed of a network on synthetic data.") { arch, batch, repeats, steps, json, profile };
+        cmd.SetAction(r =>
+        {
+            CommonOptions.ApplyThreads(r);
+            int b = r.GetValue(batch), reps = r.GetValue(repeats), n = r.GetValue(steps);
+            if (b < 1 || reps < 1 || n < 1) throw new ArgumentException("--batch-size, --repeats and --steps must be at least 1.");
+            var result = Run(Architecture.Resolve(r.GetValue(arch)!), b, reps, n, r.GetValue(profile));
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(result.ToJson()));
+                return 0;
+            }
+            Print(result);
+            return 0;
+        });
+        return cmd;
+    }
+
+    public sealed record LayerTime(string Layer, double ForwardMs, double BackwardMs);
+
+    public sealed record Result(string Arch, int BatchSize, int Threads, double PeakGflopsPerCore,
+        Timing TrainImagesPerSecond, Timing PredictImagesPerSecond, Timing PredictLatencyMs,
+        double AllocatedBytesPerStep, double PeakWorkingSetMb, double TrainPercentOfPeak, long TrainMultiplyAdds,
+        IReadOnlyList<LayerTime>? Profile, double OptimizerMs)
+    {
+        public Dictionary<string, object> ToJson()
+        {
+            var d = new Dictionary<string, object>
+            {
+                ["arch"] = Arch,
+                ["batch_size"] = BatchSize,
+                ["threads"] = Threads,
+                ["peak_gflops_per_core"] = PeakGflopsPerCore,
+                ["train_mflop_per_image"] = 2.0 * TrainMultiplyAdds / 1e6,
+                ["train_images_per_s"] = TrainImagesPerSecond.Median,
+                ["train_images_per_s_min"] = TrainImagesPerSecond.Min,
+                ["train_images_per_s_max"] = TrainImagesPerSecond.Max,
+                ["predict_images_per_s"] = PredictImagesPerSecond.Median,
+                ["predict_images_per_s_min"] = PredictImagesPerSecond.Min,
+                ["predict_images_per_s_max"] = PredictImagesPerSecond.Max,
+                ["predict_latency_ms_batch1"] = PredictLatencyMs.Median,
+                ["predict_latency_ms_batch1_min"] = PredictLatencyMs.Min,
+                ["predict_latency_ms_batch1_max"] = PredictLatencyMs.Max,
+                ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
+                ["peak_working_set_mb"] = PeakWorkingSetMb,
+                ["train_percent_of_peak"] = TrainPercentOfPeak,
+            };
+            if (Profile is not null)
+            {
+                d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
+                d["profile_optimizer_ms"] = OptimizerMs;
+            }
+            return d;
+        }
+    }
+
+    public static Result Run(Architecture architecture, int batchSize, int repeats, int steps, bool profile)
+    {
+        int threads = Parallelism.Threads;
+        double peak = FmaPeak.MeasureGflopsPerCore();
+        var model = Model.Create(architecture, seed: 1);
+        var net = model.Network;
+        var rng = new Random(7);
+        var x = RandomImages(rng, batchSize, net.InputShape);
+        int classes = net.OutputShape[^1];
+        var labels = Enumerable.Range(0, batchSize).Select(_ => rng.Next(classes)).ToArray();
+        var loss = new SoftmaxCrossEntropy();
+        var sgd = new Sgd(net.Parameters, 0.001f, momentum: 0.9f, weightDecay: 5e-4f);
+        net.Training = true;
+        void Step()
+        {
+            loss.Forward(net.Forward(x), labels);
+            net.Backward(loss.Backward());
+            sgd.Step();
+        }
+
+        for (int i = 0; i < 5; i++) Step();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 10; i++) Step();
+        double allocated = (GC.GetTotalAllocatedBytes(precise: true) - before) / 10.0;
+
+        var train = Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ =>
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < steps; i++) Step();
+            return steps * batchSize / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }).ToArray());
+        double workingSet = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        long macs = ModelCost.TrainingMultiplyAdds(net);
+        double percent = train.Median * 2.0 * macs / 1e9 / (peak * threads) * 100;
+
+        List<LayerTime>? layerTimes = null;
+        double optimizerMs = 0;
+        if (profile) (layerTimes, optimizerMs) = Profile(net, x, labels, loss, sgd, Math.Max(steps, 10));
+
+        net.Training = false;
+        var big = RandomImages(rng, 1000, net.InputShape);
+        var predict = MeasureRate(() => net.Forward(big), 1000, repeats);
+        var one = RandomImages(rng, 1, net.InputShape);
+        var latency = Timing.FromSamples(Enumerable.Range(0, repeats + 1).Select(_ =>
+        {
+            const int Iterations = 200;
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Iterations; i++) net.Forward(one);
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Iterations;
+        }).Skip(1).ToArray());
+
+        return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
+            percent, macs, layerTimes, optimizerMs);
+    }
+
+    private static Timing MeasureRate(Action action, int images, int repeats)
+    {
+        action();
+        return Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ =>
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            int iterations = 0;
+            do { action(); iterations++; } while (Stopwatch.GetElapsedTime(t0).TotalSeconds < 0.5);
+            return iterations * images / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }).ToArray());
+    }
+
+    /// <summary>Median time of each layer's forward and backward over several training steps.</summary>
+    private static (List<LayerTime>, double) Profile(Sequential net, Tensor x, int[] labels, SoftmaxCrossEntropy loss, Sgd sgd, int steps)
+    {
+        int count = net.Layers.Count;
+        var fwd = new double[count][];
+        var bwd = new double[count][];
+        for (int i = 0; i < count; i++) { fwd[i] = new double[steps]; bwd[i] = new double[steps]; }
+        var opt = new double[steps];
+        for (int s = 0; s < steps; s++)
+        {
+            var h = x;
+            for (int i = 0; i < count; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                h = net.Layers[i].Forward(h);
+                fwd[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            loss.Forward(h, labels);
+            Tensor? g = loss.Backward();
+            for (int i = count - 1; i >= 0 && g is not null; i--)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                g = net.Layers[i].Backward(g);
+                bwd[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            long t1 = Stopwatch.GetTimestamp();
+            sgd.Step();
+            opt[s] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+        }
+        var result = Enumerable.Range(0, count).Select(i => new LayerTime(net.Layers[i].Name, Timing.FromSamples(fwd[i]).Median, Timing.FromSamples(bwd[i]).Median)).ToList();
+        return (result, Timing.FromSamples(opt).Median);
+    }
+
+    private static Tensor RandomImages(Random rng, int n, int[] shape)
+    {
+        var t = new Tensor([n, .. shape]);
+        for (int i = 0; i < t.Length; i++) t.Data[i] = (float)rng.NextDouble();
+        return t;
+    }
+
+    private static void Print(Result r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var console = AnsiConsole.Console;
+        var table = new Table().Title($"{r.Arch}, batch {r.BatchSize}, {r.Threads} thread(s)").AddColumns("measure", "median", "min", "max");
+        void Row(string name, Timing t, string format) => table.AddRow(name, t.Median.ToString(format, inv), t.Min.ToString(format, inv), t.Max.ToString(format, inv));
+        Row("train images/s", r.TrainImagesPerSecond, "F0");
+        Row("predict images/s (batch 1000)", r.PredictImagesPerSecond, "F0");
+        Row("predict latency ms (batch 1)", r.PredictLatencyMs, "F3");
+        console.Write(table);
+        console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
+        console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
+        if (r.Profile is null) return;
+        var p = new Table().Title("training step profile (median ms)").AddColumns("layer", "forward", "backward", "share");
+        double total = r.Profile.Sum(l => l.ForwardMs + l.BackwardMs) + r.OptimizerMs;
+        foreach (var l in r.Profile)
+            p.AddRow(Markup.Escape(l.Layer), l.ForwardMs.ToString("F2", inv), l.BackwardMs.ToString("F2", inv), ((l.ForwardMs + l.BackwardMs) / total * 100).ToString("F1", inv) + "%");
+        p.AddRow("optimizer step", "", r.OptimizerMs.ToString("F2", inv), (r.OptimizerMs / total * 100).ToString("F1", inv) + "%");
+        p.AddRow("total", "", total.ToString("F2", inv), "");
+        console.Write(p);
+    }
+}

@@ -1,0 +1,129 @@
+namespace Jimu.Kernels;
+
+/// <summary>
+/// Convolution as im2col + GEMM over an NCHW batch, split by images across <see cref="Parallelism.Threads"/>:
+/// each part unfolds its own images into its own patch matrix, so the matrices stay cache-sized, and
+/// accumulates its own weight gradient; the parts' gradients are then summed in a fixed order (deterministic
+/// for a given thread count). A batch smaller than the thread count runs as one part and lets the GEMM
+/// use the threads instead. Per image n, with P = C·kh·kw and Q = OH·OW:
+/// <code>
+/// forward:  col[P, Q] = unfold(x_n);  y_n[O, Q] = W[O, P] · col + b
+/// backward: dW[O, P] += dY_n · colᵀ;  db[O] += Σ_q dY_n[O, q];  dx_n = fold(Wᵀ · dY_n)
+/// </code>
+/// Buffers are kept between calls; nothing is allocated once the shapes are seen.
+/// </summary>
+public sealed class ConvIm2Col : IParallelWork
+{
+    private float[][] _col = [], _dcol = [], _dw = [];
+    private double[][] _db = [];
+
+    // The job being run, set before the parts start.
+    private bool _backward;
+    private float[] _x = [], _w = [], _y = [], _dy = [];
+    private float[]? _bias, _dx;
+    private ConvGeometry _g;
+    private int _batch, _outChannels, _parts;
+
+    /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
+    public void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    {
+        _backward = false;
+        _x = x; _w = weight; _bias = bias; _y = y; _g = g; _batch = batch; _outChannels = outChannels;
+        Run();
+    }
+
+    /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
+    public void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+        int batch, int outChannels, in ConvGeometry g)
+    {
+        _backward = true;
+        _x = x; _w = weight; _dy = dy; _dx = dx; _g = g; _batch = batch; _outChannels = outChannels;
+        Run();
+        int pq = outChannels * g.PatchSize;
+        var dw = dWeight.AsSpan(0, pq);
+        _dw[0].AsSpan(0, pq).CopyTo(dw);
+        for (int p = 1; p < _parts; p++) Elementwise.Add(dw, _dw[p].AsSpan(0, pq));
+        if (dBias is not null)
+            for (int o = 0; o < outChannels; o++)
+            {
+                double s = 0;
+                for (int p = 0; p < _parts; p++) s += _db[p][o];
+                dBias[o] = (float)s;
+            }
+    }
+
+    private void Run()
+    {
+        _parts = Math.Max(1, Math.Min(Parallelism.Threads, _batch));
+        Prepare(_parts);
+        if (_parts == 1 || !KernelThreads.TryRun(this, _parts))
+            for (int p = 0; p < _parts; p++) Execute(p);
+    }
+
+    private void Prepare(int parts)
+    {
+        int pq = _g.PatchSize * _g.OutPlane;
+        Grow(ref _col, parts, pq);
+        if (_backward)
+        {
+            Grow(ref _dw, parts, _outChannels * _g.PatchSize);
+            if (_dx is not null) Grow(ref _dcol, parts, pq);
+            if (_db.Length < parts || _db[0].Length < _outChannels)
+                _db = Enumerable.Range(0, parts).Select(_ => new double[_outChannels]).ToArray();
+        }
+    }
+
+    private static void Grow(ref float[][] buffers, int parts, int length)
+    {
+        if (buffers.Length < parts) Array.Resize(ref buffers, parts);
+        for (int p = 0; p < parts; p++)
+            if (buffers[p] is null || buffers[p].Length < length) buffers[p] = new float[length];
+    }
+
+    public void Execute(int part)
+    {
+        int start = (int)((long)_batch * part / _parts), end = (int)((long)_batch * (part + 1) / _parts);
+        if (_backward) BackwardPart(part, start, end);
+        else ForwardPart(part, start, end);
+    }
+
+    private void ForwardPart(int part, int start, int end)
+    {
+        var g = _g;
+        int p = g.PatchSize, q = g.OutPlane, o = _outChannels, inSize = g.InSize;
+        var col = _col[part].AsSpan(0, p * q);
+        for (int n = start; n < end; n++)
+        {
+            var yn = _y.AsSpan(n * o * q, o * q);
+            Im2Col.Unfold(_x.AsSpan(n * inSize, inSize), g, col);
+            Gemm.Multiply(o, q, p, _w, p, false, col, q, false, yn, q);
+            if (_bias is not null) Elementwise.AddChannelBias(yn, _bias.AsSpan(0, o), q);
+        }
+    }
+
+    private void BackwardPart(int part, int start, int end)
+    {
+        var g = _g;
+        int p = g.PatchSize, q = g.OutPlane, o = _outChannels, inSize = g.InSize;
+        var col = _col[part].AsSpan(0, p * q);
+        var dw = _dw[part].AsSpan(0, o * p);
+        var db = _db[part];
+        dw.Clear();
+        Array.Clear(db, 0, o);
+        for (int n = start; n < end; n++)
+        {
+            var dyn = _dy.AsSpan(n * o * q, o * q);
+            Im2Col.Unfold(_x.AsSpan(n * inSize, inSize), g, col);
+            Gemm.Multiply(o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
+            for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
+            if (_dx is not null)
+            {
+                var dcol = _dcol[part].AsSpan(0, p * q);
+                Gemm.Multiply(p, q, o, _w, p, true, dyn, q, false, dcol, q);
+                var dxn = _dx.AsSpan(n * inSize, inSize);
+                dxn.Clear();
+                Im2Col.Fold(dcol, g, dxn);
+            }
+        }
+    }
+}
