@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
-
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -9,9 +6,17 @@ namespace Jimu.Kernels;
 /// A is stored m×k (row stride lda ≥ k), or k×m when transposed (lda ≥ m); likewise B is k×n, or n×k when transposed.
 /// Every layer multiplies through this one entry point, so its implementation can change freely.
 /// </summary>
+/// <remarks>
+/// The implementation is GotoBLAS/BLIS-style (see <see cref="GemmDriver"/>): panels of A and B are packed
+/// (<see cref="GemmPacking"/>) so a register-tiled micro-kernel (<see cref="GemmMicroKernel"/>) streams them
+/// from L1/L2; large products are split over <see cref="Parallelism.Threads"/> threads (<see cref="KernelThreads"/>).
+/// After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
+/// </remarks>
 public static class Gemm
 {
-    public static void Multiply(
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+    /// <exception cref="ArgumentException">A leading dimension is smaller than its row width, or a span is too short.</exception>
+    public static unsafe void Multiply(
         int m, int n, int k,
         ReadOnlySpan<float> a, int lda, bool transA,
         ReadOnlySpan<float> b, int ldb, bool transB,
@@ -19,10 +24,18 @@ public static class Gemm
     {
         Validate(m, n, k, a.Length, lda, transA, b.Length, ldb, transB, c.Length, ldc);
         if (m == 0 || n == 0) return;
-        if (!accumulate)
-            for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
-        if (k == 0) return;
-        GemmReference.Multiply(m, n, k, a, lda, transA, b, ldb, transB, c, ldc);
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            GemmDriver.Run(new GemmProblem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate));
+        }
     }
 
     internal static void Validate(int m, int n, int k, int aLength, int lda, bool transA,
@@ -42,62 +55,5 @@ public static class Gemm
         if (ld < cols) throw new ArgumentException($"GEMM: leading dimension of {name} ({ld}) is smaller than its {cols} columns.");
         long need = (long)(rows - 1) * ld + cols;
         if (length < need) throw new ArgumentException($"GEMM: {name} needs {need} elements for {rows}x{cols} with stride {ld}, got {length}.");
-    }
-}
-
-/// <summary>
-/// The plain algorithm, vectorised along rows: the reference against which faster kernels are tested.
-/// Adds op(A)·op(B) into C.
-/// </summary>
-internal static class GemmReference
-{
-    public static void Multiply(int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, bool transA,
-        ReadOnlySpan<float> b, int ldb, bool transB,
-        Span<float> c, int ldc)
-    {
-        if (!transB)
-        {
-            // C[i,:] += A(i,p) · B[p,:]  (row axpy, contiguous in B and C)
-            for (int i = 0; i < m; i++)
-            {
-                var ci = c.Slice(i * ldc, n);
-                for (int p = 0; p < k; p++)
-                {
-                    float aip = transA ? a[p * lda + i] : a[i * lda + p];
-                    if (aip != 0f) Elementwise.AddScaled(ci, b.Slice(p * ldb, n), aip);
-                }
-            }
-        }
-        else if (!transA)
-        {
-            // C[i,j] += A[i,:] · B[j,:]  (dot of two contiguous rows)
-            for (int i = 0; i < m; i++)
-            {
-                var ai = a.Slice(i * lda, k);
-                for (int j = 0; j < n; j++) c[i * ldc + j] += Dot(ai, b.Slice(j * ldb, k));
-            }
-        }
-        else
-        {
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    float s = 0;
-                    for (int p = 0; p < k; p++) s += a[p * lda + i] * b[j * ldb + p];
-                    c[i * ldc + j] += s;
-                }
-        }
-    }
-
-    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        var xs = MemoryMarshal.Cast<float, Vector<float>>(x);
-        var ys = MemoryMarshal.Cast<float, Vector<float>>(y);
-        var acc = Vector<float>.Zero;
-        for (int i = 0; i < xs.Length; i++) acc += xs[i] * ys[i];
-        float s = Vector.Sum(acc);
-        for (int i = xs.Length * Vector<float>.Count; i < x.Length; i++) s += x[i] * y[i];
-        return s;
     }
 }

@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+
+namespace Jimu.Kernels;
+
+/// <summary>One call of <see cref="Gemm.Multiply"/>, with its operands pinned: C (=|+=) op(A)·op(B).</summary>
+internal readonly unsafe struct GemmProblem(int m, int n, int k, float* a, int lda, bool transA,
+    float* b, int ldb, bool transB, float* c, int ldc, bool accumulate)
+{
+    public readonly int M = m, N = n, K = k;
+    public readonly float* A = a, B = b, C = c;
+    public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
+    public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate;
+}
+
+/// <summary>
+/// The GotoBLAS/BLIS loop nest around <see cref="GemmMicroKernel"/>, and the split over threads.
+/// <code>
+/// for jc in n by NC:                 B block kc×nc packed into NR-wide strips (L2)
+///   for pc in k by KC:
+///     for ic in m by MC:             A block mc×kc packed into MR-tall strips (L2)
+///       for jr in nc by NR:          one B strip kc×NR stays in L1 ...
+///         for ir in mc by MR:        ... while the A strips stream past it
+///           C[ir.., jr..] (=|+=) Apack_ir · Bpack_jr     (MR×NR tile in registers)
+/// </code>
+/// The first k block overwrites C unless accumulating, so C is never cleared separately. Threads get disjoint
+/// ranges of columns (or of rows, when that balances better); each packs its own panels into buffers that
+/// belong to its thread and are allocated once.
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    /// <summary>Depth of a packed block: a B strip (KC×NR floats, 32 KB at NR = 32) fits in L1.</summary>
+    public const int KC = 256;
+
+    /// <summary>Rows of a packed A block (MC×KC floats, 128 KB) kept in L2; rounded down to a multiple of MR.</summary>
+    public static readonly int MC = 128 / GemmMicroKernel.MR * GemmMicroKernel.MR;
+
+    /// <summary>Columns of a packed B block (KC×NC floats, 512 KB) kept in L2.</summary>
+    public const int NC = 512;
+
+    /// <summary>A of up to this many floats (padded) is packed once per call rather than once per column block.</summary>
+    private const int WholeALimit = 96 * 1024;
+
+    /// <summary>Products of fewer multiply-adds than this run on the calling thread.</summary>
+    public static long ParallelThreshold = 1 << 20;
+
+    [ThreadStatic] private static PackBuffers? _buffers;
+    [ThreadStatic] private static Job? _job;
+
+    public static void Run(in GemmProblem p)
+    {
+        int threads = Parallelism.Threads;
+        if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold && !KernelThreads.IsWorkerThread)
+        {
+            int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR;
+            int mTiles = (p.M + mr - 1) / mr, nTiles = (p.N + nr - 1) / nr;
+            // Split the dimension whose per-thread share of tiles is smaller.
+            long costN = (long)CeilDiv(nTiles, threads) * mTiles, costM = (long)CeilDiv(mTiles, threads) * nTiles;
+            bool splitN = costN <= costM;
+            int parts = Math.Min(threads, splitN ? nTiles : mTiles);
+            if (parts > 1)
+            {
+                var job = _job ??= new Job();
+                job.Problem = p;
+                job.SplitN = splitN;
+                job.Parts = parts;
+                job.Tiles = splitN ? nTiles : mTiles;
+                bool ran = KernelThreads.TryRun(job, parts);
+                job.Problem = default;
+                if (ran) return;
+            }
+        }
+        Compute(p, 0, p.M, 0, p.N);
+    }
+
+    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
+
+    /// <summary>One thread's share: the columns (or rows) of a range of whole tiles.</summary>
+    private sealed class Job : IParallelWork
+    {
+        public GemmProblem Problem;
+        public bool SplitN;
+        public int Parts, Tiles;
+
+        public void Execute(int part)
+        {
+            int width = SplitN ? GemmMicroKernel.NR : GemmMicroKernel.MR;
+            int extent = SplitN ? Problem.N : Problem.M;
+            int start = Math.Min(extent, (int)((long)Tiles * part / Parts) * width);
+            int end = Math.Min(extent, (int)((long)Tiles * (part + 1) / Parts) * width);
+            if (start >= end) return;
+            if (SplitN) Compute(Problem, 0, Problem.M, start, end);
+            else Compute(Problem, start, end, 0, Problem.N);
+        }
+    }
+
+    /// <summary>C[i0..i1, j0..j1] (=|+=) op(A)[i0..i1, :]·op(B)[:, j0..j1] on the calling thread.</summary>
+    private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1)
+    {
+        int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, mcMax = MC;
+        var buffers = _buffers ??= new PackBuffers();
+        float* packA = buffers.A, packB = buffers.B;
+        float* edge = stackalloc float[mr * nr];
+
+        // Equal k blocks, so no block is a sliver that pays the C load/store for little work.
+        int kBlocks = CeilDiv(p.K, KC);
+        int kcFull = CeilDiv(p.K, kBlocks);
+        int mPadded = CeilDiv(i1 - i0, mr) * mr;
+        bool wholeA = (long)mPadded * p.K <= WholeALimit;
+
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < p.K; pc += kcFull)
+            {
+                int kc = Math.Min(kcFull, p.K - pc);
+                GemmPacking.PackB(p.B, p.Ldb, p.TransB, pc, kc, jc, nc, nr, packB);
+                bool overwrite = pc == 0 && !p.Accumulate;
+                for (int ic = i0; ic < i1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, i1 - ic);
+                    float* blockA;
+                    if (wholeA)
+                    {
+                        // Laid out by k block, then by row block; packed during the first column block only.
+                        blockA = packA + (long)pc * mPadded + (long)(ic - i0) * kc;
+                        if (jc == j0) GemmPacking.PackA(p.A, p.Lda, p.TransA, ic, mc, pc, kc, mr, blockA);
+                    }
+                    else
+                    {
+                        blockA = packA;
+                        GemmPacking.PackA(p.A, p.Lda, p.TransA, ic, mc, pc, kc, mr, blockA);
+                    }
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nCols = Math.Min(nr, nc - jr);
+                        float* stripB = packB + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int mRows = Math.Min(mr, mc - ir);
+                            float* stripA = blockA + (long)ir * kc;
+                            float* cTile = p.C + (long)(ic + ir) * p.Ldc + jc + jr;
+                            if (mRows == mr && nCols == nr)
+                                GemmMicroKernel.Tile(kc, stripA, stripB, cTile, p.Ldc, overwrite);
+                            else
+                            {
+                                GemmMicroKernel.Tile(kc, stripA, stripB, edge, nr, overwrite: true);
+                                StoreEdge(edge, nr, cTile, p.Ldc, mRows, nCols, overwrite);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, bool overwrite)
+    {
+        for (int i = 0; i < rows; i++, c += ldc, tile += nr)
+        {
+            if (overwrite) for (int j = 0; j < cols; j++) c[j] = tile[j];
+            else for (int j = 0; j < cols; j++) c[j] += tile[j];
+        }
+    }
+
+    /// <summary>One thread's packing space, 64-byte aligned, allocated on first use and kept.</summary>
+    private sealed class PackBuffers
+    {
+        private readonly float[] _storage;
+        public readonly float* A, B;
+
+        public PackBuffers()
+        {
+            long aSize = Math.Max((long)MC * KC, WholeALimit);
+            long bSize = (long)KC * NC;
+            // Pinned, so the aligned pointers stay valid for the buffers' life.
+            _storage = GC.AllocateUninitializedArray<float>((int)(aSize + bSize + 32), pinned: true);
+            float* start = (float*)Unsafe.AsPointer(ref _storage[0]);
+            float* aligned = (float*)(((nint)start + 63) & ~(nint)63);
+            A = aligned;
+            B = aligned + aSize;
+        }
+    }
+}

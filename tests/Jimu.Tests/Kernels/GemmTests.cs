@@ -1,0 +1,167 @@
+using Jimu.Kernels;
+
+namespace Jimu.Tests.Kernels;
+
+/// <summary>
+/// The packed, threaded GEMM against <see cref="GemmReference"/> and a double-precision product, over every
+/// transpose combination, accumulate on and off, padded leading dimensions and sizes straddling the blocking.
+/// </summary>
+[Collection("Parallelism")]
+public class GemmTests
+{
+    private static float[] Random(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    /// <summary>Runs Gemm.Multiply and checks it against the float reference and a double product.</summary>
+    private static void Check(Random rng, int m, int n, int k, bool transA, bool transB, bool accumulate, int pad = 0)
+    {
+        int lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+        var a = Random(rng, (transA ? k : m) * lda);
+        var b = Random(rng, (transB ? n : k) * ldb);
+        var c0 = Random(rng, m * ldc);
+        var c = (float[])c0.Clone();
+        var cRef = (float[])c0.Clone();
+
+        Gemm.Multiply(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
+        if (!accumulate) for (int i = 0; i < m; i++) Array.Clear(cRef, i * ldc, n);
+        GemmReference.Multiply(m, n, k, a, lda, transA, b, ldb, transB, cRef, ldc);
+
+        double tol = 1e-5 * Math.Max(1, k) + 1e-6;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < ldc; j++)
+            {
+                int at = i * ldc + j;
+                if (j >= n)
+                {
+                    Assert.True(c[at] == c0[at], $"padding C[{i},{j}] was written ({m}x{n}x{k} tA={transA} tB={transB})");
+                    continue;
+                }
+                double exact = accumulate ? c0[at] : 0;
+                for (int p = 0; p < k; p++)
+                    exact += (double)(transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
+                if (Math.Abs(c[at] - exact) > tol * (1 + Math.Abs(exact)) || Math.Abs(c[at] - cRef[at]) > 2 * tol * (1 + Math.Abs(exact)))
+                    Assert.Fail($"C[{i},{j}] = {c[at]}, exact {exact}, reference {cRef[at]} " +
+                        $"(m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} pad={pad} threads={Parallelism.Threads})");
+            }
+    }
+
+    private static void WithThreads(int threads, Action body)
+    {
+        int saved = Parallelism.Threads;
+        long savedThreshold = GemmDriver.ParallelThreshold;
+        try
+        {
+            Parallelism.Threads = threads;
+            GemmDriver.ParallelThreshold = 0; // split even the small cases, to test the split
+            body();
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+            GemmDriver.ParallelThreshold = savedThreshold;
+        }
+    }
+
+    public static TheoryData<int> ThreadCounts => new() { 1, 2, 3 };
+
+    [Theory]
+    [MemberData(nameof(ThreadCounts))]
+    public void RandomSmallSizes_AllTransposes(int threads) => WithThreads(threads, () =>
+    {
+        var rng = new Random(100 + threads);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int m = rng.Next(1, 71), n = rng.Next(1, 71), k = rng.Next(1, 71);
+            bool accumulate = trial % 2 == 1;
+            int pad = trial % 3 == 0 ? rng.Next(1, 9) : 0;
+            Check(rng, m, n, k, transA: (trial & 4) != 0, transB: (trial & 8) != 0, accumulate, pad);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(ThreadCounts))]
+    public void SizesStraddlingTheBlocking(int threads) => WithThreads(threads, () =>
+    {
+        var rng = new Random(7);
+        int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, kc = GemmDriver.KC, mc = GemmDriver.MC, nc = GemmDriver.NC;
+        (int m, int n, int k)[] shapes =
+        [
+            (mr, nr, 1), (mr - 1, nr + 1, 3), (mr + 1, nr - 1, 5), (2 * mr + 1, 2 * nr + 3, kc - 1),
+            (3, 5, kc + 1), (mc + 1, nr + 7, 17), (mc - 1, 2 * nr, kc * 2 + 3), (9, nc + 1, 33),
+            (2 * mr, nc - 1, kc), (mc + mr + 3, nc + nr + 5, 2 * kc + 1), (1, 1, 1), (1, 300, 40), (300, 1, 40),
+        ];
+        foreach (var (m, n, k) in shapes)
+            for (int t = 0; t < 4; t++)
+                Check(rng, m, n, k, transA: (t & 1) != 0, transB: (t & 2) != 0, accumulate: t == 1 || t == 2, pad: t == 3 ? 5 : 0);
+    });
+
+    [Fact]
+    public void NetworkShapes_TwoThreads() => WithThreads(2, () =>
+    {
+        var rng = new Random(3);
+        Check(rng, 64, 196, 800, false, false, false);
+        Check(rng, 32, 784, 25, false, false, false);
+        Check(rng, 64, 196, 160, false, true, true);  // dW = dY·colᵀ
+        Check(rng, 200, 196, 64, true, false, false); // dcol = Wᵀ·dY
+        Check(rng, 130, 100, 64, true, false, true);  // dW of a dense layer, dYᵀ·X
+        Check(rng, 64, 70, 600, false, true, false);  // dense forward, x·Wᵀ
+    });
+
+    [Fact]
+    public void KZero_ClearsOrKeepsC()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply(2, 2, 0, [], 0, false, [], 2, false, c, 2, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4], c);
+        Gemm.Multiply(2, 2, 0, [], 0, false, [], 2, false, c, 2);
+        Assert.Equal([0f, 0, 0, 0], c);
+    }
+
+    [Fact]
+    public void TooShortSpans_Throw()
+    {
+        var a = new float[6]; var b = new float[6]; var c = new float[4];
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a.AsSpan(0, 5), 3, false, b, 2, false, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 3, false, b.AsSpan(0, 5), 2, false, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 3, false, b, 2, false, c.AsSpan(0, 3), 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 2, false, b, 2, false, c, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(-1, 2, 3, a, 3, false, b, 2, false, c, 2));
+    }
+
+    [Fact]
+    public void AfterWarmUp_AllocatesNothing()
+    {
+        int saved = Parallelism.Threads;
+        try
+        {
+            Parallelism.Threads = 2;
+            var rng = new Random(5);
+            (int m, int n, int k, bool ta, bool tb)[] shapes =
+                [(64, 196, 800, false, false), (32, 784, 25, false, false), (64, 800, 196, false, true), (200, 196, 64, true, false), (5, 7, 3, false, false)];
+            var buffers = shapes.Select(s => (a: Random(rng, s.m * s.k), b: Random(rng, s.k * s.n), c: new float[s.m * s.n])).ToArray();
+            void RunAll()
+            {
+                for (int i = 0; i < shapes.Length; i++)
+                {
+                    var (m, n, k, ta, tb) = shapes[i];
+                    var (a, b, c) = buffers[i];
+                    Gemm.Multiply(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, accumulate: i % 2 == 0);
+                }
+            }
+            for (int w = 0; w < 3; w++) RunAll();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+            for (int r = 0; r < 20; r++) RunAll();
+            long thisThread = GC.GetAllocatedBytesForCurrentThread() - before;
+            long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+            Assert.Equal(0, thisThread);
+            // Other tests' threads may allocate meanwhile; the 20 rounds of GEMM must not (less than a byte per call).
+            Assert.True(total < 100, $"{total} bytes allocated in all threads during 100 GEMMs");
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+}
