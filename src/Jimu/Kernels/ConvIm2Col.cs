@@ -12,7 +12,7 @@ namespace Jimu.Kernels;
 /// </code>
 /// Buffers are kept between calls; nothing is allocated once the shapes are seen.
 /// </summary>
-public sealed class ConvIm2Col : IParallelWork
+public sealed class ConvIm2Col : BatchParallelWork
 {
     private float[][] _col = [], _dcol = [], _dw = [];
     private double[][] _db = [];
@@ -22,7 +22,7 @@ public sealed class ConvIm2Col : IParallelWork
     private float[] _x = [], _w = [], _y = [], _dy = [];
     private float[]? _bias, _dx;
     private ConvGeometry _g;
-    private int _batch, _outChannels, _parts;
+    private int _batch, _outChannels;
 
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
     public void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
@@ -42,22 +42,20 @@ public sealed class ConvIm2Col : IParallelWork
         int pq = outChannels * g.PatchSize;
         var dw = dWeight.AsSpan(0, pq);
         _dw[0].AsSpan(0, pq).CopyTo(dw);
-        for (int p = 1; p < _parts; p++) Elementwise.Add(dw, _dw[p].AsSpan(0, pq));
+        for (int p = 1; p < Parts; p++) Elementwise.Add(dw, _dw[p].AsSpan(0, pq));
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
             {
                 double s = 0;
-                for (int p = 0; p < _parts; p++) s += _db[p][o];
+                for (int p = 0; p < Parts; p++) s += _db[p][o];
                 dBias[o] = (float)s;
             }
     }
 
     private void Run()
     {
-        _parts = Math.Max(1, Math.Min(Parallelism.Threads, _batch));
-        Prepare(_parts);
-        if (_parts == 1 || !KernelThreads.TryRun(this, _parts))
-            for (int p = 0; p < _parts; p++) Execute(p);
+        Prepare(PartsFor(_batch));
+        RunOver(_batch);
     }
 
     private void Prepare(int parts)
@@ -80,9 +78,8 @@ public sealed class ConvIm2Col : IParallelWork
             if (buffers[p] is null || buffers[p].Length < length) buffers[p] = new float[length];
     }
 
-    public void Execute(int part)
+    protected override void Process(int part, int start, int end)
     {
-        int start = (int)((long)_batch * part / _parts), end = (int)((long)_batch * (part + 1) / _parts);
         if (_backward) BackwardPart(part, start, end);
         else ForwardPart(part, start, end);
     }

@@ -32,16 +32,19 @@ public static class PoolDirect
                     float best = float.NegativeInfinity;
                     int bestAt = -1;
                     for (int h = hLo; h < hHi; h++)
+                    {
+                        var row = xp.Slice(h * g.InW, g.InW);
                         for (int w = wLo; w < wHi; w++)
                         {
-                            float v = xp[h * g.InW + w];
+                            float v = row[w];
                             // Strictly greater keeps the first of equal maxima.
-                            if (bestAt < 0 || v > best || (float.IsNaN(v) && !float.IsNaN(best)))
+                            if (v > best || bestAt < 0 || (float.IsNaN(v) && !float.IsNaN(best)))
                             {
                                 best = v;
                                 bestAt = h * g.InW + w;
                             }
                         }
+                    }
                     yp[oh * g.OutW + ow] = best;
                     ap[oh * g.OutW + ow] = bestAt;
                 }

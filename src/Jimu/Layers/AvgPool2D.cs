@@ -23,7 +23,7 @@ public sealed class AvgPool2D : Pool2D
     {
         var y = BeginForward(input);
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolDirect.AvgForward(input.Span, _geometry, _batch, y.Span);
+            _parallel.AvgForward(input.Data, _geometry, _batch, y.Data);
         else
             PoolIm2Col.AvgForward(input.Span, _geometry, _batch, _col, y.Span);
         return y;
@@ -35,7 +35,7 @@ public sealed class AvgPool2D : Pool2D
         var dx = BeginBackward(outputGradient);
         if (dx is null) return null;
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolDirect.AvgBackward(outputGradient.Span, _geometry, _batch, dx.Span);
+            _parallel.AvgBackward(outputGradient.Data, _geometry, _batch, dx.Data);
         else
             PoolIm2Col.AvgBackward(outputGradient.Span, _geometry, _batch, _col, dx.Span);
         return dx;

@@ -41,7 +41,7 @@ public sealed class MaxPool2D : Pool2D
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
         var argmax = _argmax.AsSpan(0, y.Length);
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolDirect.MaxForward(input.Span, _geometry, _batch, y.Span, argmax);
+            _parallel.MaxForward(input.Data, _geometry, _batch, y.Data, _argmax);
         else
             PoolIm2Col.MaxForward(input.Span, _geometry, _batch, _col, y.Span, argmax);
         return y;
@@ -54,7 +54,7 @@ public sealed class MaxPool2D : Pool2D
         if (dx is null) return null;
         var argmax = _argmax.AsSpan(0, outputGradient.Length);
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolDirect.MaxBackward(outputGradient.Span, argmax, _geometry, _batch, dx.Span);
+            _parallel.MaxBackward(outputGradient.Data, _argmax, _geometry, _batch, dx.Data);
         else
             PoolIm2Col.MaxBackward(outputGradient.Span, argmax, _geometry, _batch, _col, dx.Span);
         return dx;

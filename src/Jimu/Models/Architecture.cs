@@ -133,10 +133,11 @@ public sealed record Architecture
         _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
     };
 
+    // Pooling is memory-bound: the direct loops beat unfolding the windows first, so they are the default.
     private static PoolAlgorithm PoolAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
     {
-        null or "im2col" => PoolAlgorithm.Im2Col,
-        "direct" => PoolAlgorithm.Direct,
+        "im2col" => PoolAlgorithm.Im2Col,
+        null or "direct" => PoolAlgorithm.Direct,
         _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
     };
 

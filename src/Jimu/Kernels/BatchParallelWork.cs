@@ -1,0 +1,37 @@
+namespace Jimu.Kernels;
+
+/// <summary>
+/// Work over a batch of images, split into contiguous image ranges, one per thread (<see cref="Parallelism.Threads"/>,
+/// never more parts than images). The split depends only on the batch size and the thread count, so results are
+/// deterministic for a given thread count. When the pool is busy the parts run one after another on the caller.
+/// </summary>
+public abstract class BatchParallelWork : IParallelWork
+{
+    private int _batch, _parts;
+
+    /// <summary>How many parts a batch of <paramref name="batch"/> images is split into.</summary>
+    public static int PartsFor(int batch) => Math.Max(1, Math.Min(Parallelism.Threads, batch));
+
+    /// <summary>Number of parts of the current run.</summary>
+    protected int Parts => _parts;
+
+    /// <summary>Runs <see cref="Process"/> over every part of a batch and returns when all are done.</summary>
+    protected void RunOver(int batch)
+    {
+        _batch = batch;
+        _parts = PartsFor(batch);
+        if (_parts == 1 || !KernelThreads.TryRun(this, _parts))
+            for (int p = 0; p < _parts; p++) Execute(p);
+    }
+
+    void IParallelWork.Execute(int part) => Execute(part);
+
+    private void Execute(int part)
+    {
+        int start = (int)((long)_batch * part / _parts), end = (int)((long)_batch * (part + 1) / _parts);
+        if (end > start) Process(part, start, end);
+    }
+
+    /// <summary>Processes images [start, end) as part <paramref name="part"/> of <see cref="Parts"/>.</summary>
+    protected abstract void Process(int part, int start, int end);
+}
