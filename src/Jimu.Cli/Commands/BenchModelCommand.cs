@@ -102,9 +102,14 @@ public static class BenchModelCommand
         }
 
         for (int i = 0; i < 5; i++) Step();
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 10; i++) Step();
-        double allocated = (GC.GetTotalAllocatedBytes(precise: true) - before) / 10.0;
+        // Median over single steps: an allocation of ours shows in every step, the runtime's own
+        // (background JIT tiering) only now and then.
+        double allocated = Timing.FromSamples(Enumerable.Range(0, 21).Select(_ =>
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            Step();
+            return (double)(GC.GetTotalAllocatedBytes(precise: true) - before);
+        }).ToArray()).Median;
 
         var train = Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ =>
         {

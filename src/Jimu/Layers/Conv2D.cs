@@ -101,7 +101,7 @@ public sealed class Conv2D : Layer
             throw new ShapeException($"Conv2D '{Name}' expects a 4-D NCHW input, got shape {Tensor.Format(s)}.");
         if (s[1] != InChannels)
             throw new ShapeException($"Conv2D '{Name}' expects {InChannels} input channels, got {s[1]}.");
-        return ConvGeometry.Create($"Conv2D '{Name}'", InChannels, s[2], s[3], KernelH, KernelW, StrideH, StrideW, Padding);
+        return ConvGeometry.Create(Who, InChannels, s[2], s[3], KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
     public override Tensor Forward(Tensor input)

@@ -9,7 +9,7 @@ namespace Jimu.Layers;
 public sealed class Flatten(string name = "flatten") : Layer(name)
 {
     private Tensor? _output, _inputGradient;
-    private int[] _inputShape = [];
+    private int[] _inputShape = [], _outputShape = [];
 
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
@@ -23,9 +23,12 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     // x [N, C, H, W] → y [N, C·H·W], y[n, (c·H + h)·W + w] = x[n, c, h, w]
     public override Tensor Forward(Tensor input)
     {
-        var shape = OutputShape(input.Shape);
-        if (!input.ShapeEquals(_inputShape)) _inputShape = input.Shape.ToArray();
-        return View(ref _output, input, shape);
+        if (!input.ShapeEquals(_inputShape))
+        {
+            _outputShape = OutputShape(input.Shape);
+            _inputShape = input.Shape.ToArray();
+        }
+        return View(ref _output, input, _outputShape);
     }
 
     // dy [N, C·H·W] → dx [N, C, H, W]

@@ -11,7 +11,16 @@ namespace Jimu.Layers;
 public abstract class Layer
 {
     /// <summary>Name used in messages and as the prefix of parameter names ("conv1" → "conv1.weight").</summary>
-    public string Name { get; set; }
+    public string Name
+    {
+        get;
+        set { field = value; _who = null; }
+    }
+
+    private string? _who;
+
+    /// <summary>"Type 'name'", for messages; cached so that hot paths can pass it without allocating.</summary>
+    protected string Who => _who ??= $"{GetType().Name} '{Name}'";
 
     protected Layer(string name) => Name = name;
 
@@ -40,9 +49,9 @@ public abstract class Layer
     protected Tensor Require4D(Tensor x, int channels)
     {
         if (x.Rank != 4)
-            throw new ShapeException($"{GetType().Name} '{Name}' expects a 4-D NCHW input, got shape {x.ShapeString}.");
+            throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {x.ShapeString}.");
         if (x.Dim(1) != channels)
-            throw new ShapeException($"{GetType().Name} '{Name}' expects {channels} input channels, got {x.Dim(1)}.");
+            throw new ShapeException($"{Who} expects {channels} input channels, got {x.Dim(1)}.");
         return x;
     }
 

@@ -35,8 +35,6 @@ public abstract class Pool2D : Layer
     /// <summary>Algorithm of the next forward pass; the backward pass uses the one its forward pass used.</summary>
     public PoolAlgorithm Algorithm { get; set; }
 
-    private protected string Who => $"{GetType().Name} '{Name}'";
-
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         var g = Geometry(inputShape);
