@@ -13,7 +13,7 @@ public sealed class Adam : Optimizer
     private readonly Tensor[] _m, _v;
 
     public Adam(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate = 1e-3f,
-        float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+        double beta1 = 0.9, double beta2 = 0.999, float epsilon = 1e-8f, float weightDecay = 0f)
         : base(parameters, learningRate)
     {
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), $"beta1 must be in [0, 1), got {beta1}.");
@@ -25,8 +25,9 @@ public sealed class Adam : Optimizer
         _v = parameters.Select(p => new Tensor(p.Parameter.Value.Shape.ToArray())).ToArray();
     }
 
-    public float Beta1 { get; }
-    public float Beta2 { get; }
+    // Double, as torch keeps them: 1 − β₂ from a float β₂ would be off by 1.3e-5 relative.
+    public double Beta1 { get; }
+    public double Beta2 { get; }
     public float Epsilon { get; }
     public float WeightDecay { get; }
     public override string Kind => "adam";
@@ -34,9 +35,10 @@ public sealed class Adam : Optimizer
     public override void Step()
     {
         Steps++;
-        float b1 = Beta1, b2 = Beta2, eps = Epsilon;
-        float bias1 = 1f - MathF.Pow(b1, Steps);
-        float bias2Sqrt = MathF.Sqrt(1f - MathF.Pow(b2, Steps));
+        float b1 = (float)Beta1, b2 = (float)Beta2, eps = Epsilon;
+        float c1 = (float)(1 - Beta1), c2 = (float)(1 - Beta2);
+        float bias1 = (float)(1 - Math.Pow(Beta1, Steps));
+        float bias2Sqrt = (float)Math.Sqrt(1 - Math.Pow(Beta2, Steps));
         float stepSize = LearningRate / bias1;
         for (int i = 0; i < Parameters.Count; i++)
         {
@@ -46,8 +48,8 @@ public sealed class Adam : Optimizer
             for (int j = 0; j < w.Length; j++)
             {
                 float g = grad[j] + decay * w[j];
-                m[j] = b1 * m[j] + (1 - b1) * g;
-                v[j] = b2 * v[j] + (1 - b2) * g * g;
+                m[j] = b1 * m[j] + c1 * g;
+                v[j] = b2 * v[j] + c2 * g * g;
                 float denom = MathF.Sqrt(v[j]) / bias2Sqrt + eps;
                 w[j] -= stepSize * m[j] / denom;
             }

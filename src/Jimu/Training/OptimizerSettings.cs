@@ -11,8 +11,8 @@ public sealed record OptimizerSettings
     public float Momentum { get; init; }
     public bool Nesterov { get; init; }
     public float WeightDecay { get; init; }
-    public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.999f;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
     public float Epsilon { get; init; } = 1e-8f;
 
     public Optimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => Kind switch
