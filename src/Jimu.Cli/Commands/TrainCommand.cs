@@ -112,8 +112,14 @@ public static class TrainCommand
     private static bool Run(Model model, Dataset train, Dataset test, OptimizerSettings settings, TrainingOptions options,
         bool resume, CancellationToken token, IAnsiConsole console)
     {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            // Redirected output (a log, CI): no live bar, just one plain line per epoch.
+            model.Fit(train, test, settings, options, onEpoch: e => Console.Out.WriteLine(Format(e, markup: false)),
+                resume: resume, cancellation: token);
+            return token.IsCancellationRequested;
+        }
         bool cancelled = false;
-        var table = new List<EpochResult>();
         console.Progress()
             .AutoClear(true)
             .HideCompleted(true)
@@ -137,7 +143,7 @@ public static class TrainCommand
                     onEpoch: e =>
                     {
                         task?.StopTask();
-                        console.MarkupLine(Format(e));
+                        console.MarkupLine(Format(e, markup: true));
                     },
                     resume: resume, cancellation: token);
                 cancelled = token.IsCancellationRequested;
@@ -145,8 +151,13 @@ public static class TrainCommand
         return cancelled;
     }
 
-    private static string Format(EpochResult e) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {e.Epoch,3}  lr {e.LearningRate:0.00000}  train loss {e.TrainLoss:F4} acc {e.TrainAccuracy * 100:F2}%  test loss {e.TestLoss:F4} acc [bold]{e.TestAccuracy * 100:F2}%[/]  {e.ImagesPerSecond:F0} img/s  {e.Elapsed.TotalSeconds:F1} s");
+    private static string Format(EpochResult e, bool markup)
+    {
+        string accuracy = string.Create(CultureInfo.InvariantCulture, $"{e.TestAccuracy * 100:F2}%");
+        if (markup) accuracy = $"[bold]{accuracy}[/]";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {e.Epoch,3}  lr {e.LearningRate:0.00000}  train loss {e.TrainLoss:F4} acc {e.TrainAccuracy * 100:F2}%  test loss {e.TestLoss:F4} acc {accuracy}  {e.ImagesPerSecond:F0} img/s  {e.Elapsed.TotalSeconds:F1} s");
+    }
 
     private static int Positive(int v, string name) =>
         v >= 1 ? v : throw new ArgumentException($"{name} must be at least 1, got {v}.");
