@@ -152,16 +152,35 @@ public class GemmTests
                     Gemm.Multiply(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, accumulate: i % 2 == 0);
                 }
             }
+            var probe = new AllocationProbe();
             for (int w = 0; w < 3; w++) RunAll();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
-            for (int r = 0; r < 20; r++) RunAll();
-            long thisThread = GC.GetAllocatedBytesForCurrentThread() - before;
-            long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
-            Assert.Equal(0, thisThread);
-            // Other tests' threads may allocate meanwhile; the 20 rounds of GEMM must not (less than a byte per call).
-            Assert.True(total < 100, $"{total} bytes allocated in all threads during 100 GEMMs");
+            long leastTotal = long.MaxValue;
+            for (int attempt = 0; attempt < 3 && leastTotal > 0; attempt++)
+            {
+                Assert.True(KernelThreads.TryRun(probe, 2));
+                long workerBefore = probe.WorkerBytes;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+                for (int r = 0; r < 20; r++) RunAll();
+                long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.True(KernelThreads.TryRun(probe, 2));
+                Assert.Equal(0, probe.WorkerBytes - workerBefore);
+                leastTotal = Math.Min(leastTotal, total);
+            }
+            // The process total also counts the test runner's and the runtime's own threads, so it is only bounded.
+            Assert.True(leastTotal < 1024, $"{leastTotal} bytes allocated by all threads during 100 GEMMs");
         }
         finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>Reads the allocation counter of the pool's worker thread (part 1).</summary>
+    private sealed class AllocationProbe : IParallelWork
+    {
+        public long WorkerBytes;
+        public void Execute(int part)
+        {
+            if (part == 1) WorkerBytes = GC.GetAllocatedBytesForCurrentThread();
+        }
     }
 }
