@@ -8,6 +8,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks: layer algorithms, GEMM and whole models.");
+        bench.Subcommands.Add(BenchGemmCommand.Create());
         return bench;
     }
 }
