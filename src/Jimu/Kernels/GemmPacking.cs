@@ -30,14 +30,30 @@ internal static unsafe class GemmPacking
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-wide strips.</summary>
     public static void PackB(float* b, int ldb, bool transB, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        if (!transB)
+        {
+            // B is stored k×n: read each stored row once, front to back (what the prefetchers follow best),
+            // scattering its NR-wide pieces to the strips.
+            int fullStrips = (nr & 7) == 0 ? nc / nr : 0;
+            long stripSize = (long)nr * kc;
+            float* src = b + (long)p0 * ldb + j0;
+            for (int p = 0; p < kc; p++, src += ldb)
+            {
+                float* d = dst + p * nr;
+                for (int s = 0; s < fullStrips; s++, d += stripSize)
+                    for (int j = 0; j < nr; j += 8)
+                        Vector256.Store(Vector256.Load(src + s * nr + j), d + j);
+            }
+            int done = fullStrips * nr;
+            if (done < nc)
+                for (int s = done; s < nc; s += nr)
+                    CopyRows(b + (long)p0 * ldb + j0 + s, ldb, kc, Math.Min(nr, nc - s), dst + (s / nr) * stripSize, nr);
+            return;
+        }
         for (int s = 0; s < nc; s += nr, dst += nr * kc)
         {
-            int cols = Math.Min(nr, nc - s);
-            if (transB)
-                // B is stored n×k: each of the NR columns of op(B) is a stored row running along p.
-                Transpose(b + (long)(j0 + s) * ldb + p0, ldb, cols, kc, dst, nr);
-            else
-                CopyRows(b + (long)p0 * ldb + j0 + s, ldb, kc, cols, dst, nr);
+            // B is stored n×k: each of the NR columns of op(B) is a stored row running along p.
+            Transpose(b + (long)(j0 + s) * ldb + p0, ldb, Math.Min(nr, nc - s), kc, dst, nr);
         }
     }
 
