@@ -94,6 +94,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>C[i0..i1, j0..j1] (=|+=) op(A)[i0..i1, :]·op(B)[:, j0..j1] on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1)
     {
         int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, mcMax = MC;

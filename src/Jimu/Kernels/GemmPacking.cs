@@ -13,6 +13,7 @@ namespace Jimu.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-tall strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc; s += mr, dst += mr * kc)
@@ -28,6 +29,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-wide strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, int ldb, bool transB, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
         if (!transB)
@@ -58,6 +60,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>dst[p·width + j] = src[p·lds + j] for j &lt; count, 0 for count ≤ j &lt; width; p &lt; steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(float* src, int lds, int steps, int count, float* dst, int width)
     {
         if (count == width && (width & 7) == 0)
@@ -79,6 +82,7 @@ internal static unsafe class GemmPacking
     /// dst[p·width + r] = src[r·lds + p] for r &lt; count, 0 for count ≤ r &lt; width; p &lt; steps.
     /// Full groups of 8 rows × 8 steps go through an in-register 8×8 transpose.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, int lds, int count, int steps, float* dst, int width)
     {
         int r = 0;
