@@ -142,6 +142,10 @@ internal static unsafe class GemmDriver
                             float* cTile = p.C + (long)(ic + ir) * p.Ldc + jc + jr;
                             if (mRows == mr && nCols == nr)
                                 GemmMicroKernel.Tile(kc, stripA, stripB, cTile, p.Ldc, overwrite);
+                            else if (nCols <= GemmMicroKernel.NarrowNR && mRows == mr && nCols == GemmMicroKernel.NarrowNR
+                                && GemmMicroKernel.NarrowTile(kc, stripA, stripB, cTile, p.Ldc, overwrite)) { }
+                            else if (nCols <= GemmMicroKernel.NarrowNR && GemmMicroKernel.NarrowTile(kc, stripA, stripB, edge, nr, overwrite: true))
+                                StoreEdge(edge, nr, cTile, p.Ldc, mRows, nCols, overwrite);
                             else
                             {
                                 GemmMicroKernel.Tile(kc, stripA, stripB, edge, nr, overwrite: true);

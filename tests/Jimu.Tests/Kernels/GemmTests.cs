@@ -92,7 +92,7 @@ public class GemmTests
         [
             (mr, nr, 1), (mr - 1, nr + 1, 3), (mr + 1, nr - 1, 5), (2 * mr + 1, 2 * nr + 3, kc - 1),
             (3, 5, kc + 1), (mc + 1, nr + 7, 17), (mc - 1, 2 * nr, kc * 2 + 3), (9, nc + 1, 33),
-            (2 * mr, nc - 1, kc), (mc + mr + 3, nc + nr + 5, 2 * kc + 1), (1, 1, 1), (1, 300, 40), (300, 1, 40),
+            (2 * mr, nc - 1, kc), (2 * mr, nr + 16, 40), (mr, 16, 9), (mr + 3, 2 * nr + 16, 7), (mc + mr + 3, nc + nr + 5, 2 * kc + 1), (1, 1, 1), (1, 300, 40), (300, 1, 40),
         ];
         foreach (var (m, n, k) in shapes)
             for (int t = 0; t < 4; t++)
