@@ -157,14 +157,14 @@ public class GemmTests
             long leastTotal = long.MaxValue;
             for (int attempt = 0; attempt < 3 && leastTotal > 0; attempt++)
             {
-                Assert.True(KernelThreads.TryRun(probe, 2));
+                Assert.True(probe.Run());
                 long workerBefore = probe.WorkerBytes;
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
                 for (int r = 0; r < 20; r++) RunAll();
                 long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
                 Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-                Assert.True(KernelThreads.TryRun(probe, 2));
+                Assert.True(probe.Run());
                 Assert.Equal(0, probe.WorkerBytes - workerBefore);
                 leastTotal = Math.Min(leastTotal, total);
             }
@@ -174,13 +174,23 @@ public class GemmTests
         finally { Parallelism.Threads = saved; }
     }
 
-    /// <summary>Reads the allocation counter of the pool's worker thread (part 1).</summary>
+    /// <summary>Reads the allocation counter of the pool's worker thread: two chunks that wait for each other.</summary>
     private sealed class AllocationProbe : IParallelWork
     {
         public long WorkerBytes;
-        public void Execute(int part)
+        private int _started;
+
+        public bool Run()
         {
-            if (part == 1) WorkerBytes = GC.GetAllocatedBytesForCurrentThread();
+            _started = 0;
+            return KernelThreads.TryRun(this, chunks: 2, threads: 2);
+        }
+
+        public void Execute(int chunk)
+        {
+            Interlocked.Increment(ref _started);
+            while (Volatile.Read(ref _started) < 2) Thread.SpinWait(10);
+            if (KernelThreads.IsWorkerThread) WorkerBytes = GC.GetAllocatedBytesForCurrentThread();
         }
     }
 }
