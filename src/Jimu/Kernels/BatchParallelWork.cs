@@ -20,7 +20,7 @@ public abstract class BatchParallelWork : IParallelWork
     {
         _batch = batch;
         _parts = PartsFor(batch);
-        if (_parts == 1 || !KernelThreads.TryRun(this, _parts))
+        if (_parts == 1 || !KernelThreads.TryRun(this, _parts, _parts))
             for (int p = 0; p < _parts; p++) Execute(p);
     }
 

@@ -22,9 +22,9 @@ internal readonly unsafe struct GemmProblem(int m, int n, int k, float* a, int l
 ///         for ir in mc by MR:        ... while the A strips stream past it
 ///           C[ir.., jr..] (=|+=) Apack_ir · Bpack_jr     (MR×NR tile in registers)
 /// </code>
-/// The first k block overwrites C unless accumulating, so C is never cleared separately. Threads get disjoint
-/// ranges of columns (or of rows, when that balances better); each packs its own panels into buffers that
-/// belong to its thread and are allocated once.
+/// The first k block overwrites C unless accumulating, so C is never cleared separately. In parallel, C is cut
+/// into a few chunks per thread of whole-tile column ranges (or row ranges, when that balances better); each chunk
+/// packs its own panels, into buffers that belong to the thread running it and are allocated once.
 /// </summary>
 internal static unsafe class GemmDriver
 {
@@ -43,6 +43,9 @@ internal static unsafe class GemmDriver
     /// <summary>Products of fewer multiply-adds than this run on the calling thread.</summary>
     public static long ParallelThreshold = 1 << 20;
 
+    /// <summary>Chunks of a parallel product per thread.</summary>
+    private const int ChunksPerThread = 3;
+
     [ThreadStatic] private static PackBuffers? _buffers;
     [ThreadStatic] private static Job? _job;
 
@@ -55,16 +58,19 @@ internal static unsafe class GemmDriver
             int mTiles = (p.M + mr - 1) / mr, nTiles = (p.N + nr - 1) / nr;
             // Split the dimension whose per-thread share of tiles is smaller.
             long costN = (long)CeilDiv(nTiles, threads) * mTiles, costM = (long)CeilDiv(mTiles, threads) * nTiles;
+            threads = Math.Min(threads, Math.Max(nTiles, mTiles));
             bool splitN = costN <= costM;
-            int parts = Math.Min(threads, splitN ? nTiles : mTiles);
-            if (parts > 1)
+            int tiles = splitN ? nTiles : mTiles;
+            // A few chunks per thread, so a thread that starts late (or is slowed by others) gets fewer.
+            int chunks = Math.Min(tiles, threads * ChunksPerThread);
+            if (chunks > 1)
             {
                 var job = _job ??= new Job();
                 job.Problem = p;
                 job.SplitN = splitN;
-                job.Parts = parts;
-                job.Tiles = splitN ? nTiles : mTiles;
-                bool ran = KernelThreads.TryRun(job, parts);
+                job.Chunks = chunks;
+                job.Tiles = tiles;
+                bool ran = KernelThreads.TryRun(job, chunks, threads);
                 job.Problem = default;
                 if (ran) return;
             }
@@ -74,19 +80,19 @@ internal static unsafe class GemmDriver
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 
-    /// <summary>One thread's share: the columns (or rows) of a range of whole tiles.</summary>
+    /// <summary>One chunk of a parallel product: the columns (or rows) of a range of whole tiles.</summary>
     private sealed class Job : IParallelWork
     {
         public GemmProblem Problem;
         public bool SplitN;
-        public int Parts, Tiles;
+        public int Chunks, Tiles;
 
-        public void Execute(int part)
+        public void Execute(int chunk)
         {
             int width = SplitN ? GemmMicroKernel.NR : GemmMicroKernel.MR;
             int extent = SplitN ? Problem.N : Problem.M;
-            int start = Math.Min(extent, (int)((long)Tiles * part / Parts) * width);
-            int end = Math.Min(extent, (int)((long)Tiles * (part + 1) / Parts) * width);
+            int start = Math.Min(extent, (int)((long)Tiles * chunk / Chunks) * width);
+            int end = Math.Min(extent, (int)((long)Tiles * (chunk + 1) / Chunks) * width);
             if (start >= end) return;
             if (SplitN) Compute(Problem, 0, Problem.M, start, end);
             else Compute(Problem, start, end, 0, Problem.N);
@@ -94,6 +100,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>C[i0..i1, j0..j1] (=|+=) op(A)[i0..i1, :]·op(B)[:, j0..j1] on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1)
     {
         int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, mcMax = MC;
@@ -141,6 +148,10 @@ internal static unsafe class GemmDriver
                             float* cTile = p.C + (long)(ic + ir) * p.Ldc + jc + jr;
                             if (mRows == mr && nCols == nr)
                                 GemmMicroKernel.Tile(kc, stripA, stripB, cTile, p.Ldc, overwrite);
+                            else if (nCols <= GemmMicroKernel.NarrowNR && mRows == mr && nCols == GemmMicroKernel.NarrowNR
+                                && GemmMicroKernel.NarrowTile(kc, stripA, stripB, cTile, p.Ldc, overwrite)) { }
+                            else if (nCols <= GemmMicroKernel.NarrowNR && GemmMicroKernel.NarrowTile(kc, stripA, stripB, edge, nr, overwrite: true))
+                                StoreEdge(edge, nr, cTile, p.Ldc, mRows, nCols, overwrite);
                             else
                             {
                                 GemmMicroKernel.Tile(kc, stripA, stripB, edge, nr, overwrite: true);

@@ -34,6 +34,57 @@ internal static unsafe class GemmMicroKernel
         else Tile4x4(kc, a, b, c, ldc, overwrite);
     }
 
+    /// <summary>
+    /// Like <see cref="Tile"/> but only the first <see cref="NarrowNR"/> columns of the tile (of the NR-wide strip):
+    /// for the last strip of B when it is at most half full. Returns false when the width has no such kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool NarrowTile(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    {
+        if (Selected != Kind.Vector512) return false;
+        Tile8x16(kc, a, b, c, ldc, overwrite);
+        return true;
+    }
+
+    /// <summary>Columns computed by <see cref="NarrowTile"/>.</summary>
+    public const int NarrowNR = 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.LoadAligned(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 32;
+        }
+        Store1(c, c0, overwrite); c += ldc;
+        Store1(c, c1, overwrite); c += ldc;
+        Store1(c, c2, overwrite); c += ldc;
+        Store1(c, c3, overwrite); c += ldc;
+        Store1(c, c4, overwrite); c += ldc;
+        Store1(c, c5, overwrite); c += ldc;
+        Store1(c, c6, overwrite); c += ldc;
+        Store1(c, c7, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store1(float* c, Vector512<float> v, bool overwrite)
+    {
+        if (!overwrite) v += Vector512.Load(c);
+        v.Store(c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile8x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {

@@ -13,6 +13,7 @@ namespace Jimu.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-tall strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc; s += mr, dst += mr * kc)
@@ -28,20 +29,38 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-wide strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, int ldb, bool transB, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        if (!transB)
+        {
+            // B is stored k×n: read each stored row once, front to back (what the prefetchers follow best),
+            // scattering its NR-wide pieces to the strips.
+            int fullStrips = (nr & 7) == 0 ? nc / nr : 0;
+            long stripSize = (long)nr * kc;
+            float* src = b + (long)p0 * ldb + j0;
+            for (int p = 0; p < kc; p++, src += ldb)
+            {
+                float* d = dst + p * nr;
+                for (int s = 0; s < fullStrips; s++, d += stripSize)
+                    for (int j = 0; j < nr; j += 8)
+                        Vector256.Store(Vector256.Load(src + s * nr + j), d + j);
+            }
+            int done = fullStrips * nr;
+            if (done < nc)
+                for (int s = done; s < nc; s += nr)
+                    CopyRows(b + (long)p0 * ldb + j0 + s, ldb, kc, Math.Min(nr, nc - s), dst + (s / nr) * stripSize, nr);
+            return;
+        }
         for (int s = 0; s < nc; s += nr, dst += nr * kc)
         {
-            int cols = Math.Min(nr, nc - s);
-            if (transB)
-                // B is stored n×k: each of the NR columns of op(B) is a stored row running along p.
-                Transpose(b + (long)(j0 + s) * ldb + p0, ldb, cols, kc, dst, nr);
-            else
-                CopyRows(b + (long)p0 * ldb + j0 + s, ldb, kc, cols, dst, nr);
+            // B is stored n×k: each of the NR columns of op(B) is a stored row running along p.
+            Transpose(b + (long)(j0 + s) * ldb + p0, ldb, Math.Min(nr, nc - s), kc, dst, nr);
         }
     }
 
     /// <summary>dst[p·width + j] = src[p·lds + j] for j &lt; count, 0 for count ≤ j &lt; width; p &lt; steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(float* src, int lds, int steps, int count, float* dst, int width)
     {
         if (count == width && (width & 7) == 0)
@@ -63,6 +82,7 @@ internal static unsafe class GemmPacking
     /// dst[p·width + r] = src[r·lds + p] for r &lt; count, 0 for count ≤ r &lt; width; p &lt; steps.
     /// Full groups of 8 rows × 8 steps go through an in-register 8×8 transpose.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, int lds, int count, int steps, float* dst, int width)
     {
         int r = 0;

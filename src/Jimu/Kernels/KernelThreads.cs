@@ -3,73 +3,67 @@ using System.Runtime.ExceptionServices;
 
 namespace Jimu.Kernels;
 
-/// <summary>A piece of work split into numbered parts that may run on different threads.</summary>
+/// <summary>A piece of work split into numbered chunks that may run on different threads.</summary>
 internal interface IParallelWork
 {
-    /// <summary>Runs part <paramref name="part"/> of <c>parts</c>; parts must be independent.</summary>
-    void Execute(int part);
+    /// <summary>Runs chunk <paramref name="chunk"/>; chunks must be independent.</summary>
+    void Execute(int chunk);
 }
 
 /// <summary>
-/// A small pool of long-lived worker threads for kernels: <see cref="TryRun"/> runs parts 1..parts−1 of a job on
-/// the workers and part 0 on the caller, and returns when all are done. Unlike Parallel.For it allocates nothing per
-/// call: each worker has its own slot (job, part, ticket), written by the caller only while that worker is idle.
+/// A small pool of long-lived worker threads for kernels. <see cref="TryRun"/> publishes a job of numbered chunks;
+/// the caller and the workers claim chunks until none is left, and the call returns when all are done. Unlike
+/// Parallel.For it allocates nothing per call. The caller never waits for a worker that has not started (on a busy
+/// machine a sleeping worker may take milliseconds to be scheduled): it then simply runs the chunks itself.
 /// Workers spin briefly after a job, since kernels tend to come in quick succession, then sleep on a monitor.
-/// One job runs at a time; a call made while the pool is busy (another thread, or from inside a part) gets false
+/// One job runs at a time; a call made while the pool is busy (another thread, or from inside a chunk) gets false
 /// and should run its work serially.
 /// </summary>
 internal static class KernelThreads
 {
-    private sealed class Worker
-    {
-        public readonly object Gate = new();
-        public IParallelWork? Work;
-        public int Part;
-        public int Ticket;   // incremented by the caller to hand over a job
-        public int Done;     // set to Ticket by the worker when its part is finished
-        public Exception? Error;
-    }
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // ~100 µs
+    private static readonly object Gate = new();
 
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // ~200 µs
-    private static Worker[] _workers = [];
-    private static int _busy;
+    // The job: (generation << 48) | (chunk count << 32) | next unclaimed chunk, changed only by Interlocked, so a
+    // worker that claims a chunk claims it of the job that is current (a late worker cannot claim from a finished job).
+    private static long _state;
+    private static IParallelWork? _work;
+    private static int _completed;
+    private static Exception? _error;
+    private static int _workers, _sleeping, _busy;
     [ThreadStatic] private static bool _isWorker;
 
     /// <summary>Whether the calling thread is one of the pool's workers.</summary>
     public static bool IsWorkerThread => _isWorker;
 
+    /// <summary>The largest number of chunks of one job.</summary>
+    public const int MaxChunks = 0xFFFF;
+
     /// <summary>
-    /// Runs <paramref name="work"/>.Execute(0..parts−1) in parallel, part 0 on the calling thread.
-    /// Returns false, having run nothing, when the pool is already in use.
+    /// Runs <paramref name="work"/>.Execute(0..chunks−1) on the calling thread and up to
+    /// <paramref name="threads"/> − 1 workers. Returns false, having run nothing, when the pool is already in use.
     /// </summary>
-    public static bool TryRun(IParallelWork work, int parts)
+    public static bool TryRun(IParallelWork work, int chunks, int threads)
     {
-        if (parts <= 1 || _isWorker) return false;
+        if (chunks <= 1 || threads <= 1 || _isWorker) return false;
+        if (chunks > MaxChunks) throw new ArgumentOutOfRangeException(nameof(chunks));
         if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
-            EnsureWorkers(parts - 1);
-            var workers = _workers;
-            for (int w = 0; w < parts - 1; w++)
-            {
-                var worker = workers[w];
-                worker.Work = work;
-                worker.Part = w + 1;
-                Volatile.Write(ref worker.Ticket, worker.Ticket + 1);
-                lock (worker.Gate) Monitor.Pulse(worker.Gate);
-            }
-            Exception? error = null;
-            try { work.Execute(0); }
-            catch (Exception e) { error = e; }
-            for (int w = 0; w < parts - 1; w++)
-            {
-                var worker = workers[w];
-                var spin = new SpinWait();
-                while (Volatile.Read(ref worker.Done) != worker.Ticket) spin.SpinOnce(sleep1Threshold: -1);
-                worker.Work = null;
-                if (worker.Error is { } e) { error ??= e; worker.Error = null; }
-            }
-            if (error is not null) ExceptionDispatchInfo.Throw(error);
+            EnsureWorkers(threads - 1);
+            _work = work;
+            _error = null;
+            Volatile.Write(ref _completed, 0);
+            long generation = ((Volatile.Read(ref _state) >>> 48) + 1) & 0xFFFF;
+            Interlocked.Exchange(ref _state, (generation << 48) | ((long)chunks << 32));
+            if (Volatile.Read(ref _sleeping) > 0)
+                lock (Gate) Monitor.PulseAll(Gate);
+
+            RunChunks();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _completed) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+            _work = null;
+            if (_error is { } e) ExceptionDispatchInfo.Throw(e);
             return true;
         }
         finally
@@ -78,37 +72,49 @@ internal static class KernelThreads
         }
     }
 
-    private static void EnsureWorkers(int count)
+    /// <summary>Claims and runs chunks of the current job until none is left.</summary>
+    private static void RunChunks()
     {
-        if (_workers.Length >= count) return;
-        var grown = new Worker[count];
-        Array.Copy(_workers, grown, _workers.Length);
-        for (int w = _workers.Length; w < count; w++)
-        {
-            var worker = grown[w] = new Worker();
-            var thread = new Thread(() => Loop(worker)) { IsBackground = true, Name = $"Jimu kernel {w + 1}" };
-            thread.Start();
-        }
-        _workers = grown;
-    }
-
-    private static void Loop(Worker worker)
-    {
-        _isWorker = true;
-        int seen = 0;
         while (true)
         {
-            // Spin for a while, then sleep until the caller pulses.
+            long s = Volatile.Read(ref _state);
+            int next = (int)(s & 0xFFFFFFFF), count = (int)((s >> 32) & 0xFFFF);
+            if (next >= count) return;
+            if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
+            try { _work!.Execute(next); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            Interlocked.Increment(ref _completed);
+        }
+    }
+
+    private static bool HasWork()
+    {
+        long s = Volatile.Read(ref _state);
+        return (int)(s & 0xFFFFFFFF) < (int)((s >> 32) & 0xFFFF);
+    }
+
+    private static void EnsureWorkers(int count)
+    {
+        for (; _workers < count; _workers++)
+            new Thread(Loop) { IsBackground = true, Name = $"Jimu kernel {_workers + 1}" }.Start();
+    }
+
+    private static void Loop()
+    {
+        _isWorker = true;
+        while (true)
+        {
+            // Spin for a while, then sleep until a job is published.
             long start = Stopwatch.GetTimestamp();
-            while (Volatile.Read(ref worker.Ticket) == seen && Stopwatch.GetTimestamp() - start < SpinTicks)
-                Thread.SpinWait(20);
-            if (Volatile.Read(ref worker.Ticket) == seen)
-                lock (worker.Gate)
-                    while (Volatile.Read(ref worker.Ticket) == seen) Monitor.Wait(worker.Gate);
-            seen = Volatile.Read(ref worker.Ticket);
-            try { worker.Work!.Execute(worker.Part); }
-            catch (Exception e) { worker.Error = e; }
-            Volatile.Write(ref worker.Done, seen);
+            while (!HasWork() && Stopwatch.GetTimestamp() - start < SpinTicks) Thread.SpinWait(20);
+            if (!HasWork())
+                lock (Gate)
+                {
+                    Interlocked.Increment(ref _sleeping);
+                    while (!HasWork()) Monitor.Wait(Gate);
+                    Interlocked.Decrement(ref _sleeping);
+                }
+            RunChunks();
         }
     }
 }

@@ -92,7 +92,7 @@ public class GemmTests
         [
             (mr, nr, 1), (mr - 1, nr + 1, 3), (mr + 1, nr - 1, 5), (2 * mr + 1, 2 * nr + 3, kc - 1),
             (3, 5, kc + 1), (mc + 1, nr + 7, 17), (mc - 1, 2 * nr, kc * 2 + 3), (9, nc + 1, 33),
-            (2 * mr, nc - 1, kc), (mc + mr + 3, nc + nr + 5, 2 * kc + 1), (1, 1, 1), (1, 300, 40), (300, 1, 40),
+            (2 * mr, nc - 1, kc), (2 * mr, nr + 16, 40), (mr, 16, 9), (mr + 3, 2 * nr + 16, 7), (mc + mr + 3, nc + nr + 5, 2 * kc + 1), (1, 1, 1), (1, 300, 40), (300, 1, 40),
         ];
         foreach (var (m, n, k) in shapes)
             for (int t = 0; t < 4; t++)
@@ -152,16 +152,45 @@ public class GemmTests
                     Gemm.Multiply(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, accumulate: i % 2 == 0);
                 }
             }
+            var probe = new AllocationProbe();
             for (int w = 0; w < 3; w++) RunAll();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
-            for (int r = 0; r < 20; r++) RunAll();
-            long thisThread = GC.GetAllocatedBytesForCurrentThread() - before;
-            long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
-            Assert.Equal(0, thisThread);
-            // Other tests' threads may allocate meanwhile; the 20 rounds of GEMM must not (less than a byte per call).
-            Assert.True(total < 100, $"{total} bytes allocated in all threads during 100 GEMMs");
+            long leastTotal = long.MaxValue;
+            for (int attempt = 0; attempt < 3 && leastTotal > 0; attempt++)
+            {
+                Assert.True(probe.Run());
+                long workerBefore = probe.WorkerBytes;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+                for (int r = 0; r < 20; r++) RunAll();
+                long total = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.True(probe.Run());
+                Assert.Equal(0, probe.WorkerBytes - workerBefore);
+                leastTotal = Math.Min(leastTotal, total);
+            }
+            // The process total also counts the test runner's and the runtime's own threads, so it is only bounded.
+            Assert.True(leastTotal < 1024, $"{leastTotal} bytes allocated by all threads during 100 GEMMs");
         }
         finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>Reads the allocation counter of the pool's worker thread: two chunks that wait for each other.</summary>
+    private sealed class AllocationProbe : IParallelWork
+    {
+        public long WorkerBytes;
+        private int _started;
+
+        public bool Run()
+        {
+            _started = 0;
+            return KernelThreads.TryRun(this, chunks: 2, threads: 2);
+        }
+
+        public void Execute(int chunk)
+        {
+            Interlocked.Increment(ref _started);
+            while (Volatile.Read(ref _started) < 2) Thread.SpinWait(10);
+            if (KernelThreads.IsWorkerThread) WorkerBytes = GC.GetAllocatedBytesForCurrentThread();
+        }
     }
 }

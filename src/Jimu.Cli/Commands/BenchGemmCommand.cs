@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Jimu.Kernels;
+using Spectre.Console;
+
+namespace Jimu.Cli.Commands;
+
+/// <summary>
+/// `jimu bench gemm`: GFLOP/s of <see cref="Gemm.Multiply"/> on the seed network's shapes and on squares, on one
+/// thread and on all cores, as a percentage of the measured FMA peak of the cores used.
+/// </summary>
+public static class BenchGemmCommand
+{
+    /// <summary>A product to time: C[m×n] = op(A)·op(B) with inner size k.</summary>
+    public sealed record Shape(string Name, int M, int N, int K, bool TransA, bool TransB);
+
+    public sealed record Result(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("m")] int M,
+        [property: JsonPropertyName("n")] int N,
+        [property: JsonPropertyName("k")] int K,
+        [property: JsonPropertyName("trans_a")] bool TransA,
+        [property: JsonPropertyName("trans_b")] bool TransB,
+        [property: JsonPropertyName("threads")] int Threads,
+        [property: JsonPropertyName("gflops")] double Gflops,
+        [property: JsonPropertyName("gflops_min")] double GflopsMin,
+        [property: JsonPropertyName("gflops_max")] double GflopsMax,
+        [property: JsonPropertyName("percent_of_peak")] double PercentOfPeak);
+
+    public sealed record Report(
+        [property: JsonPropertyName("peak_gflops_per_core")] double PeakGflopsPerCore,
+        [property: JsonPropertyName("cases")] IReadOnlyList<Result> Cases);
+
+    /// <summary>The GEMMs of the seed network (batch 64) and square references.</summary>
+    public static readonly Shape[] Shapes =
+    [
+        new("conv2 fwd batch", 64, 12544, 800, false, false),
+        new("conv2 fwd image", 64, 196, 800, false, false),
+        new("conv1 fwd image", 32, 784, 25, false, false),
+        new("conv2 dW", 64, 800, 196, false, true),
+        new("conv2 dcol", 800, 196, 64, true, false),
+        new("fc1 fwd", 64, 512, 3136, false, true),
+        new("fc1 dW", 512, 3136, 64, true, false),
+        new("square", 512, 512, 512, false, false),
+        new("square", 1024, 1024, 1024, false, false),
+        new("square", 2048, 2048, 2048, false, false),
+    ];
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: peak_gflops_per_core and cases[]." };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per case after warm-up; the median is reported.", DefaultValueFactory = _ => 7 };
+        var cmd = new Command("gemm", "GFLOP/s of the GEMM kernel on the network's shapes and on 512/1024/2048 squares, on 1 thread and on all cores, against the measured FMA peak.")
+        {
+            json, repeats,
+        };
+        cmd.SetAction(r =>
+        {
+            CommonOptions.ApplyThreads(r);
+            int n = r.GetValue(repeats);
+            if (n < 1) throw new ArgumentException($"--repeats must be at least 1, got {n}.");
+            int allCores = r.GetValue(CommonOptions.Threads) ?? Environment.ProcessorCount;
+            var report = Run(Shapes, allCores == 1 ? [1] : [1, allCores], n);
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(report));
+                return 0;
+            }
+            var inv = CultureInfo.InvariantCulture;
+            var table = new Table { Expand = false }.AddColumns("case", "m", "n", "k", "op", "thr", "GFLOP/s", "min", "max", "%peak");
+            foreach (var c in report.Cases)
+                table.AddRow(Markup.Escape(c.Name), c.M.ToString(inv), c.N.ToString(inv), c.K.ToString(inv),
+                    (c.TransA ? "Aᵀ" : "A") + "·" + (c.TransB ? "Bᵀ" : "B"), c.Threads.ToString(inv),
+                    c.Gflops.ToString("F1", inv), c.GflopsMin.ToString("F1", inv), c.GflopsMax.ToString("F1", inv),
+                    c.PercentOfPeak.ToString("F1", inv));
+            AnsiConsole.Console.Write(table);
+            AnsiConsole.Console.MarkupLine(
+                $"FMA peak {report.PeakGflopsPerCore.ToString("F1", inv)} GFLOP/s per core (measured); GFLOP/s = 2·m·n·k / time, median of {n} repeats");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Times every shape on each thread count; restores <see cref="Parallelism.Threads"/> afterwards.</summary>
+    public static Report Run(IReadOnlyList<Shape> shapes, IReadOnlyList<int> threadCounts, int repeats, double secondsPerRepeat = 0.02)
+    {
+        double peak = FmaPeak.MeasureGflopsPerCore();
+        var results = new List<Result>();
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (var shape in shapes)
+            {
+                var rng = new Random(1);
+                var a = RandomArray(rng, shape.M * shape.K);
+                var b = RandomArray(rng, shape.K * shape.N);
+                var c = new float[shape.M * shape.N];
+                int lda = shape.TransA ? shape.M : shape.K, ldb = shape.TransB ? shape.K : shape.N;
+                void Once() => Gemm.Multiply(shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, shape.TransB, c, shape.N);
+                foreach (int threads in threadCounts)
+                {
+                    Parallelism.Threads = threads;
+                    // Warm up, and pick how many calls make one timed repeat.
+                    Once();
+                    long start = Stopwatch.GetTimestamp();
+                    Once();
+                    double once = Math.Max(Stopwatch.GetElapsedTime(start).TotalSeconds, 1e-7);
+                    int calls = (int)Math.Clamp(secondsPerRepeat / once, 1, 1_000_000);
+                    for (int w = 0; w < Math.Min(calls, 10); w++) Once();
+                    var gflops = new double[repeats];
+                    double flops = 2.0 * shape.M * shape.N * shape.K * calls;
+                    for (int t = 0; t < repeats; t++)
+                    {
+                        start = Stopwatch.GetTimestamp();
+                        for (int i = 0; i < calls; i++) Once();
+                        gflops[t] = flops / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+                    }
+                    Array.Sort(gflops);
+                    double median = repeats % 2 == 1 ? gflops[repeats / 2] : (gflops[repeats / 2 - 1] + gflops[repeats / 2]) / 2;
+                    results.Add(new Result(shape.Name, shape.M, shape.N, shape.K, shape.TransA, shape.TransB, threads,
+                        median, gflops[0], gflops[^1], 100 * median / (peak * threads)));
+                }
+            }
+        }
+        finally { Parallelism.Threads = saved; }
+        return new Report(peak, results);
+    }
+
+    private static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}
