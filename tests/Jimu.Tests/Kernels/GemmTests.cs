@@ -6,7 +6,7 @@ namespace Jimu.Tests.Kernels;
 /// The packed, threaded GEMM against <see cref="GemmReference"/> and a double-precision product, over every
 /// transpose combination, accumulate on and off, padded leading dimensions and sizes straddling the blocking.
 /// </summary>
-[Collection("Parallelism")]
+[Collection(nameof(Jimu.Tests.Training.AllocationCollection))]
 public class GemmTests
 {
     private static float[] Random(Random rng, int length)
