@@ -38,6 +38,9 @@ public sealed class PoolParallel : BatchParallelWork
         int image = _g.InSize, pooled = _g.Channels * _g.OutPlane;
         switch (_job)
         {
+            case Job.MaxForward when MaxPool2x2.Applies(_g):
+                MaxPool2x2.Forward(_in.AsSpan(start * image, n * image), _g, n * _g.Channels, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
+                break;
             case Job.MaxForward:
                 PoolDirect.MaxForward(_in.AsSpan(start * image, n * image), _g, n, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
                 break;
