@@ -17,6 +17,7 @@ public static class TrainCommand
     public const float DefaultMomentum = 0.9f;
     public const float DefaultWeightDecay = 5e-4f;
     public const string DefaultSchedule = "cosine";
+    public const int DefaultShift = 0;
 
     public static Command Create()
     {
@@ -32,6 +33,7 @@ public static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer: sgd or adam.", DefaultValueFactory = _ => "sgd" };
         optimizer.AcceptOnlyFromAmong("sgd", "adam");
         var dropout = new Option<double?>("--dropout") { Description = "Override the probability of every dropout layer." };
+        var shift = new Option<int>("--shift") { Description = "Augment: move each training image by up to N pixels in each direction, at random (0: off).", DefaultValueFactory = _ => DefaultShift };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Start from the weights of this model file." };
@@ -40,7 +42,7 @@ public static class TrainCommand
 
         var cmd = new Command("train", "Train a model and save it as .safetensors (Ctrl-C stops after saving what was trained).")
         {
-            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, noShuffle, seed, init, resume, output,
+            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output,
         };
         cmd.SetAction(r =>
         {
@@ -52,6 +54,7 @@ public static class TrainCommand
                 Epochs = Positive(r.GetValue(epochs), "--epochs"),
                 BatchSize = Positive(r.GetValue(batch), "--batch-size"),
                 Shuffle = !r.GetValue(noShuffle),
+                MaxShift = r.GetValue(shift) >= 0 ? r.GetValue(shift) : throw new ArgumentException($"--shift must be non-negative, got {r.GetValue(shift)}."),
                 Seed = r.GetValue(seed),
                 Schedule = LearningRateSchedule.Parse(r.GetValue(schedule)!),
             };
@@ -85,7 +88,7 @@ public static class TrainCommand
             var (train, test) = MnistFolder.Load(dataDir);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {train.Count:N0} training and {test.Count:N0} test images from {dataDir}");
-            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {options.Epochs} epochs, shift {options.MaxShift}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

@@ -21,6 +21,8 @@ public sealed class Trainer
     private readonly float _baseRate;
     private Tensor? _batch;
     private int[] _batchLabels = [];
+    private Random? _shiftRandom;
+    private int[] _batchShape = [];
 
     public Trainer(Sequential model, Optimizer optimizer, TrainingOptions options)
     {
@@ -54,6 +56,7 @@ public sealed class Trainer
             _optimizer.LearningRate = _options.Schedule.At(_baseRate, epoch, _options.Epochs);
             Order(order, epoch);
             ReseedDropout(epoch);
+            _shiftRandom = _options.MaxShift > 0 ? new Random(Seeds.Derive(_options.Seed, epoch, 0x5A1F)) : null;
             _model.Training = true;
             var clock = Stopwatch.StartNew();
             double lossSum = 0; long correct = 0; int seen = 0;
@@ -124,10 +127,19 @@ public sealed class Trainer
     private Tensor Gather(Dataset data, ReadOnlySpan<int> indices)
     {
         int per = data.Images.Length / data.Count;
-        var x = Tensor.Ensure(ref _batch, [indices.Length, .. _model.InputShape]);
+        if (_batchShape.Length == 0) _batchShape = [0, .. _model.InputShape];
+        _batchShape[0] = indices.Length;
+        var x = Tensor.Ensure(ref _batch, _batchShape);
         for (int b = 0; b < indices.Length; b++)
         {
-            data.Images.Data.AsSpan(indices[b] * per, per).CopyTo(x.Data.AsSpan(b * per, per));
+            var src = data.Images.Data.AsSpan(indices[b] * per, per);
+            var dst = x.Data.AsSpan(b * per, per);
+            if (_shiftRandom is null) src.CopyTo(dst);
+            else
+            {
+                int s = _options.MaxShift;
+                Augmentation.Translate(src, dst, _model.InputShape, _shiftRandom.Next(-s, s + 1), _shiftRandom.Next(-s, s + 1));
+            }
             _batchLabels[b] = data.Labels[indices[b]];
         }
         return x;

@@ -10,6 +10,9 @@ public sealed record TrainingOptions
     /// <summary>Seeds shuffling and dropout masks.</summary>
     public int Seed { get; init; } = 1;
     public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
+    /// <summary>Data augmentation: translate each training image by a random whole number of pixels in
+    /// [−MaxShift, MaxShift] on each axis (zero fill), drawn from <see cref="Seed"/>. 0: no augmentation.</summary>
+    public int MaxShift { get; init; }
     /// <summary>Epoch to start from (when resuming); epochs before it are skipped.</summary>
     public int StartEpoch { get; init; }
 
@@ -17,6 +20,7 @@ public sealed record TrainingOptions
     {
         if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be non-negative, got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
+        if (MaxShift < 0) throw new ArgumentOutOfRangeException(nameof(MaxShift), $"The shift must be non-negative, got {MaxShift}.");
         if (StartEpoch < 0) throw new ArgumentOutOfRangeException(nameof(StartEpoch), $"Start epoch must be non-negative, got {StartEpoch}.");
     }
 }
