@@ -40,9 +40,8 @@ internal static unsafe class GemmDriver
     /// <summary>A of up to this many floats (padded) is packed once per call rather than once per column block.</summary>
     private const int WholeALimit = 96 * 1024;
 
-    /// <summary>Products of fewer multiply-adds than this run on the calling thread.</summary>
+    /// <summary>Products of fewer multiply-adds than this run on the calling thread (tests lower it).</summary>
     public static long ParallelThreshold = 1 << 20;
-
 
     [ThreadStatic] private static PackBuffers? _buffers;
     [ThreadStatic] private static Job? _job;
