@@ -17,7 +17,7 @@ public static class FmaPeak
     /// GFLOP/s (2 per multiply-add per lane) of the calling thread: the best of <paramref name="repeats"/> timed runs
     /// of about <paramref name="millisecondsPerRun"/> ms each.
     /// </summary>
-    public static double MeasureGflopsPerCore(int repeats = 5, double millisecondsPerRun = 50)
+    public static double MeasureGflopsPerCore(int repeats = 20, double millisecondsPerRun = 10)
     {
         Run(1000); // compile (and tier up) before timing
         Run(1000);

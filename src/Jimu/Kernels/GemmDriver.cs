@@ -40,11 +40,8 @@ internal static unsafe class GemmDriver
     /// <summary>A of up to this many floats (padded) is packed once per call rather than once per column block.</summary>
     private const int WholeALimit = 96 * 1024;
 
-    /// <summary>Products of fewer multiply-adds than this run on the calling thread.</summary>
+    /// <summary>Products of fewer multiply-adds than this run on the calling thread (tests lower it).</summary>
     public static long ParallelThreshold = 1 << 20;
-
-    /// <summary>Chunks of a parallel product per thread.</summary>
-    private const int ChunksPerThread = 3;
 
     [ThreadStatic] private static PackBuffers? _buffers;
     [ThreadStatic] private static Job? _job;
@@ -55,28 +52,45 @@ internal static unsafe class GemmDriver
         if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold && !KernelThreads.IsWorkerThread)
         {
             int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR;
-            int mTiles = (p.M + mr - 1) / mr, nTiles = (p.N + nr - 1) / nr;
-            // Split the dimension whose per-thread share of tiles is smaller.
-            long costN = (long)CeilDiv(nTiles, threads) * mTiles, costM = (long)CeilDiv(mTiles, threads) * nTiles;
-            threads = Math.Min(threads, Math.Max(nTiles, mTiles));
+            int mTiles = CeilDiv(p.M, mr), nTiles = CeilDiv(p.N, nr);
+            // Split columns (every chunk packs all of A) or rows (every chunk packs all of B), whichever is cheaper.
+            var (costN, chunksN) = SplitCost(threads, nTiles, mTiles, p.M, p.N, p.K, duplicated: (long)p.M * p.K);
+            var (costM, chunksM) = SplitCost(threads, mTiles, nTiles, p.M, p.N, p.K, duplicated: (long)p.K * p.N);
             bool splitN = costN <= costM;
-            int tiles = splitN ? nTiles : mTiles;
-            // A few chunks per thread, so a thread that starts late (or is slowed by others) gets fewer.
-            int chunks = Math.Min(tiles, threads * ChunksPerThread);
+            int chunks = splitN ? chunksN : chunksM;
             if (chunks > 1)
             {
                 var job = _job ??= new Job();
                 job.Problem = p;
                 job.SplitN = splitN;
                 job.Chunks = chunks;
-                job.Tiles = tiles;
-                bool ran = KernelThreads.TryRun(job, chunks, threads);
+                job.Tiles = splitN ? nTiles : mTiles;
+                bool ran = KernelThreads.TryRun(job, chunks, Math.Min(threads, chunks));
                 job.Problem = default;
                 if (ran) return;
             }
         }
         Compute(p, 0, p.M, 0, p.N);
     }
+
+    /// <summary>
+    /// Rough time (in multiply-adds) of the busiest thread when <paramref name="tiles"/> are split over threads
+    /// in chunks, each of which packs <paramref name="duplicated"/> floats of the other operand again
+    /// (a packed float costing about as much as <see cref="PackCost"/> multiply-adds); and the number of chunks.
+    /// Two chunks per thread, so a thread that starts late gets less, unless the repacking makes that too dear.
+    /// </summary>
+    private static (long Cost, int Chunks) SplitCost(int threads, int tiles, int otherTiles, int m, int n, int k, long duplicated)
+    {
+        long tileMacs = (long)GemmMicroKernel.MR * GemmMicroKernel.NR * k;
+        int chunks = Math.Min(tiles, 2 * threads);
+        if (duplicated * PackCost * chunks > (long)m * n * k / 20) chunks = Math.Min(tiles, threads);
+        long cost = (long)CeilDiv(tiles, Math.Min(threads, chunks)) * otherTiles * tileMacs
+            + (long)CeilDiv(chunks, threads) * duplicated * PackCost;
+        return (cost, chunks);
+    }
+
+    /// <summary>Packing one float costs about as much time as this many multiply-adds in the micro-kernel.</summary>
+    private const int PackCost = 8;
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 

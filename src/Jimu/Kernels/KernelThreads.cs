@@ -22,7 +22,8 @@ internal interface IParallelWork
 internal static class KernelThreads
 {
     private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // ~100 µs
-    private static readonly object Gate = new();
+    private static readonly long WaitSpinTicks = Stopwatch.Frequency / 20000; // ~50 µs
+    private static readonly object Gate = new(), DoneGate = new();
 
     // The job: (generation << 48) | (chunk count << 32) | next unclaimed chunk, changed only by Interlocked, so a
     // worker that claims a chunk claims it of the job that is current (a late worker cannot claim from a finished job).
@@ -30,7 +31,7 @@ internal static class KernelThreads
     private static IParallelWork? _work;
     private static int _completed;
     private static Exception? _error;
-    private static int _workers, _sleeping, _busy;
+    private static int _workers, _sleeping, _busy, _callerWaiting;
     [ThreadStatic] private static bool _isWorker;
 
     /// <summary>Whether the calling thread is one of the pool's workers.</summary>
@@ -60,8 +61,7 @@ internal static class KernelThreads
                 lock (Gate) Monitor.PulseAll(Gate);
 
             RunChunks();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _completed) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+            WaitForChunks(chunks);
             _work = null;
             if (_error is { } e) ExceptionDispatchInfo.Throw(e);
             return true;
@@ -69,6 +69,25 @@ internal static class KernelThreads
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>
+    /// Waits for chunks that workers are still running: spins briefly, then sleeps, so that on an oversubscribed
+    /// machine the worker gets the core instead of the caller spinning on it.
+    /// </summary>
+    private static void WaitForChunks(int chunks)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref _completed) < chunks)
+        {
+            if (Stopwatch.GetTimestamp() - start < WaitSpinTicks) { Thread.SpinWait(20); continue; }
+            lock (DoneGate)
+            {
+                Interlocked.Exchange(ref _callerWaiting, 1);
+                while (Volatile.Read(ref _completed) < chunks) Monitor.Wait(DoneGate, 1);
+                Interlocked.Exchange(ref _callerWaiting, 0);
+            }
         }
     }
 
@@ -83,7 +102,8 @@ internal static class KernelThreads
             if (Interlocked.CompareExchange(ref _state, s + 1, s) != s) continue;
             try { _work!.Execute(next); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            Interlocked.Increment(ref _completed);
+            if (Interlocked.Increment(ref _completed) == count && Volatile.Read(ref _callerWaiting) != 0)
+                lock (DoneGate) Monitor.PulseAll(DoneGate);
         }
     }
 
@@ -106,7 +126,11 @@ internal static class KernelThreads
         {
             // Spin for a while, then sleep until a job is published.
             long start = Stopwatch.GetTimestamp();
-            while (!HasWork() && Stopwatch.GetTimestamp() - start < SpinTicks) Thread.SpinWait(20);
+            for (int i = 1; !HasWork() && Stopwatch.GetTimestamp() - start < SpinTicks; i++)
+            {
+                if (i % 16 == 0) Thread.Yield(); // let a thread waiting for this core (such as the caller) run
+                else Thread.SpinWait(20);
+            }
             if (!HasWork())
                 lock (Gate)
                 {
