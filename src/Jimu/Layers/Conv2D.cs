@@ -74,20 +74,6 @@ public sealed class Conv2D : Layer
 
     public override IReadOnlyList<Parameter> Parameters { get; }
 
-    /// <summary>
-    /// PyTorch's default initialisation: weight and bias uniform in ±1/√(in·kh·kw)
-    /// (kaiming_uniform with a = √5 gives the same bound for the weight).
-    /// </summary>
-    public void Initialize(Random rng)
-    {
-        double bound = 1.0 / Math.Sqrt(InChannels * KernelH * KernelW);
-        foreach (var p in Parameters)
-        {
-            var v = p.Value.Span;
-            for (int i = 0; i < v.Length; i++) v[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
-        }
-    }
-
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         var g = Geometry(inputShape);

@@ -6,7 +6,7 @@ namespace Jimu.Layers;
 /// <summary>
 /// Fully connected layer (PyTorch's Linear): y = x·Wᵀ + b, with x [N, in], weight W [out, in], bias b [out], y [N, out].
 /// Backward: dW = dyᵀ·x [out, in], db = Σ_n dy[n, :] [out], dx = dy·W [N, in].
-/// Parameters start at zero; call <see cref="ResetParameters"/> for PyTorch's default initialisation.
+/// Parameters start at zero; <see cref="Models.Initializer"/> gives PyTorch's default initialisation.
 /// </summary>
 public sealed class Linear : Layer
 {
@@ -34,15 +34,6 @@ public sealed class Linear : Layer
     /// <summary>b [out], or null without bias.</summary>
     public Parameter? Bias => _bias;
     public override IReadOnlyList<Parameter> Parameters => _parameters;
-
-    /// <summary>PyTorch's default: W and b uniform in [−1/√in, 1/√in].</summary>
-    public void ResetParameters(Random rng)
-    {
-        double bound = 1 / Math.Sqrt(InFeatures);
-        foreach (var p in _parameters)
-            for (int i = 0; i < p.Value.Length; i++)
-                p.Value.Data[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
-    }
 
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {

@@ -13,16 +13,19 @@ public static class Initializer
     public static void Initialize(Sequential model, int seed)
     {
         var rng = new Random(seed);
-        foreach (var layer in model.Layers)
-        {
-            var ps = layer.Parameters;
-            var weight = ps.FirstOrDefault(p => p.Name == "weight");
-            if (weight is null) continue;
-            // fan_in: every weight dimension but the first (output) one.
-            int fanIn = weight.Value.Length / weight.Value.Dim(0);
-            float bound = 1f / MathF.Sqrt(fanIn);
-            foreach (var p in ps) Uniform(p.Value, bound, rng);
-        }
+        foreach (var layer in model.Layers) Initialize(layer, rng);
+    }
+
+    /// <summary>Initialises one layer's weight and bias (layers without a weight are left alone).</summary>
+    public static void Initialize(Layer layer, Random rng)
+    {
+        var ps = layer.Parameters;
+        var weight = ps.FirstOrDefault(p => p.Name == "weight");
+        if (weight is null) return;
+        // fan_in: every weight dimension but the first (output) one.
+        int fanIn = weight.Value.Length / weight.Value.Dim(0);
+        float bound = 1f / MathF.Sqrt(fanIn);
+        foreach (var p in ps) Uniform(p.Value, bound, rng);
     }
 
     private static void Uniform(Tensor t, float bound, Random rng)

@@ -413,7 +413,7 @@ public class Conv2DTests
     public void InitializeUsesThePyTorchBound()
     {
         var conv = new Conv2D(2, 4, 3);
-        conv.Initialize(new Random(6));
+        Jimu.Models.Initializer.Initialize(conv, new Random(6));
         double bound = 1 / Math.Sqrt(2 * 3 * 3);
         foreach (var p in conv.Parameters)
         {

@@ -53,7 +53,7 @@ public class LinearTests
     public void FiniteDifferences(bool bias)
     {
         var fc = new Linear(7, 5, bias);
-        fc.ResetParameters(new Random(1));
+        Jimu.Models.Initializer.Initialize(fc, new Random(1));
         GradientCheck.Check(fc, GradientCheck.Random(new Random(2), 3, 7));
     }
 
@@ -77,7 +77,7 @@ public class LinearTests
     public void ResetParametersFollowsPyTorchBounds()
     {
         var fc = new Linear(16, 8);
-        fc.ResetParameters(new Random(3));
+        Jimu.Models.Initializer.Initialize(fc, new Random(3));
         foreach (var p in fc.Parameters)
             Assert.All(p.Value.Span.ToArray(), v => Assert.InRange(v, -0.25f, 0.25f));
         Assert.Contains(fc.Weight.Value.Span.ToArray(), v => v != 0);
