@@ -291,7 +291,7 @@ def adam_stepwise(report, work, train, init_path, init_state, cfg, args):
     print(f"\nAdam step by step ({steps} steps on one batch; torch float64 from Jimu's previous state):", flush=True)
     for t in range(1, steps + 1):
         path = os.path.join(directory, f"step{t}.safetensors")
-        common = ["--data", directory, "--no-shuffle", "--dropout", "0", "--epochs", str(t),
+        common = ["--data", directory, "--no-shuffle", "--dropout", "0", "--shift", "0", "--epochs", str(t),
                   "--batch-size", str(args.batch_size), "--lr", repr(lr), "--weight-decay", repr(wd),
                   "--schedule", "constant", "--optimizer", "adam", "--out", path]
         if t == 1:
@@ -387,7 +387,7 @@ def main():
             print(f"\n==================== {label} ====================", flush=True)
             out = os.path.join(work, f"jimu-{name}.safetensors")
             train_args = ["train", "--arch", "mnist-tf", "--data", data_dir, "--init", init_path,
-                          "--no-shuffle", "--dropout", "0", "--epochs", str(args.epochs),
+                          "--no-shuffle", "--dropout", "0", "--shift", "0", "--epochs", str(args.epochs),
                           "--batch-size", str(args.batch_size), "--lr", repr(cfg["lr"]),
                           "--weight-decay", repr(cfg["weight_decay"]), "--schedule", "constant",
                           "--optimizer", cfg["optimizer"], "--out", out]

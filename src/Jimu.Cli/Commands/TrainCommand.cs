@@ -17,7 +17,7 @@ public static class TrainCommand
     public const float DefaultMomentum = 0.9f;
     public const float DefaultWeightDecay = 5e-4f;
     public const string DefaultSchedule = "cosine";
-    public const int DefaultShift = 0;
+    public const int DefaultShift = 2;
 
     public static Command Create()
     {
