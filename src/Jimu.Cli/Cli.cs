@@ -28,7 +28,15 @@ public static class Cli
         var err = error ?? Console.Error;
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parse = root.Parse(args);
+            // Parse errors (unknown option, bad value, missing argument) as one line, like every other error;
+            // --help still wins over them.
+            if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+            {
+                err.WriteLine($"error: {OneLine(string.Join(" ", parse.Errors.Select(e => e.Message)))} (see --help)");
+                return 1;
+            }
+            return parse.Invoke(config);
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -36,6 +44,9 @@ public static class Cli
             return 1;
         }
     }
+
+    private static string OneLine(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
 
     /// <summary>Failures caused by the user's input (files, shapes, options), as opposed to bugs.</summary>
     public static bool IsUserError(Exception e) => e is JimuException or ShapeException or IOException

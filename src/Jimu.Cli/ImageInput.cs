@@ -23,6 +23,8 @@ public static class ImageInput
         var items = new List<Item>();
         if (IsImage(bytes))
         {
+            if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
+                throw new JimuException($"{path}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
             ImageResult img;
             try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
             catch (Exception e) { throw new JimuException($"{path}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
@@ -48,6 +50,30 @@ public static class ImageInput
     private static bool IsImage(byte[] b) =>
         b.Length >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 // PNG
         || b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; // JPEG
+
+    /// <summary>
+    /// Walks a JPEG's marker segments and checks that none claims more bytes than the file has.
+    /// StbImageSharp seeks past the end of the stream for such a segment and then never sees end-of-file:
+    /// it would loop forever on a truncated JPEG header.
+    /// </summary>
+    public static bool JpegSegmentsFit(ReadOnlySpan<byte> b)
+    {
+        int i = 2; // after SOI (FF D8)
+        while (i < b.Length)
+        {
+            if (b[i] != 0xFF) { i++; continue; } // entropy-coded data: FF is always followed by 00 or a marker
+            while (i < b.Length && b[i] == 0xFF) i++; // fill bytes
+            if (i >= b.Length) return true;
+            byte marker = b[i++];
+            if (marker == 0x00 || marker == 0x01 || marker is >= 0xD0 and <= 0xD7) continue; // stuffed byte, TEM, RSTn: no length
+            if (marker == 0xD9) return true; // EOI
+            if (i + 2 > b.Length) return false;
+            int length = b[i] << 8 | b[i + 1];
+            if (length < 2 || i + length > b.Length) return false;
+            i += length;
+        }
+        return true;
+    }
 
     /// <summary>Scales to [0, 1], optionally inverts (for dark digits on a light background), and resizes.</summary>
     public static float[] Prepare(byte[] grey, int h, int w, int outH, int outW, bool invert)

@@ -66,6 +66,8 @@ public static class TrainCommand
                 Nesterov = r.GetValue(nesterov),
                 WeightDecay = r.GetValue(wd),
             };
+            if (r.GetValue(dropout) is { } dp && !(dp >= 0 && dp < 1))
+                throw new ArgumentException($"--dropout must be in [0, 1), got {dp.ToString(CultureInfo.InvariantCulture)}.");
             // Construct once to validate the settings before loading any data.
             _ = settings.Create([]);
 
