@@ -40,7 +40,9 @@ public static class Cli
         }
         catch (Exception e) when (IsUserError(e))
         {
-            err.WriteLine($"error: {e.Message}");
+            // ArgumentException appends " (Parameter 'name')": noise for a command-line user.
+            string message = e is ArgumentException { ParamName: { } param } a ? a.Message.Replace($" (Parameter '{param}')", "") : e.Message;
+            err.WriteLine($"error: {OneLine(message)}");
             return 1;
         }
     }

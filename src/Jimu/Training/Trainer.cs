@@ -69,7 +69,7 @@ public sealed class Trainer
                 var logits = _model.Forward(x);
                 double loss = _loss.Forward(logits, labels);
                 if (!double.IsFinite(loss))
-                    throw new JimuException($"Training diverged at epoch {epoch + 1}, step {s + 1}: the loss became {loss}. Lower the learning rate (--lr) or check the data; nothing from this run was saved.");
+                    throw Diverged(epoch, $"the loss became {loss}", s);
                 correct += Metrics.CountCorrect(logits, labels);
                 _model.Backward(_loss.Backward());
                 _optimizer.Step();
@@ -82,7 +82,12 @@ public sealed class Trainer
                 }
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
+            // The last step's update is not seen by any training loss: check the weights and the test loss too.
+            if (!WeightsFinite())
+                throw Diverged(epoch, "the weights became infinite or NaN");
             var eval = test is null ? null : Evaluator.Evaluate(_model, test, Math.Max(batchSize, 256));
+            if (eval is not null && !double.IsFinite(eval.Loss))
+                throw Diverged(epoch, $"the test loss became {eval.Loss}");
             var result = new EpochResult(epoch + 1, _optimizer.LearningRate, lossSum / seen, (double)correct / seen,
                 eval?.Loss ?? double.NaN, eval?.Accuracy ?? double.NaN, clock.Elapsed, seen / trainSeconds);
             history.Add(result);
@@ -91,6 +96,17 @@ public sealed class Trainer
         }
         _model.Training = false;
         return history;
+    }
+
+    private static JimuException Diverged(int epoch, string what, int? step = null) =>
+        new($"Training diverged at epoch {epoch + 1}{(step is { } s ? $", step {s + 1}" : "")}: {what}. Lower the learning rate (--lr) or check the data; nothing from this run was saved.");
+
+    private bool WeightsFinite()
+    {
+        foreach (var (_, p) in _model.Parameters)
+            foreach (float v in p.Value.Span)
+                if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     private void CheckFits(Dataset data, string which)
