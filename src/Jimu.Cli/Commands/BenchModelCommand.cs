@@ -48,7 +48,7 @@ public static class BenchModelCommand
     public sealed record Result(string Arch, int BatchSize, int Threads, double PeakGflopsPerCore,
         Timing TrainImagesPerSecond, Timing PredictImagesPerSecond, Timing PredictLatencyMs,
         double AllocatedBytesPerStep, double PeakWorkingSetMb, double TrainPercentOfPeak, long TrainMultiplyAdds,
-        IReadOnlyList<LayerTime>? Profile, double OptimizerMs)
+        IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile)
     {
         public Dictionary<string, object> ToJson()
         {
@@ -76,6 +76,7 @@ public static class BenchModelCommand
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
                 d["profile_optimizer_ms"] = OptimizerMs;
+                d["latency_profile_ms"] = LatencyProfile!.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs }).ToArray();
             }
             return d;
         }
@@ -137,8 +138,9 @@ public static class BenchModelCommand
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Iterations;
         }).Skip(1).ToArray());
 
+        List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs);
+            percent, macs, layerTimes, optimizerMs, latencyTimes);
     }
 
     private static Timing MeasureRate(Action action, int images, int repeats)
@@ -186,6 +188,23 @@ public static class BenchModelCommand
         return (result, Timing.FromSamples(opt).Median);
     }
 
+    /// <summary>Median time of each layer's forward pass for one image in evaluation mode.</summary>
+    private static List<LayerTime> LatencyProfile(Sequential net, Tensor one, int iterations)
+    {
+        var times = net.Layers.Select(_ => new double[iterations]).ToArray();
+        for (int s = 0; s < iterations; s++)
+        {
+            var h = one;
+            for (int i = 0; i < net.Layers.Count; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                h = net.Layers[i].Forward(h);
+                times[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+        }
+        return net.Layers.Select((l, i) => new LayerTime(l.Name, Timing.FromSamples(times[i]).Median, 0)).ToList();
+    }
+
     private static Tensor RandomImages(Random rng, int n, int[] shape)
     {
         var t = new Tensor([n, .. shape]);
@@ -213,5 +232,9 @@ public static class BenchModelCommand
         p.AddRow("optimizer step", "", r.OptimizerMs.ToString("F2", inv), (r.OptimizerMs / total * 100).ToString("F1", inv) + "%");
         p.AddRow("total", "", total.ToString("F2", inv), "");
         console.Write(p);
+        var lat = new Table().Title("batch-1 inference profile (median ms)").AddColumns("layer", "forward");
+        foreach (var l in r.LatencyProfile!) lat.AddRow(Markup.Escape(l.Layer), l.ForwardMs.ToString("F3", inv));
+        lat.AddRow("total", r.LatencyProfile!.Sum(l => l.ForwardMs).ToString("F3", inv));
+        console.Write(lat);
     }
 }

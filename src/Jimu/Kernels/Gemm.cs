@@ -10,7 +10,8 @@ namespace Jimu.Kernels;
 /// The implementation is GotoBLAS/BLIS-style (see <see cref="GemmDriver"/>): panels of A and B are packed
 /// (<see cref="GemmPacking"/>) so a register-tiled micro-kernel (<see cref="GemmMicroKernel"/>) streams them
 /// from L1/L2; large products are split over <see cref="Parallelism.Threads"/> threads (<see cref="KernelThreads"/>).
-/// After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
+/// A product of at most <see cref="GemmSmallM.MaxRows"/> rows (one image through a Linear layer) streams B
+/// unpacked instead (<see cref="GemmSmallM"/>). After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
 /// </remarks>
 public static class Gemm
 {
@@ -34,7 +35,9 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            GemmDriver.Run(new GemmProblem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate));
+            var problem = new GemmProblem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
+            if (m <= GemmSmallM.MaxRows) GemmSmallM.Run(problem);
+            else GemmDriver.Run(problem);
         }
     }
 

@@ -32,12 +32,16 @@ public static class MaxPool2x2
                     float best = r0[w];
                     int at = top + w;
                     // Candidates in row-major order; a later one wins only if strictly greater (or the first NaN).
+                    // Non-short-circuit & and | keep this branch-free: random data would mispredict every branch.
                     float v = r0[w + 1];
-                    if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) { best = v; at = top + w + 1; }
+                    bool take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
+                    best = take ? v : best; at = take ? top + w + 1 : at;
                     v = r1[w];
-                    if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) { best = v; at = top + inW + w; }
+                    take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
+                    best = take ? v : best; at = take ? top + inW + w : at;
                     v = r1[w + 1];
-                    if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) { best = v; at = top + inW + w + 1; }
+                    take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
+                    best = take ? v : best; at = take ? top + inW + w + 1 : at;
                     yr[ow] = best;
                     ar[ow] = at;
                 }

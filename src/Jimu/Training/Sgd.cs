@@ -1,3 +1,4 @@
+using Jimu.Kernels;
 using Jimu.Layers;
 using Jimu.Tensors;
 
@@ -34,19 +35,7 @@ public sealed class Sgd : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Parameter;
-            Span<float> w = p.Value.Span, grad = p.Grad.Span, buf = _momentum[i].Span;
-            float decay = p.Decay ? wd : 0f;
-            for (int j = 0; j < w.Length; j++)
-            {
-                float g = grad[j] + decay * w[j];
-                if (mu != 0f)
-                {
-                    float b = first ? g : mu * buf[j] + g;
-                    buf[j] = b;
-                    g = Nesterov ? g + mu * b : b;
-                }
-                w[j] -= lr * g;
-            }
+            SgdUpdate.Step(p.Value.Span, p.Grad.Span, _momentum[i].Span, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
         }
         Steps++;
     }

@@ -111,6 +111,21 @@ public class GemmTests
         Check(rng, 64, 70, 600, false, true, false);  // dense forward, x·Wᵀ
     });
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void FewRows_LargeEnoughToSplit_AllTransposes(int threads) => WithThreads(threads, () =>
+    {
+        // m ≤ 4 streams B unpacked; n·k large enough that the columns are split over threads.
+        var rng = new Random(11);
+        foreach (int m in new[] { 1, 2, 3, 4 })
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    Check(rng, m, 517, 701, ta, tb, accumulate: m % 2 == 0, pad: m == 3 ? 5 : 0);
+        Check(rng, 1, 512, 3136, false, true, false); // one image through fc1
+    });
+
     [Fact]
     public void KZero_ClearsOrKeepsC()
     {
