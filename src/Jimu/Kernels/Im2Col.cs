@@ -9,6 +9,11 @@ public static class Im2Col
 {
     public static void Unfold(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> col)
     {
+        if (IsPlaneShift(g))
+        {
+            UnfoldShifted(x, g, col);
+            return;
+        }
         int plane = g.OutPlane;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
@@ -48,9 +53,54 @@ public static class Im2Col
         }
     }
 
-    /// <summary>The adjoint of <see cref="Unfold"/>: dx[c, h, w] += every col entry that was read from it. dx is accumulated, not cleared.</summary>
-    public static void Fold(ReadOnlySpan<float> col, in ConvGeometry g, Span<float> dx)
+    /// <summary>Stride 1 and an output as wide as the input (e.g. "same" padding): each col row is the whole plane shifted.</summary>
+    private static bool IsPlaneShift(in ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.OutW == g.InW;
+
+    /// <summary>
+    /// The fast path of <see cref="Unfold"/> when <see cref="IsPlaneShift"/>: with dh = i − padTop, dw = j − padLeft,
+    /// col row (c, i, j) is x_c read at flat offset dh·W + dw: one contiguous copy, then zeros for the rows outside
+    /// the input and for the |dw| columns per row that wrapped around into the neighbouring row.
+    /// </summary>
+    private static void UnfoldShifted(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> col)
     {
+        int w = g.InW, inPlane = g.InH * w, plane = g.OutPlane;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            var xc = x.Slice(c * inPlane, inPlane);
+            for (int i = 0; i < g.KernelH; i++)
+                for (int j = 0; j < g.KernelW; j++, row++)
+                {
+                    var dst = col.Slice(row * plane, plane);
+                    int dh = i - g.PadTop, dw = j - g.PadLeft, offset = dh * w + dw;
+                    int ohLo = Math.Max(0, -dh), ohHi = Math.Min(g.OutH, g.InH - dh);
+                    if (ohHi <= ohLo || Math.Abs(dw) >= w) { dst.Clear(); continue; }
+                    // dst[t] = xc[t + offset] for the valid rows, clamped to the source plane.
+                    int t0 = ohLo * w, t1 = ohHi * w;
+                    int start = Math.Max(t0, -offset), end = Math.Min(t1, inPlane - offset);
+                    dst[..start].Clear();
+                    xc.Slice(start + offset, end - start).CopyTo(dst[start..end]);
+                    dst[end..].Clear();
+                    // Columns whose source column ow + dw lies outside [0, W) read the neighbouring row: zero them.
+                    if (dw > 0)
+                        for (int oh = ohLo; oh < ohHi; oh++) dst.Slice(oh * w + w - dw, dw).Clear();
+                    else if (dw < 0)
+                        for (int oh = ohLo; oh < ohHi; oh++) dst.Slice(oh * w, -dw).Clear();
+                }
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Unfold"/>: dx[c, h, w] += every col entry that was read from it. dx is accumulated,
+    /// not cleared. The col entries that stand for padding contribute nothing; they may be set to 0 on the way.
+    /// </summary>
+    public static void Fold(Span<float> col, in ConvGeometry g, Span<float> dx)
+    {
+        if (IsPlaneShift(g))
+        {
+            FoldShifted(col, g, dx);
+            return;
+        }
         int plane = g.OutPlane;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
@@ -81,6 +131,35 @@ public static class Im2Col
                             }
                         }
                     }
+                }
+        }
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="Fold"/>, the adjoint of <see cref="UnfoldShifted"/>: zero the col entries of the
+    /// wrapped columns (padding, which contributes nothing), then add each col row to dx_c at flat offset dh·W + dw
+    /// in one contiguous run.
+    /// </summary>
+    private static void FoldShifted(Span<float> col, in ConvGeometry g, Span<float> dx)
+    {
+        int w = g.InW, inPlane = g.InH * w, plane = g.OutPlane;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            var xc = dx.Slice(c * inPlane, inPlane);
+            for (int i = 0; i < g.KernelH; i++)
+                for (int j = 0; j < g.KernelW; j++, row++)
+                {
+                    var src = col.Slice(row * plane, plane);
+                    int dh = i - g.PadTop, dw = j - g.PadLeft, offset = dh * w + dw;
+                    int ohLo = Math.Max(0, -dh), ohHi = Math.Min(g.OutH, g.InH - dh);
+                    if (ohHi <= ohLo || Math.Abs(dw) >= w) continue;
+                    if (dw > 0)
+                        for (int oh = ohLo; oh < ohHi; oh++) src.Slice(oh * w + w - dw, dw).Clear();
+                    else if (dw < 0)
+                        for (int oh = ohLo; oh < ohHi; oh++) src.Slice(oh * w, -dw).Clear();
+                    int start = Math.Max(ohLo * w, -offset), end = Math.Min(ohHi * w, inPlane - offset);
+                    Elementwise.Add(xc.Slice(start + offset, end - start), src[start..end]);
                 }
         }
     }

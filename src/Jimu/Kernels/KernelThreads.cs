@@ -23,7 +23,10 @@ internal static class KernelThreads
 {
     private static readonly long SpinTicks = Stopwatch.Frequency / 10000; // ~100 µs
     private static readonly long WaitSpinTicks = Stopwatch.Frequency / 20000; // ~50 µs
-    private static readonly object Gate = new(), DoneGate = new();
+    // Kernel semaphores rather than Monitor.Wait, which allocates managed memory on every wait: a sleeping worker
+    // waits on _wake, a caller waiting for the last chunks on _done. Spare permits only cause a spurious wake-up,
+    // after which the loops check again.
+    private static readonly Semaphore _wake = new(0, int.MaxValue), _done = new(0, int.MaxValue);
 
     // The job: (generation << 48) | (chunk count << 32) | next unclaimed chunk, changed only by Interlocked, so a
     // worker that claims a chunk claims it of the job that is current (a late worker cannot claim from a finished job).
@@ -57,8 +60,8 @@ internal static class KernelThreads
             Volatile.Write(ref _completed, 0);
             long generation = ((Volatile.Read(ref _state) >>> 48) + 1) & 0xFFFF;
             Interlocked.Exchange(ref _state, (generation << 48) | ((long)chunks << 32));
-            if (Volatile.Read(ref _sleeping) > 0)
-                lock (Gate) Monitor.PulseAll(Gate);
+            int sleeping = Volatile.Read(ref _sleeping);
+            if (sleeping > 0) _wake.Release(sleeping);
 
             RunChunks();
             WaitForChunks(chunks);
@@ -82,12 +85,9 @@ internal static class KernelThreads
         while (Volatile.Read(ref _completed) < chunks)
         {
             if (Stopwatch.GetTimestamp() - start < WaitSpinTicks) { Thread.SpinWait(20); continue; }
-            lock (DoneGate)
-            {
-                Interlocked.Exchange(ref _callerWaiting, 1);
-                while (Volatile.Read(ref _completed) < chunks) Monitor.Wait(DoneGate, 1);
-                Interlocked.Exchange(ref _callerWaiting, 0);
-            }
+            Interlocked.Exchange(ref _callerWaiting, 1);
+            while (Volatile.Read(ref _completed) < chunks) _done.WaitOne();
+            Interlocked.Exchange(ref _callerWaiting, 0);
         }
     }
 
@@ -103,7 +103,7 @@ internal static class KernelThreads
             try { _work!.Execute(next); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
             if (Interlocked.Increment(ref _completed) == count && Volatile.Read(ref _callerWaiting) != 0)
-                lock (DoneGate) Monitor.PulseAll(DoneGate);
+                _done.Release();
         }
     }
 
@@ -132,12 +132,11 @@ internal static class KernelThreads
                 else Thread.SpinWait(20);
             }
             if (!HasWork())
-                lock (Gate)
-                {
-                    Interlocked.Increment(ref _sleeping);
-                    while (!HasWork()) Monitor.Wait(Gate);
-                    Interlocked.Decrement(ref _sleeping);
-                }
+            {
+                Interlocked.Increment(ref _sleeping);
+                while (!HasWork()) _wake.WaitOne();
+                Interlocked.Decrement(ref _sleeping);
+            }
             RunChunks();
         }
     }
