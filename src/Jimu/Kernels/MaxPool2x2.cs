@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -9,6 +11,19 @@ public static class MaxPool2x2
     public static bool Applies(in ConvGeometry g) =>
         g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2
         && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
+
+    /// <summary>
+    /// Replaces (best, at) by (v, index) when v wins. Branch-free through bit masks: on random data every branch
+    /// would be mispredicted half the time, which made this loop three times slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref float best, ref int at, float v, int index)
+    {
+        bool take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
+        int mask = -Unsafe.As<bool, byte>(ref take);
+        at = (at & ~mask) | (index & mask);
+        best = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(best) & ~mask) | (BitConverter.SingleToInt32Bits(v) & mask));
+    }
 
     /// <summary>x: [planes, H, W]; y, argmax: [planes, H/2, W/2] (argmax = h·W + w in the input plane).</summary>
     public static void Forward(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax)
@@ -32,16 +47,9 @@ public static class MaxPool2x2
                     float best = r0[w];
                     int at = top + w;
                     // Candidates in row-major order; a later one wins only if strictly greater (or the first NaN).
-                    // Non-short-circuit & and | keep this branch-free: random data would mispredict every branch.
-                    float v = r0[w + 1];
-                    bool take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
-                    best = take ? v : best; at = take ? top + w + 1 : at;
-                    v = r1[w];
-                    take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
-                    best = take ? v : best; at = take ? top + inW + w : at;
-                    v = r1[w + 1];
-                    take = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
-                    best = take ? v : best; at = take ? top + inW + w + 1 : at;
+                    Take(ref best, ref at, r0[w + 1], top + w + 1);
+                    Take(ref best, ref at, r1[w], top + inW + w);
+                    Take(ref best, ref at, r1[w + 1], top + inW + w + 1);
                     yr[ow] = best;
                     ar[ow] = at;
                 }
