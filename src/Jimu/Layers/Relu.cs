@@ -7,13 +7,14 @@ namespace Jimu.Layers;
 public sealed class Relu(string name = "relu") : Layer(name)
 {
     private Tensor? _output, _inputGradient;
+    private readonly ReluKernel _kernel = new();
 
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
-        Elementwise.Relu(input.Span, y.Span);
+        _kernel.Forward(input.Data, y.Data, input.Length);
         return y;
     }
 
@@ -24,7 +25,7 @@ public sealed class Relu(string name = "relu") : Layer(name)
             throw new ShapeException($"ReLU '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
-        Elementwise.ReluBackward(_output.Span, outputGradient.Span, dx.Span);
+        _kernel.Backward(_output.Data, outputGradient.Data, dx.Data, dx.Length);
         return dx;
     }
 
