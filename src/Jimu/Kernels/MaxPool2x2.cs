@@ -27,36 +27,38 @@ public static class MaxPool2x2
         best = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(best) & ~mask) | (BitConverter.SingleToInt32Bits(v) & mask));
     }
 
-    /// <summary>x: [planes, H, W]; y, argmax: [planes, H/2, W/2] (argmax = h·W + w in the input plane).</summary>
-    public static void Forward(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax)
+    /// <summary>
+    /// x: [planes, H, W]; y, argmax: [planes, H/2, W/2] (argmax = h·W + w in the input plane).
+    /// <paramref name="corners"/> is the caller's cache of <see cref="Corners"/> for this geometry (null: none yet).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax, int[]? corners = null)
     {
-        if (Avx2.IsSupported && g.OutPlane >= 8) ForwardGather(x, g, planes, y, argmax);
+        if (Avx2.IsSupported && g.OutPlane >= 8) ForwardGather(x, g, planes, y, argmax, corners ?? Corners(g));
         else ForwardScalar(x, g, planes, y, argmax);
     }
 
-    [ThreadStatic] private static int[]? _corners;
-    [ThreadStatic] private static (int InW, int OutW, int OutPlane) _cornersFor;
+    /// <summary>Offset of each window's top-left corner in an input plane: corners[oh·outW + ow] = 2·oh·W + 2·ow.</summary>
+    public static int[] Corners(in ConvGeometry g)
+    {
+        var corners = new int[g.OutPlane];
+        for (int o = 0; o < corners.Length; o++) corners[o] = 2 * (o / g.OutW) * g.InW + 2 * (o % g.OutW);
+        return corners;
+    }
 
     /// <summary>
     /// 8 windows at a time (AVX2 gathers; .NET exposes no 512-bit gather): gather each window's four values (offsets from a table of top-left corners) and keep
     /// the winner with vector compares and selects. The last block of a plane overlaps the one before it so that
     /// every block is whole; the overlapping outputs are written twice with the same values.
     /// </summary>
-    private static unsafe void ForwardGather(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax)
+    private static unsafe void ForwardGather(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax, int[] cornerTable)
     {
-        int inW = g.InW, inPlane = g.InH * inW, outW = g.OutW, outPlane = g.OutPlane;
-        if (_corners is null || _cornersFor != (inW, outW, outPlane))
-        {
-            _corners = new int[outPlane];
-            for (int o = 0; o < outPlane; o++) _corners[o] = 2 * (o / outW) * inW + 2 * (o % outW);
-            _cornersFor = (inW, outW, outPlane);
-        }
+        int inW = g.InW, inPlane = g.InH * inW, outPlane = g.OutPlane;
         var right = Vector256.Create(1);
         var below = Vector256.Create(inW);
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (int* pa = argmax)
-        fixed (int* corners = _corners)
+        fixed (int* corners = cornerTable)
         {
             for (int plane = 0; plane < planes; plane++)
             {

@@ -12,6 +12,9 @@ public sealed class PoolParallel : BatchParallelWork
     private float[] _in = [], _out = [];
     private int[] _argmax = [];
     private ConvGeometry _g;
+    // Window corners of the 2×2 kernel, computed once per geometry.
+    private int[]? _corners;
+    private ConvGeometry _cornersFor;
 
     /// <summary>See <see cref="PoolDirect.MaxForward"/>.</summary>
     public void MaxForward(float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax) => Start(Job.MaxForward, x, y, argmax, g, batch);
@@ -27,6 +30,11 @@ public sealed class PoolParallel : BatchParallelWork
 
     private void Start(Job job, float[] input, float[] output, int[] argmax, in ConvGeometry g, int batch)
     {
+        if (job == Job.MaxForward && MaxPool2x2.Applies(g) && (_corners is null || _cornersFor != g))
+        {
+            _corners = MaxPool2x2.Corners(g);
+            _cornersFor = g;
+        }
         _job = job; _in = input; _out = output; _argmax = argmax; _g = g;
         RunOver(batch);
         _in = _out = []; _argmax = [];
@@ -39,7 +47,7 @@ public sealed class PoolParallel : BatchParallelWork
         switch (_job)
         {
             case Job.MaxForward when MaxPool2x2.Applies(_g):
-                MaxPool2x2.Forward(_in.AsSpan(start * image, n * image), _g, n * _g.Channels, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
+                MaxPool2x2.Forward(_in.AsSpan(start * image, n * image), _g, n * _g.Channels, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled), _corners);
                 break;
             case Job.MaxForward:
                 PoolDirect.MaxForward(_in.AsSpan(start * image, n * image), _g, n, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
