@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Jimu.Cli.Commands;
 using Jimu.Kernels;
 
 namespace Jimu.Benchmarks;
@@ -10,25 +11,11 @@ namespace Jimu.Benchmarks;
 [MemoryDiagnoser]
 public class GemmBenchmarks
 {
-    public record Shape(string Name, int M, int N, int K, bool TransA, bool TransB)
-    {
-        public override string ToString() => $"{Name} {M}x{N}x{K}";
-    }
-
-    public static IEnumerable<Shape> Shapes =>
-    [
-        new("conv2 fwd batch", 64, 12544, 800, false, false),
-        new("conv2 fwd image", 64, 196, 800, false, false),
-        new("conv1 fwd image", 32, 784, 25, false, false),
-        new("conv2 dW", 64, 800, 196, false, true),
-        new("conv2 dcol", 800, 196, 64, true, false),
-        new("fc1 fwd", 64, 512, 3136, false, true),
-        new("fc1 dW", 512, 3136, 64, true, false),
-        new("square", 1024, 1024, 1024, false, false),
-    ];
+    /// <summary>The shapes `jimu bench gemm` measures, minus the largest squares (BenchmarkDotNet repeats a lot).</summary>
+    public static IEnumerable<BenchGemmCommand.Shape> Shapes => BenchGemmCommand.Shapes.Where(s => s.M * (long)s.N * s.K <= 1L << 30);
 
     [ParamsSource(nameof(Shapes))]
-    public Shape Case { get; set; } = null!;
+    public BenchGemmCommand.Shape Case { get; set; } = null!;
 
     [Params(1, 0)] // 0: every core
     public int Threads { get; set; }

@@ -15,7 +15,10 @@ namespace Jimu.Cli.Commands;
 public static class BenchGemmCommand
 {
     /// <summary>A product to time: C[m×n] = op(A)·op(B) with inner size k.</summary>
-    public sealed record Shape(string Name, int M, int N, int K, bool TransA, bool TransB);
+    public sealed record Shape(string Name, int M, int N, int K, bool TransA, bool TransB)
+    {
+        public override string ToString() => $"{Name} {M}x{N}x{K}";
+    }
 
     public sealed record Result(
         [property: JsonPropertyName("name")] string Name,

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Jimu.Tests.Cli;
 
 /// <summary>Writes a small MNIST-format data set: images whose class is readable from a bright row (learnable fast).</summary>
@@ -25,16 +23,7 @@ public static class TinyMnist
             int row = 2 + label * (size - 4) / 10;
             for (int x = 0; x < size; x++) pixels[i * size * size + row * size + x] = 255;
         }
-        File.WriteAllBytes(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"), Idx(0x803, [n, size, size], pixels));
-        File.WriteAllBytes(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"), Idx(0x801, [n], labels));
-    }
-
-    public static byte[] Idx(int magic, int[] dims, byte[] payload)
-    {
-        var bytes = new byte[4 + 4 * dims.Length + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, magic);
-        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4 + 4 * i), dims[i]);
-        payload.CopyTo(bytes, 4 + 4 * dims.Length);
-        return bytes;
+        File.WriteAllBytes(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"), Data.IdxBytes.Build(0x803, [n, size, size], pixels));
+        File.WriteAllBytes(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"), Data.IdxBytes.Build(0x801, [n], labels));
     }
 }
