@@ -18,6 +18,8 @@ public sealed class ConvIm2Col : BatchParallelWork
     private double[][] _db = [];
 
     // The job being run, set before the parts start.
+    private enum Job { Forward, Backward, UnfoldChannels, MultiplyRows }
+    private Job _job;
     private bool _backward;
     private float[] _x = [], _w = [], _y = [], _dy = [];
     private float[]? _bias, _dx;
@@ -29,6 +31,18 @@ public sealed class ConvIm2Col : BatchParallelWork
     {
         _backward = false;
         _x = x; _w = weight; _bias = bias; _y = y; _g = g; _batch = batch; _outChannels = outChannels;
+        if (batch == 1 && Parallelism.Threads > 1)
+        {
+            // One image (inference latency): split the image instead of the batch. First the patch matrix by
+            // input channels, then the product by blocks of 8 output channels (one micro-kernel row block).
+            Prepare(1);
+            _job = Job.UnfoldChannels;
+            RunOver(g.Channels);
+            _job = Job.MultiplyRows;
+            RunOver((outChannels + 7) / 8);
+            return;
+        }
+        _job = Job.Forward;
         Run();
     }
 
@@ -37,6 +51,7 @@ public sealed class ConvIm2Col : BatchParallelWork
         int batch, int outChannels, in ConvGeometry g)
     {
         _backward = true;
+        _job = Job.Backward;
         _x = x; _w = weight; _dy = dy; _dx = dx; _g = g; _batch = batch; _outChannels = outChannels;
         Run();
         int pq = outChannels * g.PatchSize;
@@ -80,8 +95,31 @@ public sealed class ConvIm2Col : BatchParallelWork
 
     protected override void Process(int part, int start, int end)
     {
-        if (_backward) BackwardPart(part, start, end);
-        else ForwardPart(part, start, end);
+        switch (_job)
+        {
+            case Job.Forward: ForwardPart(part, start, end); break;
+            case Job.Backward: BackwardPart(part, start, end); break;
+            case Job.UnfoldChannels: UnfoldChannels(start, end); break;
+            case Job.MultiplyRows: MultiplyRows(8 * start, Math.Min(8 * end, _outChannels)); break;
+        }
+    }
+
+    // One image, channels [c0, c1): their rows of the patch matrix, col[c·kh·kw + (i·kw + j), :].
+    private void UnfoldChannels(int c0, int c1)
+    {
+        var g = _g;
+        int rows = g.KernelH * g.KernelW, plane = g.InH * g.InW, q = g.OutPlane;
+        Im2Col.Unfold(_x.AsSpan(c0 * plane, (c1 - c0) * plane), g with { Channels = c1 - c0 },
+            _col[0].AsSpan(c0 * rows * q, (c1 - c0) * rows * q));
+    }
+
+    // One image, output channels [o0, o1): y[o0..o1, :] = W[o0..o1, :] · col + b[o0..o1].
+    private void MultiplyRows(int o0, int o1)
+    {
+        int p = _g.PatchSize, q = _g.OutPlane;
+        var y = _y.AsSpan(o0 * q, (o1 - o0) * q);
+        Gemm.Multiply(o1 - o0, q, p, _w.AsSpan(o0 * p, (o1 - o0) * p), p, false, _col[0].AsSpan(0, p * q), q, false, y, q);
+        if (_bias is not null) Elementwise.AddChannelBias(y, _bias.AsSpan(o0, o1 - o0), q);
     }
 
     private void ForwardPart(int part, int start, int end)
