@@ -59,6 +59,24 @@ public static class GradientCheck
         }
     }
 
+    /// <summary>
+    /// Checks every element of <paramref name="analytic"/> = dLoss/d<paramref name="input"/> against central
+    /// differences of <paramref name="loss"/>, which must read <paramref name="input"/>.
+    /// </summary>
+    public static void CheckLoss(Tensor input, Tensor analytic, Func<double> loss, double atol, float h = 1e-2f, double rtol = 1e-3)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            float old = input.Data[i];
+            input.Data[i] = old + h; double lp = loss();
+            input.Data[i] = old - h; double lm = loss();
+            input.Data[i] = old;
+            double numeric = (lp - lm) / ((double)(old + h) - (old - h));
+            Assert.True(Math.Abs(numeric - analytic.Data[i]) <= atol + rtol * Math.Abs(numeric),
+                $"element {i}: analytic {analytic.Data[i]}, numeric {numeric}");
+        }
+    }
+
     /// <summary>Largest absolute difference between two tensors of the same shape.</summary>
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
