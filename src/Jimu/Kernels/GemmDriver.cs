@@ -188,22 +188,18 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>One thread's packing space, 64-byte aligned, allocated on first use and kept.</summary>
+    /// <summary>One thread's packing space, allocated on first use and kept.</summary>
     private sealed class PackBuffers
     {
-        private readonly float[] _storage;
+        private readonly AlignedBuffer _storage;
         public readonly float* A, B;
 
         public PackBuffers()
         {
             long aSize = Math.Max((long)MC * KC, WholeALimit);
-            long bSize = (long)KC * NC;
-            // Pinned, so the aligned pointers stay valid for the buffers' life.
-            _storage = GC.AllocateUninitializedArray<float>((int)(aSize + bSize + 32), pinned: true);
-            float* start = (float*)Unsafe.AsPointer(ref _storage[0]);
-            float* aligned = (float*)(((nint)start + 63) & ~(nint)63);
-            A = aligned;
-            B = aligned + aSize;
+            _storage = new AlignedBuffer(aSize + (long)KC * NC);
+            A = _storage.Pointer;
+            B = A + aSize;
         }
     }
 }

@@ -11,8 +11,9 @@ namespace Jimu.Layers;
 /// OH = floor((H + padTop + padBottom − kh) / sh) + 1, likewise OW
 /// </code>
 /// Backward returns sums over the batch (dW = Σ_n …): dividing by the batch size is the loss's job.
-/// Two algorithms give the same numbers: <see cref="ConvAlgorithm.Direct"/> (loops, the reference) and
-/// <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM, the fast path).
+/// Three algorithms give the same numbers up to rounding: <see cref="ConvAlgorithm.Direct"/> (loops, the reference),
+/// <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM) and <see cref="ConvAlgorithm.Winograd"/> (5×5 kernels at stride 1);
+/// <see cref="ConvAlgorithm.Auto"/> picks the fastest that applies.
 /// </summary>
 public sealed class Conv2D : Layer
 {
@@ -22,12 +23,14 @@ public sealed class Conv2D : Layer
     // Buffers reused across calls: the output and dx; the im2col kernel keeps its own patch matrices.
     private Tensor? _output, _inputGradient;
     private readonly ConvIm2Col _im2col = new();
+    private ConvWinograd? _winograd;
     // What Backward needs from the last Forward.
     private Tensor? _input;
     private ConvGeometry _geometry;
+    private ConvAlgorithm _used;
 
     public Conv2D(int inChannels, int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
-        Padding padding = default, bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Im2Col, string name = "conv")
+        Padding padding = default, bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto, string name = "conv")
         : base(name)
     {
         if (inChannels < 1 || outChannels < 1)
@@ -53,7 +56,7 @@ public sealed class Conv2D : Layer
     /// name the stride (<c>stride: 2</c>) when leaving the padding at its default.
     /// </summary>
     public Conv2D(int inChannels, int outChannels, int kernel, Padding padding = default, int stride = 1,
-        bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Im2Col, string name = "conv")
+        bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto, string name = "conv")
         : this(inChannels, outChannels, kernel, kernel, stride, stride, padding, bias, algorithm, name) { }
 
     public int InChannels { get; }
@@ -66,6 +69,18 @@ public sealed class Conv2D : Layer
     public bool HasBias => _bias is not null;
     /// <summary>Which algorithm Forward and Backward use; may be changed between calls.</summary>
     public ConvAlgorithm Algorithm { get; set; }
+
+    /// <summary>Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd to im2col.</summary>
+    public const int WinogradMinChannels = 4;
+
+    /// <summary>The algorithm that runs for geometry <paramref name="g"/>: Direct, Im2Col or Winograd.</summary>
+    private ConvAlgorithm Resolve(in ConvGeometry g) => Algorithm switch
+    {
+        ConvAlgorithm.Winograd or ConvAlgorithm.Auto when ConvWinograd.Supports(g)
+            && (Algorithm == ConvAlgorithm.Winograd || InChannels >= WinogradMinChannels) => ConvAlgorithm.Winograd,
+        ConvAlgorithm.Direct => ConvAlgorithm.Direct,
+        _ => ConvAlgorithm.Im2Col,
+    };
 
     /// <summary>[out, in, kh, kw]</summary>
     public Parameter Weight => _weight;
@@ -97,11 +112,20 @@ public sealed class Conv2D : Layer
         var y = Tensor.Ensure(ref _output, batch, OutChannels, g.OutH, g.OutW);
         _input = input;
         _geometry = g;
+        _used = Resolve(g);
 
-        if (Algorithm == ConvAlgorithm.Direct)
-            ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
-        else
-            _im2col.Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+        switch (_used)
+        {
+            case ConvAlgorithm.Direct:
+                ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
+                break;
+            case ConvAlgorithm.Winograd:
+                (_winograd ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                break;
+            default:
+                _im2col.Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                break;
+        }
         return y;
     }
 
@@ -115,15 +139,23 @@ public sealed class Conv2D : Layer
         int batch = _input.Dim(0);
         var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
 
-        if (Algorithm == ConvAlgorithm.Direct)
+        // The algorithm of the forward pass, whose saved state (if any) belongs to it.
+        switch (_used)
         {
-            ConvDirect.BackwardWeights(_input.Span, outputGradient.Span, _weight.Grad.Span, BiasGradient, batch, OutChannels, g);
-            if (dx is not null)
-                ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
+            case ConvAlgorithm.Direct:
+                ConvDirect.BackwardWeights(_input.Span, outputGradient.Span, _weight.Grad.Span, BiasGradient, batch, OutChannels, g);
+                if (dx is not null)
+                    ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
+                break;
+            case ConvAlgorithm.Winograd:
+                _winograd!.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+                    batch, OutChannels, g);
+                break;
+            default:
+                _im2col.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+                    batch, OutChannels, g);
+                break;
         }
-        else
-            _im2col.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
-                batch, OutChannels, g);
         return dx;
     }
 

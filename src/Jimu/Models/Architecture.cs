@@ -128,9 +128,11 @@ public sealed record Architecture
 
     private static ConvAlgorithm ConvAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
     {
-        null or "im2col" => ConvAlgorithm.Im2Col,
+        null or "auto" => ConvAlgorithm.Auto,
+        "winograd" => ConvAlgorithm.Winograd,
+        "im2col" => ConvAlgorithm.Im2Col,
         "direct" => ConvAlgorithm.Direct,
-        _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
+        _ => throw new JimuException($"unknown algorithm '{a}': use auto, winograd, im2col or direct."),
     };
 
     // Pooling is memory-bound: the direct loops beat unfolding the windows first, so they are the default.

@@ -15,7 +15,7 @@ public class ConvIm2ColTests
     {
         var rng = new Random(batch * 100 + outChannels);
         var x = GradientCheck.Random(rng, batch, inChannels, size, size);
-        var conv = new Conv2D(inChannels, outChannels, 5, Padding.Parse(padding));
+        var conv = new Conv2D(inChannels, outChannels, 5, Padding.Parse(padding), algorithm: ConvAlgorithm.Im2Col);
         Jimu.Models.Initializer.Initialize(conv, rng);
         int saved = Parallelism.Threads;
         try

@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Jimu.Kernels;
+
+/// <summary>
+/// The weight gradient of a 5×5, stride-1 convolution by <see cref="WinogradF2x5"/>, the gradient of its forward pass:
+/// <code>
+/// dM_{o,t} = A dY_{o,t} Aᵀ                     dY_{o,t}: the 2×2 output-gradient tile t of channel o
+/// dU[ξ][o][c] = Σ_t dM[ξ][o][t] · V[ξ][c][t]    36 GEMMs, O × C × T, the sum over tiles t as the GEMM depth
+/// dW[o][c] = Gᵀ dU[·][o][c] G;   db[o] = Σ dY[o]
+/// </code>
+/// Here the GEMM's depth is the tiles, so its operands are laid out with channels along the vector lanes: the input
+/// and the output gradient are first copied channels-last (NHWC, zero-padded), which makes every 6×6 window a
+/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part sums its own dU over
+/// chunks of tiles sized for L2, and the parts are added in a fixed order (deterministic for a thread count).
+/// </summary>
+internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
+{
+    private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
+    /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
+    private const int ChunkTiles = 64;
+
+    private sealed class PartBuffers
+    {
+        public AlignedBuffer? X, Dy, V, Dm, Du;
+        public double[] Db = [];
+    }
+
+    private PartBuffers[] _parts = [];
+    private double[] _du = [];
+
+    private float[] _x = [], _dy = [];
+    private ConvGeometry _g;
+    private int _outChannels, _cPad, _oPad, _tilesH, _tilesW, _padH, _padW;
+
+    /// <summary>dW[O, C, 5, 5] (and db[O] when given) = the batch sums of the gradients.</summary>
+    public void Run(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    {
+        _x = x; _dy = dy; _g = g; _outChannels = outChannels;
+        _cPad = (g.Channels + NR - 1) / NR * NR;
+        _oPad = (outChannels + Lanes - 1) / Lanes * Lanes;
+        _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
+        _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
+
+        int parts = PartsFor(batch);
+        if (_parts.Length < parts) Array.Resize(ref _parts, parts);
+        for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
+        RunOver(batch);
+
+        // dU = Σ over parts in order, then dW = Gᵀ dU G per (o, c).
+        int c = g.Channels;
+        long duSize = (long)Points * _oPad * _cPad;
+        if (_du.Length < duSize) _du = new double[duSize];
+        fixed (double* du = _du)
+        fixed (float* dw = dWeight)
+        {
+            for (long i = 0; i < duSize; i++)
+            {
+                double s = 0;
+                for (int p = 0; p < parts; p++) s += _parts[p].Du!.Pointer[i];
+                du[i] = s;
+            }
+            for (int o = 0; o < outChannels; o++)
+                for (int ci = 0; ci < c; ci++)
+                    WinogradF2x5.KernelGradientTransform(du + (long)o * _cPad + ci, _oPad * _cPad, dw + ((long)o * c + ci) * 25);
+        }
+        if (dBias is not null)
+            for (int o = 0; o < outChannels; o++)
+            {
+                double s = 0;
+                for (int p = 0; p < parts; p++) s += _parts[p].Db[o];
+                dBias[o] = (float)s;
+            }
+        _x = _dy = [];
+    }
+
+    protected override void Process(int part, int start, int end)
+    {
+        var g = _g;
+        var b = _parts[part];
+        int images = end - start;
+        int tilesPerImage = _tilesH * _tilesW, tiles = images * tilesPerImage;
+        int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
+        float* x = AlignedBuffer.Ensure(ref b.X, (long)images * _padH * _padW * _cPad);
+        float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)images * oh2 * ow2 * _oPad);
+        float* v = AlignedBuffer.Ensure(ref b.V, (long)Points * _cPad * ChunkTiles);
+        float* dm = AlignedBuffer.Ensure(ref b.Dm, (long)Points * _oPad * ChunkTiles);
+        float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
+        if (b.Db.Length < _outChannels) b.Db = new double[_outChannels];
+
+        // Channels-last, zero-padded copies: x[n][padH][padW][cPad], dy[n][2·TH][2·TW][oPad].
+        ChannelsLast(_x, start, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x, b.X!);
+        ChannelsLast(_dy, start, images, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy, b.Dy!);
+        int outPlane = g.OutPlane;
+        for (int o = 0; o < _outChannels; o++)
+        {
+            double s = 0;
+            for (int n = start; n < end; n++) s += Elementwise.Sum(_dy.AsSpan((n * _outChannels + o) * outPlane, outPlane));
+            b.Db[o] = s;
+        }
+
+        int oBlocks = _oPad / MR, cStrips = _cPad / NR;
+        Vector512<float>* block = stackalloc Vector512<float>[Points];
+        for (int t0 = 0; t0 < tiles; t0 += ChunkTiles)
+        {
+            int count = Math.Min(ChunkTiles, tiles - t0);
+            for (int tt = 0; tt < count; tt++)
+            {
+                int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
+                // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
+                float* window = x + (((long)n * _padH + 2 * ty) * _padW + 2 * tx) * _cPad;
+                for (int c = 0; c < _cPad; c += Lanes)
+                {
+                    for (int i = 0; i < 6; i++)
+                        for (int j = 0; j < 6; j++)
+                            block[i * 6 + j] = Vector512.LoadAligned(window + (i * _padW + j) * _cPad + c);
+                    WinogradF2x5.InputTransform(block);
+                    float* dst = v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR;
+                    for (int xi = 0; xi < Points; xi++) block[xi].StoreAligned(dst + (long)xi * _cPad * ChunkTiles);
+                }
+                // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
+                float* tileDy = dy + (((long)n * oh2 + 2 * ty) * ow2 + 2 * tx) * _oPad;
+                for (int o = 0; o < _oPad; o += Lanes)
+                {
+                    WinogradF2x5.OutputGradientTransform(
+                        Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + _oPad + o),
+                        Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o), block);
+                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR, hi = lo + (long)ChunkTiles * MR;
+                    for (int xi = 0; xi < Points; xi++)
+                    {
+                        long at = (long)xi * _oPad * ChunkTiles;
+                        block[xi].GetLower().Store(lo + at);
+                        block[xi].GetUpper().Store(hi + at);
+                    }
+                }
+            }
+            // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
+            bool overwrite = t0 == 0;
+            for (int xi = 0; xi < Points; xi++)
+                for (int ob = 0; ob < oBlocks; ob++)
+                    for (int cs = 0; cs < cStrips; cs++)
+                        GemmMicroKernel.Tile(count,
+                            dm + ((long)xi * _oPad + ob * MR) * ChunkTiles, v + ((long)xi * _cPad + cs * NR) * ChunkTiles,
+                            du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
+        }
+        if (tiles == 0) new Span<float>(du, Points * _oPad * _cPad).Clear();
+    }
+
+    // src[n][c][h][w] for images [start, start + images) → dst[n][top + h][left + w][c] in a zeroed [images][hh][ww][cPad].
+    private static void ChannelsLast(float[] src, int start, int images, int channels, int h, int w, int top, int left,
+        int hh, int ww, int cPad, float* dst, AlignedBuffer buffer)
+    {
+        buffer.Clear((long)images * hh * ww * cPad);
+        fixed (float* s = src)
+            for (int n = 0; n < images; n++)
+            {
+                float* image = s + (long)(start + n) * channels * h * w;
+                float* outImage = dst + (long)n * hh * ww * cPad;
+                for (int c = 0; c < channels; c++)
+                {
+                    float* plane = image + (long)c * h * w;
+                    for (int i = 0; i < h; i++)
+                    {
+                        float* row = outImage + ((long)(top + i) * ww + left) * cPad + c;
+                        for (int j = 0; j < w; j++) row[(long)j * cPad] = plane[i * w + j];
+                    }
+                }
+            }
+    }
+}
