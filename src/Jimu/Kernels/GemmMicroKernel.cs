@@ -118,6 +118,44 @@ internal static unsafe class GemmMicroKernel
         Store2(c, c70, c71, overwrite);
     }
 
+    /// <summary>
+    /// The 8×32 tile with A not packed but row-major: C[i·ldc + j] (=|+=) Σ_{p&lt;kc} a[i·lda + p] · b[p·32 + j].
+    /// The broadcasts read A wherever it lies, so an operand produced row by row needs no packing. Vector512 only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile8x32RowMajorA(int kc, float* a, long lda, float* b, float* c, long ldc, bool overwrite)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.LoadAligned(b);
+            var b1 = Vector512.LoadAligned(b + 16);
+            Vector512<float> ai;
+            ai = Vector512.Create(a0[p]); c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(a1[p]); c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(a2[p]); c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+            ai = Vector512.Create(a6[p]); c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
+            ai = Vector512.Create(a7[p]); c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            b += 32;
+        }
+        Store2(c, c00, c01, overwrite); c += ldc;
+        Store2(c, c10, c11, overwrite); c += ldc;
+        Store2(c, c20, c21, overwrite); c += ldc;
+        Store2(c, c30, c31, overwrite); c += ldc;
+        Store2(c, c40, c41, overwrite); c += ldc;
+        Store2(c, c50, c51, overwrite); c += ldc;
+        Store2(c, c60, c61, overwrite); c += ldc;
+        Store2(c, c70, c71, overwrite);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
     {

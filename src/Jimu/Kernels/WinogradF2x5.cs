@@ -18,9 +18,11 @@ namespace Jimu.Kernels;
 /// </code>
 /// (derived as in Lavin's wincnn; y[i][j] = Σ_ab g[a][b]·d[i+a][j+b], a correlation like every framework's convolution).
 /// Training also needs the adjoints: dM = A dY Aᵀ (gradient of the output transform) and dg = Gᵀ dU G.
-/// The data transforms work on 16 tiles (or 16 channels) at once, one per Vector512 lane, on 6×6 blocks of vectors
-/// stored row-major; the kernel transforms are scalar, in double, as they run once per weight.
+/// The data transforms work on 16 channels at once, one per Vector512 lane, reading their input from and writing
+/// their output to its final place (512-bit stores are the bottleneck); the kernel transforms are scalar, in double,
+/// as they run once per weight.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class WinogradF2x5
 {
     /// <summary>Side of a transformed tile (m + r − 1).</summary>
@@ -32,74 +34,124 @@ internal static unsafe class WinogradF2x5
     /// <summary>Side of the kernel.</summary>
     public const int Kernel = 5;
 
-    /// <summary>V = Bᵀ d B, in place on a 6×6 block of vectors.</summary>
-    public static void InputTransform(Vector512<float>* t)
+    /// <summary>
+    /// V = Bᵀ d B for 16 lanes: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride].
+    /// Columns go through <paramref name="scratch"/> (36 vectors); rows are written straight to dst.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputTransform(float* src, long rowStride, long colStride, float* dst, long dstStride, Vector512<float>* scratch)
     {
-        for (int j = 0; j < Alpha; j++) BtColumn(t + j, Alpha);
-        for (int i = 0; i < Alpha; i++) BtColumn(t + i * Alpha, 1);
+        for (int j = 0; j < Alpha; j++)
+        {
+            float* col = src + j * colStride;
+            Bt(Vector512.Load(col), Vector512.Load(col + rowStride), Vector512.Load(col + 2 * rowStride),
+                Vector512.Load(col + 3 * rowStride), Vector512.Load(col + 4 * rowStride), Vector512.Load(col + 5 * rowStride),
+                out scratch[j], out scratch[Alpha + j], out scratch[2 * Alpha + j],
+                out scratch[3 * Alpha + j], out scratch[4 * Alpha + j], out scratch[5 * Alpha + j]);
+        }
+        for (int k = 0; k < Alpha; k++)
+        {
+            var row = scratch + k * Alpha;
+            Bt(row[0], row[1], row[2], row[3], row[4], row[5],
+                out var v0, out var v1, out var v2, out var v3, out var v4, out var v5);
+            float* o = dst + k * Alpha * dstStride;
+            v0.Store(o); v1.Store(o + dstStride); v2.Store(o + 2 * dstStride);
+            v3.Store(o + 3 * dstStride); v4.Store(o + 4 * dstStride); v5.Store(o + 5 * dstStride);
+        }
     }
 
-    // Six vectors at the given stride replaced by Bᵀ·(them).
+    // (o0..o5) = Bᵀ·(d0..d5).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BtColumn(Vector512<float>* d, int stride)
+    private static void Bt(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
+        out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2, out Vector512<float> o3, out Vector512<float> o4, out Vector512<float> o5)
     {
-        var d0 = d[0]; var d1 = d[stride]; var d2 = d[2 * stride];
-        var d3 = d[3 * stride]; var d4 = d[4 * stride]; var d5 = d[5 * stride];
         var a = Vector512.FusedMultiplyAdd(d2, Vector512.Create(-4f), d4);   // d4 − 4 d2
         var b = Vector512.FusedMultiplyAdd(d1, Vector512.Create(-4f), d3);   // d3 − 4 d1
         var c = d4 - d2;
         var e = (d3 - d1) * 2f;
-        d[0] = Vector512.FusedMultiplyAdd(d0, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d2, Vector512.Create(-5f), d4));
-        d[stride] = a + b;
-        d[2 * stride] = a - b;
-        d[3 * stride] = c + e;
-        d[4 * stride] = c - e;
-        d[5 * stride] = Vector512.FusedMultiplyAdd(d1, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d3, Vector512.Create(-5f), d5));
+        o0 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d2, Vector512.Create(-5f), d4));
+        o1 = a + b;
+        o2 = a - b;
+        o3 = c + e;
+        o4 = c - e;
+        o5 = Vector512.FusedMultiplyAdd(d1, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d3, Vector512.Create(-5f), d5));
     }
 
-    /// <summary>y = Aᵀ M A: the 2×2 output tile from a 6×6 block of vectors.</summary>
-    public static void OutputTransform(Vector512<float>* m,
+    /// <summary>y = Aᵀ M A for 16 lanes: the 2×2 output tile from M[ξ] = src[ξ·srcStride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OutputTransform(float* src, long srcStride,
         out Vector512<float> y00, out Vector512<float> y01, out Vector512<float> y10, out Vector512<float> y11)
     {
-        // Rows first: t[k] = Aᵀ m[k][·] gives two values per row; then the columns of t.
-        Vector512<float>* t0 = stackalloc Vector512<float>[Alpha];
-        Vector512<float>* t1 = stackalloc Vector512<float>[Alpha];
-        for (int k = 0; k < Alpha; k++) At(m + k * Alpha, 1, out t0[k], out t1[k]);
-        At(t0, 1, out y00, out y10);
-        At(t1, 1, out y01, out y11);
+        // Rows first, t_j[k] = (M A)[k][j], kept in registers; then Aᵀ down the two columns.
+        At(src, srcStride, out var a0, out var b0);
+        At(src + 6 * srcStride, srcStride, out var a1, out var b1);
+        At(src + 12 * srcStride, srcStride, out var a2, out var b2);
+        At(src + 18 * srcStride, srcStride, out var a3, out var b3);
+        At(src + 24 * srcStride, srcStride, out var a4, out var b4);
+        At(src + 30 * srcStride, srcStride, out var a5, out var b5);
+        y00 = a0 + a1 + a2 + a3 + a4;
+        y10 = Vector512.FusedMultiplyAdd(a3 - a4, Vector512.Create(2f), a1 - a2) + a5;
+        y01 = b0 + b1 + b2 + b3 + b4;
+        y11 = Vector512.FusedMultiplyAdd(b3 - b4, Vector512.Create(2f), b1 - b2) + b5;
     }
 
     // (y0, y1) = Aᵀ·(six vectors at the given stride).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void At(Vector512<float>* m, int stride, out Vector512<float> y0, out Vector512<float> y1)
+    private static void At(float* m, long stride, out Vector512<float> y0, out Vector512<float> y1)
     {
-        var m1 = m[stride]; var m2 = m[2 * stride]; var m3 = m[3 * stride]; var m4 = m[4 * stride];
-        y0 = m[0] + m1 + m2 + m3 + m4;
-        y1 = Vector512.FusedMultiplyAdd(m3 - m4, Vector512.Create(2f), m1 - m2) + m[5 * stride];
+        var m0 = Vector512.Load(m); var m1 = Vector512.Load(m + stride); var m2 = Vector512.Load(m + 2 * stride);
+        var m3 = Vector512.Load(m + 3 * stride); var m4 = Vector512.Load(m + 4 * stride); var m5 = Vector512.Load(m + 5 * stride);
+        y0 = m0 + m1 + m2 + m3 + m4;
+        y1 = Vector512.FusedMultiplyAdd(m3 - m4, Vector512.Create(2f), m1 - m2) + m5;
     }
 
-    /// <summary>dM = A dY Aᵀ: the gradient of <see cref="OutputTransform"/>, a 6×6 block of vectors from a 2×2 tile.</summary>
+    /// <summary>
+    /// dM = A dY Aᵀ for 16 lanes, the gradient of <see cref="OutputTransform"/>: 36 vectors from a 2×2 tile, entry ξ
+    /// split in halves, lanes 0–7 to lo[ξ·stride] and lanes 8–15 to hi[ξ·stride].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputGradientTransform(Vector512<float> y00, Vector512<float> y01, Vector512<float> y10, Vector512<float> y11,
-        Vector512<float>* dm)
+        float* lo, float* hi, long stride)
     {
-        Vector512<float>* r0 = stackalloc Vector512<float>[Alpha];
-        Vector512<float>* r1 = stackalloc Vector512<float>[Alpha];
-        A(y00, y01, r0, 1);
-        A(y10, y11, r1, 1);
-        for (int l = 0; l < Alpha; l++) A(r0[l], r1[l], dm + l, Alpha);
+        // Rows: r_i = A·(y_i0, y_i1), twelve vectors in registers; then each column l of A·(r_0[l], r_1[l]).
+        A(y00, y01, out var r00, out var r01, out var r02, out var r03, out var r04, out var r05);
+        A(y10, y11, out var r10, out var r11, out var r12, out var r13, out var r14, out var r15);
+        Column(r00, r10, lo, hi, stride);
+        Column(r01, r11, lo + stride, hi + stride, stride);
+        Column(r02, r12, lo + 2 * stride, hi + 2 * stride, stride);
+        Column(r03, r13, lo + 3 * stride, hi + 3 * stride, stride);
+        Column(r04, r14, lo + 4 * stride, hi + 4 * stride, stride);
+        Column(r05, r15, lo + 5 * stride, hi + 5 * stride, stride);
     }
 
-    // Six vectors at the given stride = A·(y0, y1), the adjoint of At.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void A(Vector512<float> y0, Vector512<float> y1, Vector512<float>* m, int stride)
+    private static void Column(Vector512<float> y0, Vector512<float> y1, float* lo, float* hi, long stride)
+    {
+        A(y0, y1, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
+        long s = Alpha * stride;
+        Halves(m0, lo, hi); Halves(m1, lo + s, hi + s); Halves(m2, lo + 2 * s, hi + 2 * s);
+        Halves(m3, lo + 3 * s, hi + 3 * s); Halves(m4, lo + 4 * s, hi + 4 * s); Halves(m5, lo + 5 * s, hi + 5 * s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Halves(Vector512<float> v, float* lo, float* hi)
+    {
+        v.GetLower().Store(lo);
+        v.GetUpper().Store(hi);
+    }
+
+    // (m0..m5) = A·(y0, y1), the adjoint of At.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void A(Vector512<float> y0, Vector512<float> y1,
+        out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3, out Vector512<float> m4, out Vector512<float> m5)
     {
         var twice = y1 * 2f;
-        m[0] = y0;
-        m[stride] = y0 + y1;
-        m[2 * stride] = y0 - y1;
-        m[3 * stride] = y0 + twice;
-        m[4 * stride] = y0 - twice;
-        m[5 * stride] = y1;
+        m0 = y0;
+        m1 = y0 + y1;
+        m2 = y0 - y1;
+        m3 = y0 + twice;
+        m4 = y0 - twice;
+        m5 = y1;
     }
 
     /// <summary>
@@ -129,11 +181,12 @@ internal static unsafe class WinogradF2x5
     // w = G·v (6 from 5).
     private static void G(double* v, double* w)
     {
+        const double Sixth = 1.0 / 6;
         double even = v[0] + v[2] + v[4], odd = v[1] + v[3];
-        double even2 = v[0] / 24 + v[2] / 6 + v[4] * (2.0 / 3), odd2 = v[1] / 12 + v[3] / 3;
-        w[0] = v[0] / 4;
-        w[1] = -(even + odd) / 6;
-        w[2] = -(even - odd) / 6;
+        double even2 = v[0] * (1.0 / 24) + v[2] * Sixth + v[4] * (2.0 / 3), odd2 = v[1] * (1.0 / 12) + v[3] * (1.0 / 3);
+        w[0] = v[0] * 0.25;
+        w[1] = -(even + odd) * Sixth;
+        w[2] = -(even - odd) * Sixth;
         w[3] = even2 + odd2;
         w[4] = even2 - odd2;
         w[5] = v[4];
@@ -164,11 +217,12 @@ internal static unsafe class WinogradF2x5
     // w = Gᵀ·v (5 from 6), the adjoint of G.
     private static void Gt(double* v, double* w)
     {
+        const double Sixth = 1.0 / 6;
         double p = v[1] + v[2], q = v[2] - v[1], s = v[3] + v[4], d = v[3] - v[4];
-        w[0] = v[0] / 4 - p / 6 + s / 24;
-        w[1] = q / 6 + d / 12;
-        w[2] = -p / 6 + s / 6;
-        w[3] = q / 6 + d / 3;
-        w[4] = -p / 6 + s * (2.0 / 3) + v[5];
+        w[0] = v[0] * 0.25 - p * Sixth + s * (1.0 / 24);
+        w[1] = q * Sixth + d * (1.0 / 12);
+        w[2] = (s - p) * Sixth;
+        w[3] = q * Sixth + d * (1.0 / 3);
+        w[4] = -p * Sixth + s * (2.0 / 3) + v[5];
     }
 }

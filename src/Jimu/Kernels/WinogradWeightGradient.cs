@@ -15,11 +15,14 @@ namespace Jimu.Kernels;
 /// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part sums its own dU over
 /// chunks of tiles sized for L2, and the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
+[SkipLocalsInit]
 internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
 {
     private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
+    /// <summary>Floats added to the stride between ξ planes: a power-of-two stride would put all 36 in one L1 set.</summary>
+    private const int Skew = 16;
 
     private sealed class PartBuffers
     {
@@ -48,6 +51,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
         RunOver(batch);
 
+        long s0 = Prof.Now;
         // dU = Σ over parts in order, then dW = Gᵀ dU G per (o, c).
         int c = g.Channels;
         long duSize = (long)Points * _oPad * _cPad;
@@ -65,6 +69,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
                 for (int ci = 0; ci < c; ci++)
                     WinogradF2x5.KernelGradientTransform(du + (long)o * _cPad + ci, _oPad * _cPad, dw + ((long)o * c + ci) * 25);
         }
+        Prof.Add(8, s0);
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
             {
@@ -84,14 +89,17 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
         float* x = AlignedBuffer.Ensure(ref b.X, (long)images * _padH * _padW * _cPad);
         float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)images * oh2 * ow2 * _oPad);
-        float* v = AlignedBuffer.Ensure(ref b.V, (long)Points * _cPad * ChunkTiles);
-        float* dm = AlignedBuffer.Ensure(ref b.Dm, (long)Points * _oPad * ChunkTiles);
+        long vPlane = (long)_cPad * ChunkTiles + Skew, mPlane = (long)_oPad * ChunkTiles + Skew;
+        float* v = AlignedBuffer.Ensure(ref b.V, Points * vPlane);
+        float* dm = AlignedBuffer.Ensure(ref b.Dm, Points * mPlane);
         float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
         if (b.Db.Length < _outChannels) b.Db = new double[_outChannels];
 
+        long q0 = Prof.Now;
         // Channels-last, zero-padded copies: x[n][padH][padW][cPad], dy[n][2·TH][2·TW][oPad].
-        ChannelsLast(_x, start, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x, b.X!);
-        ChannelsLast(_dy, start, images, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy, b.Dy!);
+        ChannelsLast.Copy(_x, start, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
+        ChannelsLast.Copy(_dy, start, images, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
+        Prof.Add(4, q0);
         int outPlane = g.OutPlane;
         for (int o = 0; o < _outChannels; o++)
         {
@@ -101,71 +109,45 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         }
 
         int oBlocks = _oPad / MR, cStrips = _cPad / NR;
-        Vector512<float>* block = stackalloc Vector512<float>[Points];
+        Vector512<float>* scratch = stackalloc Vector512<float>[Points];
         for (int t0 = 0; t0 < tiles; t0 += ChunkTiles)
         {
             int count = Math.Min(ChunkTiles, tiles - t0);
+            long tv = 0, tm = 0;
             for (int tt = 0; tt < count; tt++)
             {
+                long a0 = Prof.Now;
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
                 // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
                 float* window = x + (((long)n * _padH + 2 * ty) * _padW + 2 * tx) * _cPad;
                 for (int c = 0; c < _cPad; c += Lanes)
-                {
-                    for (int i = 0; i < 6; i++)
-                        for (int j = 0; j < 6; j++)
-                            block[i * 6 + j] = Vector512.LoadAligned(window + (i * _padW + j) * _cPad + c);
-                    WinogradF2x5.InputTransform(block);
-                    float* dst = v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR;
-                    for (int xi = 0; xi < Points; xi++) block[xi].StoreAligned(dst + (long)xi * _cPad * ChunkTiles);
-                }
+                    WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
+                        v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
+                long a1 = Prof.Now; tv += a1 - a0;
                 // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
                 float* tileDy = dy + (((long)n * oh2 + 2 * ty) * ow2 + 2 * tx) * _oPad;
                 for (int o = 0; o < _oPad; o += Lanes)
                 {
+                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
                     WinogradF2x5.OutputGradientTransform(
                         Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + _oPad + o),
-                        Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o), block);
-                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR, hi = lo + (long)ChunkTiles * MR;
-                    for (int xi = 0; xi < Points; xi++)
-                    {
-                        long at = (long)xi * _oPad * ChunkTiles;
-                        block[xi].GetLower().Store(lo + at);
-                        block[xi].GetUpper().Store(hi + at);
-                    }
+                        Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o),
+                        lo, lo + (long)ChunkTiles * MR, mPlane);
                 }
+                tm += Prof.Now - a1;
             }
+            Interlocked.Add(ref Prof.Ticks[5], tv); Interlocked.Add(ref Prof.Ticks[6], tm);
+            long g0 = Prof.Now;
             // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
             bool overwrite = t0 == 0;
             for (int xi = 0; xi < Points; xi++)
                 for (int ob = 0; ob < oBlocks; ob++)
                     for (int cs = 0; cs < cStrips; cs++)
                         GemmMicroKernel.Tile(count,
-                            dm + ((long)xi * _oPad + ob * MR) * ChunkTiles, v + ((long)xi * _cPad + cs * NR) * ChunkTiles,
+                            dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
                             du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
+            Prof.Add(7, g0);
         }
         if (tiles == 0) new Span<float>(du, Points * _oPad * _cPad).Clear();
-    }
-
-    // src[n][c][h][w] for images [start, start + images) → dst[n][top + h][left + w][c] in a zeroed [images][hh][ww][cPad].
-    private static void ChannelsLast(float[] src, int start, int images, int channels, int h, int w, int top, int left,
-        int hh, int ww, int cPad, float* dst, AlignedBuffer buffer)
-    {
-        buffer.Clear((long)images * hh * ww * cPad);
-        fixed (float* s = src)
-            for (int n = 0; n < images; n++)
-            {
-                float* image = s + (long)(start + n) * channels * h * w;
-                float* outImage = dst + (long)n * hh * ww * cPad;
-                for (int c = 0; c < channels; c++)
-                {
-                    float* plane = image + (long)c * h * w;
-                    for (int i = 0; i < h; i++)
-                    {
-                        float* row = outImage + ((long)(top + i) * ww + left) * cPad + c;
-                        for (int j = 0; j < w; j++) row[(long)j * cPad] = plane[i * w + j];
-                    }
-                }
-            }
     }
 }

@@ -66,26 +66,29 @@ public unsafe class ConvWinogradTests
         float* gf = stackalloc float[25];
         float* u = stackalloc float[36];
         double* duf = stackalloc double[36];
+        float* src = stackalloc float[36 * 16];
+        float* dst = stackalloc float[36 * 16];
         for (int trial = 0; trial < 5; trial++)
         {
-            // V = Bᵀ d B, in lane 0.
+            // V = Bᵀ d B: d[i][j] at (6i + j)·16, lane 5 of each vector checked.
             var d = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36; i++) block[i] = Vector512.Create((float)d[i / 6, i % 6]);
-            WinogradF2x5.InputTransform(block);
-            AssertMatrix(Mul(Mul(BT, d), Transpose(BT)), (i, j) => block[i * 6 + j][0], 1e-4, "Bᵀ d B");
+            for (int i = 0; i < 36 * 16; i++) src[i] = (float)d[i / 16 / 6, i / 16 % 6];
+            WinogradF2x5.InputTransform(src, 6 * 16, 16, dst, 16, block);
+            AssertMatrix(Mul(Mul(BT, d), Transpose(BT)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "Bᵀ d B");
 
             // y = Aᵀ M A.
             var m = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36; i++) block[i] = Vector512.Create((float)m[i / 6, i % 6]);
-            WinogradF2x5.OutputTransform(block, out var y00, out var y01, out var y10, out var y11);
-            var y = new[,] { { y00[0], y01[0] }, { y10[0], y11[0] } };
+            for (int i = 0; i < 36 * 16; i++) src[i] = (float)m[i / 16 / 6, i / 16 % 6];
+            WinogradF2x5.OutputTransform(src, 16, out var y00, out var y01, out var y10, out var y11);
+            var y = new[,] { { y00[5], y01[5] }, { y10[5], y11[5] } };
             AssertMatrix(Mul(Mul(AT, m), Transpose(AT)), (i, j) => y[i, j], 1e-4, "Aᵀ M A");
 
-            // dM = A dY Aᵀ.
+            // dM = A dY Aᵀ, lanes 0–7 to one buffer and 8–15 to another.
             var dy = RandomMatrix(rng, 2, 2);
             WinogradF2x5.OutputGradientTransform(Vector512.Create((float)dy[0, 0]), Vector512.Create((float)dy[0, 1]),
-                Vector512.Create((float)dy[1, 0]), Vector512.Create((float)dy[1, 1]), block);
-            AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => block[i * 6 + j][0], 1e-4, "A dY Aᵀ");
+                Vector512.Create((float)dy[1, 0]), Vector512.Create((float)dy[1, 1]), dst, dst + 8, 16);
+            AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "A dY Aᵀ (low half)");
+            AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 13], 1e-4, "A dY Aᵀ (high half)");
 
             // U = G g Gᵀ, also of the kernel rotated 180°; dg = Gᵀ dU G.
             var g = RandomMatrix(rng, 5, 5);
