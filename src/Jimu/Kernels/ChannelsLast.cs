@@ -17,14 +17,14 @@ internal static unsafe class ChannelsLast
             for (int n = 0; n < images; n++)
             {
                 float* image = s + (long)(first + n) * channels * h * w;
+                long plane = (long)h * w;
                 for (int i = 0; i < h; i++)
                 {
-                    float* row = dst + n * frame + ((long)(top + i) * frameW + left) * cPad;
-                    for (int c = 0; c < channels; c++)
-                    {
-                        float* from = image + ((long)c * h + i) * w;
-                        for (int j = 0; j < w; j++) row[(long)j * cPad + c] = from[j];
-                    }
+                    // Written in order, one pixel's channels after another; read at a stride of one plane.
+                    float* to = dst + n * frame + ((long)(top + i) * frameW + left) * cPad;
+                    float* from = image + (long)i * w;
+                    for (int j = 0; j < w; j++, to += cPad)
+                        for (int c = 0; c < channels; c++) to[c] = from[c * plane + j];
                 }
             }
     }

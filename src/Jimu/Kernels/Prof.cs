@@ -3,7 +3,7 @@ namespace Jimu.Kernels;
 internal static class Prof
 {
     public static readonly long[] Ticks = new long[16];
-    public static readonly string[] Names = ["pad", "fin-gather+tf", "fgemm", "fout", "chlast", "wV", "wdM", "wgemm", "wsum+G", "fweights", "", "", "", "", "", ""];
+    public static readonly string[] Names = ["fcopy", "fin-tf", "fgemm", "fout", "chlast", "wV", "wdM", "wgemm", "wsum+G", "fweights", "", "", "", "", "", ""];
     public static long Now => Stopwatch.GetTimestamp();
     public static void Add(int i, long start) => Interlocked.Add(ref Ticks[i], Stopwatch.GetTimestamp() - start);
     public static void Reset() => Array.Clear(Ticks);

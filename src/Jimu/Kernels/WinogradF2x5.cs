@@ -19,8 +19,7 @@ namespace Jimu.Kernels;
 /// (derived as in Lavin's wincnn; y[i][j] = Σ_ab g[a][b]·d[i+a][j+b], a correlation like every framework's convolution).
 /// Training also needs the adjoints: dM = A dY Aᵀ (gradient of the output transform) and dg = Gᵀ dU G.
 /// The data transforms work on 16 channels at once, one per Vector512 lane, reading their input from and writing
-/// their output to its final place (512-bit stores are the bottleneck); the kernel transforms are scalar, in double,
-/// as they run once per weight.
+/// their output to its final place (512-bit stores are the bottleneck); the kernel transforms take 16 kernels at once.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class WinogradF2x5
@@ -155,74 +154,86 @@ internal static unsafe class WinogradF2x5
     }
 
     /// <summary>
-    /// U = G g Gᵀ for one 5×5 kernel read from <paramref name="g"/> (rotated 180° when <paramref name="rotate"/>),
-    /// written to <paramref name="u"/>[ξ·uStride] for ξ = 6·k + l.
+    /// U = G g Gᵀ for 16 kernels at once: g[5·i + j] holds entry (i, j) of each lane's kernel; U[ξ] → u[ξ·uStride].
     /// </summary>
-    public static void KernelTransform(float* g, bool rotate, float* u, int uStride)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void KernelTransform(Vector512<float>* g, float* u, long uStride)
     {
-        double* rows = stackalloc double[Kernel * Alpha];   // g Gᵀ: 5 × 6
-        double* v = stackalloc double[Kernel];
-        double* w = stackalloc double[Alpha];
+        // Rows: t[i] = G·g[i][·] (6 from 5, in registers per row, kept in g's place... as 30 vectors of scratch).
+        Vector512<float>* t = stackalloc Vector512<float>[Kernel * Alpha];
         for (int i = 0; i < Kernel; i++)
         {
-            for (int j = 0; j < Kernel; j++)
-                v[j] = rotate ? g[(Kernel - 1 - i) * Kernel + Kernel - 1 - j] : g[i * Kernel + j];
-            G(v, w);
-            for (int l = 0; l < Alpha; l++) rows[i * Alpha + l] = w[l];
+            var r = g + i * Kernel;
+            G(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
+                out t[i * Alpha + 3], out t[i * Alpha + 4], out t[i * Alpha + 5]);
         }
         for (int l = 0; l < Alpha; l++)
         {
-            for (int i = 0; i < Kernel; i++) v[i] = rows[i * Alpha + l];
-            G(v, w);
-            for (int k = 0; k < Alpha; k++) u[(k * Alpha + l) * uStride] = (float)w[k];
+            G(t[l], t[Alpha + l], t[2 * Alpha + l], t[3 * Alpha + l], t[4 * Alpha + l],
+                out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
+            float* o = u + l * uStride;
+            long s = Alpha * uStride;
+            u0.Store(o); u1.Store(o + s); u2.Store(o + 2 * s); u3.Store(o + 3 * s); u4.Store(o + 4 * s); u5.Store(o + 5 * s);
         }
     }
 
-    // w = G·v (6 from 5).
-    private static void G(double* v, double* w)
+    // (w0..w5) = G·(v0..v4).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void G(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4,
+        out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4, out Vector512<float> w5)
     {
-        const double Sixth = 1.0 / 6;
-        double even = v[0] + v[2] + v[4], odd = v[1] + v[3];
-        double even2 = v[0] * (1.0 / 24) + v[2] * Sixth + v[4] * (2.0 / 3), odd2 = v[1] * (1.0 / 12) + v[3] * (1.0 / 3);
-        w[0] = v[0] * 0.25;
-        w[1] = -(even + odd) * Sixth;
-        w[2] = -(even - odd) * Sixth;
-        w[3] = even2 + odd2;
-        w[4] = even2 - odd2;
-        w[5] = v[4];
+        const float Sixth = 1f / 6;
+        var even = v0 + v2 + v4;
+        var odd = v1 + v3;
+        var even2 = Vector512.FusedMultiplyAdd(v0, Vector512.Create(1f / 24), Vector512.FusedMultiplyAdd(v2, Vector512.Create(Sixth), v4 * (2f / 3)));
+        var odd2 = Vector512.FusedMultiplyAdd(v1, Vector512.Create(1f / 12), v3 * (1f / 3));
+        w0 = v0 * 0.25f;
+        w1 = (even + odd) * -Sixth;
+        w2 = (even - odd) * -Sixth;
+        w3 = even2 + odd2;
+        w4 = even2 - odd2;
+        w5 = v4;
     }
 
     /// <summary>
-    /// dg = Gᵀ dU G: the gradient of <see cref="KernelTransform"/> (not rotated), from du[ξ·duStride] into the 5×5 kernel dg.
+    /// dg = Gᵀ dU G, the gradient of <see cref="KernelTransform"/>, for 16 kernels: dU[ξ] from du[ξ·duStride];
+    /// dg[5·i + j] receives entry (i, j) of each lane's kernel gradient.
     /// </summary>
-    public static void KernelGradientTransform(double* du, int duStride, float* dg)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void KernelGradientTransform(float* du, long duStride, Vector512<float>* dg)
     {
-        double* cols = stackalloc double[Alpha * Kernel];   // Gᵀ dU: 5 × 6, stored by column l
-        double* v = stackalloc double[Alpha];
-        double* w = stackalloc double[Kernel];
+        // Columns: c[l] = Gᵀ·dU[·][l] (5 from 6); then the rows of c.
+        Vector512<float>* c = stackalloc Vector512<float>[Alpha * Kernel];
+        long s = Alpha * duStride;
         for (int l = 0; l < Alpha; l++)
         {
-            for (int k = 0; k < Alpha; k++) v[k] = du[(k * Alpha + l) * duStride];
-            Gt(v, w);
-            for (int i = 0; i < Kernel; i++) cols[l * Kernel + i] = w[i];
+            float* col = du + l * duStride;
+            Gt(Vector512.Load(col), Vector512.Load(col + s), Vector512.Load(col + 2 * s), Vector512.Load(col + 3 * s),
+                Vector512.Load(col + 4 * s), Vector512.Load(col + 5 * s),
+                out c[l], out c[Alpha + l], out c[2 * Alpha + l], out c[3 * Alpha + l], out c[4 * Alpha + l]);
         }
         for (int i = 0; i < Kernel; i++)
         {
-            for (int l = 0; l < Alpha; l++) v[l] = cols[l * Kernel + i];
-            Gt(v, w);
-            for (int j = 0; j < Kernel; j++) dg[i * Kernel + j] = (float)w[j];
+            var r = c + i * Alpha;
+            Gt(r[0], r[1], r[2], r[3], r[4], r[5], out dg[i * Kernel], out dg[i * Kernel + 1], out dg[i * Kernel + 2],
+                out dg[i * Kernel + 3], out dg[i * Kernel + 4]);
         }
     }
 
-    // w = Gᵀ·v (5 from 6), the adjoint of G.
-    private static void Gt(double* v, double* w)
+    // (w0..w4) = Gᵀ·(v0..v5), the adjoint of G.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gt(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4, Vector512<float> v5,
+        out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4)
     {
-        const double Sixth = 1.0 / 6;
-        double p = v[1] + v[2], q = v[2] - v[1], s = v[3] + v[4], d = v[3] - v[4];
-        w[0] = v[0] * 0.25 - p * Sixth + s * (1.0 / 24);
-        w[1] = q * Sixth + d * (1.0 / 12);
-        w[2] = (s - p) * Sixth;
-        w[3] = q * Sixth + d * (1.0 / 3);
-        w[4] = -p * Sixth + s * (2.0 / 3) + v[5];
+        const float Sixth = 1f / 6;
+        var p = v1 + v2;
+        var q = v2 - v1;
+        var s = v3 + v4;
+        var d = v3 - v4;
+        w0 = Vector512.FusedMultiplyAdd(v0, Vector512.Create(0.25f), Vector512.FusedMultiplyAdd(p, Vector512.Create(-Sixth), s * (1f / 24)));
+        w1 = Vector512.FusedMultiplyAdd(q, Vector512.Create(Sixth), d * (1f / 12));
+        w2 = (s - p) * Sixth;
+        w3 = Vector512.FusedMultiplyAdd(q, Vector512.Create(Sixth), d * (1f / 3));
+        w4 = Vector512.FusedMultiplyAdd(p, Vector512.Create(-Sixth), Vector512.FusedMultiplyAdd(s, Vector512.Create(2f / 3), v5));
     }
 }

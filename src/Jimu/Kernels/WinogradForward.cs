@@ -14,8 +14,9 @@ namespace Jimu.Kernels;
 /// </code>
 /// The input is first copied channels-last (<see cref="ChannelsLast"/>), so the transforms load 16 channels per
 /// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile8x32RowMajorA"/> reads unpacked.
-/// Tile blocks are independent and split over the threads, which also splits a single image; the batch is copied
-/// in chunks of images to bound the copy. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
+/// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
+/// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
+/// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
 /// the input gradient of a convolution, dx = conv(dy padded by 4 − p, rot180(Wᵀ)).
 /// </summary>
 [SkipLocalsInit]
@@ -26,10 +27,12 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private const int TileBlock = 32;
     /// <summary>Floats added to the stride between ξ planes: a power-of-two stride would put all 36 in one L1 set.</summary>
     private const int Skew = 16;
-    /// <summary>Images copied at a time.</summary>
+    /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
+    private const int Group = 4;
+    /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
     private const int ChunkImages = 64;
 
-    private enum Job { Copy, Tiles }
+    private enum Job { Images, Copy, Tiles }
     private Job _job;
 
     // Packed Uᵀ: [ξ][block of 32 rows][k][32], and the weights it was made from.
@@ -38,8 +41,9 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private bool _uRotated;
     private int _uRows;
     private float[] _bias = [];
-    // Per part: V [ξ][tile][kPad] and Mᵀ [ξ][tile][rPad]; the channels-last chunk of images.
-    private AlignedBuffer?[] _v = [], _m = [];
+    // Per part: V [ξ][tile][kPad], Mᵀ [ξ][tile][rPad] and a channels-last frame of Group images; the shared frame
+    // of a chunk when tiles are split.
+    private AlignedBuffer?[] _v = [], _m = [], _partFrame = [];
     private AlignedBuffer? _frame;
 
     // The call in progress.
@@ -65,36 +69,65 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         _kPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
         _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
         _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
-        TransformWeights(weight, rotate, rows, g.Channels);
+        long p0 = Prof.Now; TransformWeights(weight, rotate, rows, g.Channels); Prof.Add(9, p0);
         if (_bias.Length < _rPad) _bias = new float[_rPad];
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
 
-        int chunk = Math.Min(batch, ChunkImages);
-        AlignedBuffer.Ensure(ref _frame, (long)chunk * _padH * _padW * _kPad);
-        for (int n0 = 0; n0 < batch; n0 += chunk)
+        int threads = Parallelism.Threads;
+        if (batch >= 2 * Group * threads || threads == 1)
         {
-            _chunkStart = n0;
-            _chunkImages = Math.Min(chunk, batch - n0);
-            _job = Job.Copy;
-            RunOver(_chunkImages);
-            int blocks = (_chunkImages * _tilesH * _tilesW + TileBlock - 1) / TileBlock;
-            PrepareParts(PartsFor(blocks));
-            _job = Job.Tiles;
-            RunOver(blocks);
+            PrepareParts(PartsFor(batch), Group);
+            _job = Job.Images;
+            RunOver(batch);
+        }
+        else
+        {
+            int chunk = Math.Min(batch, ChunkImages);
+            AlignedBuffer.Ensure(ref _frame, chunk * FrameSize);
+            for (int n0 = 0; n0 < batch; n0 += chunk)
+            {
+                _chunkStart = n0;
+                _chunkImages = Math.Min(chunk, batch - n0);
+                _job = Job.Copy;
+                RunOver(_chunkImages);
+                int blocks = (_chunkImages * _tilesH * _tilesW + TileBlock - 1) / TileBlock;
+                PrepareParts(PartsFor(blocks), 0);
+                _job = Job.Tiles;
+                RunOver(blocks);
+            }
         }
         _x = _y = [];
     }
 
+    private long FrameSize => (long)_padH * _padW * _kPad;
+
     protected override void Process(int part, int start, int end)
     {
-        if (_job == Job.Copy)
+        var g = _g;
+        switch (_job)
         {
-            long frame = (long)_padH * _padW * _kPad;
-            ChannelsLast.Copy(_x, _chunkStart + start, end - start, _g.Channels, _g.InH, _g.InW, _g.PadTop, _g.PadLeft,
-                _padH, _padW, _kPad, _frame!.Pointer + start * frame);
+            case Job.Images:
+                int tilesPerImage = _tilesH * _tilesW;
+                float* frame = _partFrame[part]!.Pointer;
+                for (int n0 = start; n0 < end; n0 += Group)
+                {
+                    int images = Math.Min(Group, end - n0);
+                    ChannelsLast.Copy(_x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _kPad, frame);
+                    for (int t0 = 0; t0 < images * tilesPerImage; t0 += TileBlock)
+                        ProcessBlock(part, frame, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
+                }
+                break;
+            case Job.Copy:
+                ChannelsLast.Copy(_x, _chunkStart + start, end - start, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft,
+                    _padH, _padW, _kPad, _frame!.Pointer + start * FrameSize);
+                break;
+            case Job.Tiles:
+                int tiles = _chunkImages * _tilesH * _tilesW;
+                for (int b = start; b < end; b++)
+                    ProcessBlock(part, _frame!.Pointer, _chunkStart, b * TileBlock, Math.Min(TileBlock, tiles - b * TileBlock));
+                break;
         }
-        else for (int b = start; b < end; b++) ProcessBlock(part, b);
     }
 
     // Uᵀ from the weights, unless they are the ones it was made from.
@@ -108,14 +141,31 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         long size = (long)Points * _rPad * k;
         float* u = AlignedBuffer.Ensure(ref _u, size);
         _u!.Clear(size);
+        Vector512<float>* g = stackalloc Vector512<float>[25];
+        int* lane = stackalloc int[Lanes];
         fixed (float* w = weight)
-            for (int r = 0; r < rows; r++)
+            for (int r0 = 0; r0 < rows; r0 += Lanes)
+            {
+                // Lane j holds kernel (r0 + j, c): at (r·k + c)·25, or rotated at (c·rows + r)·25 (rows past the last repeat it).
+                for (int j = 0; j < Lanes; j++)
+                {
+                    int r = Math.Min(r0 + j, rows - 1);
+                    lane[j] = (rotate ? r : r * k) * 25;
+                }
+                var indexLo = Vector256.Load(lane);
+                var indexHi = Vector256.Load(lane + 8);
                 for (int c = 0; c < k; c++)
                 {
-                    float* kernel = w + (rotate ? (long)c * rows + r : (long)r * k + c) * 25;
-                    // Uᵀ[ξ] of column block r/32 is a k × 32 panel: element (c, r % 32).
-                    WinogradF2x5.KernelTransform(kernel, rotate, u + ((long)(r / NR) * k + c) * NR + r % NR, blocks * k * NR);
+                    float* first = w + (rotate ? (long)c * rows : c) * 25;
+                    for (int e = 0; e < 25; e++)
+                    {
+                        float* at = first + (rotate ? 24 - e : e);
+                        g[e] = Vector512.Create(Avx2.GatherVector256(at, indexLo, 4), Avx2.GatherVector256(at, indexHi, 4));
+                    }
+                    // Uᵀ[ξ] of column block r0/32 is a k × 32 panel: row c, columns r0 % 32 ...
+                    WinogradF2x5.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
                 }
+            }
         if (_uSource.Length != count) _uSource = new float[count];
         source.CopyTo(_uSource);
         _uRotated = rotate; _uRows = rows;
@@ -124,11 +174,12 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private long VPlane => (long)TileBlock * _kPad + Skew;
     private long MPlane => (long)TileBlock * _rPad + Skew;
 
-    private void PrepareParts(int parts)
+    private void PrepareParts(int parts, int frameImages)
     {
-        if (_v.Length < parts) { Array.Resize(ref _v, parts); Array.Resize(ref _m, parts); }
+        if (_v.Length < parts) { Array.Resize(ref _v, parts); Array.Resize(ref _m, parts); Array.Resize(ref _partFrame, parts); }
         for (int p = 0; p < parts; p++)
         {
+            if (frameImages > 0) AlignedBuffer.Ensure(ref _partFrame[p], frameImages * FrameSize);
             // Cleared when made: rows past the last tile of a batch enter the GEMM (their results are dropped).
             if (_v[p] is null || _v[p]!.Length < Points * VPlane) { AlignedBuffer.Ensure(ref _v[p], Points * VPlane); _v[p]!.Clear(Points * VPlane); }
             AlignedBuffer.Ensure(ref _m[p], Points * MPlane);
@@ -136,16 +187,17 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ProcessBlock(int part, int block)
+    // Tiles [t0, t0 + count) of the images in a channels-last frame, whose first is image firstImage of the batch.
+    private void ProcessBlock(int part, float* frame, int firstImage, int t0, int count)
     {
         var g = _g;
         int k = g.Channels, rows = _rows, kPad = _kPad, rPad = _rPad, rBlocks = rPad / NR;
         int tilesPerImage = _tilesH * _tilesW;
-        int t0 = block * TileBlock, count = Math.Min(TileBlock, _chunkImages * tilesPerImage - t0);
         long vPlane = VPlane, mPlane = MPlane;
-        float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer, frame = _frame!.Pointer;
+        float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
 
+        long q0 = Prof.Now;
         // V = Bᵀ d B: tile by tile, 16 channels per vector.
         for (int tt = 0; tt < count; tt++)
         {
@@ -155,6 +207,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 WinogradF2x5.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
+        Prof.Add(1, q0); q0 = Prof.Now;
         // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles.
         int tileRows = (count + MR - 1) / MR;
         for (int xi = 0; xi < Points; xi++)
@@ -163,6 +216,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     GemmMicroKernel.Tile8x32RowMajorA(k, v + xi * vPlane + (long)tb * MR * kPad, kPad,
                         u + ((long)xi * rBlocks + rb) * k * NR, m + xi * mPlane + (long)tb * MR * rPad + rb * NR, rPad, overwrite: true);
 
+        Prof.Add(2, q0); q0 = Prof.Now;
         // y = Aᵀ M A + b, 16 output channels per vector, written to their NCHW places.
         float* tile = stackalloc float[4 * Lanes];
         int outW = g.OutW, outPlane = g.OutPlane;
@@ -172,7 +226,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
             {
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
                 bool down = 2 * ty + 1 < g.OutH, right = 2 * tx + 1 < outW;
-                float* yTile = y + (long)(_chunkStart + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
+                float* yTile = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
                 for (int o0 = 0; o0 < rows; o0 += Lanes)
                 {
                     WinogradF2x5.OutputTransform(m + (long)tt * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
@@ -196,5 +250,6 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     }
                 }
             }
+        Prof.Add(3, q0);
     }
 }

@@ -12,8 +12,9 @@ namespace Jimu.Kernels;
 /// </code>
 /// Here the GEMM's depth is the tiles, so its operands are laid out with channels along the vector lanes: the input
 /// and the output gradient are first copied channels-last (NHWC, zero-padded), which makes every 6×6 window a
-/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part sums its own dU over
-/// chunks of tiles sized for L2, and the parts are added in a fixed order (deterministic for a thread count).
+/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part works one image at a
+/// time (its copies, V and dM stay in L2) and sums its own dU over chunks of at most 64 of the image's tiles, and
+/// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
 internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
@@ -31,7 +32,6 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
     }
 
     private PartBuffers[] _parts = [];
-    private double[] _du = [];
 
     private float[] _x = [], _dy = [];
     private ConvGeometry _g;
@@ -52,23 +52,27 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         RunOver(batch);
 
         long s0 = Prof.Now;
-        // dU = Σ over parts in order, then dW = Gᵀ dU G per (o, c).
+        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
         long duSize = (long)Points * _oPad * _cPad;
-        if (_du.Length < duSize) _du = new double[duSize];
-        fixed (double* du = _du)
+        float* du = _parts[0].Du!.Pointer;
+        for (int p = 1; p < parts; p++)
+            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(_parts[p].Du!.Pointer, (int)duSize));
+        Vector512<float>* dg = stackalloc Vector512<float>[25];
+        float* lanes = stackalloc float[Lanes];
         fixed (float* dw = dWeight)
-        {
-            for (long i = 0; i < duSize; i++)
-            {
-                double s = 0;
-                for (int p = 0; p < parts; p++) s += _parts[p].Du!.Pointer[i];
-                du[i] = s;
-            }
             for (int o = 0; o < outChannels; o++)
-                for (int ci = 0; ci < c; ci++)
-                    WinogradF2x5.KernelGradientTransform(du + (long)o * _cPad + ci, _oPad * _cPad, dw + ((long)o * c + ci) * 25);
-        }
+                for (int c0 = 0; c0 < c; c0 += Lanes)
+                {
+                    WinogradF2x5.KernelGradientTransform(du + (long)o * _cPad + c0, (long)_oPad * _cPad, dg);
+                    int count = Math.Min(Lanes, c - c0);
+                    float* kernel = dw + ((long)o * c + c0) * 25;
+                    for (int e = 0; e < 25; e++)
+                    {
+                        dg[e].Store(lanes);
+                        for (int j = 0; j < count; j++) kernel[j * 25 + e] = lanes[j];
+                    }
+                }
         Prof.Add(8, s0);
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
@@ -87,19 +91,14 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         int images = end - start;
         int tilesPerImage = _tilesH * _tilesW, tiles = images * tilesPerImage;
         int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
-        float* x = AlignedBuffer.Ensure(ref b.X, (long)images * _padH * _padW * _cPad);
-        float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)images * oh2 * ow2 * _oPad);
+        float* x = AlignedBuffer.Ensure(ref b.X, (long)_padH * _padW * _cPad);
+        float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)oh2 * ow2 * _oPad);
         long vPlane = (long)_cPad * ChunkTiles + Skew, mPlane = (long)_oPad * ChunkTiles + Skew;
         float* v = AlignedBuffer.Ensure(ref b.V, Points * vPlane);
         float* dm = AlignedBuffer.Ensure(ref b.Dm, Points * mPlane);
         float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
         if (b.Db.Length < _outChannels) b.Db = new double[_outChannels];
 
-        long q0 = Prof.Now;
-        // Channels-last, zero-padded copies: x[n][padH][padW][cPad], dy[n][2·TH][2·TW][oPad].
-        ChannelsLast.Copy(_x, start, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
-        ChannelsLast.Copy(_dy, start, images, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
-        Prof.Add(4, q0);
         int outPlane = g.OutPlane;
         for (int o = 0; o < _outChannels; o++)
         {
@@ -110,22 +109,32 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
 
         int oBlocks = _oPad / MR, cStrips = _cPad / NR;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
-        for (int t0 = 0; t0 < tiles; t0 += ChunkTiles)
+        bool first = true;
+        for (int image = start; image < end; image++)
+        for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
         {
-            int count = Math.Min(ChunkTiles, tiles - t0);
+            if (t0 == 0)
+            {
+                long q0 = Prof.Now;
+                // Channels-last, zero-padded copies: x[padH][padW][cPad], dy[2·TH][2·TW][oPad].
+                ChannelsLast.Copy(_x, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
+                ChannelsLast.Copy(_dy, image, 1, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
+                Prof.Add(4, q0);
+            }
+            int count = Math.Min(ChunkTiles, tilesPerImage - t0);
             long tv = 0, tm = 0;
             for (int tt = 0; tt < count; tt++)
             {
                 long a0 = Prof.Now;
-                int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
+                int r = t0 + tt, ty = r / _tilesW, tx = r % _tilesW;
                 // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                float* window = x + (((long)n * _padH + 2 * ty) * _padW + 2 * tx) * _cPad;
+                float* window = x + ((long)2 * ty * _padW + 2 * tx) * _cPad;
                 for (int c = 0; c < _cPad; c += Lanes)
                     WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
                         v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
                 long a1 = Prof.Now; tv += a1 - a0;
                 // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                float* tileDy = dy + (((long)n * oh2 + 2 * ty) * ow2 + 2 * tx) * _oPad;
+                float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * _oPad;
                 for (int o = 0; o < _oPad; o += Lanes)
                 {
                     float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
@@ -139,7 +148,8 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
             Interlocked.Add(ref Prof.Ticks[5], tv); Interlocked.Add(ref Prof.Ticks[6], tm);
             long g0 = Prof.Now;
             // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
-            bool overwrite = t0 == 0;
+            bool overwrite = first;
+            first = false;
             for (int xi = 0; xi < Points; xi++)
                 for (int ob = 0; ob < oBlocks; ob++)
                     for (int cs = 0; cs < cStrips; cs++)

@@ -63,9 +63,6 @@ public unsafe class ConvWinogradTests
     {
         var rng = new Random(3);
         Vector512<float>* block = stackalloc Vector512<float>[36];
-        float* gf = stackalloc float[25];
-        float* u = stackalloc float[36];
-        double* duf = stackalloc double[36];
         float* src = stackalloc float[36 * 16];
         float* dst = stackalloc float[36 * 16];
         for (int trial = 0; trial < 5; trial++)
@@ -90,21 +87,16 @@ public unsafe class ConvWinogradTests
             AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "A dY Aᵀ (low half)");
             AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 13], 1e-4, "A dY Aᵀ (high half)");
 
-            // U = G g Gᵀ, also of the kernel rotated 180°; dg = Gᵀ dU G.
+            // U = G g Gᵀ and dg = Gᵀ dU G, 16 kernels at once (lane 5 checked).
             var g = RandomMatrix(rng, 5, 5);
-            for (int i = 0; i < 25; i++) gf[i] = (float)g[i / 5, i % 5];
-            WinogradF2x5.KernelTransform(gf, rotate: false, u, 1);
-            AssertMatrix(Mul(Mul(G, g), Transpose(G)), (i, j) => u[i * 6 + j], 1e-5, "G g Gᵀ");
-            var rotated = new double[5, 5];
-            for (int i = 0; i < 5; i++)
-                for (int j = 0; j < 5; j++) rotated[i, j] = g[4 - i, 4 - j];
-            WinogradF2x5.KernelTransform(gf, rotate: true, u, 1);
-            AssertMatrix(Mul(Mul(G, rotated), Transpose(G)), (i, j) => u[i * 6 + j], 1e-5, "G rot180(g) Gᵀ");
+            for (int i = 0; i < 25; i++) block[i] = Vector512.Create((float)g[i / 5, i % 5]);
+            WinogradF2x5.KernelTransform(block, dst, 16);
+            AssertMatrix(Mul(Mul(G, g), Transpose(G)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-5, "G g Gᵀ");
 
             var du = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36; i++) duf[i] = du[i / 6, i % 6];
-            WinogradF2x5.KernelGradientTransform(duf, 1, gf);
-            AssertMatrix(Mul(Mul(Transpose(G), du), G), (i, j) => gf[i * 5 + j], 1e-5, "Gᵀ dU G");
+            for (int i = 0; i < 36 * 16; i++) src[i] = (float)du[i / 16 / 6, i / 16 % 6];
+            WinogradF2x5.KernelGradientTransform(src, 16, block);
+            AssertMatrix(Mul(Mul(Transpose(G), du), G), (i, j) => block[i * 5 + j][5], 1e-5, "Gᵀ dU G");
         }
     }
 
