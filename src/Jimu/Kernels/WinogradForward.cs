@@ -69,7 +69,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         _kPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
         _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
         _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
-        long p0 = Prof.Now; TransformWeights(weight, rotate, rows, g.Channels); Prof.Add(9, p0);
+        TransformWeights(weight, rotate, rows, g.Channels);
         if (_bias.Length < _rPad) _bias = new float[_rPad];
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
@@ -197,7 +197,6 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
 
-        long q0 = Prof.Now;
         // V = Bᵀ d B: tile by tile, 16 channels per vector.
         for (int tt = 0; tt < count; tt++)
         {
@@ -207,7 +206,6 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 WinogradF2x5.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
-        Prof.Add(1, q0); q0 = Prof.Now;
         // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles.
         int tileRows = (count + MR - 1) / MR;
         for (int xi = 0; xi < Points; xi++)
@@ -216,7 +214,6 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     GemmMicroKernel.Tile8x32RowMajorA(k, v + xi * vPlane + (long)tb * MR * kPad, kPad,
                         u + ((long)xi * rBlocks + rb) * k * NR, m + xi * mPlane + (long)tb * MR * rPad + rb * NR, rPad, overwrite: true);
 
-        Prof.Add(2, q0); q0 = Prof.Now;
         // y = Aᵀ M A + b, 16 output channels per vector, written to their NCHW places.
         float* tile = stackalloc float[4 * Lanes];
         int outW = g.OutW, outPlane = g.OutPlane;
@@ -250,6 +247,5 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     }
                 }
             }
-        Prof.Add(3, q0);
     }
 }

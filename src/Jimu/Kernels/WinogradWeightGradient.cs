@@ -51,7 +51,6 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
         RunOver(batch);
 
-        long s0 = Prof.Now;
         // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
         long duSize = (long)Points * _oPad * _cPad;
@@ -73,7 +72,6 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
                         for (int j = 0; j < count; j++) kernel[j * 25 + e] = lanes[j];
                     }
                 }
-        Prof.Add(8, s0);
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
             {
@@ -88,8 +86,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
     {
         var g = _g;
         var b = _parts[part];
-        int images = end - start;
-        int tilesPerImage = _tilesH * _tilesW, tiles = images * tilesPerImage;
+        int tilesPerImage = _tilesH * _tilesW;
         int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
         float* x = AlignedBuffer.Ensure(ref b.X, (long)_padH * _padW * _cPad);
         float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)oh2 * ow2 * _oPad);
@@ -111,53 +108,42 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
         bool first = true;
         for (int image = start; image < end; image++)
-        for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
         {
-            if (t0 == 0)
+            // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[2·TH][2·TW][oPad].
+            ChannelsLast.Copy(_x, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
+            ChannelsLast.Copy(_dy, image, 1, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
+            for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
             {
-                long q0 = Prof.Now;
-                // Channels-last, zero-padded copies: x[padH][padW][cPad], dy[2·TH][2·TW][oPad].
-                ChannelsLast.Copy(_x, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
-                ChannelsLast.Copy(_dy, image, 1, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
-                Prof.Add(4, q0);
-            }
-            int count = Math.Min(ChunkTiles, tilesPerImage - t0);
-            long tv = 0, tm = 0;
-            for (int tt = 0; tt < count; tt++)
-            {
-                long a0 = Prof.Now;
-                int r = t0 + tt, ty = r / _tilesW, tx = r % _tilesW;
-                // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                float* window = x + ((long)2 * ty * _padW + 2 * tx) * _cPad;
-                for (int c = 0; c < _cPad; c += Lanes)
-                    WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
-                        v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
-                long a1 = Prof.Now; tv += a1 - a0;
-                // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * _oPad;
-                for (int o = 0; o < _oPad; o += Lanes)
+                int count = Math.Min(ChunkTiles, tilesPerImage - t0);
+                for (int tt = 0; tt < count; tt++)
                 {
-                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
-                    WinogradF2x5.OutputGradientTransform(
-                        Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + _oPad + o),
-                        Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o),
-                        lo, lo + (long)ChunkTiles * MR, mPlane);
+                    int r = t0 + tt, ty = r / _tilesW, tx = r % _tilesW;
+                    // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
+                    float* window = x + ((long)2 * ty * _padW + 2 * tx) * _cPad;
+                    for (int c = 0; c < _cPad; c += Lanes)
+                        WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
+                            v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
+                    // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
+                    float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * _oPad;
+                    for (int o = 0; o < _oPad; o += Lanes)
+                    {
+                        float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
+                        WinogradF2x5.OutputGradientTransform(
+                            Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + _oPad + o),
+                            Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o),
+                            lo, lo + (long)ChunkTiles * MR, mPlane);
+                    }
                 }
-                tm += Prof.Now - a1;
+                // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
+                bool overwrite = first;
+                first = false;
+                for (int xi = 0; xi < Points; xi++)
+                    for (int ob = 0; ob < oBlocks; ob++)
+                        for (int cs = 0; cs < cStrips; cs++)
+                            GemmMicroKernel.Tile(count,
+                                dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
+                                du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
             }
-            Interlocked.Add(ref Prof.Ticks[5], tv); Interlocked.Add(ref Prof.Ticks[6], tm);
-            long g0 = Prof.Now;
-            // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
-            bool overwrite = first;
-            first = false;
-            for (int xi = 0; xi < Points; xi++)
-                for (int ob = 0; ob < oBlocks; ob++)
-                    for (int cs = 0; cs < cStrips; cs++)
-                        GemmMicroKernel.Tile(count,
-                            dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
-                            du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
-            Prof.Add(7, g0);
         }
-        if (tiles == 0) new Span<float>(du, Points * _oPad * _cPad).Clear();
     }
 }
