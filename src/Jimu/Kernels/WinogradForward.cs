@@ -29,6 +29,9 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private const int Skew = 16;
     /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
     private const int Group = 4;
+    /// <summary>Tiles per block when the tiles are split over the threads: one micro-kernel row block, so one image's
+    /// 49 tiles split 24 / 25 rather than 32 / 17.</summary>
+    private const int SplitBlock = MR;
     /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
     private const int ChunkImages = 64;
 
@@ -91,7 +94,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 _chunkImages = Math.Min(chunk, batch - n0);
                 _job = Job.Copy;
                 RunOver(_chunkImages);
-                int blocks = (_chunkImages * _tilesH * _tilesW + TileBlock - 1) / TileBlock;
+                int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
                 PrepareParts(PartsFor(blocks), 0);
                 _job = Job.Tiles;
                 RunOver(blocks);
@@ -125,7 +128,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
             case Job.Tiles:
                 int tiles = _chunkImages * _tilesH * _tilesW;
                 for (int b = start; b < end; b++)
-                    ProcessBlock(part, _frame!.Pointer, _chunkStart, b * TileBlock, Math.Min(TileBlock, tiles - b * TileBlock));
+                    ProcessBlock(part, _frame!.Pointer, _chunkStart, b * SplitBlock, Math.Min(SplitBlock, tiles - b * SplitBlock));
                 break;
         }
     }
