@@ -62,8 +62,22 @@ public class ArchitectureJsonTests
             net.Parameters.Select(p => p.Name));
     }
 
+    [Theory]
+    [InlineData(null, Jimu.Layers.ConvAlgorithm.Auto)]
+    [InlineData("\"auto\"", Jimu.Layers.ConvAlgorithm.Auto)]
+    [InlineData("\"Winograd\"", Jimu.Layers.ConvAlgorithm.Winograd)]
+    [InlineData("\"im2col\"", Jimu.Layers.ConvAlgorithm.Im2Col)]
+    [InlineData("\"direct\"", Jimu.Layers.ConvAlgorithm.Direct)]
+    public void ConvAlgorithm_IsReadFromJson(string? algorithm, Jimu.Layers.ConvAlgorithm expected)
+    {
+        string field = algorithm is null ? "" : $", \"algorithm\": {algorithm}";
+        var net = Architecture.FromJson($$"""{ "input": [4, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5{{field}} } ] }""").Build();
+        Assert.Equal(expected, ((Jimu.Layers.Conv2D)net.Layers[0]).Algorithm);
+    }
+
     public static TheoryData<string, string[]> BadArchitectures => new()
     {
+        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", ["fft", "auto, winograd, im2col or direct"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv3d", "out_channels": 2, "kernel": 3 } ] }""", ["layer 1", "conv3d", "unknown layer type"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "kernel": 3 } ] }""", ["layer 2", "conv2d", "out_channels"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 3 }, { "type": "linear", "out_features": 10 } ] }""", ["layer 2", "linear", "flatten"] },
