@@ -34,6 +34,12 @@ internal static unsafe class WinogradF2x5
     public const int Kernel = 5;
 
     /// <summary>
+    /// Floats added to the stride between the 36 planes of transformed data (one cache line): with a power-of-two
+    /// stride all 36 would fall in one L1 set.
+    /// </summary>
+    public const int PlaneSkew = 16;
+
+    /// <summary>
     /// V = Bᵀ d B for 16 lanes: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride].
     /// Columns go through <paramref name="scratch"/> (36 vectors); rows are written straight to dst.
     /// </summary>
@@ -159,7 +165,7 @@ internal static unsafe class WinogradF2x5
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void KernelTransform(Vector512<float>* g, float* u, long uStride)
     {
-        // Rows: t[i] = G·g[i][·] (6 from 5, in registers per row, kept in g's place... as 30 vectors of scratch).
+        // Rows: t[i] = G·g[i][·] (6 from 5), 30 vectors; then G down each of the 6 columns of t.
         Vector512<float>* t = stackalloc Vector512<float>[Kernel * Alpha];
         for (int i = 0; i < Kernel; i++)
         {

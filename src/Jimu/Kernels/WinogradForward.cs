@@ -25,8 +25,6 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per block: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
     private const int TileBlock = 32;
-    /// <summary>Floats added to the stride between ξ planes: a power-of-two stride would put all 36 in one L1 set.</summary>
-    private const int Skew = 16;
     /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
     private const int Group = 4;
     /// <summary>Tiles per block when the tiles are split over the threads: one micro-kernel row block, so one image's
@@ -142,8 +140,9 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
             return;
         int blocks = _rPad / NR;
         long size = (long)Points * _rPad * k;
-        float* u = AlignedBuffer.Ensure(ref _u, size);
-        _u!.Clear(size);
+        // Cleared when made: columns past the last row's 16-lane group are never written and must stay zero.
+        if (_u is null || _u.Length < size) { AlignedBuffer.Ensure(ref _u, size); _u!.Clear(size); }
+        float* u = _u.Pointer;
         Vector512<float>* g = stackalloc Vector512<float>[25];
         int* lane = stackalloc int[Lanes];
         fixed (float* w = weight)
@@ -174,8 +173,8 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         _uRotated = rotate; _uRows = rows;
     }
 
-    private long VPlane => (long)TileBlock * _kPad + Skew;
-    private long MPlane => (long)TileBlock * _rPad + Skew;
+    private long VPlane => (long)TileBlock * _kPad + WinogradF2x5.PlaneSkew;
+    private long MPlane => (long)TileBlock * _rPad + WinogradF2x5.PlaneSkew;
 
     private void PrepareParts(int parts, int frameImages)
     {

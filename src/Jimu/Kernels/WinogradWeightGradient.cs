@@ -22,8 +22,6 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
     private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
-    /// <summary>Floats added to the stride between ξ planes: a power-of-two stride would put all 36 in one L1 set.</summary>
-    private const int Skew = 16;
 
     private sealed class PartBuffers
     {
@@ -90,7 +88,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
         float* x = AlignedBuffer.Ensure(ref b.X, (long)_padH * _padW * _cPad);
         float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)oh2 * ow2 * _oPad);
-        long vPlane = (long)_cPad * ChunkTiles + Skew, mPlane = (long)_oPad * ChunkTiles + Skew;
+        long vPlane = (long)_cPad * ChunkTiles + WinogradF2x5.PlaneSkew, mPlane = (long)_oPad * ChunkTiles + WinogradF2x5.PlaneSkew;
         float* v = AlignedBuffer.Ensure(ref b.V, Points * vPlane);
         float* dm = AlignedBuffer.Ensure(ref b.Dm, Points * mPlane);
         float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
