@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Jimu.Kernels;
 
@@ -39,6 +40,12 @@ internal static unsafe class GemmDriver
 
     /// <summary>A of up to this many floats (padded) is packed once per call rather than once per column block.</summary>
     private const int WholeALimit = 96 * 1024;
+
+    /// <summary>
+    /// A B of at least this many floats (8 MB) comes from memory rather than cache: its blocks are prefetched
+    /// (see <see cref="PrefetchB"/>). Below it, the prefetches cost more than they save.
+    /// </summary>
+    private const long PrefetchBLimit = 2 << 20;
 
     /// <summary>Products of fewer multiply-adds than this run on the calling thread (tests lower it).</summary>
     public static long ParallelThreshold = 1 << 20;
@@ -127,6 +134,7 @@ internal static unsafe class GemmDriver
         int kcFull = CeilDiv(p.K, kBlocks);
         int mPadded = CeilDiv(i1 - i0, mr) * mr;
         bool wholeA = (long)mPadded * p.K <= WholeALimit;
+        bool prefetchB = Sse.IsSupported && (long)p.K * p.N >= PrefetchBLimit;
 
         for (int jc = j0; jc < j1; jc += NC)
         {
@@ -136,9 +144,14 @@ internal static unsafe class GemmDriver
                 int kc = Math.Min(kcFull, p.K - pc);
                 GemmPacking.PackB(p.B, p.Ldb, p.TransB, pc, kc, jc, nc, nr, packB);
                 bool overwrite = pc == 0 && !p.Accumulate;
+                // The next B block, whose source is prefetched while this one is in use.
+                int nextP = pc + kc < p.K ? pc + kc : 0, nextJ = pc + kc < p.K ? jc : jc + NC;
+                int nextKc = Math.Min(kcFull, p.K - nextP), nextNc = prefetchB ? Math.Min(NC, j1 - nextJ) : 0;
+                int slices = CeilDiv(nc, nr) * CeilDiv(Math.Min(mcMax, i1 - i0), mr), slice = 0;
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
+                    bool packingB = ic == i0;
                     float* blockA;
                     if (wholeA)
                     {
@@ -157,6 +170,8 @@ internal static unsafe class GemmDriver
                         float* stripB = packB + (long)jr * kc;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
+                            // A slice per tile, so the next block's packing finds its source in cache.
+                            if (packingB && nextNc > 0) PrefetchB(p, nextP, nextKc, nextJ, nextNc, slice++, slices);
                             int mRows = Math.Min(mr, mc - ir);
                             float* stripA = blockA + (long)ir * kc;
                             float* cTile = p.C + (long)(ic + ir) * p.Ldc + jc + jr;
@@ -175,6 +190,27 @@ internal static unsafe class GemmDriver
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Prefetches slice <paramref name="part"/> of <paramref name="parts"/> of the source of the B block
+    /// op(B)[p0..p0+kc, j0..j0+cols] into L2. Packing a block otherwise waits on memory for every stored row's
+    /// piece (2 KB when B is k×n), too short for the hardware prefetcher to ramp up on; spread over the
+    /// previous block's tiles, the loads overlap with the multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchB(in GemmProblem p, int p0, int kc, int j0, int cols, int part, int parts)
+    {
+        // Stored rows of the block, and floats of each of them.
+        int rows = p.TransB ? cols : kc, width = p.TransB ? kc : cols;
+        float* first = p.TransB ? p.B + (long)j0 * p.Ldb + p0 : p.B + (long)p0 * p.Ldb + j0;
+        int r1 = (int)((long)rows * (part + 1) / parts);
+        for (int r = (int)((long)rows * part / parts); r < r1; r++)
+        {
+            float* row = first + (long)r * p.Ldb;
+            for (int j = 0; j < width; j += 16) Sse.Prefetch1(row + j);
+            Sse.Prefetch1(row + width - 1);
         }
     }
 
