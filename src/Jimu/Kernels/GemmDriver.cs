@@ -45,7 +45,7 @@ internal static unsafe class GemmDriver
     /// A B of at least this many floats (8 MB) comes from memory rather than cache: its blocks are prefetched
     /// (see <see cref="PrefetchB"/>). Below it, the prefetches cost more than they save.
     /// </summary>
-    private const long PrefetchBLimit = 2 << 20;
+    internal const long PrefetchBLimit = 2 << 20;
 
     /// <summary>Products of fewer multiply-adds than this run on the calling thread (tests lower it).</summary>
     public static long ParallelThreshold = 1 << 20;

@@ -126,6 +126,18 @@ public class GemmTests
         Check(rng, 1, 512, 3136, false, true, false); // one image through fc1
     });
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void BLargeEnoughToBePrefetched_AllTransposes(int threads) => WithThreads(threads, () =>
+    {
+        // k·n past the limit, with ragged k and column blocks, so the prefetch of the next block crosses both.
+        var rng = new Random(13);
+        int k = GemmDriver.KC * 3 + 5, n = (int)(GemmDriver.PrefetchBLimit / k) + GemmDriver.NC / 2 + 3;
+        Check(rng, GemmMicroKernel.MR + 1, n, k, transA: false, transB: false, accumulate: false);
+        Check(rng, GemmMicroKernel.MR + 1, n, k, transA: true, transB: true, accumulate: true, pad: 3);
+    });
+
     [Fact]
     public void KZero_ClearsOrKeepsC()
     {
