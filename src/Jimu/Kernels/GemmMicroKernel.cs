@@ -156,6 +156,24 @@ internal static unsafe class GemmMicroKernel
         Store2(c, c70, c71, overwrite);
     }
 
+    /// <summary>
+    /// One row of <see cref="Tile8x32RowMajorA"/>: c[j] (=|+=) Σ_{p&lt;kc} a[p] · b[p·32 + j], for the last rows of an
+    /// operand whose row count is not a multiple of 8 (an 8-row tile would compute the missing rows for nothing).
+    /// It sums in the same order as the 8-row tile, so a row's result does not depend on which kernel computed it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile1x32RowMajorA(int kc, float* a, float* b, float* c, bool overwrite)
+    {
+        Vector512<float> c0 = default, c1 = default;
+        for (int p = 0; p < kc; p++, b += 32)
+        {
+            var ap = Vector512.Create(a[p]);
+            c0 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadAligned(b), c0);
+            c1 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadAligned(b + 16), c1);
+        }
+        Store2(c, c0, c1, overwrite);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -30,6 +31,8 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     /// <summary>Tiles per block when the tiles are split over the threads: one micro-kernel row block, so one image's
     /// 49 tiles split 24 / 25 rather than 32 / 17.</summary>
     private const int SplitBlock = MR;
+    /// <summary>Up to this many tiles past the last multiple of 8 go through the one-row kernel rather than an 8-row tile.</summary>
+    private const int SingleRows = 2;
     /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
     private const int ChunkImages = 64;
 
@@ -131,12 +134,14 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         }
     }
 
-    // Uᵀ from the weights, unless they are the ones it was made from.
+    // Uᵀ from the weights, unless they are bit for bit the ones it was made from (compared as integers, which is
+    // vectorised: compared as floats it took a quarter of a one-image forward pass).
     private void TransformWeights(float[] weight, bool rotate, int rows, int k)
     {
         int count = rows * k * 25;
         var source = weight.AsSpan(0, count);
-        if (_u is not null && _uRotated == rotate && _uRows == rows && _uSource.Length == count && source.SequenceEqual(_uSource))
+        if (_u is not null && _uRotated == rotate && _uRows == rows && _uSource.Length == count
+            && MemoryMarshal.Cast<float, int>(source).SequenceEqual(MemoryMarshal.Cast<float, int>(_uSource.AsSpan())))
             return;
         int blocks = _rPad / NR;
         long size = (long)Points * _rPad * k;
@@ -208,13 +213,18 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 WinogradF2x5.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
-        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles.
-        int tileRows = (count + MR - 1) / MR;
+        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles; the last few tiles of a block one by one.
+        int fullRows = count / MR * MR, tileRows = count - fullRows <= SingleRows ? fullRows : count;
         for (int xi = 0; xi < Points; xi++)
-            for (int tb = 0; tb < tileRows; tb++)
-                for (int rb = 0; rb < rBlocks; rb++)
-                    GemmMicroKernel.Tile8x32RowMajorA(k, v + xi * vPlane + (long)tb * MR * kPad, kPad,
-                        u + ((long)xi * rBlocks + rb) * k * NR, m + xi * mPlane + (long)tb * MR * rPad + rb * NR, rPad, overwrite: true);
+            for (int rb = 0; rb < rBlocks; rb++)
+            {
+                float* uPanel = u + ((long)xi * rBlocks + rb) * k * NR, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * NR;
+                int tt = 0;
+                for (; tt < tileRows; tt += MR)
+                    GemmMicroKernel.Tile8x32RowMajorA(k, vPlane0 + (long)tt * kPad, kPad, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
+                for (; tt < count; tt++)
+                    GemmMicroKernel.Tile1x32RowMajorA(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
+            }
 
         // y = Aᵀ M A + b, 16 output channels per vector, written to their NCHW places.
         float* tile = stackalloc float[4 * Lanes];

@@ -126,6 +126,7 @@ public unsafe class ConvWinogradTests
     public static TheoryData<int, int, int, int, int, string> Shapes => new()
     {
         { 4, 32, 64, 14, 14, "2" },          // the seed network's conv2
+        { 1, 32, 64, 14, 14, "2" },          // ... for one image: 49 tiles, the last through the one-row kernel
         { 2, 1, 32, 28, 28, "2" },           // its conv1: one input channel
         { 1, 3, 5, 9, 7, "0" },              // valid, odd output 5x3
         { 3, 5, 9, 8, 11, "1,2,0,3" },       // asymmetric padding, odd widths
