@@ -7,6 +7,7 @@ using Jimu.Losses;
 using Jimu.Models;
 using Jimu.Tensors;
 using Jimu.Training;
+using Jimu.Layers;
 using Spectre.Console;
 
 namespace Jimu.Cli.Commands;
@@ -155,10 +156,11 @@ public static class BenchModelCommand
         }).ToArray());
     }
 
-    /// <summary>Median time of each layer's forward and backward over several training steps.</summary>
+    /// <summary>Median time of each step's forward and backward over several training steps.</summary>
     private static (List<LayerTime>, double) Profile(Sequential net, Tensor x, int[] labels, SoftmaxCrossEntropy loss, Sgd sgd, int steps)
     {
-        int count = net.Layers.Count;
+        var layers = net.Steps;
+        int count = layers.Count;
         var fwd = new double[count][];
         var bwd = new double[count][];
         for (int i = 0; i < count; i++) { fwd[i] = new double[steps]; bwd[i] = new double[steps]; }
@@ -169,7 +171,7 @@ public static class BenchModelCommand
             for (int i = 0; i < count; i++)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                h = net.Layers[i].Forward(h);
+                h = layers[i].Forward(h);
                 fwd[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
             loss.Forward(h, labels);
@@ -177,32 +179,40 @@ public static class BenchModelCommand
             for (int i = count - 1; i >= 0 && g is not null; i--)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                g = net.Layers[i].Backward(g);
+                g = layers[i].Backward(g);
                 bwd[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
             long t1 = Stopwatch.GetTimestamp();
             sgd.Step();
             opt[s] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
         }
-        var result = Enumerable.Range(0, count).Select(i => new LayerTime(net.Layers[i].Name, Timing.FromSamples(fwd[i]).Median, Timing.FromSamples(bwd[i]).Median)).ToList();
+        var result = Enumerable.Range(0, count).Select(i => new LayerTime(StepName(net, layers[i]), Timing.FromSamples(fwd[i]).Median, Timing.FromSamples(bwd[i]).Median)).ToList();
         return (result, Timing.FromSamples(opt).Median);
     }
 
-    /// <summary>Median time of each layer's forward pass for one image in evaluation mode.</summary>
+    /// <summary>Median time of each step's forward pass for one image in evaluation mode.</summary>
     private static List<LayerTime> LatencyProfile(Sequential net, Tensor one, int iterations)
     {
-        var times = net.Layers.Select(_ => new double[iterations]).ToArray();
+        var layers = net.Steps;
+        var times = layers.Select(_ => new double[iterations]).ToArray();
         for (int s = 0; s < iterations; s++)
         {
             var h = one;
-            for (int i = 0; i < net.Layers.Count; i++)
+            for (int i = 0; i < layers.Count; i++)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                h = net.Layers[i].Forward(h);
+                h = layers[i].Forward(h);
                 times[i][s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
         }
-        return net.Layers.Select((l, i) => new LayerTime(l.Name, Timing.FromSamples(times[i]).Median, 0)).ToList();
+        return layers.Select((l, i) => new LayerTime(StepName(net, l), Timing.FromSamples(times[i]).Median, 0)).ToList();
+    }
+
+    /// <summary>A step's layer name, with the ReLU that runs inside it in front ("relu1+pool1").</summary>
+    private static string StepName(Sequential net, Layer step)
+    {
+        int at = net.Layers.ToList().IndexOf(step);
+        return at > 0 && !net.Steps.Contains(net.Layers[at - 1]) ? $"{net.Layers[at - 1].Name}+{step.Name}" : step.Name;
     }
 
     private static Tensor RandomImages(Random rng, int n, int[] shape)

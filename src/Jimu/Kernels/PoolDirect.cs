@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -65,6 +67,37 @@ public static class PoolDirect
             for (int o = 0; o < outPlane; o++)
                 if (ap[o] >= 0) dxp[ap[o]] += dyp[o];
         }
+    }
+
+    /// <summary>
+    /// Turns max-pooled outputs into relu(maxpool(x)), which equals maxpool(relu(x)) since the ReLU is monotone:
+    /// y = max(y, 0) (NaN stays NaN), and a window whose maximum is not positive passes no gradient (argmax −1),
+    /// as the ReLU in front of it would have stopped it.
+    /// </summary>
+    public static void ReluOfMax(Span<float> y, Span<int> argmax)
+    {
+        if (argmax.Length != y.Length) throw new ArgumentException($"Span lengths differ: {y.Length} and {argmax.Length}.");
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var ys = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var args = MemoryMarshal.Cast<int, Vector<int>>(argmax);
+            var none = new Vector<int>(-1);
+            for (; i < ys.Length; i++)
+            {
+                var v = ys[i];
+                var positive = Vector.GreaterThan(v, Vector<float>.Zero);
+                ys[i] = Vector.ConditionalSelect(positive | ~Vector.Equals(v, v), v, Vector<float>.Zero);
+                args[i] = Vector.ConditionalSelect(positive, args[i], none);
+            }
+            i *= Vector<float>.Count;
+        }
+        for (; i < y.Length; i++)
+            if (!(y[i] > 0))
+            {
+                argmax[i] = -1;
+                if (!float.IsNaN(y[i])) y[i] = 0;
+            }
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ public sealed class PoolParallel : BatchParallelWork
     private enum Job { MaxForward, MaxBackward, AvgForward, AvgBackward }
 
     private Job _job;
+    private bool _relu;
     private float[] _in = [], _out = [];
     private int[] _argmax = [];
     private ConvGeometry _g;
@@ -16,8 +17,12 @@ public sealed class PoolParallel : BatchParallelWork
     private int[]? _corners;
     private ConvGeometry _cornersFor;
 
-    /// <summary>See <see cref="PoolDirect.MaxForward"/>.</summary>
-    public void MaxForward(float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax) => Start(Job.MaxForward, x, y, argmax, g, batch);
+    /// <summary>See <see cref="PoolDirect.MaxForward"/>; with <paramref name="relu"/>, then <see cref="PoolDirect.ReluOfMax"/>.</summary>
+    public void MaxForward(float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax, bool relu = false)
+    {
+        _relu = relu;
+        Start(Job.MaxForward, x, y, argmax, g, batch);
+    }
 
     /// <summary>See <see cref="PoolDirect.MaxBackward"/>.</summary>
     public void MaxBackward(float[] dy, int[] argmax, in ConvGeometry g, int batch, float[] dx) => Start(Job.MaxBackward, dy, dx, argmax, g, batch);
@@ -62,5 +67,8 @@ public sealed class PoolParallel : BatchParallelWork
                 PoolDirect.AvgBackward(_in.AsSpan(start * pooled, n * pooled), _g, n, _out.AsSpan(start * image, n * image));
                 break;
         }
+        // While this part's outputs are still in cache.
+        if (_job == Job.MaxForward && _relu)
+            PoolDirect.ReluOfMax(_out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
     }
 }

@@ -34,6 +34,14 @@ public sealed class MaxPool2D : Pool2D
         return g;
     }
 
+    /// <summary>
+    /// Whether the pool also applies a ReLU: y = relu(maxpool(x)) = maxpool(relu(x)), exactly, since max commutes
+    /// with a monotone function. <see cref="Models.Sequential"/> sets it when a ReLU comes right before this layer and
+    /// then skips that ReLU, saving its two passes over the larger, unpooled tensor. Backward then gives the gradient
+    /// with respect to the ReLU's input: windows whose maximum is not positive pass none.
+    /// </summary>
+    internal bool AppliesRelu { get; set; }
+
     // x [N, C, H, W] → y [N, C, outH, outW]
     public override Tensor Forward(Tensor input)
     {
@@ -41,9 +49,12 @@ public sealed class MaxPool2D : Pool2D
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
         var argmax = _argmax.AsSpan(0, y.Length);
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            _parallel.MaxForward(input.Data, _geometry, _batch, y.Data, _argmax);
+            _parallel.MaxForward(input.Data, _geometry, _batch, y.Data, _argmax, AppliesRelu);
         else
+        {
             PoolIm2Col.MaxForward(input.Span, _geometry, _batch, _col, y.Span, argmax);
+            if (AppliesRelu) PoolDirect.ReluOfMax(y.Span, argmax);
+        }
         return y;
     }
 

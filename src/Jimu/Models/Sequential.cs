@@ -5,11 +5,13 @@ namespace Jimu.Models;
 
 /// <summary>
 /// Layers applied one after another. Parameters are named "layer.param" as in a PyTorch state_dict
-/// ("conv1.weight"). The first layer computes no input gradient: nothing needs it.
+/// ("conv1.weight"). The first layer computes no input gradient: nothing needs it. A ReLU directly followed by a
+/// max pool runs inside the pool (<see cref="Steps"/>): the same numbers, two passes fewer over the larger tensor.
 /// </summary>
 public sealed class Sequential
 {
     private readonly List<Layer> _layers = [];
+    private readonly List<Layer> _steps = [];
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
 
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
@@ -21,6 +23,22 @@ public sealed class Sequential
         if (_layers.Count == 0) throw new ArgumentException("A model needs at least one layer.");
         // Validates that every layer fits the previous one's output, and fixes the output shape.
         OutputShape = ShapeAfter(_layers.Count, 1)[1..];
+        PlanSteps();
+    }
+
+    /// <summary>maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.</summary>
+    private void PlanSteps()
+    {
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i] is Relu relu && i + 1 < _layers.Count && _layers[i + 1] is MaxPool2D pool)
+            {
+                pool.AppliesRelu = true;
+                pool.InputGradientRequired = relu.InputGradientRequired;
+                continue;
+            }
+            _steps.Add(_layers[i]);
+        }
     }
 
     private void Add(Layer layer)
@@ -33,6 +51,12 @@ public sealed class Sequential
     }
 
     public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>
+    /// The layers that <see cref="Forward"/> and <see cref="Backward"/> run, in order: <see cref="Layers"/> less each
+    /// ReLU that runs inside the max pool after it.
+    /// </summary>
+    public IReadOnlyList<Layer> Steps => _steps;
 
     /// <summary>Shape of one input sample: C, H, W.</summary>
     public int[] InputShape { get; }
@@ -65,7 +89,7 @@ public sealed class Sequential
         if (input.Rank != InputShape.Length + 1 || !input.Shape[1..].SequenceEqual(InputShape))
             throw new ShapeException($"The model expects input of shape [N, {string.Join(", ", InputShape)}], got {input.ShapeString}.");
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        foreach (var layer in _steps) x = layer.Forward(x);
         return x;
     }
 
@@ -73,7 +97,7 @@ public sealed class Sequential
     public void Backward(Tensor outputGradient)
     {
         Tensor? g = outputGradient;
-        for (int i = _layers.Count - 1; i >= 0 && g is not null; i--) g = _layers[i].Backward(g);
+        for (int i = _steps.Count - 1; i >= 0 && g is not null; i--) g = _steps[i].Backward(g);
     }
 
     public Parameter Parameter(string name) =>
