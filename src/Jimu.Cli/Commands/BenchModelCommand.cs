@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Jimu.Kernels;
+using Jimu.Layers;
 using Jimu.Losses;
 using Jimu.Models;
 using Jimu.Tensors;
 using Jimu.Training;
-using Jimu.Layers;
 using Spectre.Console;
 
 namespace Jimu.Cli.Commands;

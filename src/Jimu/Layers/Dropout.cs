@@ -56,9 +56,7 @@ public sealed class Dropout : Layer
         var mask = _mask.AsSpan(0, input.Length);
         float keep = (float)(1 / (1 - _probability));
         // Keep an element when a uniform u in [0, 1) is ≥ p: probability 1 − p.
-        double p = _probability;
-        for (int i = 0; i < mask.Length; i++)
-            mask[i] = NextUniform() >= p ? keep : 0f;
+        DropoutMask.Fill(mask, ref _state, _probability, keep);
         Elementwise.Multiply(input.Span, mask, y.Span);
         return y;
     }
@@ -74,16 +72,6 @@ public sealed class Dropout : Layer
         if (_masked) Elementwise.Multiply(outputGradient.Span, _mask.AsSpan(0, _length), dx.Span);
         else outputGradient.Span.CopyTo(dx.Span);
         return dx;
-    }
-
-    /// <summary>SplitMix64 step, giving a double with 53 random bits in [0, 1).</summary>
-    private double NextUniform()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
     }
 
     public override string Describe() => $"Dropout p={_probability}";
