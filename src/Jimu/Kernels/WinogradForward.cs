@@ -226,38 +226,39 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     GemmMicroKernel.Tile1x32RowMajorA(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
-        // y = Aᵀ M A + b, 16 output channels per vector, written to their NCHW places.
-        float* tile = stackalloc float[4 * Lanes];
+        // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 8 tiles along a tile row gives 16 vectors per
+        // output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored in place.
+        Vector512<float>* upper = stackalloc Vector512<float>[Lanes];
+        Vector512<float>* lower = stackalloc Vector512<float>[Lanes];
         int outW = g.OutW, outPlane = g.OutPlane;
         fixed (float* y = _y)
         fixed (float* biasAll = _bias)
-            for (int tt = 0; tt < count; tt++)
+            for (int tt = 0; tt < count;)
             {
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-                bool down = 2 * ty + 1 < g.OutH, right = 2 * tx + 1 < outW;
-                float* yTile = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
+                int run = Math.Min(Math.Min(Lanes / 2, _tilesW - tx), count - tt);
+                int width = Math.Min(2 * run, outW - 2 * tx);
+                bool down = 2 * ty + 1 < g.OutH;
+                var mask = Transpose16x16.FirstLanes(width);
+                float* yRow = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
                 for (int o0 = 0; o0 < rows; o0 += Lanes)
                 {
-                    WinogradF2x5.OutputTransform(m + (long)tt * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
-                    if (_hasBias)
+                    var bias = _hasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
+                    for (int i = 0; i < run; i++)
                     {
-                        var bias = Vector512.Load(biasAll + o0);
-                        y00 += bias; y01 += bias; y10 += bias; y11 += bias;
+                        WinogradF2x5.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
+                        upper[2 * i] = y00 + bias; upper[2 * i + 1] = y01 + bias;
+                        lower[2 * i] = y10 + bias; lower[2 * i + 1] = y11 + bias;
                     }
-                    y00.Store(tile); y01.Store(tile + Lanes); y10.Store(tile + 2 * Lanes); y11.Store(tile + 3 * Lanes);
+                    // Entries past 2·run are left as they are: they become lanes that are not stored.
                     int lanes = Math.Min(Lanes, rows - o0);
-                    for (int j = 0; j < lanes; j++)
-                    {
-                        float* dst = yTile + (long)(o0 + j) * outPlane;
-                        dst[0] = tile[j];
-                        if (right) dst[1] = tile[Lanes + j];
-                        if (down)
-                        {
-                            dst[outW] = tile[2 * Lanes + j];
-                            if (right) dst[outW + 1] = tile[3 * Lanes + j];
-                        }
-                    }
+                    Transpose16x16.Transpose(upper, upper);
+                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane, mask, upper[j]);
+                    if (!down) continue;
+                    Transpose16x16.Transpose(lower, lower);
+                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + outW, mask, lower[j]);
                 }
+                tt += run;
             }
     }
 }
