@@ -11,6 +11,7 @@ namespace Jimu.Training;
 public sealed class Sgd : Optimizer
 {
     private readonly Tensor[] _momentum;
+    private readonly SgdKernel _kernel = new();
 
     public Sgd(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate,
         float momentum = 0f, float weightDecay = 0f, bool nesterov = false)
@@ -35,7 +36,7 @@ public sealed class Sgd : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Parameter;
-            SgdUpdate.Step(p.Value.Span, p.Grad.Span, _momentum[i].Span, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
+            _kernel.Step(p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
         }
         Steps++;
     }
