@@ -24,6 +24,7 @@ public sealed class Conv2D : Layer
     private Tensor? _output, _inputGradient;
     private readonly ConvIm2Col _im2col = new();
     private ConvWinograd? _winograd;
+    private ConvVectorized? _vectorized;
     // What Backward needs from the last Forward.
     private Tensor? _input;
     private ConvGeometry _geometry;
@@ -73,14 +74,20 @@ public sealed class Conv2D : Layer
     /// <summary>Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd to im2col.</summary>
     public const int WinogradMinChannels = 4;
 
-    /// <summary>The algorithm that runs for geometry <paramref name="g"/>: Direct, Im2Col or Winograd.</summary>
+    /// <summary>The algorithm that runs for geometry <paramref name="g"/>: Direct, Im2Col, Winograd or Vectorized.</summary>
     private ConvAlgorithm Resolve(in ConvGeometry g) => Algorithm switch
     {
         ConvAlgorithm.Winograd or ConvAlgorithm.Auto when ConvWinograd.Supports(g)
             && (Algorithm == ConvAlgorithm.Winograd || InChannels >= WinogradMinChannels) => ConvAlgorithm.Winograd,
+        ConvAlgorithm.Vectorized when ConvVectorized.Supports(g) => ConvAlgorithm.Vectorized,
+        ConvAlgorithm.Auto when ConvVectorized.Supports(g) && InChannels < WinogradMinChannels && !InputGradientRequired
+            => ConvAlgorithm.Vectorized,
         ConvAlgorithm.Direct => ConvAlgorithm.Direct,
         _ => ConvAlgorithm.Im2Col,
     };
+
+    /// <summary>The algorithm that the next forward pass on an input of shape <paramref name="inputShape"/> will use.</summary>
+    public ConvAlgorithm AlgorithmFor(ReadOnlySpan<int> inputShape) => Resolve(Geometry(inputShape));
 
     /// <summary>[out, in, kh, kw]</summary>
     public Parameter Weight => _weight;
@@ -122,6 +129,9 @@ public sealed class Conv2D : Layer
             case ConvAlgorithm.Winograd:
                 (_winograd ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
+            case ConvAlgorithm.Vectorized:
+                (_vectorized ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                break;
             default:
                 _im2col.Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
@@ -150,6 +160,9 @@ public sealed class Conv2D : Layer
             case ConvAlgorithm.Winograd:
                 _winograd!.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
                     batch, OutChannels, g);
+                break;
+            case ConvAlgorithm.Vectorized when dx is null:
+                _vectorized!.BackwardWeights(_input.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, batch, OutChannels, g);
                 break;
             default:
                 _im2col.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,

@@ -15,7 +15,18 @@ public enum ConvAlgorithm
     /// </summary>
     Winograd,
 
-    /// <summary>The default: <see cref="Winograd"/> where it applies and the layer has at least
-    /// <see cref="Conv2D.WinogradMinChannels"/> input channels (below that the transforms cost more than they save), else <see cref="Im2Col"/>.</summary>
+    /// <summary>
+    /// The default: <see cref="Winograd"/> where it applies and the layer has at least <see cref="Conv2D.WinogradMinChannels"/>
+    /// input channels (below that the transforms cost more than they save); with fewer, <see cref="Vectorized"/> for a
+    /// layer that needs no input gradient (a network's first) where it applies; else <see cref="Im2Col"/>.
+    /// </summary>
     Auto,
+
+    /// <summary>
+    /// Direct loops vectorised along output rows (<see cref="Kernels.ConvVectorized"/>), for stride 1 and kernels up to
+    /// 8 wide on machines with AVX-512: for few input channels, where im2col's product is too shallow to run well. Its
+    /// backward pass computes the weight gradient only; a layer that needs an input gradient gets its backward pass
+    /// from <see cref="Im2Col"/>. Any other convolution runs as <see cref="Im2Col"/>.
+    /// </summary>
+    Vectorized,
 }

@@ -130,9 +130,10 @@ public sealed record Architecture
     {
         null or "auto" => ConvAlgorithm.Auto,
         "winograd" => ConvAlgorithm.Winograd,
+        "vectorized" => ConvAlgorithm.Vectorized,
         "im2col" => ConvAlgorithm.Im2Col,
         "direct" => ConvAlgorithm.Direct,
-        _ => throw new JimuException($"unknown algorithm '{a}': use auto, winograd, im2col or direct."),
+        _ => throw new JimuException($"unknown algorithm '{a}': use auto, winograd, vectorized, im2col or direct."),
     };
 
     // Pooling is memory-bound: the direct loops beat unfolding the windows first, so they are the default.

@@ -6,7 +6,7 @@ namespace Jimu.Tests.Layers;
 
 public class Conv2DTests
 {
-    public static TheoryData<ConvAlgorithm> Algorithms => new() { ConvAlgorithm.Direct, ConvAlgorithm.Im2Col, ConvAlgorithm.Winograd, ConvAlgorithm.Auto };
+    public static TheoryData<ConvAlgorithm> Algorithms => new() { ConvAlgorithm.Direct, ConvAlgorithm.Im2Col, ConvAlgorithm.Winograd, ConvAlgorithm.Vectorized, ConvAlgorithm.Auto };
 
     // ---------- helpers ----------
 
@@ -126,7 +126,7 @@ public class Conv2DTests
     {
         var data = new TheoryData<Config, ConvAlgorithm>();
         foreach (var c in Configs)
-            foreach (var a in new[] { ConvAlgorithm.Direct, ConvAlgorithm.Im2Col, ConvAlgorithm.Winograd }) data.Add(c, a);
+            foreach (var a in new[] { ConvAlgorithm.Direct, ConvAlgorithm.Im2Col, ConvAlgorithm.Winograd, ConvAlgorithm.Vectorized }) data.Add(c, a);
         return data;
     }
 

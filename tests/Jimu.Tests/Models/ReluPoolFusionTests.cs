@@ -13,10 +13,11 @@ public class ReluPoolFusionTests
 {
     private static List<Layer> Layers(PoolAlgorithm pool) =>
     [
-        new Conv2D(2, 4, 3, padding: 1, name: "conv1"),
+        // Im2Col throughout: Auto would pick another algorithm for the network's first layer than for a loose one.
+        new Conv2D(2, 4, 3, padding: 1, algorithm: ConvAlgorithm.Im2Col, name: "conv1"),
         new Relu("relu1"),
         new MaxPool2D(2, algorithm: pool, name: "pool1"),
-        new Conv2D(4, 6, 3, padding: 1, name: "conv2"),
+        new Conv2D(4, 6, 3, padding: 1, algorithm: ConvAlgorithm.Im2Col, name: "conv2"),
         new Relu("relu2"),
         new MaxPool2D(3, stride: 2, padding: 1, algorithm: pool, name: "pool2"),
         new Flatten(),

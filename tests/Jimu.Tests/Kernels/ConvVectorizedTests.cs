@@ -1,0 +1,126 @@
+using System.Runtime.Intrinsics;
+using Jimu.Kernels;
+using Jimu.Layers;
+using Jimu.Models;
+using Jimu.Tensors;
+
+namespace Jimu.Tests.Kernels;
+
+/// <summary>
+/// The row-vectorised direct convolution against the reference loops: forward, and the weight and bias gradients it
+/// computes when the layer needs no input gradient, over kernel widths 1–8, ragged rows and channel groups, padding,
+/// one image split by rows and batches split by images.
+/// </summary>
+[Collection(nameof(Jimu.Tests.Training.AllocationCollection))]
+public class ConvVectorizedTests
+{
+    public static TheoryData<int, int, int, int, int, int, int, string> Shapes => new()
+    {
+        { 4, 1, 32, 28, 28, 5, 5, "2" },      // the seed network's conv1
+        { 1, 1, 32, 28, 28, 5, 5, "2" },      // ... one image, its rows split over the threads
+        { 3, 3, 5, 9, 37, 3, 3, "1" },        // RGB, 3x3; rows of 37 (two full vectors and 5); 5 channels of a group of 8
+        { 2, 2, 13, 6, 16, 1, 8, "0,1,3,4" }, // widest kernel, a 1-tall one, asymmetric padding; 13 output channels
+        { 5, 1, 8, 7, 7, 7, 1, "valid" },     // 1-wide kernel, a 1x7 output
+        { 2, 4, 9, 4, 5, 2, 2, "0" },         // even kernel, tiny image
+    };
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Agrees_with_direct_loops(int batch, int inChannels, int outChannels, int h, int w, int kh, int kw, string padding)
+    {
+        if (!Vector512.IsHardwareAccelerated) return;
+        var rng = new Random(batch * 100 + kw * 10 + h);
+        var pad = Padding.Parse(padding);
+        var direct = new Conv2D(inChannels, outChannels, kh, kw, 1, 1, pad, true, ConvAlgorithm.Direct);
+        var vectorized = new Conv2D(inChannels, outChannels, kh, kw, 1, 1, pad, true, ConvAlgorithm.Vectorized) { InputGradientRequired = false };
+        foreach (var p in direct.Parameters)
+            for (int i = 0; i < p.Value.Length; i++) p.Value.Data[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < direct.Parameters.Count; i++) vectorized.Parameters[i].Value.CopyFrom(direct.Parameters[i].Value);
+        var x = GradientCheck.Random(rng, batch, inChannels, h, w);
+        Assert.Equal(ConvAlgorithm.Vectorized, vectorized.AlgorithmFor(x.Shape));
+
+        AssertClose(direct.Forward(x), vectorized.Forward(x), "y");
+        var dy = GradientCheck.Random(rng, direct.OutputShape(x.Shape));
+        direct.Backward(dy);
+        Assert.Null(vectorized.Backward(dy));
+        AssertClose(direct.Weight.Grad, vectorized.Weight.Grad, "dW");
+        AssertClose(direct.Bias!.Grad, vectorized.Bias!.Grad, "db");
+
+        // Again with the same buffers: stale state must not leak into the second pass.
+        var again = vectorized.Forward(x);
+        AssertClose(direct.Forward(x), again, "y again");
+    }
+
+    [Fact]
+    public void A_layer_that_needs_an_input_gradient_gets_it_from_im2col()
+    {
+        if (!Vector512.IsHardwareAccelerated) return;
+        var rng = new Random(4);
+        var direct = new Conv2D(2, 3, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Direct);
+        var vectorized = new Conv2D(2, 3, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Vectorized);
+        Initializer.Initialize(direct, rng);
+        for (int i = 0; i < direct.Parameters.Count; i++) vectorized.Parameters[i].Value.CopyFrom(direct.Parameters[i].Value);
+        var x = GradientCheck.Random(rng, 2, 2, 7, 7);
+        AssertClose(direct.Forward(x), vectorized.Forward(x), "y");
+        var dy = GradientCheck.Random(rng, 2, 3, 7, 7);
+        AssertClose(direct.Backward(dy)!, vectorized.Backward(dy)!, "dx");
+        AssertClose(direct.Weight.Grad, vectorized.Weight.Grad, "dW");
+    }
+
+    [Fact]
+    public void Forward_is_the_same_for_any_thread_count_and_dW_repeats_run_to_run()
+    {
+        if (!Vector512.IsHardwareAccelerated) return;
+        int saved = Parallelism.Threads;
+        try
+        {
+            var rng = new Random(8);
+            var conv = new Conv2D(1, 32, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Vectorized) { InputGradientRequired = false };
+            Initializer.Initialize(conv, rng);
+            var x = GradientCheck.Random(rng, 6, 1, 28, 28);
+            var dy = GradientCheck.Random(rng, 6, 32, 28, 28);
+            Parallelism.Threads = 1;
+            var y1 = conv.Forward(x).Span.ToArray();
+            Parallelism.Threads = 2;
+            Assert.Equal(y1, conv.Forward(x).Span.ToArray());
+            conv.Backward(dy);
+            var dw = conv.Weight.Grad.Span.ToArray();
+            conv.Forward(x);
+            conv.Backward(dy);
+            Assert.Equal(dw, conv.Weight.Grad.Span.ToArray());
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    [Fact]
+    public void Auto_uses_it_for_a_first_layer_with_few_channels_only()
+    {
+        if (!Vector512.IsHardwareAccelerated) return;
+        var net = new Sequential(
+        [
+            new Conv2D(1, 8, 5, Padding.Symmetric(2), name: "first"),
+            new Conv2D(8, 8, 5, Padding.Symmetric(2), name: "winograd"),
+            new Conv2D(8, 2, 3, Padding.Symmetric(1), name: "im2col"),
+            new Conv2D(2, 2, 3, Padding.Symmetric(1), name: "few-but-not-first"),
+        ], [1, 8, 8]);
+        int[] shape = [1, 1, 8, 8];
+        var algorithms = new List<ConvAlgorithm>();
+        foreach (var layer in net.Layers.Cast<Conv2D>())
+        {
+            algorithms.Add(layer.AlgorithmFor(shape));
+            shape = layer.OutputShape(shape);
+        }
+        Assert.Equal([ConvAlgorithm.Vectorized, ConvAlgorithm.Winograd, ConvAlgorithm.Im2Col, ConvAlgorithm.Im2Col], algorithms);
+        var strided = new Conv2D(1, 4, 5, stride: 2, name: "strided") { InputGradientRequired = false };
+        Assert.Equal(ConvAlgorithm.Im2Col, strided.AlgorithmFor([1, 1, 9, 9]));
+    }
+
+    /// <summary>max |a − b| ≤ 1e-5 · max(1, largest magnitude) · fan-in-ish slack.</summary>
+    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        double scale = 1;
+        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected.Data[i]));
+        double diff = GradientCheck.MaxAbsDiff(expected, actual);
+        Assert.True(diff <= 1e-5 * scale * 10, $"{what}: max |diff| {diff:G3} against magnitude {scale:G4}");
+    }
+}
