@@ -103,7 +103,9 @@ public static class BenchModelCommand
             sgd.Step();
         }
 
-        for (int i = 0; i < 5; i++) Step();
+        // Warm-up long enough for the runtime to finish compiling: a method called once per step is recompiled with
+        // full optimisation only after 30 calls and a pause, and timing before that measures unoptimised code.
+        WarmUp(Step, Warm);
         // Median over single steps: an allocation of ours shows in every step, the runtime's own
         // (background JIT tiering) only now and then.
         double allocated = Timing.FromSamples(Enumerable.Range(0, 21).Select(_ =>
@@ -129,8 +131,10 @@ public static class BenchModelCommand
 
         net.Training = false;
         var big = RandomImages(rng, 1000, net.InputShape);
+        WarmUp(() => net.Forward(big), Warm);
         var predict = MeasureRate(() => net.Forward(big), 1000, repeats);
         var one = RandomImages(rng, 1, net.InputShape);
+        WarmUp(() => net.Forward(one), Warm);
         var latency = Timing.FromSamples(Enumerable.Range(0, repeats + 1).Select(_ =>
         {
             const int Iterations = 200;
@@ -142,6 +146,16 @@ public static class BenchModelCommand
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
             percent, macs, layerTimes, optimizerMs, latencyTimes);
+    }
+
+    /// <summary>How long each measurement is warmed up for.</summary>
+    private static readonly TimeSpan Warm = TimeSpan.FromSeconds(1);
+
+    /// <summary>Runs <paramref name="action"/> for at least <paramref name="time"/> and at least 40 times.</summary>
+    private static void WarmUp(Action action, TimeSpan time)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 40 || Stopwatch.GetElapsedTime(t0) < time; i++) action();
     }
 
     private static Timing MeasureRate(Action action, int images, int repeats)
