@@ -77,6 +77,19 @@ public static class GradientCheck
         }
     }
 
+    /// <summary>
+    /// Two algorithms' results agree: max |a − b| ≤ <paramref name="relative"/> · max(1, largest |a|). Rounding grows
+    /// with the terms summed, and the largest magnitude bounds them well enough for random data.
+    /// </summary>
+    public static void AssertAgree(Tensor expected, Tensor actual, string what, double relative = 1e-4)
+    {
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        double scale = 1;
+        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected.Data[i]));
+        double diff = MaxAbsDiff(expected, actual);
+        Assert.True(diff <= relative * scale, $"{what}: max |diff| {diff:G3} against magnitude {scale:G4}");
+    }
+
     /// <summary>Largest absolute difference between two tensors of the same shape.</summary>
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {

@@ -32,6 +32,13 @@ public abstract class BatchParallelWork : IParallelWork
         if (end > start) Process(part, start, end);
     }
 
+    /// <summary>
+    /// For work on one long array split into <paramref name="blocks"/> equal blocks (run with RunOver(blocks)): the
+    /// elements of blocks [start, end), rounded to whole 16-float vectors so every part but the last is whole vectors.
+    /// </summary>
+    protected static (int From, int To) ElementRange(int length, int blocks, int start, int end) =>
+        ((int)((long)length * start / blocks) & ~15, end == blocks ? length : (int)((long)length * end / blocks) & ~15);
+
     /// <summary>Processes images [start, end) as part <paramref name="part"/> of <see cref="Parts"/>.</summary>
     protected abstract void Process(int part, int start, int end);
 }

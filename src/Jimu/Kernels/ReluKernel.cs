@@ -33,9 +33,7 @@ public sealed class ReluKernel : BatchParallelWork
 
     protected override void Process(int part, int start, int end)
     {
-        // Ranges of whole 16-float blocks, so that each part's vectors are aligned with the others'.
-        int from = (int)((long)_length * start / Blocks) & ~15;
-        int to = end == Blocks ? _length : (int)((long)_length * end / Blocks) & ~15;
+        var (from, to) = ElementRange(_length, Blocks, start, end);
         if (_backward) Elementwise.ReluBackward(_a.AsSpan(from, to - from), _b.AsSpan(from, to - from), _out.AsSpan(from, to - from));
         else Elementwise.Relu(_a.AsSpan(from, to - from), _out.AsSpan(from, to - from));
     }

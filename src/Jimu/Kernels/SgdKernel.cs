@@ -31,9 +31,7 @@ public sealed class SgdKernel : BatchParallelWork
 
     protected override void Process(int part, int start, int end)
     {
-        // Ranges of whole 16-float blocks, so every part but the last is whole vectors.
-        int from = (int)((long)_length * start / Blocks) & ~15;
-        int to = end == Blocks ? _length : (int)((long)_length * end / Blocks) & ~15;
+        var (from, to) = ElementRange(_length, Blocks, start, end);
         SgdUpdate.Step(_w.AsSpan(from, to - from), _grad.AsSpan(from, to - from),
             _momentum != 0f ? _buffer.AsSpan(from, to - from) : default, _lr, _momentum, _weightDecay, _nesterov, _first);
     }

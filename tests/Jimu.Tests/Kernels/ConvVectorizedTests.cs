@@ -114,13 +114,5 @@ public class ConvVectorizedTests
         Assert.Equal(ConvAlgorithm.Im2Col, strided.AlgorithmFor([1, 1, 9, 9]));
     }
 
-    /// <summary>max |a − b| ≤ 1e-5 · max(1, largest magnitude) · fan-in-ish slack.</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
-        double scale = 1;
-        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected.Data[i]));
-        double diff = GradientCheck.MaxAbsDiff(expected, actual);
-        Assert.True(diff <= 1e-5 * scale * 10, $"{what}: max |diff| {diff:G3} against magnitude {scale:G4}");
-    }
+    private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 }

@@ -167,15 +167,7 @@ public unsafe class ConvWinogradTests
         AssertClose(direct.Forward(x), winograd.Forward(x), "y after a weight change");
     }
 
-    /// <summary>max |a − b| ≤ 2e-5 · (Σ |terms| per output, bounded here by the largest magnitude times the fan-in).</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
-        double scale = 1;
-        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected.Data[i]));
-        double diff = GradientCheck.MaxAbsDiff(expected, actual);
-        Assert.True(diff <= 1e-5 * scale * 10, $"{what}: max |diff| {diff:G3} against magnitude {scale:G4}");
-    }
+    private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 
     [Theory]
     [InlineData(1)]   // one image: the strips of the forward pass go to different threads
