@@ -1,5 +1,6 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -11,6 +12,7 @@ namespace Jimu.Kernels;
 internal static unsafe class ChannelsLast
 {
     /// <summary>Copies images [first, first + images) of <paramref name="src"/> into <paramref name="dst"/>, clearing the frame first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Copy(float[] src, int first, int images, int channels, int h, int w,
         int top, int left, int frameH, int frameW, int cPad, float* dst)
     {
@@ -38,6 +40,7 @@ internal static unsafe class ChannelsLast
     /// One image row, 16 channels × 16 pixels at a time: 16 (masked) loads along the row, a transpose in registers and
     /// 16 stores of a pixel's channels. Channels past the last are stored as zeros, as the frame's padding is.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRowTransposed(float* from, long plane, int channels, int w, float* to, int cPad)
     {
         Vector512<float>* rows = stackalloc Vector512<float>[16];

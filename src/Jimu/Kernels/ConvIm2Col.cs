@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -122,6 +124,7 @@ public sealed class ConvIm2Col : BatchParallelWork
         if (_bias is not null) Elementwise.AddChannelBias(y, _bias.AsSpan(o0, o1 - o0), q);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardPart(int part, int start, int end)
     {
         var g = _g;
@@ -136,6 +139,7 @@ public sealed class ConvIm2Col : BatchParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardPart(int part, int start, int end)
     {
         var g = _g;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -75,6 +75,7 @@ public sealed unsafe class ConvVectorized : BatchParallelWork
     }
 
     /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BackwardWeights(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
@@ -149,6 +150,7 @@ public sealed unsafe class ConvVectorized : BatchParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RegroupWeights(float[] weight)
     {
         int taps = _g.Channels * _g.KernelH * _g.KernelW, size = _groups * taps * Group;
@@ -160,6 +162,7 @@ public sealed unsafe class ConvVectorized : BatchParallelWork
     }
 
     /// <summary>Copies image <paramref name="image"/> into part <paramref name="part"/>'s frame: xpad[c][top + i][left + j] = x[c][i][j], zeros around.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PadImage(int part, int image)
     {
         var g = _g;
@@ -186,6 +189,7 @@ public sealed unsafe class ConvVectorized : BatchParallelWork
                 new ReadOnlySpan<float>(frame + r * _frameW + b, width).CopyTo(new Span<float>(frame + b * ShiftedSize + r * _frameW, width));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         switch (_job)

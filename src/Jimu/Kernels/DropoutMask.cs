@@ -32,6 +32,7 @@ public static class DropoutMask
     }
 
     /// <summary>Fills <paramref name="mask"/> for drop probability <paramref name="p"/> and advances <paramref name="state"/> past the numbers used.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(Span<float> mask, ref ulong state, double p, float keep)
     {
         if (!(p >= 0 && p < 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Dropout probability must be in [0, 1), got {p}.");

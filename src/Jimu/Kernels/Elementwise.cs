@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Jimu.Kernels;
@@ -10,6 +11,7 @@ namespace Jimu.Kernels;
 public static class Elementwise
 {
     /// <summary>dst[i] += src[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(Span<float> dst, ReadOnlySpan<float> src)
     {
         Check(dst.Length, src.Length);
@@ -21,6 +23,7 @@ public static class Elementwise
     }
 
     /// <summary>dst[i] += alpha · src[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled(Span<float> dst, ReadOnlySpan<float> src, float alpha)
     {
         Check(dst.Length, src.Length);
@@ -33,6 +36,7 @@ public static class Elementwise
     }
 
     /// <summary>dst[i] *= alpha</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale(Span<float> dst, float alpha)
     {
         int i = 0;
@@ -43,6 +47,7 @@ public static class Elementwise
     }
 
     /// <summary>dst[i] += value</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScalar(Span<float> dst, float value)
     {
         int i = 0;
@@ -53,6 +58,7 @@ public static class Elementwise
     }
 
     /// <summary>Σ x[i], accumulated in double for accuracy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum(ReadOnlySpan<float> x)
     {
         // Partial sums in float vectors of short runs, folded into a double: accurate and fast.
@@ -72,6 +78,7 @@ public static class Elementwise
     }
 
     /// <summary>y[i] = max(x[i], 0)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         Check(y.Length, x.Length);
@@ -83,6 +90,7 @@ public static class Elementwise
     }
 
     /// <summary>dx[i] = y[i] &gt; 0 ? dy[i] : 0, where y is the ReLU output (y &gt; 0 exactly where x &gt; 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Check(y.Length, dy.Length); Check(dx.Length, dy.Length);
@@ -96,6 +104,7 @@ public static class Elementwise
     }
 
     /// <summary>z[i] = x[i] · y[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         Check(x.Length, y.Length); Check(z.Length, x.Length);
@@ -108,6 +117,7 @@ public static class Elementwise
     }
 
     /// <summary>Adds bias[c] to every element of channel c of one C×plane image: x[c·plane + p] += bias[c].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddChannelBias(Span<float> x, ReadOnlySpan<float> bias, int plane)
     {
         for (int c = 0; c < bias.Length; c++) AddScalar(x.Slice(c * plane, plane), bias[c]);

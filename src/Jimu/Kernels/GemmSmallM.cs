@@ -20,6 +20,7 @@ internal sealed unsafe class GemmSmallM : IParallelWork
     private GemmProblem _p;
     private int _chunks;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmProblem p)
     {
         var job = _instance ??= new GemmSmallM();
@@ -44,6 +45,7 @@ internal sealed unsafe class GemmSmallM : IParallelWork
 
     private float A(int i, int p) => _p.TransA ? _p.A[(long)p * _p.Lda + i] : _p.A[(long)i * _p.Lda + p];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dots(int j0, int j1)
     {
         var p = _p;
@@ -61,6 +63,7 @@ internal sealed unsafe class GemmSmallM : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dots(float* ai, int i, int j0, int j1)
     {
         var p = _p;
@@ -107,6 +110,7 @@ internal sealed unsafe class GemmSmallM : IParallelWork
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RowUpdates(int j0, int j1)
     {
         var p = _p;

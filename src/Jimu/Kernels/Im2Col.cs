@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace Jimu.Kernels;
 /// </summary>
 public static class Im2Col
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> col)
     {
         if (IsPlaneShift(g))
@@ -61,6 +64,7 @@ public static class Im2Col
     /// col row (c, i, j) is x_c read at flat offset dh·W + dw: one contiguous copy, then zeros for the rows outside
     /// the input and for the |dw| columns per row that wrapped around into the neighbouring row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfoldShifted(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> col)
     {
         int w = g.InW, inPlane = g.InH * w, plane = g.OutPlane;
@@ -94,6 +98,7 @@ public static class Im2Col
     /// The adjoint of <see cref="Unfold"/>: dx[c, h, w] += every col entry that was read from it. dx is accumulated,
     /// not cleared. The col entries that stand for padding contribute nothing; they may be set to 0 on the way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold(Span<float> col, in ConvGeometry g, Span<float> dx)
     {
         if (IsPlaneShift(g))
@@ -140,6 +145,7 @@ public static class Im2Col
     /// wrapped columns (padding, which contributes nothing), then add each col row to dx_c at flat offset dh·W + dw
     /// in one contiguous run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FoldShifted(Span<float> col, in ConvGeometry g, Span<float> dx)
     {
         int w = g.InW, inPlane = g.InH * w, plane = g.OutPlane;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Jimu.Kernels;
@@ -79,6 +80,7 @@ internal static class KernelThreads
     /// Waits for chunks that workers are still running: spins briefly, then sleeps, so that on an oversubscribed
     /// machine the worker gets the core instead of the caller spinning on it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WaitForChunks(int chunks)
     {
         long start = Stopwatch.GetTimestamp();
@@ -92,6 +94,7 @@ internal static class KernelThreads
     }
 
     /// <summary>Claims and runs chunks of the current job until none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChunks()
     {
         while (true)
@@ -119,6 +122,7 @@ internal static class KernelThreads
             new Thread(Loop) { IsBackground = true, Name = $"Jimu kernel {_workers + 1}" }.Start();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Loop()
     {
         _isWorker = true;

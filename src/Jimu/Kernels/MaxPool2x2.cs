@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -50,6 +50,7 @@ public static class MaxPool2x2
     /// the winner with vector compares and selects. The last block of a plane overlaps the one before it so that
     /// every block is whole; the overlapping outputs are written twice with the same values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardGather(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax, int[] cornerTable)
     {
         int inW = g.InW, inPlane = g.InH * inW, outPlane = g.OutPlane;
@@ -91,6 +92,7 @@ public static class MaxPool2x2
         at = Vector256.ConditionalSelect(take.AsInt32(), index, at);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardScalar(ReadOnlySpan<float> x, in ConvGeometry g, int planes, Span<float> y, Span<int> argmax)
     {
         int inW = g.InW, inPlane = g.InH * inW, outW = g.OutW, outPlane = g.OutPlane;

@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -15,6 +17,7 @@ public static class PoolDirect
     /// (then y = −∞). A NaN wins over any number (the first NaN), so NaN propagates.
     /// x: [N, C, H, W]; y, argmax: [N, C, outH, outW].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(ReadOnlySpan<float> x, in ConvGeometry g, int batch, Span<float> y, Span<int> argmax)
     {
         int inPlane = g.InH * g.InW, outPlane = g.OutPlane;
@@ -55,6 +58,7 @@ public static class PoolDirect
     }
 
     /// <summary>dx[n,c,h,w] = Σ dy[n,c,oh,ow] over the outputs whose argmax is (h, w); dx is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, in ConvGeometry g, int batch, Span<float> dx)
     {
         int inPlane = g.InH * g.InW, outPlane = g.OutPlane;
@@ -74,6 +78,7 @@ public static class PoolDirect
     /// y = max(y, 0) (NaN stays NaN), and a window whose maximum is not positive passes no gradient (argmax −1),
     /// as the ReLU in front of it would have stopped it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluOfMax(Span<float> y, Span<int> argmax)
     {
         if (argmax.Length != y.Length) throw new ArgumentException($"Span lengths differ: {y.Length} and {argmax.Length}.");
@@ -104,6 +109,7 @@ public static class PoolDirect
     /// y[n,c,oh,ow] = (Σ over the window's real positions x[n,c,h,w]) / (kh·kw): padding counts as zeros in the
     /// divisor (PyTorch's count_include_pad=True default). x: [N, C, H, W]; y: [N, C, outH, outW].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward(ReadOnlySpan<float> x, in ConvGeometry g, int batch, Span<float> y)
     {
         int inPlane = g.InH * g.InW, outPlane = g.OutPlane;
@@ -131,6 +137,7 @@ public static class PoolDirect
     }
 
     /// <summary>dx[n,c,h,w] = Σ dy[n,c,oh,ow] / (kh·kw) over the windows that contain (h, w); dx is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward(ReadOnlySpan<float> dy, in ConvGeometry g, int batch, Span<float> dx)
     {
         int inPlane = g.InH * g.InW, outPlane = g.OutPlane;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -15,6 +17,7 @@ public static class PoolIm2Col
     /// geometry: row r = (i, j) reads real input exactly for the outputs with 0 ≤ oh·sh − padTop + i &lt; H and
     /// 0 ≤ ow·sw − padLeft + j &lt; W.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(ReadOnlySpan<float> x, in ConvGeometry g, int batch, Span<float> col, Span<float> y, Span<int> argmax)
     {
         int k = g.KernelH * g.KernelW, p = g.OutPlane;
@@ -56,6 +59,7 @@ public static class PoolIm2Col
     }
 
     /// <summary>dcol[c·K + argmax[n,c,p], p] = dy[n,c,p], zeros elsewhere; dx[n] = Fold(dcol). dx is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, in ConvGeometry g, int batch, Span<float> col, Span<float> dx)
     {
         int k = g.KernelH * g.KernelW, p = g.OutPlane;
@@ -78,6 +82,7 @@ public static class PoolIm2Col
     }
 
     /// <summary>y[n,c,p] = Σ_r col[c·K + r, p] / K (unfolded padding is 0 and counts in the divisor: count_include_pad=True).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward(ReadOnlySpan<float> x, in ConvGeometry g, int batch, Span<float> col, Span<float> y)
     {
         int k = g.KernelH * g.KernelW, p = g.OutPlane;
@@ -96,6 +101,7 @@ public static class PoolIm2Col
     }
 
     /// <summary>dcol[c·K + r, p] = dy[n,c,p] / K for every r; dx[n] = Fold(dcol) (padding entries are dropped). dx is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward(ReadOnlySpan<float> dy, in ConvGeometry g, int batch, Span<float> col, Span<float> dx)
     {
         int k = g.KernelH * g.KernelW, p = g.OutPlane;

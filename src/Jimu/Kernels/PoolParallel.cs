@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -45,6 +47,7 @@ public sealed class PoolParallel : BatchParallelWork
         _in = _out = []; _argmax = [];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         int n = end - start;

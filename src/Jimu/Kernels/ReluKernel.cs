@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -31,6 +33,7 @@ public sealed class ReluKernel : BatchParallelWork
         _a = _b = _out = [];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         var (from, to) = ElementRange(_length, Blocks, start, end);

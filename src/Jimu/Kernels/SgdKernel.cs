@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -29,6 +31,7 @@ public sealed class SgdKernel : BatchParallelWork
         _w = _grad = _buffer = [];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         var (from, to) = ElementRange(_length, Blocks, start, end);

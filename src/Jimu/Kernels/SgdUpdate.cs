@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Jimu.Kernels;
@@ -10,6 +11,7 @@ namespace Jimu.Kernels;
 /// </summary>
 public static class SgdUpdate
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(Span<float> w, ReadOnlySpan<float> grad, Span<float> buffer,
         float lr, float momentum, float weightDecay, bool nesterov, bool first)
     {

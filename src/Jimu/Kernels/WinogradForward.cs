@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -66,6 +66,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     /// y = conv(x, w) + bias for a batch; <paramref name="rows"/> output channels, <paramref name="g"/>.Channels input
     /// channels. Without <paramref name="rotate"/> the weight is [rows, K, 5, 5]; with it, [K, rows, 5, 5] rotated 180°.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
     {
         _g = g; _x = x; _y = y; _rows = rows;
@@ -106,6 +107,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
 
     private long FrameSize => (long)_padH * _padW * _kPad;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         var g = _g;
@@ -136,6 +138,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
 
     // Uᵀ from the weights, unless they are bit for bit the ones it was made from (compared as integers, which is
     // vectorised: compared as floats it took a quarter of a one-image forward pass).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TransformWeights(float[] weight, bool rotate, int rows, int k)
     {
         int count = rows * k * 25;

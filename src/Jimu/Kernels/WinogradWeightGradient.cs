@@ -36,6 +36,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
     private int _outChannels, _cPad, _oPad, _tilesH, _tilesW, _padH, _padW;
 
     /// <summary>dW[O, C, 5, 5] (and db[O] when given) = the batch sums of the gradients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         _x = x; _dy = dy; _g = g; _outChannels = outChannels;
@@ -80,6 +81,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         _x = _dy = [];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Process(int part, int start, int end)
     {
         var g = _g;
