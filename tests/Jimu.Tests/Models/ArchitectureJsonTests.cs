@@ -66,6 +66,7 @@ public class ArchitectureJsonTests
     [InlineData(null, Jimu.Layers.ConvAlgorithm.Auto)]
     [InlineData("\"auto\"", Jimu.Layers.ConvAlgorithm.Auto)]
     [InlineData("\"Winograd\"", Jimu.Layers.ConvAlgorithm.Winograd)]
+    [InlineData("\"vectorized\"", Jimu.Layers.ConvAlgorithm.Vectorized)]
     [InlineData("\"im2col\"", Jimu.Layers.ConvAlgorithm.Im2Col)]
     [InlineData("\"direct\"", Jimu.Layers.ConvAlgorithm.Direct)]
     public void ConvAlgorithm_IsReadFromJson(string? algorithm, Jimu.Layers.ConvAlgorithm expected)
