@@ -29,7 +29,7 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
-        if (Selected == Kind.Vector512) Tile8x32(kc, a, b, c, ldc, overwrite);
+        if (Selected == Kind.Vector512) Tile8x32(kc, a, 1, 8, b, c, ldc, overwrite);
         else if (Selected == Kind.Vector256) Tile6x16(kc, a, b, c, ldc, overwrite);
         else Tile4x4(kc, a, b, c, ldc, overwrite);
     }
@@ -85,79 +85,8 @@ internal static unsafe class GemmMicroKernel
         v.Store(c);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.LoadAligned(b);
-            var b1 = Vector512.LoadAligned(b + 16);
-            Vector512<float> ai;
-            ai = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            a += 8;
-            b += 32;
-        }
-        Store2(c, c00, c01, overwrite); c += ldc;
-        Store2(c, c10, c11, overwrite); c += ldc;
-        Store2(c, c20, c21, overwrite); c += ldc;
-        Store2(c, c30, c31, overwrite); c += ldc;
-        Store2(c, c40, c41, overwrite); c += ldc;
-        Store2(c, c50, c51, overwrite); c += ldc;
-        Store2(c, c60, c61, overwrite); c += ldc;
-        Store2(c, c70, c71, overwrite);
-    }
-
     /// <summary>
-    /// The 8×32 tile with A not packed but row-major: C[i·ldc + j] (=|+=) Σ_{p&lt;kc} a[i·lda + p] · b[p·32 + j].
-    /// The broadcasts read A wherever it lies, so an operand produced row by row needs no packing. Vector512 only.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x32RowMajorA(int kc, float* a, long lda, float* b, float* c, long ldc, bool overwrite)
-    {
-        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.LoadAligned(b);
-            var b1 = Vector512.LoadAligned(b + 16);
-            Vector512<float> ai;
-            ai = Vector512.Create(a0[p]); c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a1[p]); c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a2[p]); c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a6[p]); c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a7[p]); c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            b += 32;
-        }
-        Store2(c, c00, c01, overwrite); c += ldc;
-        Store2(c, c10, c11, overwrite); c += ldc;
-        Store2(c, c20, c21, overwrite); c += ldc;
-        Store2(c, c30, c31, overwrite); c += ldc;
-        Store2(c, c40, c41, overwrite); c += ldc;
-        Store2(c, c50, c51, overwrite); c += ldc;
-        Store2(c, c60, c61, overwrite); c += ldc;
-        Store2(c, c70, c71, overwrite);
-    }
-
-    /// <summary>
-    /// One row of <see cref="Tile8x32RowMajorA"/>: c[j] (=|+=) Σ_{p&lt;kc} a[p] · b[p·32 + j], for the last rows of an
+    /// One row of <see cref="Tile8x32"/> with a row-major A: c[j] (=|+=) Σ_{p&lt;kc} a[p] · b[p·32 + j], for the last rows of an
     /// operand whose row count is not a multiple of 8 (an 8-row tile would compute the missing rows for nothing).
     /// It sums in the same order as the 8-row tile, so a row's result does not depend on which kernel computed it.
     /// </summary>
@@ -172,6 +101,46 @@ internal static unsafe class GemmMicroKernel
             c1 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadAligned(b + 16), c1);
         }
         Store2(c, c0, c1, overwrite);
+    }
+
+    /// <summary>
+    /// The 8×32 tile, C[i·ldc + j] (=|+=) Σ_{p&lt;kc} a[i·rowStride + p·depthStride] · b[p·32 + j]. A packed strip has
+    /// rowStride 1 and depthStride MR = 8; a row-major A (as the Winograd products read theirs, unpacked) has rowStride
+    /// lda and depthStride 1. The broadcasts cost the same either way: eight row pointers and one running offset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile8x32(int kc, float* a, long rowStride, long depthStride, float* b, float* c, long ldc, bool overwrite)
+    {
+        float* a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride;
+        float* a4 = a + 4 * rowStride, a5 = a + 5 * rowStride, a6 = a + 6 * rowStride, a7 = a + 7 * rowStride;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        long q = 0;
+        for (int p = 0; p < kc; p++, q += depthStride)
+        {
+            var b0 = Vector512.LoadAligned(b);
+            var b1 = Vector512.LoadAligned(b + 16);
+            Vector512<float> ai;
+            ai = Vector512.Create(a0[q]); c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(a1[q]); c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(a2[q]); c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(a3[q]); c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(a4[q]); c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(a5[q]); c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+            ai = Vector512.Create(a6[q]); c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
+            ai = Vector512.Create(a7[q]); c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            b += 32;
+        }
+        Store2(c, c00, c01, overwrite); c += ldc;
+        Store2(c, c10, c11, overwrite); c += ldc;
+        Store2(c, c20, c21, overwrite); c += ldc;
+        Store2(c, c30, c31, overwrite); c += ldc;
+        Store2(c, c40, c41, overwrite); c += ldc;
+        Store2(c, c50, c51, overwrite); c += ldc;
+        Store2(c, c60, c61, overwrite); c += ldc;
+        Store2(c, c70, c71, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
