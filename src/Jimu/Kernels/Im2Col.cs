@@ -85,13 +85,21 @@ public static class Im2Col
                     dst[..start].Clear();
                     xc.Slice(start + offset, end - start).CopyTo(dst[start..end]);
                     dst[end..].Clear();
-                    // Columns whose source column ow + dw lies outside [0, W) read the neighbouring row: zero them.
-                    if (dw > 0)
-                        for (int oh = ohLo; oh < ohHi; oh++) dst.Slice(oh * w + w - dw, dw).Clear();
-                    else if (dw < 0)
-                        for (int oh = ohLo; oh < ohHi; oh++) dst.Slice(oh * w, -dw).Clear();
+                    ClearWrappedColumns(dst, w, dw, ohLo, ohHi);
                 }
         }
+    }
+
+    /// <summary>
+    /// In a col row shifted by dw columns, the entries of rows [ohLo, ohHi) whose source column ow + dw lies outside
+    /// [0, W) were read from the neighbouring row: they stand for padding, so they are zeroed.
+    /// </summary>
+    private static void ClearWrappedColumns(Span<float> colRow, int w, int dw, int ohLo, int ohHi)
+    {
+        if (dw > 0)
+            for (int oh = ohLo; oh < ohHi; oh++) colRow.Slice(oh * w + w - dw, dw).Clear();
+        else if (dw < 0)
+            for (int oh = ohLo; oh < ohHi; oh++) colRow.Slice(oh * w, -dw).Clear();
     }
 
     /// <summary>
@@ -160,10 +168,7 @@ public static class Im2Col
                     int dh = i - g.PadTop, dw = j - g.PadLeft, offset = dh * w + dw;
                     int ohLo = Math.Max(0, -dh), ohHi = Math.Min(g.OutH, g.InH - dh);
                     if (ohHi <= ohLo || Math.Abs(dw) >= w) continue;
-                    if (dw > 0)
-                        for (int oh = ohLo; oh < ohHi; oh++) src.Slice(oh * w + w - dw, dw).Clear();
-                    else if (dw < 0)
-                        for (int oh = ohLo; oh < ohHi; oh++) src.Slice(oh * w, -dw).Clear();
+                    ClearWrappedColumns(src, w, dw, ohLo, ohHi);
                     int start = Math.Max(ohLo * w, -offset), end = Math.Min(ohHi * w, inPlane - offset);
                     Elementwise.Add(xc.Slice(start + offset, end - start), src[start..end]);
                 }
