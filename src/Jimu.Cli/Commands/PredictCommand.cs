@@ -36,11 +36,13 @@ public static class PredictCommand
             switch (r.GetValue(format))
             {
                 case "json":
+                    // "class" is the class name when the model knows its classes, else the index (as before).
                     output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => new
                     {
                         input = items[i].Name,
                         index = i,
-                        @class = p.Class,
+                        @class = m.Classes is null ? (object)p.Class : p.Label,
+                        class_index = p.Class,
                         probability = p.Probability,
                         logits = p.Logits,
                         probabilities = p.Probabilities,
@@ -56,7 +58,7 @@ public static class PredictCommand
                     {
                         var p = predictions[i];
                         var line = new StringBuilder();
-                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{p.Class},{p.Probability.ToString("R", inv)}");
+                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{Csv(p.Label)},{p.Probability.ToString("R", inv)}");
                         foreach (var v in p.Logits) line.Append(',').Append(v.ToString("R", inv));
                         foreach (var v in p.Probabilities) line.Append(',').Append(v.ToString("R", inv));
                         output.WriteLine(line);
@@ -64,7 +66,7 @@ public static class PredictCommand
                     break;
                 default:
                     for (int i = 0; i < predictions.Length; i++)
-                        output.WriteLine(string.Create(inv, $"{items[i].Name}: {predictions[i].Class} ({predictions[i].Probability * 100:F2}%)"));
+                        output.WriteLine(string.Create(inv, $"{items[i].Name}: {predictions[i].Label} ({predictions[i].Probability * 100:F2}%)"));
                     break;
             }
             return 0;
