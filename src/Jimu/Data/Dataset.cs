@@ -81,6 +81,19 @@ public sealed class Dataset
         (Labels, ClassCount) = CheckLabels(labels, classCount, name);
     }
 
+    private Dataset(Dataset source, IReadOnlyList<string> classNames)
+    {
+        _bytes = source._bytes; _images = source._images; _sampleShape = source._sampleShape;
+        Labels = source.Labels; Name = source.Name;
+        if (classNames.Count < source.ClassCount)
+            throw new JimuException($"{source.Name}: {classNames.Count} class names for {source.ClassCount} classes; give one name per class.");
+        ClassCount = classNames.Count;
+        ClassNames = classNames;
+    }
+
+    /// <summary>The same images and labels (shared, not copied) with class names; their count becomes <see cref="ClassCount"/>.</summary>
+    public Dataset WithClassNames(IReadOnlyList<string> classNames) => new(this, classNames);
+
     private static (int[] Labels, int ClassCount) CheckLabels(int[] labels, int? classCount, string name)
     {
 
