@@ -52,7 +52,9 @@ public static class ImageFolder
         Directory.Exists(Path.Combine(directory, "train")) && Directory.Exists(Path.Combine(directory, "test"));
 
     /// <summary>Lists the classes and image files of one folder of class subfolders, checking that it can be trained on.</summary>
-    public static Split Scan(string directory)
+    public static Split Scan(string directory) => Validate(List(directory));
+
+    private static Split List(string directory)
     {
         if (!Directory.Exists(directory))
             throw new JimuException($"{directory}: the folder does not exist; pass --data with an image folder (one subfolder per class) or an MNIST-format folder.");
@@ -69,6 +71,12 @@ public static class ImageFolder
             files.AddRange(images);
             labels.AddRange(Enumerable.Repeat(c, images.Count));
         }
+        return new Split(directory, classes, files, [.. labels], skipped);
+    }
+
+    private static Split Validate(Split split)
+    {
+        var (directory, classes, files, labels) = (split.Directory, split.Classes, split.Files, split.Labels);
         if (files.Count == 0)
             throw new JimuException($"{directory}: no images found (PNG, JPEG, BMP or GIF in one subfolder per class); check --data.");
         if (classes.Count < 2)
@@ -78,7 +86,7 @@ public static class ImageFolder
         for (int c = 0; c < classes.Count; c++)
             if (counts[c] == 0)
                 throw new JimuException($"{Path.Combine(directory, classes[c])}: class '{classes[c]}' has no images; add some or remove the folder.");
-        return new Split(directory, classes, files, [.. labels], skipped);
+        return split;
     }
 
     /// <summary>
@@ -91,13 +99,13 @@ public static class ImageFolder
         {
             if (valSplit is not null)
                 throw new JimuException($"{directory}: the folder already has train/ and test/; leave out --val-split.");
-            var train = Scan(Path.Combine(directory, "train"));
-            var test = Scan(Path.Combine(directory, "test"));
+            var train = List(Path.Combine(directory, "train"));
+            var test = List(Path.Combine(directory, "test"));
             foreach (var c in train.Classes.Except(test.Classes))
                 throw new JimuException($"{Path.Combine(directory, "test")}: class '{c}' of the training split is missing from the test split; every class needs test images.");
             foreach (var c in test.Classes.Except(train.Classes))
                 throw new JimuException($"{Path.Combine(directory, "train")}: class '{c}' of the test split is missing from the training split; every class needs training images.");
-            return (train, test, "train/ and test/");
+            return (Validate(train), Validate(test), "train/ and test/");
         }
         var all = Scan(directory);
         if (valSplit is not { } f)

@@ -120,8 +120,8 @@ public sealed class Dataset
         int per = SampleLength;
         if (_bytes is null) { _images!.Data.AsSpan(start * per, count * per).CopyTo(destination); return; }
         var src = _bytes.AsSpan(start * per, count * per);
-        const float scale = 1f / 255;
-        for (int i = 0; i < src.Length; i++) destination[i] = src[i] * scale;
+        // v / 255 exactly as ImagePixels.ToPlanar computes it, so an image-folder set feeds what predict feeds.
+        for (int i = 0; i < src.Length; i++) destination[i] = src[i] / 255f;
     }
 
     /// <summary>Writes image <paramref name="index"/> as float32 in [0, 1] to <paramref name="destination"/> (C·H·W values).</summary>

@@ -13,8 +13,8 @@ public static class DataCheck
     /// <summary>
     /// Refuses <paramref name="data"/> when its images do not have the model's input shape, it has more classes than
     /// the model has outputs, or both name their classes and the names differ. Returns warnings when the pixels look
-    /// unlike the training data (mean off by more than a quarter of the training standard deviation in some channel)
-    /// on a test split other than the one the model was tested on during training.
+    /// unlike the training data: a channel's mean pixel off by more than a quarter of the training standard deviation
+    /// (MNIST digits against Fashion-MNIST: 0.13 against 0.29, σ 0.35; a real test split of the same data: under 0.01).
     /// </summary>
     public static IReadOnlyList<string> Check(Model model, Dataset data, string where)
     {
@@ -29,8 +29,7 @@ public static class DataCheck
 
         var warnings = new List<string>();
         var t = model.TrainedOn;
-        if (t?.PixelMean is { } mean && t.PixelStd is { } std && mean.Length == data.Channels && data.Count > 0
-            && (t.TestLabels is null || t.TestLabels != DataDescription.LabelsFingerprint(data.Labels)))
+        if (t?.PixelMean is { } mean && t.PixelStd is { } std && mean.Length == data.Channels && data.Count > 0)
         {
             var now = Normalization.Compute(data);
             for (int c = 0; c < mean.Length; c++)
