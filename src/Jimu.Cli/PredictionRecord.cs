@@ -17,6 +17,16 @@ public sealed record PredictionRecord(
     [property: JsonPropertyName("probabilities")] float[] Probabilities,
     [property: JsonPropertyName("top")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TopClass[]? Top = null)
 {
+    /// <summary>`jimu serve` with input=true: the model's input as it was fed (after any preprocessing).</summary>
+    [JsonPropertyName("seen")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? Seen { get; init; }
+
+    /// <summary>`jimu serve` with input=true: whether the picture was inverted (a light background).</summary>
+    [JsonPropertyName("inverted")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Inverted { get; init; }
+
     public static PredictionRecord From(string input, int index, Prediction p, int top = 1) =>
         new(input, index, p.Class, p.Probability, p.Logits, p.Probabilities, top > 1 ? TopOf(p, top) : null);
 
