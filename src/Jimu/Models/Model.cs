@@ -51,6 +51,17 @@ public sealed class Model
         return model;
     }
 
+    /// <summary>
+    /// A model of <paramref name="architecture"/> with the given weights: every parameter by its name ("conv1.weight"),
+    /// shapes checked, nothing else allowed; no optimizer state. <paramref name="source"/> names them in errors.
+    /// </summary>
+    public static Model FromWeights(Architecture architecture, IReadOnlyDictionary<string, Tensor> weights, string source = "weights")
+    {
+        var network = architecture.Build();
+        ModelFile.LoadWeights(source, weights, network);
+        return new Model(architecture, network);
+    }
+
     /// <summary>Saves weights, architecture and optimizer state atomically.</summary>
     public void Save(string path) => ModelFile.Save(path, Architecture, Network, _optimizer, _settings, EpochsTrained);
 
