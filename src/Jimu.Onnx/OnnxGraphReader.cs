@@ -93,7 +93,7 @@ internal sealed class OnnxGraphReader
         var type = input.Type?.TensorType;
         if (type is null) throw new JimuException($"{source}: input '{input.Name}' is not a tensor; Jimu networks take a float32 image batch [N, C, H, W].");
         if (type.ElemType != (int)TensorProto.Types.DataType.Float)
-            throw new JimuException($"{source}: input '{input.Name}' has element type {(TensorProto.Types.DataType)type.ElemType}; Jimu networks take float32 images.");
+            throw new JimuException($"{source}: input '{input.Name}' has element type {OnnxTensors.TypeName(type.ElemType)}; Jimu networks take float32 images.");
         var dims = type.Shape?.Dim;
         if (dims is null) throw new JimuException($"{source}: input '{input.Name}' has no shape; Jimu needs [N, C, H, W] with C, H and W fixed.");
         string text = "[" + string.Join(", ", dims.Select(d => d.HasDimValue ? d.DimValue.ToString(CultureInfo.InvariantCulture) : d.DimParam is { Length: > 0 } p ? p : "?")) + "]";

@@ -44,6 +44,9 @@ internal static class OnnxTensors
         return proto;
     }
 
+    /// <summary>The spec's name of an element type: "float", "uint8", "int64", ….</summary>
+    public static string TypeName(int type) => ((TensorProto.Types.DataType)type).ToString().ToLowerInvariant();
+
     /// <summary>
     /// Reads a float32, int64 or int32 tensor; <paramref name="where"/> prefixes error messages.
     /// Everything else (other types, external data, a size that does not match the dims) is a <see cref="JimuException"/>.
@@ -64,7 +67,7 @@ internal static class OnnxTensors
         {
             TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 => 4,
             TensorProto.Types.DataType.Int64 => 8,
-            _ => throw new JimuException($"{where}: tensor '{t.Name}' has element type {type}; Jimu reads float32 weights and int64/int32 shape constants only."),
+            _ => throw new JimuException($"{where}: tensor '{t.Name}' has element type {TypeName(t.DataType)}; Jimu reads float32 weights and int64/int32 shape constants only."),
         };
         bool raw = t.HasRawData;
         long present = raw ? t.RawData.Length / size
