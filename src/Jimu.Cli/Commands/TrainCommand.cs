@@ -39,10 +39,12 @@ public static class TrainCommand
         var init = new Option<string?>("--init") { Description = "Start from the weights of this model file (.safetensors or .onnx; its layers must match --arch)." };
         var resume = new Option<string?>("--resume") { Description = "Continue training this model file, with its saved optimizer state, up to --epochs." };
         var output = new Option<string?>("--out") { Description = "Output model file. Default: ARCH.safetensors (or the --resume file)." };
+        var log = new Option<string?>("--log") { Description = "Write every epoch's metrics to FILE.csv or FILE.jsonl (rewritten after each epoch)." };
+        var plot = new Option<string?>("--plot") { Description = "Draw loss and accuracy per epoch, train and test, to FILE.png (redrawn after each epoch)." };
 
         var cmd = new Command("train", "Train a model and save it as .safetensors (Ctrl-C stops after saving what was trained).")
         {
-            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output,
+            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output, log, plot,
         };
         cmd.SetAction(r =>
         {
@@ -86,11 +88,12 @@ public static class TrainCommand
             if (r.GetValue(dropout) is { } p)
                 foreach (var d in model.Network.Layers.OfType<Jimu.Layers.Dropout>()) d.Probability = p;
             string outPath = r.GetValue(output) ?? resumePath ?? $"{model.Architecture.Name}.safetensors";
+            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name);
 
             var (train, test) = MnistFolder.Load(dataDir);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {train.Count:N0} training and {test.Count:N0} test images from {dataDir}");
-            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {options.Epochs} epochs, shift {options.MaxShift}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -98,14 +101,14 @@ public static class TrainCommand
             bool cancelled;
             try
             {
-                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console);
+                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console, epochLog);
             }
             finally { Console.CancelKeyPress -= onCancel; }
 
             model.Save(outPath);
             if (cancelled)
             {
-                console.MarkupLineInterpolated($"[yellow]Interrupted[/]: saved {outPath} after {model.EpochsTrained} complete epoch(s); continue with --resume {outPath}.");
+                console.MarkupLineInterpolated($"[yellow]Interrupted[/]: saved {outPath} after {Plural(model.EpochsTrained, "complete epoch")}; continue with --resume {outPath}.");
                 return 130;
             }
             console.MarkupLineInterpolated($"Saved [bold]{outPath}[/].");
@@ -115,12 +118,12 @@ public static class TrainCommand
     }
 
     private static bool Run(Model model, Dataset train, Dataset test, OptimizerSettings settings, TrainingOptions options,
-        bool resume, CancellationToken token, IAnsiConsole console)
+        bool resume, CancellationToken token, IAnsiConsole console, EpochLog epochLog)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
             // Redirected output (a log, CI): no live bar, just one plain line per epoch.
-            model.Fit(train, test, settings, options, onEpoch: e => Console.Out.WriteLine(Format(e, markup: false)),
+            model.Fit(train, test, settings, options, onEpoch: e => { Console.Out.WriteLine(Format(e, markup: false)); epochLog.Add(e); },
                 resume: resume, cancellation: token);
             return token.IsCancellationRequested;
         }
@@ -128,7 +131,7 @@ public static class TrainCommand
         console.Progress()
             .AutoClear(true)
             .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
             .Start(ctx =>
             {
                 ProgressTask? task = null;
@@ -143,18 +146,29 @@ public static class TrainCommand
                             currentEpoch = p.Epoch;
                         }
                         task!.Value = p.Step;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  {p.ImagesPerSecond:F0} img/s  {p.Remaining:hh\\:mm\\:ss} left");
+                        task.Description = ProgressLine(p);
                     },
                     onEpoch: e =>
                     {
                         task?.StopTask();
                         console.MarkupLine(Format(e, markup: true));
+                        epochLog.Add(e);
                     },
                     resume: resume, cancellation: token);
                 cancelled = token.IsCancellationRequested;
             });
         return cancelled;
     }
+
+    /// <summary>
+    /// The live line: the epoch's mean loss so far (one batch's loss jumps from batch to batch), speed, and the one
+    /// countdown, for the whole run.
+    /// </summary>
+    public static string ProgressLine(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {p.Epoch}/{p.Epochs}  mean loss {p.MeanLoss:F4}  {p.ImagesPerSecond:F0} img/s  {p.Remaining:hh\\:mm\\:ss} left in all");
+
+    /// <summary>"1 epoch", "2 epochs".</summary>
+    public static string Plural(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 
     private static string Format(EpochResult e, bool markup)
     {

@@ -78,7 +78,7 @@ public sealed class Trainer
                 {
                     double rate = seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                     long left = (long)(n - seen) + (long)(_options.Epochs - epoch - 1) * n;
-                    onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, rate, TimeSpan.FromSeconds(left / rate)));
+                    onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, lossSum / seen, rate, TimeSpan.FromSeconds(left / rate)));
                 }
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
