@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Jimu.Data;
 using Jimu.Models;
 using Jimu.Onnx.Proto;
 using Jimu.Tensors;
@@ -19,7 +20,8 @@ namespace Jimu.Onnx;
 internal sealed class OnnxGraphReader
 {
     public const string Supported =
-        "Jimu imports Conv, MaxPool, AveragePool, Relu, Flatten, Gemm, MatMul + Add, and around them Identity, Dropout, Constant, "
+        "Jimu imports Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Gemm, "
+        + "MatMul + Add, Sub and Div by per-channel constants on the input (normalisation), and around them Identity, Dropout, Constant, "
         + "Pad (zeros, before Conv or AveragePool) and the Shape/Gather/Unsqueeze/Concat/Reshape pattern of a flatten to [N, -1]";
 
     /// <summary>One layer found in the graph: its spec (unnamed) and its tensors by local name ("weight", "bias").</summary>
@@ -27,8 +29,11 @@ internal sealed class OnnxGraphReader
 
     // What a name in the graph stands for.
     private abstract record Value;
-    /// <summary>The activation after the layers found so far; <paramref name="Shape"/> without the batch, as ONNX sees it.</summary>
-    private sealed record Act(int Id, int[] Shape) : Value;
+    /// <summary>
+    /// The activation after the layers found so far; <paramref name="Shape"/> without the batch, as ONNX sees it.
+    /// <paramref name="Flat"/>: Jimu holds it as [N, C] where ONNX has [N, C, 1, 1] (after GlobalAveragePool).
+    /// </summary>
+    private sealed record Act(int Id, int[] Shape, bool Flat = false) : Value;
     private sealed record Const(OnnxConstant C) : Value;
     /// <summary>Integers known at import time except entries that equal the batch size (null); <paramref name="Scalar"/>: rank 0.</summary>
     private sealed record Sym(long?[] V, bool Scalar) : Value;
@@ -43,6 +48,9 @@ internal sealed class OnnxGraphReader
     private Act? _matMulOutput;
     // A zero Pad [top, bottom, left, right] waiting for the Conv or AveragePool that consumes it.
     private (Act Output, int[] Pads)? _pad;
+    // Normalisation found at the front: (x − mean) then / std (or · 1/std); null until a Sub, Div or Mul there.
+    private float[]? _mean, _std;
+    private bool _normalized;
 
     private OnnxGraphReader(string source, long opset, string inputName, int[] inputShape)
     {
@@ -56,7 +64,7 @@ internal sealed class OnnxGraphReader
     /// Reads <paramref name="graph"/>: one float32 input [N, C, H, W] (<paramref name="bound"/> graph inputs are
     /// treated as constants), one output. Returns the input's [C, H, W] and the layers in order.
     /// </summary>
-    public static (int[] Input, List<FoundLayer> Layers) Read(GraphProto graph, long opset, string source,
+    public static (int[] Input, List<FoundLayer> Layers, Normalization? Normalization) Read(GraphProto graph, long opset, string source,
         IReadOnlyDictionary<string, TensorProto>? bound = null)
     {
         if (graph.SparseInitializer.Count > 0)
@@ -85,7 +93,13 @@ internal sealed class OnnxGraphReader
             throw new JimuException($"{source}: a Pad node's output is the graph output; Jimu folds Pad only into a following Conv or AveragePool.");
         if (reader._layers.Count == 0)
             throw new JimuException($"{source}: the graph computes nothing from its input; Jimu needs at least one layer.");
-        return (inputShape, reader._layers);
+        Normalization? norm = null;
+        if (reader._mean is not null || reader._std is not null)
+        {
+            int c = inputShape[0];
+            norm = new Normalization(reader._mean ?? new float[c], reader._std ?? Enumerable.Repeat(1f, c).ToArray());
+        }
+        return (inputShape, reader._layers, norm);
     }
 
     private static int[] InputShape(ValueInfoProto input, string source)
@@ -121,6 +135,15 @@ internal sealed class OnnxGraphReader
             case "MaxPool": Pool(n, max: true); break;
             case "AveragePool": Pool(n, max: false); break;
             case "Relu": Attributes(n); Elementwise(n, new LayerSpec { Type = "relu" }); break;
+            case "Sigmoid": Attributes(n); Elementwise(n, new LayerSpec { Type = "sigmoid" }); break;
+            case "Tanh": Attributes(n); Elementwise(n, new LayerSpec { Type = "tanh" }); break;
+            case "LeakyRelu":
+                Attributes(n, "alpha");
+                Elementwise(n, new LayerSpec { Type = "leakyrelu", NegativeSlope = Shortest(Float(n, "alpha", 0.01f)) });
+                break;
+            case "BatchNormalization": BatchNormalization(n); break;
+            case "GlobalAveragePool": GlobalAveragePool(n); break;
+            case "Sub": case "Div": case "Mul": Normalization(n); break;
             case "Flatten": FlattenNode(n); break;
             case "Gemm": Gemm(n); break;
             case "MatMul": MatMul(n); break;
@@ -187,6 +210,69 @@ internal sealed class OnnxGraphReader
         }, [], [x.Shape[0], oh, ow]);
     }
 
+    private void BatchNormalization(NodeProto n)
+    {
+        Attributes(n, "epsilon", "momentum", "training_mode", "spatial");
+        if (Int(n, "training_mode", 0) != 0) throw Refuse(n, "training_mode=1; Jimu imports networks for inference (running statistics)");
+        Outputs(n, 1);
+        if (Int(n, "spatial", 1) != 1) throw Refuse(n, "spatial=0 (statistics per value, not per channel) is not supported");
+        var x = Tip(n, 0);
+        int c = x.Shape[0];
+        var tensors = new Dictionary<string, Tensor>();
+        string[] names = ["weight", "bias", "running_mean", "running_var"];
+        for (int i = 0; i < 4; i++)
+        {
+            var t = FloatConst(n, i + 1, names[i]);
+            if (t.Rank != 1 || t.Dims[0] != c) throw Refuse(n, $"{names[i]} has shape {t.ShapeString}, expected [{c}]");
+            tensors[names[i]] = t.ToTensor();
+        }
+        if (tensors["running_var"].Span.ToArray().Any(v => !(v >= 0))) throw Refuse(n, "a running variance is negative or NaN");
+        // [N, C, H, W] → batchnorm2d; features [N, C] (also after GlobalAveragePool, ONNX's [N, C, 1, 1]) → batchnorm1d.
+        bool image = x.Shape.Length == 3 && !x.Flat;
+        if (!image && !(x.Shape.Length == 1 || x.Flat)) throw Refuse(n, $"input has shape [N, {string.Join(", ", x.Shape)}]; Jimu normalises images [N, C, H, W] or features [N, C]");
+        tensors["num_batches_tracked"] = new Tensor(new float[1]);
+        AddLayer(n, new LayerSpec { Type = image ? "batchnorm2d" : "batchnorm1d", Eps = Shortest(Float(n, "epsilon", 1e-5f)) },
+            tensors, x.Shape, x.Flat);
+    }
+
+    private void GlobalAveragePool(NodeProto n)
+    {
+        Attributes(n);
+        Outputs(n, 1);
+        var (x, _) = ImageInput(n, allowPad: false);
+        AddLayer(n, new LayerSpec { Type = "globalavgpool2d" }, [], [x.Shape[0], 1, 1], flat: true);
+    }
+
+    /// <summary>Sub mean, then Div std (or Mul 1/std), per channel, on the graph input: the model's normalisation.</summary>
+    private void Normalization(NodeProto n)
+    {
+        Attributes(n);
+        Outputs(n, 1);
+        if (n.Input.Count != 2 || Input(n, 0) is not Act || Input(n, 1) is not Const { C.Floats: not null } k)
+            throw Refuse(n, $"Jimu reads {n.OpType} only as the input's normalisation: the image minus, divided or multiplied by per-channel constants, before any layer");
+        var x = Tip(n, 0);
+        bool divide = n.OpType != "Sub";
+        if (_layers.Count > 0 || _normalized || divide && _std is not null || !divide && (_mean is not null || _std is not null))
+            throw Refuse(n, $"{n.OpType} comes after the network's first layer or repeats; Jimu reads only (input − mean) / std at the front as normalisation");
+        int c = x.Shape[0];
+        var d = k.C.Dims;
+        bool perChannel = d.Length is 3 or 4 && d[^3] == c && d[^2] == 1 && d[^1] == 1 && (d.Length == 3 || d[0] == 1);
+        bool scalar = k.C.Count == 1 && d.All(v => v == 1);
+        if (!perChannel && !scalar) throw Refuse(n, $"the constant has shape {k.C.ShapeString}; normalisation takes one value per channel ([1, {c}, 1, 1])");
+        var v = scalar ? Enumerable.Repeat(k.C.Floats![0], c).ToArray() : (float[])k.C.Floats!.Clone();
+        if (n.OpType == "Sub") _mean = v;
+        else
+        {
+            _std = n.OpType == "Div" ? v : v.Select(f => 1 / f).ToArray();
+            _normalized = true;
+            if (_std.Any(f => !(f > 0) || !float.IsFinite(f))) throw Refuse(n, "a standard deviation is not positive and finite");
+        }
+        SetTip(n, x.Shape);
+    }
+
+    /// <summary>The shortest double that rounds to <paramref name="f"/>: ONNX's float 1e-5 reads as 1e-05, not 9.99999974737875E-06.</summary>
+    private static double Shortest(float f) => double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
     private void FlattenNode(NodeProto n)
     {
         Attributes(n, "axis");
@@ -203,7 +289,7 @@ internal sealed class OnnxGraphReader
     /// <summary>[N, d1, …] → [N, d1·…]: a flatten layer, or nothing when the activation is flat already.</summary>
     private void ToFlat(NodeProto n, Act x)
     {
-        if (x.Shape.Length == 1) { SetTip(n, x.Shape); return; }
+        if (x.Shape.Length == 1 || x.Flat) { SetTip(n, [checked((int)Features(x))]); return; }
         AddLayer(n, new LayerSpec { Type = "flatten" }, [], [checked((int)Features(x))]);
     }
 
@@ -451,6 +537,7 @@ internal sealed class OnnxGraphReader
             return (_tip, p.Pads);
         }
         var x = Tip(n, 0);
+        if (x.Flat) throw Refuse(n, $"it follows a GlobalAveragePool, whose output Jimu keeps as features [N, C]; Jimu's {n.OpType} takes images");
         if (x.Shape.Length != 3) throw Refuse(n, $"input has shape [N, {string.Join(", ", x.Shape)}]; Jimu's {n.OpType} takes images [N, C, H, W]");
         return (x, null);
     }
@@ -483,22 +570,23 @@ internal sealed class OnnxGraphReader
         _ => throw Refuse(n, $"input '{n.Input[i]}' is not an integer vector known at import time"),
     };
 
-    private void AddLayer(NodeProto n, LayerSpec spec, Dictionary<string, Tensor> tensors, int[] shape)
+    private void AddLayer(NodeProto n, LayerSpec spec, Dictionary<string, Tensor> tensors, int[] shape, bool flat = false)
     {
         _layers.Add(new FoundLayer(spec, tensors));
-        SetTip(n, shape);
+        _normalized = true;
+        SetTip(n, shape, flat);
     }
 
     private void Elementwise(NodeProto n, LayerSpec spec)
     {
         Outputs(n, 1);
         var x = Tip(n, 0);
-        AddLayer(n, spec, [], x.Shape);
+        AddLayer(n, spec, [], x.Shape, x.Flat);
     }
 
-    private void SetTip(NodeProto n, int[] shape)
+    private void SetTip(NodeProto n, int[] shape, bool flat = false)
     {
-        _tip = new Act(_nextId++, shape);
+        _tip = new Act(_nextId++, shape, flat);
         _matMulOutput = null;
         _values[n.Output[0]] = _tip;
     }

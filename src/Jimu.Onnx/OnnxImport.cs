@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Google.Protobuf;
+using Jimu.IO;
 using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Onnx.Proto;
@@ -76,7 +78,7 @@ public static class OnnxImport
     internal static Model Import(ModelProto proto, string source, IReadOnlyDictionary<string, TensorProto>? bound = null)
     {
         long opset = Opset(proto, source);
-        var (input, found) = OnnxGraphReader.Read(proto.Graph, opset, source, bound);
+        var (input, found, normalization) = OnnxGraphReader.Read(proto.Graph, opset, source, bound);
         string name = proto.Graph.Name is { Length: > 0 } g ? g : Path.GetFileNameWithoutExtension(source);
         var derived = new Architecture { Name = name, Input = input, Layers = found.Select(f => f.Spec).ToArray() };
         Sequential network;
@@ -86,15 +88,42 @@ public static class OnnxImport
         for (int i = 0; i < found.Count; i++)
             foreach (var (local, t) in found[i].Tensors) weights[$"{network.Layers[i].Name}.{local}"] = t;
 
-        if (StoredArchitecture(proto) is { } stored && Matches(stored, network, out var storedNetwork))
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in proto.MetadataProps) metadata[p.Key] = p.Value;
+        Model model;
+        if (StoredArchitecture(metadata) is { } stored && Matches(stored, network, out var storedNetwork))
         {
             // Same layers in the same order: the stored names take the graph's tensors position by position.
             var renamed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            for (int i = 0; i < network.Parameters.Count; i++)
-                renamed[storedNetwork.Parameters[i].Name] = weights[network.Parameters[i].Name];
-            return Model.FromWeights(stored, renamed, source);
+            var named = network.Parameters.Select(p => p.Name).Concat(network.Buffers.Select(b => b.Name)).ToList();
+            var storedNames = storedNetwork.Parameters.Select(p => p.Name).Concat(storedNetwork.Buffers.Select(b => b.Name)).ToList();
+            for (int i = 0; i < named.Count; i++) renamed[storedNames[i]] = weights[named[i]];
+            model = Model.FromWeights(stored, renamed, source, Int64Buffers(metadata, storedNetwork));
         }
-        return Model.FromWeights(derived, weights, source);
+        else model = Model.FromWeights(derived, weights, source);
+
+        var data = ModelFile.ReadDataMetadata(metadata, source);
+        if (data.Classes is { } classes && classes.Count != model.Network.OutputShape[^1])
+            throw new JimuException($"{source}: the metadata names {classes.Count} classes but the network has {model.Network.OutputShape[^1]} outputs; the file is damaged or its '{ModelFile.ClassesKey}' entry belongs to another model.");
+        model.Classes = data.Classes;
+        model.TrainedOn = data.TrainedOn;
+        // The graph's Sub/Div decide; the metadata's copy is the same numbers for a model Jimu exported.
+        model.Normalization = normalization;
+        return model;
+    }
+
+    /// <summary>BatchNorm's num_batches_tracked, which no ONNX node uses, from metadata_props (absent: 0).</summary>
+    private static Dictionary<string, Int64Tensor>? Int64Buffers(Dictionary<string, string> metadata, Sequential network)
+    {
+        if (!metadata.TryGetValue(OnnxExport.Int64BuffersKey, out var json)) return null;
+        Dictionary<string, long>? counts;
+        try { counts = JsonSerializer.Deserialize<Dictionary<string, long>>(json); }
+        catch (JsonException) { return null; }
+        if (counts is null) return null;
+        var result = new Dictionary<string, Int64Tensor>(StringComparer.Ordinal);
+        foreach (var (name, b) in network.Buffers)
+            if (b.Int64 is { Length: 1 } && counts.TryGetValue(name, out long v)) result[name] = new Int64Tensor(b.Shape, [v]);
+        return result;
     }
 
     private static long Opset(ModelProto proto, string source)
@@ -110,11 +139,10 @@ public static class OnnxImport
         return opset.Value;
     }
 
-    private static Architecture? StoredArchitecture(ModelProto proto)
+    private static Architecture? StoredArchitecture(Dictionary<string, string> metadata)
     {
-        var entry = proto.MetadataProps.FirstOrDefault(p => p.Key == OnnxExport.ArchitectureKey);
-        if (entry is null) return null;
-        try { return Architecture.FromJson(entry.Value); }
+        if (!metadata.TryGetValue(OnnxExport.ArchitectureKey, out var json)) return null;
+        try { return Architecture.FromJson(json); }
         catch (JimuException) { return null; }
     }
 
@@ -127,7 +155,8 @@ public static class OnnxImport
         if (!storedNetwork.InputShape.SequenceEqual(network.InputShape)) return false;
         var a = Signatures(storedNetwork);
         var b = Signatures(network);
-        return a.SequenceEqual(b) && storedNetwork.Parameters.Count == network.Parameters.Count;
+        return a.SequenceEqual(b) && storedNetwork.Parameters.Count == network.Parameters.Count
+            && storedNetwork.Buffers.Count == network.Buffers.Count;
     }
 
     /// <summary>What each layer computes (padding resolved for its input size), dropout left out.</summary>
@@ -143,6 +172,9 @@ public static class OnnxImport
                 Dropout => "",
                 Conv2D c => $"conv {c.InChannels}>{c.OutChannels} k{c.KernelH}x{c.KernelW} s{c.StrideH},{c.StrideW} p{Resolved(c.Padding, shape, c.KernelH, c.KernelW, c.StrideH, c.StrideW)} b{c.HasBias}",
                 Pool2D p => $"{p.GetType().Name} k{p.KernelH}x{p.KernelW} s{p.StrideH},{p.StrideW} p{Resolved(p.Padding, shape, p.KernelH, p.KernelW, p.StrideH, p.StrideW)}",
+                // ONNX stores ε and the slope as float32: equal when equal as floats; momentum is training-only.
+                BatchNorm bn => $"{bn.GetType().Name} {bn.Channels} eps{(float)bn.Eps:R}",
+                LeakyRelu lr => $"LeakyRelu {(float)lr.NegativeSlope:R}",
                 _ => $"{layer.GetType().Name} {layer.Describe()} {string.Join(",", layer.Parameters.Select(q => q.Value.ShapeString))}",
             };
             if (s.Length > 0) result.Add(s + $" -> {Tensor.Format(next)}");

@@ -36,6 +36,15 @@ public class ExportTests
         Assert.Equal(model.Network.Parameters.Select(p => p.Name), back.Network.Parameters.Select(p => p.Name));
         foreach (var ((_, a), (_, b)) in model.Network.Parameters.Zip(back.Network.Parameters))
             Assert.Equal(Bits(a.Value), Bits(b.Value));
+        Assert.Equal(model.Network.Buffers.Select(b => b.Name), back.Network.Buffers.Select(b => b.Name));
+        foreach (var ((_, a), (_, b)) in model.Network.Buffers.Zip(back.Network.Buffers))
+        {
+            if (a.Value is not null) Assert.Equal(Bits(a.Value), Bits(b.Value!));
+            else Assert.Equal(a.Int64, b.Int64);
+        }
+        Assert.Equal(model.Classes, back.Classes);
+        Assert.Equal(model.Normalization?.Mean, back.Normalization?.Mean);
+        Assert.Equal(model.Normalization?.Std, back.Normalization?.Std);
         var input = new Tensor(Agreement.Random(TestNetworks.InputCount(model, 3), seed: 5), [3, .. model.Network.InputShape]);
         Assert.Equal(model.Predict(input).SelectMany(p => p.Logits), back.Predict(input).SelectMany(p => p.Logits));
     }
@@ -62,6 +71,18 @@ public class ExportTests
         // TensorFlow's "same" for 5×5 at stride 1: two on every side.
         Assert.Equal([2L, 2, 2, 2], proto.Graph.Node[0].Attribute.Single(a => a.Name == "pads").Ints);
         Assert.Contains(proto.MetadataProps, p => p.Key == "jimu.architecture" && p.Value.Contains("\"mnist-tf\""));
+    }
+
+    [Fact]
+    public void BatchNormNetworkHasNormalisationAtTheFrontAndClassNamesInMetadata()
+    {
+        var proto = OnnxExport.ToOnnx(TestNetworks.Create("bn-net"));
+        Assert.Equal(["Sub", "Div", "Conv", "BatchNormalization", "Relu", "MaxPool", "Conv", "BatchNormalization", "LeakyRelu", "Conv", "Tanh",
+            "GlobalAveragePool", "Flatten", "Gemm", "BatchNormalization", "Sigmoid", "Gemm"], proto.Graph.Node.Select(n => n.OpType));
+        Assert.Equal("input", proto.Graph.Node[0].Input[0]);
+        Assert.Contains(proto.MetadataProps, p => p.Key == "jimu.classes" && p.Value == "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"]");
+        Assert.Contains(proto.MetadataProps, p => p.Key == "jimu.normalization");
+        Assert.Equal(0.001f, proto.Graph.Node.Where(n => n.OpType == "BatchNormalization").ElementAt(1).Attribute.Single(a => a.Name == "epsilon").F);
     }
 
     [Fact]

@@ -72,6 +72,19 @@ public class NodeTests
         ["test_maxpool_with_argmax_2d_precomputed_pads"] = "Indices",
         ["test_maxpool_with_argmax_2d_precomputed_strides"] = "Indices",
         ["test_relu"] = "3-D",
+        ["test_batchnorm_epsilon"] = null,
+        ["test_batchnorm_epsilon_training_mode"] = "training_mode=1",
+        ["test_batchnorm_example"] = null,
+        ["test_batchnorm_example_training_mode"] = "training_mode=1",
+        ["test_globalaveragepool"] = null,
+        ["test_globalaveragepool_precomputed"] = null,
+        ["test_leakyrelu"] = "3-D",
+        ["test_leakyrelu_default"] = "3-D",
+        ["test_leakyrelu_example"] = "1-D",
+        ["test_sigmoid"] = "3-D",
+        ["test_sigmoid_example"] = "1-D",
+        ["test_tanh"] = "3-D",
+        ["test_tanh_example"] = "1-D",
     };
 
     public static TheoryData<string> Names() => new(Expected.Keys.Order(StringComparer.Ordinal));

@@ -21,6 +21,8 @@ public class TorchImportTests
 
     [Theory]
     [InlineData("torch-cnn", "conv2d relu maxpool2d conv2d relu avgpool2d flatten linear relu linear")]
+    [InlineData("torch-cnn-bn", "conv2d batchnorm2d relu maxpool2d conv2d batchnorm2d relu avgpool2d flatten linear relu linear")]
+    [InlineData("torch-matmul", "conv2d tanh flatten linear sigmoid linear")]
     public void ImportsAndPredictsPyTorchsLogits(string name, string layers)
     {
         var model = Model.LoadOnnx(Fixture(name + ".onnx"));

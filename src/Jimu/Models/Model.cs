@@ -93,12 +93,14 @@ public sealed class Model
 
     /// <summary>
     /// A model of <paramref name="architecture"/> with the given weights: every parameter by its name ("conv1.weight"),
-    /// shapes checked, nothing else allowed; no optimizer state. <paramref name="source"/> names them in errors.
+    /// and every buffer ("bn1.running_mean"; int64 buffers exactly from <paramref name="int64"/> when given), shapes
+    /// checked, nothing else allowed; no optimizer state. <paramref name="source"/> names them in errors.
     /// </summary>
-    public static Model FromWeights(Architecture architecture, IReadOnlyDictionary<string, Tensor> weights, string source = "weights")
+    public static Model FromWeights(Architecture architecture, IReadOnlyDictionary<string, Tensor> weights, string source = "weights",
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
     {
         var network = architecture.Build();
-        ModelFile.LoadWeights(source, weights, network);
+        ModelFile.LoadWeights(source, weights, network, int64);
         return new Model(architecture, network);
     }
 
