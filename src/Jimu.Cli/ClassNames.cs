@@ -6,7 +6,8 @@ namespace Jimu.Cli;
 /// <summary>The names of a model's classes, for pictures and the server.</summary>
 public static class ClassNames
 {
-    /// <summary>Class i is called "i" (MNIST's digits are their own names).</summary>
+    /// <summary>The model's class names (<see cref="Model.Classes"/>) when it has them; else class i is called "i" (MNIST's digits are their own names).</summary>
     public static IReadOnlyList<string> Of(Model model, int count) =>
-        Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        model.Classes is { } names && names.Count == count ? names
+            : Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 }

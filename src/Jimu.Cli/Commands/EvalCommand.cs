@@ -39,6 +39,7 @@ public static class EvalCommand
                 var perClass = Enumerable.Range(0, e.Classes).Select(c => new
                 {
                     @class = c,
+                    name = m.Classes?[c],
                     precision = e.Precision(c),
                     recall = e.Recall(c),
                     support = e.Confusion[c].Sum(),
@@ -57,13 +58,13 @@ public static class EvalCommand
             console.MarkupLineInterpolated($"{r.GetValue(model)}: loss [bold]{e.Loss.ToString("F4", CultureInfo.InvariantCulture)}[/], accuracy [bold]{(e.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {e.Count:N0} test images");
             var perTable = new Table().AddColumns("class", "precision", "recall", "support");
             for (int c = 0; c < e.Classes; c++)
-                perTable.AddRow(c.ToString(CultureInfo.InvariantCulture), Pct(e.Precision(c)), Pct(e.Recall(c)), e.Confusion[c].Sum().ToString(CultureInfo.InvariantCulture));
+                perTable.AddRow(Markup.Escape(m.LabelOf(c)), Pct(e.Precision(c)), Pct(e.Recall(c)), e.Confusion[c].Sum().ToString(CultureInfo.InvariantCulture));
             console.Write(perTable);
             var confusion = new Table().Title("confusion (rows: true class, columns: predicted)");
             confusion.AddColumn("");
             for (int c = 0; c < e.Classes; c++) confusion.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
             for (int t = 0; t < e.Classes; t++)
-                confusion.AddRow([t.ToString(CultureInfo.InvariantCulture), .. e.Confusion[t].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
+                confusion.AddRow([Markup.Escape(m.LabelOf(t)), .. e.Confusion[t].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
             console.Write(confusion);
             return 0;
         });

@@ -55,7 +55,7 @@ public static class PredictCommand
             switch (r.GetValue(format))
             {
                 case "json":
-                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => PredictionRecord.From(items[i].Name, i, p, k))));
+                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => PredictionRecord.From(items[i].Name, i, p, k, m.Classes))));
                     break;
                 case "csv":
                     int classes = predictions.Length > 0 ? predictions[0].Logits.Length : 0;
@@ -67,7 +67,7 @@ public static class PredictCommand
                     {
                         var p = predictions[i];
                         var line = new StringBuilder();
-                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{p.Class},{p.Probability.ToString("R", inv)}");
+                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{Csv(p.Label)},{p.Probability.ToString("R", inv)}");
                         foreach (var v in p.Logits) line.Append(',').Append(v.ToString("R", inv));
                         foreach (var v in p.Probabilities) line.Append(',').Append(v.ToString("R", inv));
                         output.WriteLine(line);
@@ -76,7 +76,7 @@ public static class PredictCommand
                 default:
                     for (int i = 0; i < predictions.Length; i++)
                         output.WriteLine($"{items[i].Name}: " + string.Join(", ", PredictionRecord.TopOf(predictions[i], k)
-                            .Select(t => string.Create(inv, $"{t.Class} ({t.Probability * 100:F2}%)"))));
+                            .Select(t => string.Create(inv, $"{m.LabelOf(t.Class)} ({t.Probability * 100:F2}%)"))));
                     break;
             }
             return 0;

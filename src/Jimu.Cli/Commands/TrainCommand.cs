@@ -36,7 +36,7 @@ public static class TrainCommand
         var shift = new Option<int>("--shift") { Description = "Augment: move each training image by up to N pixels in each direction, at random (0: off).", DefaultValueFactory = _ => DefaultShift };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
-        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file." };
+        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file (.safetensors or .onnx; its layers must match --arch)." };
         var resume = new Option<string?>("--resume") { Description = "Continue training this model file, with its saved optimizer state, up to --epochs." };
         var output = new Option<string?>("--out") { Description = "Output model file. Default: ARCH.safetensors (or the --resume file)." };
         var log = new Option<string?>("--log") { Description = "Write every epoch's metrics to FILE.csv or FILE.jsonl (rewritten after each epoch)." };
@@ -78,12 +78,12 @@ public static class TrainCommand
             Model model;
             if (resumePath is not null)
             {
-                model = Model.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
+                model = ModelOptions.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
             }
             else
             {
                 model = Model.Create(Architecture.Resolve(r.GetValue(arch)!), options.Seed);
-                if (r.GetValue(init) is { } initPath) model.LoadWeightsFrom(initPath);
+                if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
             if (r.GetValue(dropout) is { } p)
                 foreach (var d in model.Network.Layers.OfType<Jimu.Layers.Dropout>()) d.Probability = p;

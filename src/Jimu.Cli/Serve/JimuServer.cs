@@ -30,7 +30,7 @@ namespace Jimu.Cli.Serve;
 public sealed class JimuServer
 {
     private readonly ServerOptions _options;
-    private readonly ModelPool _pool;
+    private readonly Model _model;
     private readonly int[] _shape;
     private readonly IReadOnlyList<string> _classes;
 
@@ -39,12 +39,13 @@ public sealed class JimuServer
     public JimuServer(ServerOptions options)
     {
         _options = options;
-        _pool = new ModelPool(options.ModelPath, options.Architecture, options.Copies);
-        _shape = _pool.Template.Network.InputShape;
-        _classes = ClassNames.Of(_pool.Template, _pool.Template.Network.OutputShape[^1]);
+        _model = Model.Load(options.ModelPath, options.Architecture);
+        _shape = _model.Network.InputShape;
+        _classes = ClassNames.Of(_model, _model.Network.OutputShape[^1]);
     }
 
-    public ModelPool Pool => _pool;
+    /// <summary>The one model every request runs on (its Predict and Inspect are reentrant).</summary>
+    public Model Model => _model;
 
     /// <summary>Builds the web application (not started): Kestrel on <see cref="ServerOptions.Host"/>:<see cref="ServerOptions.Port"/>.</summary>
     public WebApplication Build()
@@ -78,7 +79,7 @@ public sealed class JimuServer
 
     private object ModelInfo()
     {
-        var m = _pool.Template;
+        var m = _model;
         return new
         {
             name = m.Architecture.Name,
@@ -86,11 +87,11 @@ public sealed class JimuServer
             input = _shape,
             classes = _classes,
             parameters = m.Network.ParameterCount,
-            // Pixels are scaled to [0, 1] and fed as they are: no per-channel normalisation.
-            normalization = new { mean = Enumerable.Repeat(0.0, _shape[0]), std = Enumerable.Repeat(1.0, _shape[0]) },
+            // Applied by the model to [0, 1] pixels (null: fed as they are).
+            normalization = m.Normalization,
+            trained_on = m.TrainedOn,
             preprocess = new[] { "none", "mnist" },
             limits = new { max_body_bytes = _options.MaxBodyBytes, max_pixels = _options.MaxPixels, max_batch = _options.MaxBatch },
-            copies = _pool.Copies,
         };
     }
 
@@ -112,7 +113,7 @@ public sealed class JimuServer
         Input input = type == "application/json"
             ? new Input("pixels", PixelsJson.Read(await ReadBody(c), Count), null)
             : Decode(await ReadBody(c), type, "image", query);
-        var prediction = await _pool.UseAsync(m => m.Predict(new Jimu.Tensors.Tensor(input.Pixels, [1, .. _shape]))[0], c.RequestAborted);
+        var prediction = _model.Predict(new Jimu.Tensors.Tensor(input.Pixels, [1, .. _shape]))[0];
         return Results.Json(Record(input, 0, prediction, query), Json);
     }
 
@@ -141,7 +142,7 @@ public sealed class JimuServer
         }
         var batch = new Jimu.Tensors.Tensor([inputs.Count, .. _shape]);
         for (int i = 0; i < inputs.Count; i++) inputs[i].Pixels.CopyTo(batch.Data, i * Count);
-        var predictions = await _pool.UseAsync(m => m.Predict(batch), c.RequestAborted);
+        var predictions = _model.Predict(batch);
         return Results.Json(predictions.Select((p, i) => Record(inputs[i], i, p, query)).ToArray(), Json);
     }
 
@@ -152,13 +153,13 @@ public sealed class JimuServer
         Input input = type == "application/json"
             ? new Input("pixels", PixelsJson.Read(await ReadBody(c), Count), null)
             : Decode(await ReadBody(c), type, "image", query);
-        var inspection = await _pool.UseAsync(m => Inspection.Run(m.Network, input.Pixels), c.RequestAborted);
+        var inspection = _model.Inspect(input.Pixels);
         return Results.Json(new
         {
             input = new { height = _shape[1], width = _shape[2], values = input.Pixels, inverted = input.Inverted },
             filters = inspection.Filters is { } f ? Maps(f) : null,
             convolutions = inspection.Convolutions.Select(Maps),
-            prediction = PredictionRecord.From(input.Name, 0, inspection.Prediction, _classes.Count),
+            prediction = PredictionRecord.From(input.Name, 0, inspection.Prediction, _classes.Count, _model.Classes),
         }, Json);
     }
 
@@ -195,9 +196,9 @@ public sealed class JimuServer
         };
     }
 
-    private static PredictionRecord Record(Input input, int index, Prediction p, Query query)
+    private PredictionRecord Record(Input input, int index, Prediction p, Query query)
     {
-        var record = PredictionRecord.From(input.Name, index, p, query.Top);
+        var record = PredictionRecord.From(input.Name, index, p, query.Top, _model.Classes);
         return query.IncludeInput ? record with { Seen = input.Pixels, Inverted = input.Inverted ?? false } : record;
     }
 

@@ -9,8 +9,6 @@ public sealed record ServerOptions
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>0: any free port (tests).</summary>
     public int Port { get; init; } = 5000;
-    /// <summary>Model copies, so many requests run at once.</summary>
-    public int Copies { get; init; } = Environment.ProcessorCount;
     /// <summary>Largest request body in bytes (413 beyond).</summary>
     public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
     /// <summary>Largest image in pixels before decoding (413 beyond): a small file can claim a huge picture.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Jimu.Data;
+using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Tensors;
 using Jimu.Training;
@@ -7,42 +9,84 @@ using Jimu.Training;
 namespace Jimu.IO;
 
 /// <summary>
-/// A model in one .safetensors file: parameters under their PyTorch-style names ("conv1.weight"), the
-/// architecture as JSON in the header's __metadata__["jimu.architecture"], and optionally the optimizer's
-/// state (tensors "optimizer.{param}.{buffer}", settings in __metadata__["jimu.optimizer"]) for --resume.
-/// A plain PyTorch state_dict saved with safetensors loads too, given the architecture.
+/// A model in one .safetensors file: parameters and buffers under their PyTorch-style names ("conv1.weight",
+/// "bn1.running_mean"; "bn1.num_batches_tracked" as I64), the architecture as JSON in the header's
+/// __metadata__["jimu.architecture"], and optionally the optimizer's state (tensors "optimizer.{param}.{buffer}",
+/// settings in __metadata__["jimu.optimizer"]) for --resume. What the model was trained on goes in three more
+/// metadata entries, each JSON and each optional (absent = unknown, as in files written before them):
+/// <code>
+/// jimu.classes        ["T-shirt/top", "Trouser", …]          class names, index = class
+/// jimu.normalization  {"mean": [0.286], "std": [0.353]}       applied to [0, 1] pixels before the network
+/// jimu.data           {"format": "idx", "source": …, "input": [1, 28, 28], "class_count": 10, "label_set": "sha256:…", …}
+/// </code>
+/// (see <see cref="DataDescription"/>). A plain PyTorch state_dict saved with safetensors loads too, given the architecture.
 /// </summary>
 public static class ModelFile
 {
     public const string ArchitectureKey = "jimu.architecture";
     public const string OptimizerKey = "jimu.optimizer";
+    public const string ClassesKey = "jimu.classes";
+    public const string NormalizationKey = "jimu.normalization";
+    public const string DataKey = "jimu.data";
     public const string FormatKey = "format";
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
-    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer);
+    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data);
+
+    /// <summary>What the model knows of its data: class names, input normalisation, what it was trained on (each null when unknown).</summary>
+    public sealed record DataMetadata(IReadOnlyList<string>? Classes = null, Normalization? Normalization = null, DataDescription? TrainedOn = null)
+    {
+        public static DataMetadata None { get; } = new();
+    }
 
     /// <summary>Optimizer settings and buffers, enough to continue training exactly.</summary>
     public sealed record OptimizerState(OptimizerSettings Settings, long Steps, int Epoch, IReadOnlyDictionary<string, Tensor> Buffers);
 
     /// <summary>Writes atomically: a temporary file in the same folder, renamed over <paramref name="path"/> when complete.</summary>
     public static void Save(string path, Architecture architecture, Sequential network,
-        Optimizer? optimizer = null, OptimizerSettings? settings = null, int epoch = 0)
+        Optimizer? optimizer = null, OptimizerSettings? settings = null, int epoch = 0, DataMetadata? data = null)
     {
         var tensors = new Dictionary<string, Tensor>();
+        var int64 = new Dictionary<string, Int64Tensor>();
         foreach (var (name, p) in network.Parameters) tensors[name] = p.Value;
+        foreach (var (name, b) in network.Buffers)
+        {
+            if (b.Value is not null) tensors[name] = b.Value;
+            else int64[name] = new Int64Tensor(b.Shape, b.Int64!);
+        }
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = "pt",
             [ArchitectureKey] = architecture.ToJson(),
         };
+        if (data?.Classes is { } classes) metadata[ClassesKey] = JsonSerializer.Serialize(classes);
+        if (data?.Normalization is { } norm) metadata[NormalizationKey] = JsonSerializer.Serialize(norm);
+        if (data?.TrainedOn is { } trainedOn) metadata[DataKey] = JsonSerializer.Serialize(trainedOn, MetadataJson);
         if (optimizer is not null && settings is not null)
         {
             foreach (var (name, t) in optimizer.State()) tensors[OptimizerPrefix + name] = t;
             var record = new SavedOptimizer(settings, optimizer.Steps, epoch);
             metadata[OptimizerKey] = JsonSerializer.Serialize(record);
         }
-        SafeTensors.Write(path, tensors, metadata);
+        SafeTensors.Write(path, tensors, metadata, int64);
+    }
+
+    private static readonly JsonSerializerOptions MetadataJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Reads the class names, normalisation and data description of a file's metadata (absent entries are null).</summary>
+    public static DataMetadata ReadDataMetadata(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        T? Parse<T>(string key) where T : class
+        {
+            if (!metadata.TryGetValue(key, out var json)) return null;
+            try { return JsonSerializer.Deserialize<T>(json, MetadataJson); }
+            catch (JsonException e) { throw new JimuException($"{path}: the metadata entry '{key}' is not valid ({e.Message}); the file is damaged, or remove the entry."); }
+        }
+        var classes = Parse<string[]>(ClassesKey);
+        var norm = Parse<Normalization>(NormalizationKey);
+        norm?.Validate($"{path} ({NormalizationKey})");
+        return new DataMetadata(classes, norm, Parse<DataDescription>(DataKey));
     }
 
     /// <summary>
@@ -59,7 +103,7 @@ public static class ModelFile
             architecture = Architecture.FromJson(json, $"{path} (stored architecture)");
         }
         var network = architecture.Build();
-        LoadWeights(path, file.Tensors, network);
+        LoadWeights(path, file.Tensors, network, file.Int64);
         OptimizerState? state = null;
         if (file.Metadata.TryGetValue(OptimizerKey, out var optJson))
         {
@@ -70,11 +114,20 @@ public static class ModelFile
                 .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
             state = new OptimizerState(saved.Settings, saved.Steps, saved.Epoch, buffers);
         }
-        return new Contents(architecture, network, state);
+        var data = ReadDataMetadata(file.Metadata, path);
+        if (data.Classes is { } names && names.Count != network.OutputShape[^1])
+            throw new JimuException($"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
+        if (data.Normalization is { } n && n.Channels != network.InputShape[0])
+            throw new JimuException($"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
+        return new Contents(architecture, network, state, data);
     }
 
-    /// <summary>Copies every parameter from <paramref name="tensors"/>, requiring each to be present with the right shape and no unknown tensor.</summary>
-    public static void LoadWeights(string source, IReadOnlyDictionary<string, Tensor> tensors, Sequential network)
+    /// <summary>
+    /// Copies every parameter and buffer from <paramref name="tensors"/> (int64 buffers exactly from
+    /// <paramref name="int64"/> when given), requiring each to be present with the right shape and no unknown tensor.
+    /// </summary>
+    public static void LoadWeights(string source, IReadOnlyDictionary<string, Tensor> tensors, Sequential network,
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
     {
         foreach (var (name, p) in network.Parameters)
         {
@@ -84,7 +137,17 @@ public static class ModelFile
                 throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {p.Value.ShapeString}; check --arch.");
             p.Value.CopyFrom(t);
         }
-        var known = network.Parameters.Select(p => p.Name).ToHashSet();
+        foreach (var (name, b) in network.Buffers)
+        {
+            if (!tensors.TryGetValue(name, out var t))
+                throw new JimuException($"{source}: weights do not fit the architecture: buffer '{name}' {Tensor.Format(b.Shape)} is missing; check --arch.");
+            if (!t.ShapeEquals(b.Shape))
+                throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {Tensor.Format(b.Shape)}; check --arch.");
+            if (b.Value is not null) b.Value.CopyFrom(t);
+            else if (int64 is not null && int64.TryGetValue(name, out var exact)) exact.Data.CopyTo(b.Int64!, 0);
+            else for (int i = 0; i < b.Int64!.Length; i++) b.Int64[i] = (long)Math.Round(t.Data[i]);
+        }
+        var known = network.Parameters.Select(p => p.Name).Concat(network.Buffers.Select(b => b.Name)).ToHashSet();
         var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Order().ToList();
         if (extra.Count > 0)
             throw new JimuException($"{source}: weights do not fit the architecture: unexpected tensor(s) {string.Join(", ", extra.Take(5).Select(e => $"'{e}'"))}; check --arch.");

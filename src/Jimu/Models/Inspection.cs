@@ -32,16 +32,13 @@ public sealed record Inspection(FeatureMaps? Filters, IReadOnlyList<FeatureMaps>
     }
 
     /// <summary>
-    /// Runs one image [C, H, W] through <paramref name="network"/> in evaluation mode, keeping a copy of every
-    /// convolution's output. Not reentrant (the layers reuse their buffers): one call at a time per network.
+    /// Runs one prepared input [1, C, H, W] through <paramref name="network"/> in evaluation mode, keeping a copy of
+    /// every convolution's output. Not reentrant (the layers reuse their buffers): use <see cref="Model.Inspect"/>.
     /// </summary>
-    public static Inspection Run(Sequential network, ReadOnlySpan<float> image)
+    internal static Inspection Run(Sequential network, Tensor input, Func<int, string> label)
     {
-        if (image.Length != Tensor.Count(network.InputShape))
-            throw new ShapeException($"The model expects {Tensor.Count(network.InputShape)} input values ({Tensor.Format(network.InputShape)}), got {image.Length}.");
         network.Training = false;
-        var x = new Tensor([1, .. network.InputShape]);
-        image.CopyTo(x.Span);
+        var x = input;
         var maps = new List<FeatureMaps>();
         foreach (var step in network.Steps)
         {
@@ -53,6 +50,6 @@ public sealed record Inspection(FeatureMaps? Filters, IReadOnlyList<FeatureMaps>
         var probabilities = new float[logits.Length];
         Losses.SoftmaxCrossEntropy.Softmax(new Tensor(logits, 1, logits.Length), new Tensor(probabilities, 1, logits.Length));
         int best = Training.Metrics.ArgMax(probabilities);
-        return new Inspection(FirstFilters(network), maps, new Prediction(best, probabilities[best], logits, probabilities));
+        return new Inspection(FirstFilters(network), maps, new Prediction(best, probabilities[best], logits, probabilities, label(best)));
     }
 }

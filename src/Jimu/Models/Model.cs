@@ -15,7 +15,15 @@ public sealed class Model
 {
     private Optimizer? _optimizer;
     private OptimizerSettings? _settings;
-    private Tensor? _input, _probabilities;
+    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith).
+    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [];
+
+    /// <summary>One caller's network for inference (weights shared with <see cref="Network"/>) and its buffers.</summary>
+    private sealed class Inference(Sequential network)
+    {
+        public readonly Sequential Network = network;
+        public Tensor? Input, Probabilities;
+    }
 
     private Model(Architecture architecture, Sequential network)
     {
@@ -25,6 +33,41 @@ public sealed class Model
 
     public Architecture Architecture { get; }
     public Sequential Network { get; }
+
+    /// <summary>Class names (index = class), or null when unknown. <see cref="Fit"/> takes them from the training set when it has them.</summary>
+    public IReadOnlyList<string>? Classes
+    {
+        get;
+        set
+        {
+            if (value is not null && value.Count != Network.OutputShape[^1])
+                throw new JimuException($"{value.Count} class names given but the model has {Network.OutputShape[^1]} outputs.");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Per-channel normalisation applied to [0, 1] pixels before the network, in training, <see cref="Evaluate"/> and
+    /// <see cref="Predict"/> alike; null: none. Set it before <see cref="Fit"/> (for example
+    /// <see cref="Normalization.Compute"/> of the training set); it is saved with the model.
+    /// </summary>
+    public Normalization? Normalization
+    {
+        get;
+        set
+        {
+            if (value is not null && value.Channels != Network.InputShape[0])
+                throw new JimuException($"The normalization has {value.Channels} channel(s) but the model takes {Network.InputShape[0]}.");
+            field = value;
+        }
+    }
+
+    /// <summary>What the model was trained on (recorded by <see cref="Fit"/> unless already set); null when unknown.</summary>
+    public DataDescription? TrainedOn { get; set; }
+
+    /// <summary>The name of class <paramref name="index"/>, or the index as text when the classes are unknown.</summary>
+    public string LabelOf(int index) =>
+        Classes is { } c && (uint)index < (uint)c.Count ? c[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     /// <summary>Epochs trained so far (restored by <see cref="Load"/> when the file holds optimizer state).</summary>
     public int EpochsTrained { get; private set; }
 
@@ -40,7 +83,12 @@ public sealed class Model
     public static Model Load(string path, Architecture? architecture = null)
     {
         var c = ModelFile.Load(path, architecture);
-        var model = new Model(c.Architecture, c.Network);
+        var model = new Model(c.Architecture, c.Network)
+        {
+            Classes = c.Data.Classes,
+            Normalization = c.Data.Normalization,
+            TrainedOn = c.Data.TrainedOn,
+        };
         if (c.Optimizer is { } s)
         {
             model._settings = s.Settings;
@@ -51,8 +99,22 @@ public sealed class Model
         return model;
     }
 
+    /// <summary>
+    /// A model of <paramref name="architecture"/> with the given weights: every parameter by its name ("conv1.weight"),
+    /// and every buffer ("bn1.running_mean"; int64 buffers exactly from <paramref name="int64"/> when given), shapes
+    /// checked, nothing else allowed; no optimizer state. <paramref name="source"/> names them in errors.
+    /// </summary>
+    public static Model FromWeights(Architecture architecture, IReadOnlyDictionary<string, Tensor> weights, string source = "weights",
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
+    {
+        var network = architecture.Build();
+        ModelFile.LoadWeights(source, weights, network, int64);
+        return new Model(architecture, network);
+    }
+
     /// <summary>Saves weights, architecture and optimizer state atomically.</summary>
-    public void Save(string path) => ModelFile.Save(path, Architecture, Network, _optimizer, _settings, EpochsTrained);
+    public void Save(string path) =>
+        ModelFile.Save(path, Architecture, Network, _optimizer, _settings, EpochsTrained, new ModelFile.DataMetadata(Classes, Normalization, TrainedOn));
 
     /// <summary>Copies the weights of another model file into this model (same architecture required).</summary>
     public void LoadWeightsFrom(string path) =>
@@ -79,7 +141,9 @@ public sealed class Model
             _optimizer = optimizer.Create(Network.Parameters);
             EpochsTrained = 0;
         }
-        var trainer = new Trainer(Network, _optimizer, options);
+        if (train.ClassNames is { } names && Classes is null && names.Count == Network.OutputShape[^1]) Classes = names;
+        TrainedOn ??= DataDescription.Of(train, test);
+        var trainer = new Trainer(Network, _optimizer, options with { Normalization = Normalization });
         try
         {
             return trainer.Fit(train, test, onStep, onEpoch, cancellation);
@@ -91,29 +155,81 @@ public sealed class Model
         }
     }
 
-    public Evaluation Evaluate(Dataset data, int batchSize = 256) => Evaluator.Evaluate(Network, data, batchSize);
+    /// <summary>
+    /// Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).
+    /// Safe to call from several threads at once, as <see cref="Predict"/> is.
+    /// </summary>
+    public Evaluation Evaluate(Dataset data, int batchSize = 256)
+    {
+        var inference = Rent();
+        try { return Evaluator.Evaluate(inference.Network, data, batchSize, Normalization); }
+        finally { _inference.Add(inference); }
+    }
 
-    /// <summary>Classifies images [N, C, H, W] in evaluation mode.</summary>
+    /// <summary>
+    /// Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).
+    /// Safe to call from many threads at once on one model: each concurrent caller runs its own inference copy of
+    /// the network, whose weights are this model's (no copy), and gets exactly the numbers a lone call gets.
+    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs.
+    /// </summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
-        Network.Training = false;
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
+        var inference = Rent();
+        try { return Run(inference, images, batchSize); }
+        finally { _inference.Add(inference); }
+    }
+
+    /// <summary>
+    /// Runs one image [C, H, W] (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied) and keeps
+    /// the first convolution's filters and every convolution's output: pictures of what the network sees.
+    /// Safe to call from several threads at once, as <see cref="Predict"/> is.
+    /// </summary>
+    public Inspection Inspect(ReadOnlySpan<float> image)
+    {
+        if (image.Length != Tensor.Count(Network.InputShape))
+            throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
+        var inference = Rent();
+        try
+        {
+            var x = Tensor.Ensure(ref inference.Input, [1, .. Network.InputShape]);
+            image.CopyTo(x.Span);
+            Normalization?.Apply(x);
+            return Inspection.Run(inference.Network, x, LabelOf);
+        }
+        finally { _inference.Add(inference); }
+    }
+
+    /// <summary>An idle inference copy, or a new one when every copy is in use.</summary>
+    private Inference Rent()
+    {
+        if (_inference.TryTake(out var inference)) return inference;
+        var twin = Architecture.Build();
+        Network.ShareWeightsWith(twin);
+        return new Inference(twin);
+    }
+
+    private Prediction[] Run(Inference inference, Tensor images, int batchSize)
+    {
+        var network = inference.Network;
         int n = images.Dim(0), per = images.Length / Math.Max(n, 1);
         var result = new Prediction[n];
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var x = Tensor.Ensure(ref _input, [count, .. images.Shape[1..]]);
+            var x = Tensor.Ensure(ref inference.Input, [count, .. images.Shape[1..]]);
             images.Data.AsSpan(start * per, count * per).CopyTo(x.Span);
-            var logits = Network.Forward(x);
+            Normalization?.Apply(x);
+            var logits = network.Forward(x);
             int k = logits.Length / count;
-            var probabilities = Tensor.Ensure(ref _probabilities, count, k);
+            var probabilities = Tensor.Ensure(ref inference.Probabilities, count, k);
             SoftmaxCrossEntropy.Softmax(logits, probabilities);
             for (int i = 0; i < count; i++)
             {
                 var l = logits.Data.AsSpan(i * k, k).ToArray();
                 var p = probabilities.Data.AsSpan(i * k, k).ToArray();
                 int best = Metrics.ArgMax(p);
-                result[start + i] = new Prediction(best, p[best], l, p);
+                result[start + i] = new Prediction(best, p[best], l, p, LabelOf(best));
             }
         }
         return result;

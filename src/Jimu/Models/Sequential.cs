@@ -13,6 +13,7 @@ public sealed class Sequential
     private readonly List<Layer> _layers = [];
     private readonly List<Layer> _steps = [];
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
+    private readonly List<(string Name, LayerBuffer Buffer)> _buffers = [];
 
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
     {
@@ -48,6 +49,7 @@ public sealed class Sequential
         layer.InputGradientRequired = _layers.Count > 0;
         _layers.Add(layer);
         foreach (var p in layer.Parameters) _parameters.Add(($"{layer.Name}.{p.Name}", p));
+        foreach (var b in layer.Buffers) _buffers.Add(($"{layer.Name}.{b.Name}", b));
     }
 
     public IReadOnlyList<Layer> Layers => _layers;
@@ -66,6 +68,9 @@ public sealed class Sequential
 
     /// <summary>Named parameters in layer order.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _parameters;
+
+    /// <summary>Named buffers (saved, not trained: BatchNorm's running statistics) in layer order, "bn1.running_mean".</summary>
+    public IReadOnlyList<(string Name, LayerBuffer Buffer)> Buffers => _buffers;
 
     public long ParameterCount => _parameters.Sum(p => (long)p.Parameter.Value.Length);
 
@@ -98,6 +103,36 @@ public sealed class Sequential
     {
         Tensor? g = outputGradient;
         for (int i = _steps.Count - 1; i >= 0 && g is not null; i--) g = _steps[i].Backward(g);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="twin"/> (a network built from the same architecture) compute what this one computes in
+    /// evaluation mode: its parameters and buffers become views of this network's storage, so later training or
+    /// loading shows through, and each layer's algorithm choice is copied. What a call keeps (activations, scratch,
+    /// the kernels' working memory) stays the twin's own, which is what lets several threads run inference at once,
+    /// each on its own twin.
+    /// </summary>
+    internal void ShareWeightsWith(Sequential twin)
+    {
+        if (twin._layers.Count != _layers.Count || twin._parameters.Count != _parameters.Count || twin._buffers.Count != _buffers.Count)
+            throw new ArgumentException("The twin network has a different structure.", nameof(twin));
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            twin._parameters[i].Parameter.Value.ShareStorageOf(_parameters[i].Parameter.Value);
+            // Inference never writes a gradient: share it too, so the twin's own is not kept alive.
+            twin._parameters[i].Parameter.Grad.ShareStorageOf(_parameters[i].Parameter.Grad);
+        }
+        for (int i = 0; i < _buffers.Count; i++)
+            if (_buffers[i].Buffer.Value is { } v) twin._buffers[i].Buffer.Value!.ShareStorageOf(v);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            switch (_layers[i], twin._layers[i])
+            {
+                case (Conv2D a, Conv2D b): b.Algorithm = a.Algorithm; break;
+                case (Pool2D a, Pool2D b): b.Algorithm = a.Algorithm; break;
+            }
+        }
+        twin.Training = false;
     }
 
     public Parameter Parameter(string name) =>

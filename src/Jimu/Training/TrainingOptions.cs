@@ -1,3 +1,5 @@
+using Jimu.Data;
+
 namespace Jimu.Training;
 
 /// <summary>How <see cref="Trainer"/> iterates over the data.</summary>
@@ -13,6 +15,16 @@ public sealed record TrainingOptions
     /// <summary>Data augmentation: translate each training image by a random whole number of pixels in
     /// [−MaxShift, MaxShift] on each axis (zero fill), drawn from <see cref="Seed"/>. 0: no augmentation.</summary>
     public int MaxShift { get; init; }
+    /// <summary>Data augmentation: torchvision's RandomCrop(size, padding = CropPadding): pad every side with
+    /// zeros, then crop a random window of the original size. 0: off.</summary>
+    public int CropPadding { get; init; }
+    /// <summary>Data augmentation: flip each training image left–right with probability 1/2 (wrong for digits and letters).</summary>
+    public bool Flip { get; init; }
+    /// <summary>Applied to every batch (training and test) after augmentation; null: pixels in [0, 1] as they are.</summary>
+    public Normalization? Normalization { get; init; }
+
+    /// <summary>Whether any random transform is on.</summary>
+    public bool Augments => MaxShift > 0 || CropPadding > 0 || Flip;
     /// <summary>Epoch to start from (when resuming); epochs before it are skipped.</summary>
     public int StartEpoch { get; init; }
 
@@ -21,6 +33,7 @@ public sealed record TrainingOptions
         if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be non-negative, got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
         if (MaxShift < 0) throw new ArgumentOutOfRangeException(nameof(MaxShift), $"The shift must be non-negative, got {MaxShift}.");
+        if (CropPadding < 0) throw new ArgumentOutOfRangeException(nameof(CropPadding), $"The crop padding must be non-negative, got {CropPadding}.");
         if (StartEpoch < 0) throw new ArgumentOutOfRangeException(nameof(StartEpoch), $"Start epoch must be non-negative, got {StartEpoch}.");
     }
 }

@@ -37,7 +37,7 @@ public sealed class ServeProcessTests
     {
         string cli = typeof(Jimu.Cli.Cli).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { cli, "serve", "--model", DigitModel.Path, "--port", "0", "--copies", "1" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { cli, "serve", "--model", DigitModel.Path, "--port", "0" }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         try
         {
@@ -59,7 +59,7 @@ public sealed class ServeProcessTests
             content.Release();
             var answer = await response;
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-            Assert.Equal(7, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("class").GetInt32());
+            Assert.Equal(7, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("class_index").GetInt32());
 
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, process.ExitCode);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 namespace Jimu.Tests.Serve;
 
 /// <summary>
-/// `jimu serve`'s server on a free loopback port with the small digit model, two model copies and small limits
+/// `jimu serve`'s server on a free loopback port with the small digit model, and small limits
 /// (200 kB bodies, one megapixel), shared by the server and browser tests.
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime
@@ -21,7 +21,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var server = new JimuServer(new ServerOptions { ModelPath = ModelPath, Port = 0, Copies = 2, MaxBodyBytes = MaxBody, MaxPixels = MaxPixels, MaxBatch = 8 });
+        var server = new JimuServer(new ServerOptions { ModelPath = ModelPath, Port = 0, MaxBodyBytes = MaxBody, MaxPixels = MaxPixels, MaxBatch = 8 });
         _app = server.Build();
         await _app.StartAsync();
         BaseAddress = new Uri(JimuServer.Addresses(_app).Single());
