@@ -19,7 +19,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var server = new JimuServer(new ServerOptions { ModelPath = ModelPath, Port = 0, MaxBodyBytes = MaxBody, MaxPixels = MaxPixels, MaxBatch = 8 });
         _app = server.Build();
@@ -28,7 +28,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         if (_app is not null) await _app.DisposeAsync();
