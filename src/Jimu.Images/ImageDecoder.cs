@@ -62,7 +62,7 @@ public static class ImageDecoder
         if (channels is not (1 or 3))
             throw new JimuException($"{name}: images can be decoded to 1 (grey) or 3 (RGB) channels, not {channels}; use an architecture whose input has 1 or 3 channels.");
         if (!IsImage(bytes))
-            throw new JimuException($"{name}: not a PNG, JPEG, BMP or GIF image; remove the file or pass --skip-bad.");
+            throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); remove the file or pass --skip-bad.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or pass --skip-bad.");
         ImageResult img;

@@ -40,7 +40,7 @@ public static class TrainCommand
         var normalize = new Option<string>("--normalize") { Description = "Input normalisation saved with the model and applied by eval and predict: none, auto (the training split's per-channel mean and std), or M,S (or M1,M2,M3,S1,S2,S3).", DefaultValueFactory = _ => "none" };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
-        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file." };
+        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file (.safetensors or .onnx; its layers must match --arch)." };
         var resume = new Option<string?>("--resume") { Description = "Continue training this model file, with its saved optimizer state, up to --epochs." };
         var output = new Option<string?>("--out") { Description = "Output model file. Default: ARCH.safetensors (or the --resume file)." };
         var log = new Option<string?>("--log") { Description = "Write every epoch's metrics to FILE.csv or FILE.jsonl (rewritten after each epoch)." };
@@ -87,7 +87,7 @@ public static class TrainCommand
             Model model;
             if (resumePath is not null)
             {
-                model = Model.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
+                model = ModelOptions.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
                 if (normExplicit)
                     throw new ArgumentException("--normalize cannot change when resuming: the model keeps the normalisation it was trained with.");
             }
@@ -97,7 +97,7 @@ public static class TrainCommand
                 var architecture = DataOptions.Fit(Architecture.Resolve(archName), BuiltIns.TryGet(archName) is not null, dataDir,
                     r.GetValue(data.ValSplit), options.Seed, r.GetValue(data.Classes));
                 model = Model.Create(architecture, options.Seed);
-                if (r.GetValue(init) is { } initPath) model.LoadWeightsFrom(initPath);
+                if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
             if (r.GetValue(dropout) is { } p)
                 foreach (var d in model.Network.Layers.OfType<Jimu.Layers.Dropout>()) d.Probability = p;
