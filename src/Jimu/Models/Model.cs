@@ -182,6 +182,26 @@ public sealed class Model
         finally { _inference.Add(inference); }
     }
 
+    /// <summary>
+    /// Runs one image [C, H, W] (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied) and keeps
+    /// the first convolution's filters and every convolution's output: pictures of what the network sees.
+    /// Safe to call from several threads at once, as <see cref="Predict"/> is.
+    /// </summary>
+    public Inspection Inspect(ReadOnlySpan<float> image)
+    {
+        if (image.Length != Tensor.Count(Network.InputShape))
+            throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
+        var inference = Rent();
+        try
+        {
+            var x = Tensor.Ensure(ref inference.Input, [1, .. Network.InputShape]);
+            image.CopyTo(x.Span);
+            Normalization?.Apply(x);
+            return Inspection.Run(inference.Network, x, LabelOf);
+        }
+        finally { _inference.Add(inference); }
+    }
+
     /// <summary>An idle inference copy, or a new one when every copy is in use.</summary>
     private Inference Rent()
     {
