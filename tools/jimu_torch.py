@@ -247,7 +247,8 @@ def to_torch(path):
 
 
 def save_jimu(model, info, path):
-    """Writes a torch model built by to_torch (or any with the same state_dict) as a Jimu model file."""
+    """Writes a torch model built by to_torch as a Jimu model file. Any module whose state_dict has Jimu's names and
+    shapes works too, with info = {"architecture": <the Jimu architecture as a dict>, "metadata": {}}."""
     state = model.state_dict()
     tensors = {k: (v.to(torch.int64) if k.endswith("num_batches_tracked") else v.to(torch.float32)) for k, v in state.items()}
     metadata = {k: v for k, v in info["metadata"].items() if k in KEPT_METADATA}

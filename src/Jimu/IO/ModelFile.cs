@@ -23,12 +23,19 @@ namespace Jimu.IO;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>Metadata key of the architecture JSON.</summary>
     public const string ArchitectureKey = "jimu.architecture";
+    /// <summary>Metadata key of the optimizer settings and progress.</summary>
     public const string OptimizerKey = "jimu.optimizer";
+    /// <summary>Metadata key of the class names.</summary>
     public const string ClassesKey = "jimu.classes";
+    /// <summary>Metadata key of the input normalisation.</summary>
     public const string NormalizationKey = "jimu.normalization";
+    /// <summary>Metadata key of what the model was trained on.</summary>
     public const string DataKey = "jimu.data";
+    /// <summary>Metadata key "format" ("pt", as PyTorch's safetensors files).</summary>
     public const string FormatKey = "format";
+    /// <summary>Prefix of the optimizer's state tensors ("optimizer.conv1.weight.momentum").</summary>
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
@@ -37,6 +44,7 @@ public static class ModelFile
     /// <summary>What the model knows of its data: class names, input normalisation, what it was trained on (each null when unknown).</summary>
     public sealed record DataMetadata(IReadOnlyList<string>? Classes = null, Normalization? Normalization = null, DataDescription? TrainedOn = null)
     {
+        /// <summary>No class names, normalisation or data description.</summary>
         public static DataMetadata None { get; } = new();
     }
 

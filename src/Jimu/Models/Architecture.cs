@@ -11,9 +11,11 @@ namespace Jimu.Models;
 /// </summary>
 public sealed record Architecture
 {
+    /// <summary>The architecture's name, shown in summaries and saved with the model.</summary>
     [JsonPropertyName("name")] public string Name { get; init; } = "custom";
     /// <summary>One sample's shape without the batch: [C, H, W].</summary>
     [JsonPropertyName("input")] public int[] Input { get; init; } = [];
+    /// <summary>The layers in order.</summary>
     [JsonPropertyName("layers")] public LayerSpec[] Layers { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new()
@@ -25,6 +27,7 @@ public sealed record Architecture
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>The architecture as JSON, in the shape of an architecture file.</summary>
     public string ToJson(bool indented = false) =>
         JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });
 
@@ -38,6 +41,7 @@ public sealed record Architecture
         return a;
     }
 
+    /// <summary>Reads a JSON architecture file; throws <see cref="JimuException"/> when it is missing or invalid.</summary>
     public static Architecture Load(string path)
     {
         if (!File.Exists(path)) throw new JimuException($"Architecture file '{path}' does not exist; pass a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");

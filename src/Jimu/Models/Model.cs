@@ -31,7 +31,9 @@ public sealed class Model
         Network = network;
     }
 
+    /// <summary>What the network is built from; saved with the model.</summary>
     public Architecture Architecture { get; }
+    /// <summary>The network itself: layers, parameters, forward and backward.</summary>
     public Sequential Network { get; }
 
     /// <summary>Class names (index = class), or null when unknown. <see cref="Fit"/> takes them from the training set when it has them.</summary>

@@ -6,24 +6,37 @@ namespace Jimu.Training;
 /// </summary>
 public abstract record LearningRateSchedule
 {
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based) of <paramref name="totalEpochs"/>, from the base rate.</summary>
     public abstract float At(float baseRate, int epoch, int totalEpochs);
 
+    /// <summary>The base rate in every epoch.</summary>
     public sealed record Constant : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) => baseRate;
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => "constant";
     }
 
+    /// <summary>The base rate times <paramref name="Gamma"/> every <paramref name="StepSize"/> epochs (PyTorch's StepLR).</summary>
+    /// <param name="StepSize">Epochs between decays.</param>
+    /// <param name="Gamma">Factor applied at each decay.</param>
     public sealed record Step(int StepSize, float Gamma) : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) => baseRate * MathF.Pow(Gamma, epoch / StepSize);
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => $"step:{StepSize}:{Gamma}";
     }
 
+    /// <summary>Cosine annealing from the base rate to <paramref name="MinRate"/> over the run (PyTorch's CosineAnnealingLR, per epoch).</summary>
+    /// <param name="MinRate">The rate the schedule ends at.</param>
     public sealed record Cosine(float MinRate = 0f) : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) =>
             MinRate + (baseRate - MinRate) * (1 + MathF.Cos(MathF.PI * epoch / Math.Max(totalEpochs, 1))) / 2;
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => "cosine";
     }
 

@@ -6,6 +6,7 @@ namespace Jimu.Training;
 /// </summary>
 public static class Seeds
 {
+    /// <summary>A seed for a sub-task (such as an epoch's shuffle) derived from the run's seed and two indices.</summary>
     public static int Derive(int seed, int a, int b)
     {
         ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)a << 32 ^ (uint)b;

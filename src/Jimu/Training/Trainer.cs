@@ -25,6 +25,7 @@ public sealed class Trainer
     private float[] _image = [];
     private int[] _batchShape = [];
 
+    /// <summary>A trainer of <paramref name="model"/> with <paramref name="optimizer"/>. Single caller: one thread trains, and nothing else uses the network meanwhile.</summary>
     public Trainer(Sequential model, Optimizer optimizer, TrainingOptions options)
     {
         options.Validate();
@@ -38,6 +39,7 @@ public sealed class Trainer
     /// <summary>Epochs completed, counting those before <see cref="TrainingOptions.StartEpoch"/>.</summary>
     public int EpochsCompleted { get; private set; }
 
+    /// <summary>Trains for the options' epochs, evaluating on <paramref name="test"/> after each; stops after the current step when cancelled.</summary>
     public IReadOnlyList<EpochResult> Fit(Dataset train, Dataset? test = null,
         Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
         CancellationToken cancellation = default)
