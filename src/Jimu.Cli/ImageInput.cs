@@ -27,6 +27,16 @@ public static class ImageInput
     /// <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>): a few kilobytes
     /// of PNG can claim gigabytes of pixels.
     /// </summary>
+    /// <summary>
+    /// A decoder's message without the control characters (NULs of a truncated PNG's chunk name) it may carry;
+    /// "truncated or corrupt data" when nothing readable is left.
+    /// </summary>
+    internal static string Printable(string message)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\p{C}+", " ").Trim();
+        return text.Length == 0 ? "truncated or corrupt data" : text;
+    }
+
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = long.MaxValue)
     {
         if (!IsImage(bytes))

@@ -67,7 +67,7 @@ public static class ImageDecoder
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or pass --skip-bad.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message.Trim()}); replace the file or pass --skip-bad."); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); replace the file or pass --skip-bad."); }
         if (img is null || img.Width < 1 || img.Height < 1 || img.Data is null || img.Data.Length != img.Width * img.Height * channels)
             throw new JimuException($"{name}: cannot decode the image (no pixels); replace the file or pass --skip-bad.");
         return new Decoded(img.Data, img.Height, img.Width, channels, (int)img.SourceComp);
@@ -84,6 +84,13 @@ public static class ImageDecoder
         decoded = Decode(bytes, name, channels);
         return ImagePixels.ResizeBilinear(ImagePixels.ToPlanar(decoded.Pixels, decoded.Height, decoded.Width, channels, invert),
             channels, decoded.Height, decoded.Width, height, width);
+    }
+
+    /// <summary>A decoder's message without control characters (stb's can hold raw bytes of the file), on one line.</summary>
+    public static string Printable(string message)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\p{C}+", " ").Trim();
+        return text.Length == 0 ? "truncated or corrupt data" : text;
     }
 
     /// <summary>The image's width, height and channel count from its header, without decoding; null when unreadable.</summary>
