@@ -18,8 +18,13 @@ public static class ImageInput
     public static List<Item> Load(string path, int channels, int height, int width, bool invert)
     {
         if (!File.Exists(path)) throw new JimuException($"Input '{path}' does not exist.");
+        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert);
+    }
+
+    /// <summary>Decodes the bytes of a PNG, JPEG or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
+    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert)
+    {
         if (channels != 1) throw new JimuException($"This model expects {channels}-channel images; predict reads grey images only.");
-        byte[] bytes = File.ReadAllBytes(path);
         var items = new List<Item>();
         if (IsImage(bytes))
         {
@@ -33,7 +38,7 @@ public static class ImageInput
         else
         {
             Tensor images;
-            try { images = IdxReader.ReadImages(path); }
+            try { images = IdxReader.ReadImages(new MemoryStream(bytes, writable: false), path); }
             catch (JimuException e) { throw new JimuException($"{e.Message} (inputs must be PNG, JPEG or IDX images files)"); }
             int n = images.Dim(0), h = images.Dim(2), w = images.Dim(3);
             for (int i = 0; i < n; i++)

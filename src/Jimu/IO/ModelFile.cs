@@ -9,26 +9,33 @@ namespace Jimu.IO;
 /// <summary>
 /// A model in one .safetensors file: parameters under their PyTorch-style names ("conv1.weight"), the
 /// architecture as JSON in the header's __metadata__["jimu.architecture"], and optionally the optimizer's
-/// state (tensors "optimizer.{param}.{buffer}", settings in __metadata__["jimu.optimizer"]) for --resume.
+/// state (tensors "optimizer.{param}.{buffer}", settings in __metadata__["jimu.optimizer"]) and the training
+/// state (options and position, __metadata__["jimu.training"]) for --resume: then the file is a checkpoint
+/// from which training continues exactly.
 /// A plain PyTorch state_dict saved with safetensors loads too, given the architecture.
 /// </summary>
 public static class ModelFile
 {
     public const string ArchitectureKey = "jimu.architecture";
     public const string OptimizerKey = "jimu.optimizer";
+    public const string TrainingKey = "jimu.training";
     public const string FormatKey = "format";
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
-    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer);
+    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, TrainingState? Training = null);
+
+    /// <summary>The run's options and where it is: what a checkpoint needs besides weights and optimizer.</summary>
+    public sealed record TrainingState(TrainingOptions Options, TrainingPosition Position);
 
     /// <summary>Optimizer settings and buffers, enough to continue training exactly.</summary>
     public sealed record OptimizerState(OptimizerSettings Settings, long Steps, int Epoch, IReadOnlyDictionary<string, Tensor> Buffers);
 
     /// <summary>Writes atomically: a temporary file in the same folder, renamed over <paramref name="path"/> when complete.</summary>
     public static void Save(string path, Architecture architecture, Sequential network,
-        Optimizer? optimizer = null, OptimizerSettings? settings = null, int epoch = 0)
+        Optimizer? optimizer = null, OptimizerSettings? settings = null, TrainingState? training = null)
     {
+        int epoch = training?.Position.Epoch ?? 0;
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, p) in network.Parameters) tensors[name] = p.Value;
         var metadata = new Dictionary<string, string>
@@ -41,36 +48,77 @@ public static class ModelFile
             foreach (var (name, t) in optimizer.State()) tensors[OptimizerPrefix + name] = t;
             var record = new SavedOptimizer(settings, optimizer.Steps, epoch);
             metadata[OptimizerKey] = JsonSerializer.Serialize(record);
+            if (training is not null) metadata[TrainingKey] = JsonSerializer.Serialize(training);
         }
         SafeTensors.Write(path, tensors, metadata);
+    }
+
+    /// <summary>An upper bound on the bytes <see cref="Save"/> writes for <paramref name="network"/> with an optimizer of <paramref name="settings"/>.</summary>
+    public static long EstimateSize(Sequential network, OptimizerSettings? settings)
+    {
+        long values = network.Parameters.Sum(p => (long)p.Parameter.Value.Length);
+        int buffers = settings is null ? 0 : settings.Kind == "adam" ? 2 : settings.Momentum != 0 ? 1 : 0;
+        return 4 * values * (1 + buffers) + 64 * 1024 + 256L * network.Parameters.Count * (1 + buffers);
     }
 
     /// <summary>
     /// Loads a model file. <paramref name="architecture"/> overrides the one stored in the file and is required
     /// for files that have none (a PyTorch state_dict).
     /// </summary>
-    public static Contents Load(string path, Architecture? architecture = null)
+    public static Contents Load(string path, Architecture? architecture = null) => Load(SafeTensors.Read(path), path, architecture);
+
+    /// <summary>Loads a model file from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static Contents Load(Stream stream, string name, Architecture? architecture = null) =>
+        Load(SafeTensors.Read(stream, name), name, architecture);
+
+    private static Contents Load(SafeTensorsFile file, string path, Architecture? architecture)
     {
-        var file = SafeTensors.Read(path);
         if (architecture is null)
         {
             if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
                 throw new JimuException($"{path}: the file does not say its architecture (a PyTorch state_dict?); pass --arch mnist-tf, lenet5 or a JSON architecture file.");
             architecture = Architecture.FromJson(json, $"{path} (stored architecture)");
         }
-        var network = architecture.Build();
+        // The weights must all be in the file: it bounds what the architecture may allocate (give or take 2²⁴
+        // values, so that a small mismatch is reported by the tensor it concerns, below).
+        long values = file.Tensors.Values.Sum(t => (long)t.Length);
+        Sequential network;
+        try { network = architecture.Build(maxParameters: Math.Min(values + (1 << 24), Architecture.MaxParameters)); }
+        catch (Architecture.TooLargeException e)
+        {
+            throw new JimuException($"{path}: weights do not fit the architecture: {e.Message} The file holds {values:N0} values; check --arch.");
+        }
         LoadWeights(path, file.Tensors, network);
         OptimizerState? state = null;
         if (file.Metadata.TryGetValue(OptimizerKey, out var optJson))
         {
             SavedOptimizer saved;
-            try { saved = JsonSerializer.Deserialize<SavedOptimizer>(optJson) ?? throw new JsonException("empty"); }
+            try
+            {
+                saved = JsonSerializer.Deserialize<SavedOptimizer>(optJson) ?? throw new JsonException("empty");
+                if (saved.Settings is null) throw new JsonException("no settings");
+            }
             catch (JsonException e) { throw new JimuException($"{path}: the stored optimizer state is unreadable ({e.Message}); use --init instead of --resume."); }
             var buffers = file.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
             state = new OptimizerState(saved.Settings, saved.Steps, saved.Epoch, buffers);
         }
-        return new Contents(architecture, network, state);
+        TrainingState? training = null;
+        if (state is not null && file.Metadata.TryGetValue(TrainingKey, out var trainingJson))
+        {
+            try
+            {
+                training = JsonSerializer.Deserialize<TrainingState>(trainingJson) ?? throw new JsonException("empty");
+                if (training.Options?.Schedule is null || training.Position is null) throw new JsonException("options or position missing");
+                training.Options.Validate();
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
+            {
+                throw new JimuException($"{path}: the stored training state is unreadable ({e.Message}); use --init instead of --resume.");
+            }
+            training.Position.Validate();
+        }
+        return new Contents(architecture, network, state, training);
     }
 
     /// <summary>Copies every parameter from <paramref name="tensors"/>, requiring each to be present with the right shape and no unknown tensor.</summary>
