@@ -19,8 +19,13 @@ public static class FuzzTargets
         ["safetensors"] = b => Jimu.IO.SafeTensors.Read(new MemoryStream(b, writable: false), "fuzz.safetensors"),
         ["idx"] = b => IdxReader.ReadRaw(new MemoryStream(b, writable: false), "fuzz-idx", out _),
         ["architecture"] = b => Architecture.FromJson(Encoding.UTF8.GetString(b), "fuzz.json").Build(),
-        // What `jimu predict` (and `serve`) does with an uploaded file: PNG/JPEG/IDX → 28×28 grey pixels.
-        ["image"] = b => Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false),
+        // What `jimu predict` (and `serve`) does with an uploaded file: PNG/JPEG/IDX → 28×28 grey pixels,
+        // resized as it is and MNIST-style (centred by mass, inverted when light).
+        ["image"] = b =>
+        {
+            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false);
+            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false, Jimu.Cli.ImageInput.Preprocess.Mnist);
+        },
         // The model loader as a whole: safetensors, stored architecture, weights, optimizer and training state.
         ["model"] = b => Model.Load(new MemoryStream(b, writable: false), "fuzz.safetensors"),
     };

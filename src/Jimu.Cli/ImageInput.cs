@@ -12,28 +12,73 @@ namespace Jimu.Cli;
 /// </summary>
 public static class ImageInput
 {
-    /// <summary>One image ready for the model: where it came from and its C·H·W pixels.</summary>
-    public sealed record Item(string Name, float[] Pixels);
+    /// <summary>
+    /// One image ready for the model: where it came from, its C·H·W pixels, whether they were inverted, and whether
+    /// a picture fed as it is looked like dark ink on a light background (MNIST is the opposite).
+    /// </summary>
+    public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false);
 
-    public static List<Item> Load(string path, int channels, int height, int width, bool invert)
+    /// <summary>
+    /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped), or throws a
+    /// <see cref="JimuException"/> naming <paramref name="name"/>.
+    /// </summary>
+    public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name)
+    {
+        if (!IsImage(bytes))
+            throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
+        if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
+            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
+        ImageResult img;
+        try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+        return (img.Data, img.Height, img.Width);
+    }
+
+    /// <summary>
+    /// Reads the width and height from a PNG's IHDR or a JPEG's SOFn header without decoding the pixels:
+    /// null when the header is not found. Lets a server refuse a decompression bomb before decoding it.
+    /// </summary>
+    public static (int Width, int Height)? PeekSize(ReadOnlySpan<byte> b)
+    {
+        if (b.Length >= 24 && b[0] == 0x89 && b[1] == 0x50 && b[12] == (byte)'I' && b[13] == (byte)'H' && b[14] == (byte)'D' && b[15] == (byte)'R')
+            return ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[16..]) & int.MaxValue,
+                (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[20..]) & int.MaxValue);
+        if (b.Length < 3 || b[0] != 0xFF || b[1] != 0xD8) return null;
+        int i = 2;
+        while (i + 4 <= b.Length)
+        {
+            if (b[i] != 0xFF) return null;
+            byte marker = b[i + 1];
+            if (marker == 0xFF) { i++; continue; }
+            if (marker is 0xD8 or 0x01 or >= 0xD0 and <= 0xD7) { i += 2; continue; }
+            int length = b[i + 2] << 8 | b[i + 3];
+            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): precision, height, width.
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+                return i + 9 <= b.Length ? (b[i + 7] << 8 | b[i + 8], b[i + 5] << 8 | b[i + 6]) : null;
+            if (marker is 0xD9 or 0xDA || length < 2) return null;
+            i += 2 + length;
+        }
+        return null;
+    }
+
+    /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>
+    public enum Preprocess { None, Mnist }
+
+    public static List<Item> Load(string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
         if (!File.Exists(path)) throw new JimuException($"Input '{path}' does not exist.");
-        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert);
+        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess);
     }
 
     /// <summary>Decodes the bytes of a PNG, JPEG or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
-    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert)
+    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
         if (channels != 1) throw new JimuException($"This model expects {channels}-channel images; predict reads grey images only.");
         var items = new List<Item>();
         if (IsImage(bytes))
         {
-            if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
-                throw new JimuException($"{path}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
-            ImageResult img;
-            try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
-            catch (Exception e) { throw new JimuException($"{path}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
-            items.Add(new Item(path, Prepare(img.Data, img.Height, img.Width, height, width, invert)));
+            var (grey, h, w) = DecodeGrey(bytes, path);
+            items.Add(FromGrey(path, grey, h, w, height, width, invert, preprocess));
         }
         else
         {
@@ -46,13 +91,37 @@ public static class ImageInput
                 var src = images.Data.AsSpan(i * h * w, h * w);
                 var bytesI = new byte[h * w];
                 for (int j = 0; j < bytesI.Length; j++) bytesI[j] = (byte)MathF.Round(src[j] * 255f);
-                items.Add(new Item($"{path}#{i}", Prepare(bytesI, h, w, height, width, invert)));
+                items.Add(FromGrey($"{path}#{i}", bytesI, h, w, height, width, invert, preprocess));
             }
         }
         return items;
     }
 
-    private static bool IsImage(byte[] b) =>
+    /// <summary>
+    /// One grey picture to the model's input. <see cref="Preprocess.Mnist"/> inverts a light background itself
+    /// (<see cref="Item.Inverted"/> says so) and ignores <paramref name="invert"/>.
+    /// </summary>
+    public static Item FromGrey(string name, byte[] grey, int h, int w, int outH, int outW, bool invert, Preprocess preprocess)
+    {
+        if (preprocess == Preprocess.Mnist)
+        {
+            var src = new float[grey.Length];
+            for (int i = 0; i < src.Length; i++) src[i] = grey[i] / 255f;
+            var r = MnistStyle.Prepare(src, h, w, outH, outW);
+            return new Item(name, r.Pixels, r.Inverted);
+        }
+        return new Item(name, Prepare(grey, h, w, outH, outW, invert), invert, LightBackground: !invert && LooksLight(grey, h, w));
+    }
+
+    private static bool LooksLight(byte[] grey, int h, int w)
+    {
+        var src = new float[grey.Length];
+        for (int i = 0; i < src.Length; i++) src[i] = grey[i] / 255f;
+        return MnistStyle.HasLightBackground(src, h, w);
+    }
+
+    /// <summary>Whether the bytes start like a PNG or a JPEG.</summary>
+    public static bool IsImage(ReadOnlySpan<byte> b) =>
         b.Length >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 // PNG
         || b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; // JPEG
 

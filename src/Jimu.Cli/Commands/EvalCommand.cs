@@ -16,7 +16,8 @@ public static class EvalCommand
         var data = new Option<string?>("--data") { Description = "Directory with MNIST-format IDX files; the test split (t10k-*) is used. Default: the bundled sample." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, accuracy, count, per_class, confusion." };
         var batch = new Option<int>("--batch-size") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 256 };
-        var cmd = new Command("eval", "Evaluate a model on the test split of a data set.") { model, arch, data, json, batch };
+        var plot = new Option<string?>("--plot") { Description = "Draw the confusion matrix as a heat map with the class names to FILE.png." };
+        var cmd = new Command("eval", "Evaluate a model on the test split of a data set.") { model, arch, data, json, batch, plot };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
@@ -24,12 +25,21 @@ public static class EvalCommand
             var test = MnistFolder.LoadSplit(r.GetValue(data) ?? DataPaths.DefaultDataDirectory(), "t10k");
             int batchSize = r.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}.");
+            if (r.GetValue(plot) is { } plotPath)
+            {
+                if (!plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--plot '{plotPath}': the file name must end in .png.");
+                EpochLog.CheckDirectory("--plot", plotPath);
+            }
             var e = m.Evaluate(test, batchSize);
+            if (r.GetValue(plot) is { } png)
+                Plots.Confusion(e.Confusion, ClassNames.Of(m, e.Classes),
+                    string.Create(CultureInfo.InvariantCulture, $"{m.Architecture.Name}: accuracy {e.Accuracy * 100:F2}% on {e.Count:N0} test images"), png);
             if (r.GetValue(json))
             {
                 var perClass = Enumerable.Range(0, e.Classes).Select(c => new
                 {
                     @class = c,
+                    name = m.Classes?[c],
                     precision = e.Precision(c),
                     recall = e.Recall(c),
                     support = e.Confusion[c].Sum(),
@@ -48,13 +58,13 @@ public static class EvalCommand
             console.MarkupLineInterpolated($"{r.GetValue(model)}: loss [bold]{e.Loss.ToString("F4", CultureInfo.InvariantCulture)}[/], accuracy [bold]{(e.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {e.Count:N0} test images");
             var perTable = new Table().AddColumns("class", "precision", "recall", "support");
             for (int c = 0; c < e.Classes; c++)
-                perTable.AddRow(c.ToString(CultureInfo.InvariantCulture), Pct(e.Precision(c)), Pct(e.Recall(c)), e.Confusion[c].Sum().ToString(CultureInfo.InvariantCulture));
+                perTable.AddRow(Markup.Escape(m.LabelOf(c)), Pct(e.Precision(c)), Pct(e.Recall(c)), e.Confusion[c].Sum().ToString(CultureInfo.InvariantCulture));
             console.Write(perTable);
             var confusion = new Table().Title("confusion (rows: true class, columns: predicted)");
             confusion.AddColumn("");
             for (int c = 0; c < e.Classes; c++) confusion.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
             for (int t = 0; t < e.Classes; t++)
-                confusion.AddRow([t.ToString(CultureInfo.InvariantCulture), .. e.Confusion[t].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
+                confusion.AddRow([Markup.Escape(m.LabelOf(t)), .. e.Confusion[t].Select(v => v.ToString(CultureInfo.InvariantCulture))]);
             console.Write(confusion);
             return 0;
         });

@@ -17,16 +17,35 @@ public static class PredictCommand
         var format = new Option<string>("--format") { Description = "Output: text (class and probability), csv or json (also every logit and probability).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "csv", "json");
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels (for dark digits on a light background; MNIST is light on dark)." };
-        var cmd = new Command("predict", "Classify images with a trained model. Images are turned grey and resized to the model's input by bilinear interpolation.")
+        var preprocess = new Option<string>("--preprocess")
         {
-            model, arch, inputs, format, invert,
+            Description = "none: resize the whole picture; mnist: as MNIST was made (a light background inverted, the digit's box scaled to 20×20 and centred by its centre of mass in 28×28), for a digit drawn or photographed.",
+            DefaultValueFactory = _ => "none",
+        };
+        preprocess.AcceptOnlyFromAmong("none", "mnist");
+        var top = new Option<int>("--top") { Description = "Show the K most probable classes (text and json).", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("predict", "Classify images with a trained model. Images are turned grey and resized to the model's input by bilinear interpolation (or --preprocess mnist).")
+        {
+            model, arch, inputs, format, invert, preprocess, top,
         };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
+            int k = r.GetValue(top);
+            if (k < 1) throw new ArgumentException($"--top must be at least 1, got {k}.");
+            var mode = r.GetValue(preprocess) == "mnist" ? ImageInput.Preprocess.Mnist : ImageInput.Preprocess.None;
+            if (mode == ImageInput.Preprocess.Mnist && r.GetValue(invert))
+                throw new ArgumentException("--invert and --preprocess mnist cannot be used together: mnist detects a light background and inverts it itself.");
             var m = ModelOptions.Load(r, model, arch);
             int[] shape = m.Network.InputShape;
-            var items = r.GetValue(inputs)!.SelectMany(p => ImageInput.Load(p, shape[0], shape[1], shape[2], r.GetValue(invert))).ToList();
+            var items = r.GetValue(inputs)!.SelectMany(p => ImageInput.Load(p, shape[0], shape[1], shape[2], r.GetValue(invert), mode)).ToList();
+            foreach (var item in items)
+            {
+                if (mode == ImageInput.Preprocess.Mnist && item.Inverted)
+                    Console.Error.WriteLine($"note: {item.Name}: light background: inverted to light ink on dark, as MNIST.");
+                else if (item.LightBackground)
+                    Console.Error.WriteLine($"note: {item.Name} looks like dark ink on a light background, but the model reads light on dark (MNIST): pass --invert or --preprocess mnist.");
+            }
             int per = shape[0] * shape[1] * shape[2];
             var batch = new Tensor([items.Count, .. shape]);
             for (int i = 0; i < items.Count; i++) items[i].Pixels.CopyTo(batch.Data, i * per);
@@ -36,27 +55,19 @@ public static class PredictCommand
             switch (r.GetValue(format))
             {
                 case "json":
-                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => new
-                    {
-                        input = items[i].Name,
-                        index = i,
-                        @class = p.Class,
-                        probability = p.Probability,
-                        logits = p.Logits,
-                        probabilities = p.Probabilities,
-                    })));
+                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => PredictionRecord.From(items[i].Name, i, p, k, m.Classes))));
                     break;
                 case "csv":
-                    int k = predictions.Length > 0 ? predictions[0].Logits.Length : 0;
+                    int classes = predictions.Length > 0 ? predictions[0].Logits.Length : 0;
                     var header = new StringBuilder("input,index,class,probability");
-                    for (int c = 0; c < k; c++) header.Append(inv, $",logit_{c}");
-                    for (int c = 0; c < k; c++) header.Append(inv, $",probability_{c}");
+                    for (int c = 0; c < classes; c++) header.Append(inv, $",logit_{c}");
+                    for (int c = 0; c < classes; c++) header.Append(inv, $",probability_{c}");
                     output.WriteLine(header);
                     for (int i = 0; i < predictions.Length; i++)
                     {
                         var p = predictions[i];
                         var line = new StringBuilder();
-                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{p.Class},{p.Probability.ToString("R", inv)}");
+                        line.Append(Csv(items[i].Name)).Append(inv, $",{i},{Csv(p.Label)},{p.Probability.ToString("R", inv)}");
                         foreach (var v in p.Logits) line.Append(',').Append(v.ToString("R", inv));
                         foreach (var v in p.Probabilities) line.Append(',').Append(v.ToString("R", inv));
                         output.WriteLine(line);
@@ -64,7 +75,8 @@ public static class PredictCommand
                     break;
                 default:
                     for (int i = 0; i < predictions.Length; i++)
-                        output.WriteLine(string.Create(inv, $"{items[i].Name}: {predictions[i].Class} ({predictions[i].Probability * 100:F2}%)"));
+                        output.WriteLine($"{items[i].Name}: " + string.Join(", ", PredictionRecord.TopOf(predictions[i], k)
+                            .Select(t => string.Create(inv, $"{m.LabelOf(t.Class)} ({t.Probability * 100:F2}%)"))));
                     break;
             }
             return 0;

@@ -11,7 +11,7 @@ public static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "Model file (.safetensors)." };
+        var model = new Option<string?>("--model") { Description = "Model file (.safetensors or .onnx)." };
         var arch = ModelOptions.Arch();
         var cmd = new Command("summary", "Show a model's layers with output shapes and parameter counts (give --model, --arch, or both).") { model, arch };
         cmd.SetAction(r =>
@@ -19,7 +19,7 @@ public static class SummaryCommand
             string? modelPath = r.GetValue(model), archName = r.GetValue(arch);
             if (modelPath is null && archName is null) throw new ArgumentException("Give --model FILE or --arch NAME|FILE.json.");
             var a = archName is null ? null : Architecture.Resolve(archName);
-            var net = modelPath is not null ? Model.Load(modelPath, a).Network : a!.Build();
+            var net = modelPath is not null ? ModelOptions.Load(modelPath, a).Network : a!.Build();
             var name = modelPath ?? a!.Name;
             var table = new Table().Title(Markup.Escape(name)).AddColumns("layer", "type", "output shape", "parameters");
             table.Columns[3].RightAligned();

@@ -36,14 +36,16 @@ public static class TrainCommand
         var shift = new Option<int>("--shift") { Description = "Augment: move each training image by up to N pixels in each direction, at random (0: off).", DefaultValueFactory = _ => DefaultShift };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
-        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file." };
+        var init = new Option<string?>("--init") { Description = "Start from the weights of this model file (.safetensors or .onnx; its layers must match --arch)." };
         var resume = new Option<string?>("--resume") { Description = "Continue training from this checkpoint (a model file saved by train) exactly where it stopped, with its saved options, up to --epochs." };
         var output = new Option<string?>("--out") { Description = "Output model file, also the checkpoint. Default: ARCH.safetensors (or the --resume file)." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the --out file as a resumable checkpoint every N optimizer steps (mini-batches); it is always saved after every epoch. 0: epoch ends only.", DefaultValueFactory = _ => 0 };
+        var log = new Option<string?>("--log") { Description = "Write every epoch's metrics to FILE.csv or FILE.jsonl (rewritten after each epoch)." };
+        var plot = new Option<string?>("--plot") { Description = "Draw loss and accuracy per epoch, train and test, to FILE.png (redrawn after each epoch)." };
 
         var cmd = new Command("train", "Train a model and save it as .safetensors, a checkpoint after every epoch (and every --checkpoint-every steps) written atomically; Ctrl-C saves the exact step reached; --resume continues from it.")
         {
-            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output, checkpointEvery,
+            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output, checkpointEvery, log, plot,
         };
         cmd.SetAction(r =>
         {
@@ -79,12 +81,12 @@ public static class TrainCommand
             Model model;
             if (resumePath is not null)
             {
-                model = Model.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
+                model = ModelOptions.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
             }
             else
             {
                 model = Model.Create(Architecture.Resolve(r.GetValue(arch)!), options.Seed);
-                if (r.GetValue(init) is { } initPath) model.LoadWeightsFrom(initPath);
+                if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
             if (resumePath is not null)
                 (options, settings) = ResumeSettings(r, model, options, settings, epochs, [(batch, "BatchSize"), (seed, "Seed"), (noShuffle, "Shuffle"), (shift, "MaxShift"), (schedule, "Schedule")],
@@ -96,11 +98,12 @@ public static class TrainCommand
             // Before any data is loaded or step taken: the checkpoint can be written (folder, permissions, room for it).
             Jimu.IO.AtomicFile.RemoveStale(outPath);
             Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings));
+            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name);
 
             var (train, test) = MnistFolder.Load(dataDir);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {train.Count:N0} training and {test.Count:N0} test images from {dataDir}");
-            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {options.Epochs} epochs, shift {options.MaxShift}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -110,7 +113,7 @@ public static class TrainCommand
             var checkpoint = new Checkpoint(model, outPath, stepsPerEpoch);
             try
             {
-                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console, checkpoint.Save);
+                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console, epochLog, checkpoint.Save);
             }
             finally { Console.CancelKeyPress -= onCancel; }
 
@@ -172,12 +175,12 @@ public static class TrainCommand
     }
 
     private static bool Run(Model model, Dataset train, Dataset test, OptimizerSettings settings, TrainingOptions options,
-        bool resume, CancellationToken token, IAnsiConsole console, Action<TrainingPosition> onCheckpoint)
+        bool resume, CancellationToken token, IAnsiConsole console, EpochLog epochLog, Action<TrainingPosition> onCheckpoint)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
             // Redirected output (a log, CI): no live bar, just one plain line per epoch.
-            model.Fit(train, test, settings, options, onEpoch: e => Console.Out.WriteLine(Format(e, markup: false)),
+            model.Fit(train, test, settings, options, onEpoch: e => { Console.Out.WriteLine(Format(e, markup: false)); epochLog.Add(e); },
                 resume: resume, cancellation: token, onCheckpoint: onCheckpoint);
             return token.IsCancellationRequested;
         }
@@ -185,7 +188,7 @@ public static class TrainCommand
         console.Progress()
             .AutoClear(true)
             .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
             .Start(ctx =>
             {
                 ProgressTask? task = null;
@@ -200,18 +203,29 @@ public static class TrainCommand
                             currentEpoch = p.Epoch;
                         }
                         task!.Value = p.Step;
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  {p.ImagesPerSecond:F0} img/s  {p.Remaining:hh\\:mm\\:ss} left");
+                        task.Description = ProgressLine(p);
                     },
                     onEpoch: e =>
                     {
                         task?.StopTask();
                         console.MarkupLine(Format(e, markup: true));
+                        epochLog.Add(e);
                     },
                     resume: resume, cancellation: token, onCheckpoint: onCheckpoint);
                 cancelled = token.IsCancellationRequested;
             });
         return cancelled;
     }
+
+    /// <summary>
+    /// The live line: the epoch's mean loss so far (one batch's loss jumps from batch to batch), speed, and the one
+    /// countdown, for the whole run.
+    /// </summary>
+    public static string ProgressLine(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {p.Epoch}/{p.Epochs}  mean loss {p.MeanLoss:F4}  {p.ImagesPerSecond:F0} img/s  {p.Remaining:hh\\:mm\\:ss} left in all");
+
+    /// <summary>"1 epoch", "2 epochs".</summary>
+    public static string Plural(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 
     private static string Format(EpochResult e, bool markup)
     {

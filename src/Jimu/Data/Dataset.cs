@@ -3,14 +3,23 @@ using Jimu.Tensors;
 namespace Jimu.Data;
 
 /// <summary>
-/// An in-memory labelled image set: <see cref="Images"/> [N, C, H, W] and one integer label per image in
-/// [0, <see cref="ClassCount"/>). The constructor checks that the two agree; a mismatch is a
-/// <see cref="JimuException"/> naming <see cref="Name"/>.
+/// An in-memory labelled image set: N images of C×H×W and one integer label per image in
+/// [0, <see cref="ClassCount"/>). The pixels are held either as float32 in [0, 1] (<see cref="Images"/>, as the IDX
+/// reader gives them) or as bytes, one per pixel and channel (decoded image folders: 4 times less memory), scaled
+/// by 1/255 as they are copied out (<see cref="CopyImages"/>). The constructor checks that images and labels
+/// agree; a mismatch is a <see cref="JimuException"/> naming <see cref="Name"/>.
 /// </summary>
 public sealed class Dataset
 {
-    /// <summary>Images, shape [N, C, H, W].</summary>
-    public Tensor Images { get; }
+    private readonly byte[]? _bytes;
+    private readonly int[] _sampleShape;
+    private Tensor? _images;
+
+    /// <summary>
+    /// Images, shape [N, C, H, W], float32 in [0, 1]. For a byte-backed set this converts the whole set on first
+    /// use (4 bytes per value); training and evaluation read images through <see cref="CopyImages"/> instead.
+    /// </summary>
+    public Tensor Images => _images ??= ToTensor();
 
     /// <summary>Label of each image, in [0, <see cref="ClassCount"/>).</summary>
     public int[] Labels { get; }
@@ -21,11 +30,23 @@ public sealed class Dataset
     /// <summary>Where the data came from (a file or split name), used in messages.</summary>
     public string Name { get; }
 
+    /// <summary>The name of each class (index = label), or null when the data does not say them (IDX files).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     /// <summary>Number of images N.</summary>
     public int Count => Labels.Length;
-    public int Channels => Images.Dim(1);
-    public int Height => Images.Dim(2);
-    public int Width => Images.Dim(3);
+    public int Channels => _sampleShape[0];
+    public int Height => _sampleShape[1];
+    public int Width => _sampleShape[2];
+
+    /// <summary>One image's shape [C, H, W].</summary>
+    public ReadOnlySpan<int> SampleShape => _sampleShape;
+
+    /// <summary>Values per image: C·H·W.</summary>
+    public int SampleLength => _sampleShape[0] * _sampleShape[1] * _sampleShape[2];
+
+    /// <summary>Bytes of memory the pixels take per image (C·H·W bytes when byte-backed, 4·C·H·W as float32).</summary>
+    public int BytesPerImage => _bytes is null ? 4 * SampleLength : SampleLength;
 
     /// <param name="images">Images [N, C, H, W].</param>
     /// <param name="labels">N labels, each ≥ 0.</param>
@@ -38,6 +59,30 @@ public sealed class Dataset
             throw new JimuException($"{name}: images must have shape [N, C, H, W] but have shape {images.ShapeString}.");
         if (images.Dim(0) != labels.Length)
             throw new JimuException($"{name}: {images.Dim(0)} images but {labels.Length} labels; the images and labels files must hold the same number of items (are they from the same split?).");
+        _sampleShape = images.Shape[1..].ToArray();
+        _images = images;
+        (Labels, ClassCount) = CheckLabels(labels, classCount, name);
+    }
+
+    /// <param name="pixels">N·C·H·W bytes, image after image, each [C, H, W]; value v means v / 255.</param>
+    /// <param name="sampleShape">One image's [C, H, W].</param>
+    /// <param name="labels">N labels, each ≥ 0.</param>
+    /// <param name="classCount">Number of classes; null means the largest label + 1.</param>
+    /// <param name="name">Name used in error messages.</param>
+    public Dataset(byte[] pixels, int[] sampleShape, int[] labels, int? classCount = null, string name = "dataset")
+    {
+        Name = name;
+        if (sampleShape.Length != 3 || sampleShape.Any(d => d < 1))
+            throw new JimuException($"{name}: an image must have shape [C, H, W] with positive sizes, got {Tensor.Format(sampleShape)}.");
+        _sampleShape = (int[])sampleShape.Clone();
+        if ((long)pixels.Length != (long)labels.Length * SampleLength)
+            throw new JimuException($"{name}: {pixels.Length} pixel bytes do not make {labels.Length} images of {Tensor.Format(sampleShape)}.");
+        _bytes = pixels;
+        (Labels, ClassCount) = CheckLabels(labels, classCount, name);
+    }
+
+    private static (int[] Labels, int ClassCount) CheckLabels(int[] labels, int? classCount, string name)
+    {
 
         int max = -1;
         for (int i = 0; i < labels.Length; i++)
@@ -53,9 +98,27 @@ public sealed class Dataset
             if (max >= k)
                 throw new JimuException($"{name}: label {max} is out of range for {k} classes; labels must be in [0, {k - 1}].");
         }
-        ClassCount = classCount ?? max + 1;
-        Images = images;
-        Labels = labels;
+        return (labels, classCount ?? max + 1);
+    }
+
+    /// <summary>Writes images [start, start + count) as float32 in [0, 1] to <paramref name="destination"/> (count·C·H·W values).</summary>
+    public void CopyImages(int start, int count, Span<float> destination)
+    {
+        int per = SampleLength;
+        if (_bytes is null) { _images!.Data.AsSpan(start * per, count * per).CopyTo(destination); return; }
+        var src = _bytes.AsSpan(start * per, count * per);
+        const float scale = 1f / 255;
+        for (int i = 0; i < src.Length; i++) destination[i] = src[i] * scale;
+    }
+
+    /// <summary>Writes image <paramref name="index"/> as float32 in [0, 1] to <paramref name="destination"/> (C·H·W values).</summary>
+    public void CopyImage(int index, Span<float> destination) => CopyImages(index, 1, destination);
+
+    private Tensor ToTensor()
+    {
+        var t = new Tensor([Count, .. _sampleShape]);
+        CopyImages(0, Count, t.Span);
+        return t;
     }
 
     public override string ToString() =>

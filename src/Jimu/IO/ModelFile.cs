@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Jimu.Data;
+using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Tensors;
 using Jimu.Training;
@@ -7,42 +9,67 @@ using Jimu.Training;
 namespace Jimu.IO;
 
 /// <summary>
-/// A model in one .safetensors file: parameters under their PyTorch-style names ("conv1.weight"), the
-/// architecture as JSON in the header's __metadata__["jimu.architecture"], and optionally the optimizer's
-/// state (tensors "optimizer.{param}.{buffer}", settings in __metadata__["jimu.optimizer"]) and the training
-/// state (options and position, __metadata__["jimu.training"]) for --resume: then the file is a checkpoint
-/// from which training continues exactly.
-/// A plain PyTorch state_dict saved with safetensors loads too, given the architecture.
+/// A model in one .safetensors file: parameters and buffers under their PyTorch-style names ("conv1.weight",
+/// "bn1.running_mean"; "bn1.num_batches_tracked" as I64), the architecture as JSON in the header's
+/// __metadata__["jimu.architecture"], and optionally the optimizer's state (tensors "optimizer.{param}.{buffer}",
+/// settings in __metadata__["jimu.optimizer"]) and the training state (options and position,
+/// __metadata__["jimu.training"]) for --resume: then the file is a checkpoint from which training continues
+/// exactly. What the model was trained on goes in three more
+/// metadata entries, each JSON and each optional (absent = unknown, as in files written before them):
+/// <code>
+/// jimu.classes        ["T-shirt/top", "Trouser", …]          class names, index = class
+/// jimu.normalization  {"mean": [0.286], "std": [0.353]}       applied to [0, 1] pixels before the network
+/// jimu.data           {"format": "idx", "source": …, "input": [1, 28, 28], "class_count": 10, "label_set": "sha256:…", …}
+/// </code>
+/// (see <see cref="DataDescription"/>). A plain PyTorch state_dict saved with safetensors loads too, given the architecture.
 /// </summary>
 public static class ModelFile
 {
     public const string ArchitectureKey = "jimu.architecture";
     public const string OptimizerKey = "jimu.optimizer";
     public const string TrainingKey = "jimu.training";
+    public const string ClassesKey = "jimu.classes";
+    public const string NormalizationKey = "jimu.normalization";
+    public const string DataKey = "jimu.data";
     public const string FormatKey = "format";
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
-    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, TrainingState? Training = null);
+    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data, TrainingState? Training = null);
 
-    /// <summary>The run's options and where it is: what a checkpoint needs besides weights and optimizer.</summary>
+    /// <summary>The run's options and where it is: what a checkpoint needs besides weights, buffers and optimizer.</summary>
     public sealed record TrainingState(TrainingOptions Options, TrainingPosition Position);
+
+    /// <summary>What the model knows of its data: class names, input normalisation, what it was trained on (each null when unknown).</summary>
+    public sealed record DataMetadata(IReadOnlyList<string>? Classes = null, Normalization? Normalization = null, DataDescription? TrainedOn = null)
+    {
+        public static DataMetadata None { get; } = new();
+    }
 
     /// <summary>Optimizer settings and buffers, enough to continue training exactly.</summary>
     public sealed record OptimizerState(OptimizerSettings Settings, long Steps, int Epoch, IReadOnlyDictionary<string, Tensor> Buffers);
 
     /// <summary>Writes atomically: a temporary file in the same folder, renamed over <paramref name="path"/> when complete.</summary>
     public static void Save(string path, Architecture architecture, Sequential network,
-        Optimizer? optimizer = null, OptimizerSettings? settings = null, TrainingState? training = null)
+        Optimizer? optimizer = null, OptimizerSettings? settings = null, TrainingState? training = null, DataMetadata? data = null)
     {
         int epoch = training?.Position.Epoch ?? 0;
         var tensors = new Dictionary<string, Tensor>();
+        var int64 = new Dictionary<string, Int64Tensor>();
         foreach (var (name, p) in network.Parameters) tensors[name] = p.Value;
+        foreach (var (name, b) in network.Buffers)
+        {
+            if (b.Value is not null) tensors[name] = b.Value;
+            else int64[name] = new Int64Tensor(b.Shape, b.Int64!);
+        }
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = "pt",
             [ArchitectureKey] = architecture.ToJson(),
         };
+        if (data?.Classes is { } classes) metadata[ClassesKey] = JsonSerializer.Serialize(classes);
+        if (data?.Normalization is { } norm) metadata[NormalizationKey] = JsonSerializer.Serialize(norm);
+        if (data?.TrainedOn is { } trainedOn) metadata[DataKey] = JsonSerializer.Serialize(trainedOn, MetadataJson);
         if (optimizer is not null && settings is not null)
         {
             foreach (var (name, t) in optimizer.State()) tensors[OptimizerPrefix + name] = t;
@@ -50,7 +77,24 @@ public static class ModelFile
             metadata[OptimizerKey] = JsonSerializer.Serialize(record);
             if (training is not null) metadata[TrainingKey] = JsonSerializer.Serialize(training);
         }
-        SafeTensors.Write(path, tensors, metadata);
+        SafeTensors.Write(path, tensors, metadata, int64);
+    }
+
+    private static readonly JsonSerializerOptions MetadataJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Reads the class names, normalisation and data description of a file's metadata (absent entries are null).</summary>
+    public static DataMetadata ReadDataMetadata(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        T? Parse<T>(string key) where T : class
+        {
+            if (!metadata.TryGetValue(key, out var json)) return null;
+            try { return JsonSerializer.Deserialize<T>(json, MetadataJson); }
+            catch (JsonException e) { throw new JimuException($"{path}: the metadata entry '{key}' is not valid ({e.Message}); the file is damaged, or remove the entry."); }
+        }
+        var classes = Parse<string[]>(ClassesKey);
+        var norm = Parse<Normalization>(NormalizationKey);
+        norm?.Validate($"{path} ({NormalizationKey})");
+        return new DataMetadata(classes, norm, Parse<DataDescription>(DataKey));
     }
 
     /// <summary>An upper bound on the bytes <see cref="Save"/> writes for <paramref name="network"/> with an optimizer of <paramref name="settings"/>.</summary>
@@ -58,7 +102,8 @@ public static class ModelFile
     {
         long values = network.Parameters.Sum(p => (long)p.Parameter.Value.Length);
         int buffers = settings is null ? 0 : settings.Kind == "adam" ? 2 : settings.Momentum != 0 ? 1 : 0;
-        return 4 * values * (1 + buffers) + 64 * 1024 + 256L * network.Parameters.Count * (1 + buffers);
+        long layerBuffers = network.Buffers.Sum(b => 8L * b.Buffer.Shape.Aggregate(1L, (a, d) => a * d));
+        return 4 * values * (1 + buffers) + layerBuffers + 64 * 1024 + 256L * (network.Parameters.Count * (1 + buffers) + network.Buffers.Count);
     }
 
     /// <summary>
@@ -88,7 +133,7 @@ public static class ModelFile
         {
             throw new JimuException($"{path}: weights do not fit the architecture: {e.Message} The file holds {values:N0} values; check --arch.");
         }
-        LoadWeights(path, file.Tensors, network);
+        LoadWeights(path, file.Tensors, network, file.Int64);
         OptimizerState? state = null;
         if (file.Metadata.TryGetValue(OptimizerKey, out var optJson))
         {
@@ -111,6 +156,7 @@ public static class ModelFile
                 training = JsonSerializer.Deserialize<TrainingState>(trainingJson) ?? throw new JsonException("empty");
                 if (training.Options?.Schedule is null || training.Position is null) throw new JsonException("options or position missing");
                 training.Options.Validate();
+                training.Options.Normalization?.Validate($"{path} ({TrainingKey})");
             }
             catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
             {
@@ -118,11 +164,20 @@ public static class ModelFile
             }
             training.Position.Validate();
         }
-        return new Contents(architecture, network, state, training);
+        var data = ReadDataMetadata(file.Metadata, path);
+        if (data.Classes is { } names && names.Count != network.OutputShape[^1])
+            throw new JimuException($"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
+        if (data.Normalization is { } n && n.Channels != network.InputShape[0])
+            throw new JimuException($"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
+        return new Contents(architecture, network, state, data, training);
     }
 
-    /// <summary>Copies every parameter from <paramref name="tensors"/>, requiring each to be present with the right shape and no unknown tensor.</summary>
-    public static void LoadWeights(string source, IReadOnlyDictionary<string, Tensor> tensors, Sequential network)
+    /// <summary>
+    /// Copies every parameter and buffer from <paramref name="tensors"/> (int64 buffers exactly from
+    /// <paramref name="int64"/> when given), requiring each to be present with the right shape and no unknown tensor.
+    /// </summary>
+    public static void LoadWeights(string source, IReadOnlyDictionary<string, Tensor> tensors, Sequential network,
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
     {
         foreach (var (name, p) in network.Parameters)
         {
@@ -132,7 +187,17 @@ public static class ModelFile
                 throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {p.Value.ShapeString}; check --arch.");
             p.Value.CopyFrom(t);
         }
-        var known = network.Parameters.Select(p => p.Name).ToHashSet();
+        foreach (var (name, b) in network.Buffers)
+        {
+            if (!tensors.TryGetValue(name, out var t))
+                throw new JimuException($"{source}: weights do not fit the architecture: buffer '{name}' {Tensor.Format(b.Shape)} is missing; check --arch.");
+            if (!t.ShapeEquals(b.Shape))
+                throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {Tensor.Format(b.Shape)}; check --arch.");
+            if (b.Value is not null) b.Value.CopyFrom(t);
+            else if (int64 is not null && int64.TryGetValue(name, out var exact)) exact.Data.CopyTo(b.Int64!, 0);
+            else for (int i = 0; i < b.Int64!.Length; i++) b.Int64[i] = (long)Math.Round(t.Data[i]);
+        }
+        var known = network.Parameters.Select(p => p.Name).Concat(network.Buffers.Select(b => b.Name)).ToHashSet();
         var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Order().ToList();
         if (extra.Count > 0)
             throw new JimuException($"{source}: weights do not fit the architecture: unexpected tensor(s) {string.Join(", ", extra.Take(5).Select(e => $"'{e}'"))}; check --arch.");

@@ -15,12 +15,14 @@ namespace Jimu.IO;
 ///            padded with spaces so that 8 + N is a multiple of 8
 /// [rest]     the data section: each tensor's elements, row-major, little-endian, at [begin, end) of this section
 /// </code>
-/// <para>Writing: tensors are float32 ("F32"), stored in ordinal order of their names (the Python library sorts
+/// <para>Writing: tensors are float32 ("F32"), plus optional int64 ("I64") tensors such as BatchNorm's
+/// <c>num_batches_tracked</c>, stored in ordinal order of their names (the Python library sorts
 /// by dtype alignment and then name, which for one dtype is the same order), packed contiguously from offset 0.
 /// The header is compact JSON with <c>__metadata__</c> first (its keys also in ordinal order; omitted when null
 /// or empty). Files are replaced atomically (<see cref="AtomicFile"/>).</para>
 /// <para>Reading: F32 is read as is; F64, F16 and BF16 are converted to float32 (PyTorch state_dicts are often
-/// saved in these); any other dtype is an error. The header is validated as strictly as the reference
+/// saved in these); I64 is converted to float32 too and also kept exactly (<see cref="SafeTensorsFile.Int64"/>);
+/// any other dtype is an error. The header is validated as strictly as the reference
 /// implementation: the tensors must tile the data section exactly, without gaps, overlaps or trailing bytes.
 /// Every malformed input is a <see cref="JimuException"/> naming the file.</para>
 /// </summary>
@@ -34,17 +36,26 @@ public static class SafeTensors
     // ---------------------------------------------------------------- writing
 
     /// <summary>Writes <paramref name="tensors"/> as float32 and <paramref name="metadata"/> to <paramref name="path"/>, atomically.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata, int64));
 
-    /// <summary>Writes the safetensors bytes of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes the safetensors bytes of <paramref name="tensors"/> (F32), <paramref name="int64"/> (I64) and
+    /// <paramref name="metadata"/> to <paramref name="stream"/>. All tensors are stored in ordinal name order.
+    /// </summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
     {
-        var entries = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToArray();
-        foreach (var (name, _) in entries)
+        var entries = tensors.Select(kv => new Entry(kv.Key, kv.Value, null))
+            .Concat((int64 ?? new Dictionary<string, Int64Tensor>()).Select(kv => new Entry(kv.Key, null, kv.Value)))
+            .OrderBy(e => e.Name, StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < entries.Length; i++)
         {
+            string name = entries[i].Name;
             if (name.Length == 0) throw new ArgumentException("A tensor name must not be empty.", nameof(tensors));
             if (name == MetadataKey) throw new ArgumentException($"A tensor must not be named '{MetadataKey}'.", nameof(tensors));
+            if (i > 0 && entries[i - 1].Name == name) throw new ArgumentException($"Tensor '{name}' is given both as float32 and as int64.", nameof(int64));
         }
 
         byte[] header = BuildHeader(entries, metadata);
@@ -54,9 +65,16 @@ public static class SafeTensors
         stream.Write(header);
 
         byte[]? scratch = BitConverter.IsLittleEndian ? null : new byte[4096];
-        foreach (var (_, tensor) in entries)
+        foreach (var entry in entries)
         {
-            var data = tensor.Span;
+            if (entry.Int64 is { } longs)
+            {
+                var bytes = new byte[8 * longs.Data.Length];
+                for (int j = 0; j < longs.Data.Length; j++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8 * j), longs.Data[j]);
+                stream.Write(bytes);
+                continue;
+            }
+            var data = entry.Float!.Span;
             if (scratch is null)
             {
                 stream.Write(MemoryMarshal.AsBytes(data));
@@ -72,7 +90,14 @@ public static class SafeTensors
     }
 
     /// <summary>The header JSON, padded with spaces to make 8 + its length a multiple of 8.</summary>
-    private static byte[] BuildHeader(KeyValuePair<string, Tensor>[] entries, IReadOnlyDictionary<string, string>? metadata)
+    private sealed record Entry(string Name, Tensor? Float, Int64Tensor? Int64)
+    {
+        public ReadOnlySpan<int> Shape => Float is not null ? Float.Shape : Int64!.Shape;
+        public long Bytes => Float is not null ? 4L * Float.Length : 8L * Int64!.Data.Length;
+        public string DType => Float is not null ? "F32" : "I64";
+    }
+
+    private static byte[] BuildHeader(Entry[] entries, IReadOnlyDictionary<string, string>? metadata)
     {
         var buffer = new ArrayBufferWriter<byte>();
         // Relaxed escaping keeps non-ASCII names as raw UTF-8, as the reference (serde_json) writes them.
@@ -87,13 +112,13 @@ public static class SafeTensors
                 json.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, tensor) in entries)
+            foreach (var entry in entries)
             {
-                long end = offset + 4L * tensor.Length;
-                json.WriteStartObject(name);
-                json.WriteString("dtype", "F32");
+                long end = offset + entry.Bytes;
+                json.WriteStartObject(entry.Name);
+                json.WriteString("dtype", entry.DType);
                 json.WriteStartArray("shape");
-                foreach (int d in tensor.Shape) json.WriteNumberValue(d);
+                foreach (int d in entry.Shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
@@ -161,6 +186,7 @@ public static class SafeTensors
         var (specs, metadata) = ParseHeader(header, dataLength, name);
 
         var entries = new List<(string, string, Tensor)>(specs.Count);
+        var int64 = new Dictionary<string, Int64Tensor>(StringComparer.Ordinal);
         byte[] buffer = [];
         foreach (var spec in specs)
         {
@@ -168,10 +194,17 @@ public static class SafeTensors
             if (buffer.Length < bytes) buffer = new byte[bytes];
             stream.ReadExactly(buffer, 0, bytes);
             var tensor = new Tensor(spec.Shape);
-            ConvertToFloat(buffer.AsSpan(0, bytes), spec.DType, tensor.Span);
+            if (spec.DType == "I64")
+            {
+                var longs = new long[tensor.Length];
+                for (int i = 0; i < longs.Length; i++) longs[i] = BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(8 * i));
+                for (int i = 0; i < longs.Length; i++) tensor.Data[i] = longs[i];
+                int64[spec.Name] = new Int64Tensor(spec.Shape, longs);
+            }
+            else ConvertToFloat(buffer.AsSpan(0, bytes), spec.DType, tensor.Span);
             entries.Add((spec.Name, spec.DType, tensor));
         }
-        return new SafeTensorsFile(name, entries, metadata);
+        return new SafeTensorsFile(name, entries, metadata, int64);
     }
 
     private sealed record Spec(string Name, string DType, int[] Shape, long Begin, long End);
@@ -258,7 +291,7 @@ public static class SafeTensors
         string dtype = dtypeElement.GetString()!;
         int elementSize = ElementSize(dtype);
         if (elementSize == 0)
-            throw new JimuException($"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16 and BF16. Convert the tensors to float32 before saving.");
+            throw new JimuException($"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16, BF16 and I64. Convert the tensors to float32 before saving.");
 
         if (!element.TryGetProperty("shape", out var shapeElement))
             throw Corrupt(name, $"tensor '{tensor}' has no \"shape\"");
@@ -299,7 +332,7 @@ public static class SafeTensors
     /// <summary>Bytes per element of the dtypes Jimu reads; 0 for any other.</summary>
     private static int ElementSize(string dtype) => dtype switch
     {
-        "F64" => 8,
+        "F64" or "I64" => 8,
         "F32" => 4,
         "F16" or "BF16" => 2,
         _ => 0,

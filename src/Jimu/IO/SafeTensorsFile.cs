@@ -11,8 +11,12 @@ public sealed class SafeTensorsFile
     private readonly Dictionary<string, Tensor> _tensors;
     private readonly Dictionary<string, string> _dtypes;
 
-    internal SafeTensorsFile(string name, IReadOnlyList<(string Name, string DType, Tensor Tensor)> entries, Dictionary<string, string> metadata)
+    private readonly IReadOnlyDictionary<string, Int64Tensor> _int64;
+
+    internal SafeTensorsFile(string name, IReadOnlyList<(string Name, string DType, Tensor Tensor)> entries, Dictionary<string, string> metadata,
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
     {
+        _int64 = int64 ?? new Dictionary<string, Int64Tensor>();
         Name = name;
         _tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         _dtypes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -39,9 +43,12 @@ public sealed class SafeTensorsFile
 
     public int Count => _tensors.Count;
 
+    /// <summary>The exact values of the tensors stored as I64 (also in <see cref="Tensors"/>, converted to float32).</summary>
+    public IReadOnlyDictionary<string, Int64Tensor> Int64 => _int64;
+
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
-    /// <summary>The dtype the tensor was stored with in the file ("F32", "F64", "F16" or "BF16").</summary>
+    /// <summary>The dtype the tensor was stored with in the file ("F32", "F64", "F16", "BF16" or "I64").</summary>
     public string DTypeOf(string name) => _dtypes.TryGetValue(name, out var d) ? d : throw Missing(name);
 
     /// <summary>The tensor called <paramref name="name"/>; a missing name is a <see cref="JimuException"/> listing the names present.</summary>

@@ -35,6 +35,9 @@ public abstract class Layer
 
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>State saved with the model but not trained (BatchNorm's running statistics); see <see cref="LayerBuffer"/>.</summary>
+    public virtual IReadOnlyList<LayerBuffer> Buffers => [];
+
     /// <summary>Output shape for an input shape (batch dimension included); throws <see cref="ShapeException"/> if the input does not fit.</summary>
     public abstract int[] OutputShape(ReadOnlySpan<int> inputShape);
 

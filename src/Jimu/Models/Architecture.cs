@@ -92,7 +92,11 @@ public sealed record Architecture
     private static Layer Create(LayerSpec s, int[] inShape, Dictionary<string, int> counts)
     {
         string type = (s.Type ?? "").ToLowerInvariant();
-        string prefix = type switch { "conv2d" => "conv", "linear" => "fc", "maxpool2d" or "avgpool2d" => "pool", _ => type };
+        string prefix = type switch
+        {
+            "conv2d" => "conv", "linear" => "fc", "maxpool2d" or "avgpool2d" => "pool",
+            "batchnorm2d" or "batchnorm1d" => "bn", "globalavgpool2d" => "gap", _ => type,
+        };
         string name = s.Name ?? $"{prefix}{(counts[prefix] = counts.GetValueOrDefault(prefix) + 1)}";
         var (kh, kw) = Pair(s.Kernel, "kernel");
         switch (type)
@@ -113,11 +117,23 @@ public sealed record Architecture
             case "linear":
                 RequireRank(inShape, 2, "linear");
                 return new Linear(inShape[1], s.OutFeatures ?? throw Missing("out_features"), s.Bias ?? true, name);
+            case "batchnorm2d":
+                RequireRank(inShape, 4, type);
+                return new BatchNorm2d(inShape[1], s.Eps ?? 1e-5, s.Momentum ?? 0.1, name);
+            case "batchnorm1d":
+                RequireRank(inShape, 2, type);
+                return new BatchNorm1d(inShape[1], s.Eps ?? 1e-5, s.Momentum ?? 0.1, name);
+            case "globalavgpool2d":
+                RequireRank(inShape, 4, type);
+                return new GlobalAvgPool2d(name);
             case "relu": return new Relu(name);
+            case "leakyrelu": return new LeakyRelu(s.NegativeSlope ?? 0.01, name);
+            case "sigmoid": return new Sigmoid(name);
+            case "tanh": return new Tanh(name);
             case "flatten": return new Flatten(name);
             case "dropout": return new Dropout(s.P ?? 0.5, seed: 0, name);
             default:
-                throw new JimuException($"unknown layer type '{s.Type}': use conv2d, maxpool2d, avgpool2d, linear, relu, flatten or dropout.");
+                throw new JimuException($"unknown layer type '{s.Type}': use {string.Join(", ", LayerTypes)}.");
         }
     }
 
@@ -135,10 +151,19 @@ public sealed record Architecture
                 return (long)o * (Math.Max(kh, 0) * (long)Math.Max(kw, 0) * inShape[1] + bias);
             case "linear" when inShape.Length == 2 && s.OutFeatures is > 0 and var f:
                 return (long)f * (inShape[1] + bias);
+            case "batchnorm2d" or "batchnorm1d" when inShape.Length >= 2:
+                return 4L * inShape[1]; // weight, bias, running mean and variance
             default:
                 return 0;
         }
     }
+
+    /// <summary>Every layer type a JSON architecture may use.</summary>
+    public static IReadOnlyList<string> LayerTypes { get; } =
+    [
+        "conv2d", "maxpool2d", "avgpool2d", "globalavgpool2d", "linear", "batchnorm2d", "batchnorm1d",
+        "relu", "leakyrelu", "sigmoid", "tanh", "flatten", "dropout",
+    ];
 
     private static (int, int) Pair(int[]? v, string what) => v switch
     {

@@ -12,6 +12,7 @@ namespace Jimu.Models;
 public sealed class ArchitectureBuilder(string name, int channels, int height, int width)
 {
     private readonly List<LayerSpec> _layers = [];
+    private bool _flat; // after flatten or global average pooling: BatchNorm() is batchnorm1d
 
     public ArchitectureBuilder Conv2D(int outChannels, int kernel, int stride = 1, string padding = "0", bool bias = true, string? name = null) =>
         Add(new LayerSpec { Type = "conv2d", Name = name, OutChannels = outChannels, Kernel = [kernel], Stride = [stride], Padding = padding, Bias = bias });
@@ -25,16 +26,27 @@ public sealed class ArchitectureBuilder(string name, int channels, int height, i
     public ArchitectureBuilder AvgPool(int window, int? stride = null, string padding = "0", string? name = null) =>
         Add(new LayerSpec { Type = "avgpool2d", Name = name, Kernel = [window], Stride = [stride ?? window], Padding = padding });
 
+    /// <summary>Global average pooling: [N, C, H, W] → [N, C] (flat: linear may follow directly).</summary>
+    public ArchitectureBuilder GlobalAvgPool(string? name = null) => Add(new LayerSpec { Type = "globalavgpool2d", Name = name }, flat: true);
+
+    /// <summary>Batch normalisation: batchnorm2d on images, batchnorm1d after flatten or global average pooling.</summary>
+    public ArchitectureBuilder BatchNorm(double eps = 1e-5, double momentum = 0.1, string? name = null) =>
+        Add(new LayerSpec { Type = _flat ? "batchnorm1d" : "batchnorm2d", Name = name, Eps = eps, Momentum = momentum });
+
     public ArchitectureBuilder Relu(string? name = null) => Add(new LayerSpec { Type = "relu", Name = name });
-    public ArchitectureBuilder Flatten(string? name = null) => Add(new LayerSpec { Type = "flatten", Name = name });
+    public ArchitectureBuilder LeakyRelu(double negativeSlope = 0.01, string? name = null) => Add(new LayerSpec { Type = "leakyrelu", Name = name, NegativeSlope = negativeSlope });
+    public ArchitectureBuilder Sigmoid(string? name = null) => Add(new LayerSpec { Type = "sigmoid", Name = name });
+    public ArchitectureBuilder Tanh(string? name = null) => Add(new LayerSpec { Type = "tanh", Name = name });
+    public ArchitectureBuilder Flatten(string? name = null) => Add(new LayerSpec { Type = "flatten", Name = name }, flat: true);
     public ArchitectureBuilder Dropout(double p, string? name = null) => Add(new LayerSpec { Type = "dropout", Name = name, P = p });
 
     public ArchitectureBuilder Linear(int outFeatures, bool bias = true, string? name = null) =>
         Add(new LayerSpec { Type = "linear", Name = name, OutFeatures = outFeatures, Bias = bias });
 
-    private ArchitectureBuilder Add(LayerSpec spec)
+    private ArchitectureBuilder Add(LayerSpec spec, bool flat = false)
     {
         _layers.Add(spec);
+        _flat |= flat;
         return this;
     }
 

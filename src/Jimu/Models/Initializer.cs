@@ -4,7 +4,7 @@ using Jimu.Tensors;
 namespace Jimu.Models;
 
 /// <summary>
-/// PyTorch's default initialisation of Conv2d and Linear: kaiming_uniform_(a = √5) for the weight,
+/// PyTorch's default initialisation of Conv2d and Linear (BatchNorm: γ = 1, β = 0, fresh running statistics): kaiming_uniform_(a = √5) for the weight,
 /// which is U(−1/√fan_in, 1/√fan_in), and the same bound for the bias; fan_in = in·kh·kw (conv) or in (linear).
 /// The random stream is our own (seeded), so values differ from PyTorch's but follow the same distribution.
 /// </summary>
@@ -19,6 +19,7 @@ public static class Initializer
     /// <summary>Initialises one layer's weight and bias (layers without a weight are left alone).</summary>
     public static void Initialize(Layer layer, Random rng)
     {
+        if (layer is BatchNorm bn) { bn.ResetParameters(); return; } // γ = 1, β = 0, as PyTorch
         var ps = layer.Parameters;
         var weight = ps.FirstOrDefault(p => p.Name == "weight");
         if (weight is null) return;

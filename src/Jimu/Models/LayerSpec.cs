@@ -5,8 +5,9 @@ namespace Jimu.Models;
 /// <summary>
 /// One layer of an architecture, as written in a JSON architecture file. Which fields apply depends on
 /// <see cref="Type"/>: conv2d (out_channels, kernel, stride, padding, bias, algorithm), maxpool2d / avgpool2d
-/// (kernel, stride, padding, algorithm), linear (out_features, bias), dropout (p), relu, flatten.
-/// Input sizes (in_channels, in_features) are inferred from the previous layer.
+/// (kernel, stride, padding, algorithm), linear (out_features, bias), dropout (p), batchnorm2d / batchnorm1d
+/// (eps, momentum), leakyrelu (negative_slope), relu, sigmoid, tanh, flatten, globalavgpool2d.
+/// Input sizes (in_channels, in_features, num_features) are inferred from the previous layer.
 /// </summary>
 public sealed record LayerSpec
 {
@@ -26,4 +27,10 @@ public sealed record LayerSpec
     [JsonPropertyName("algorithm")] public string? Algorithm { get; init; }
     /// <summary>Dropout probability.</summary>
     [JsonPropertyName("p")] public double? P { get; init; }
+    /// <summary>BatchNorm: ε added to the variance (1e-5).</summary>
+    [JsonPropertyName("eps")] public double? Eps { get; init; }
+    /// <summary>BatchNorm: weight of the newest batch in the running statistics (0.1).</summary>
+    [JsonPropertyName("momentum")] public double? Momentum { get; init; }
+    /// <summary>LeakyReLU: slope for negative inputs (0.01).</summary>
+    [JsonPropertyName("negative_slope")] public double? NegativeSlope { get; init; }
 }

@@ -25,6 +25,41 @@ public sealed class Model
 
     public Architecture Architecture { get; }
     public Sequential Network { get; }
+
+    /// <summary>Class names (index = class), or null when unknown. <see cref="Fit"/> takes them from the training set when it has them.</summary>
+    public IReadOnlyList<string>? Classes
+    {
+        get;
+        set
+        {
+            if (value is not null && value.Count != Network.OutputShape[^1])
+                throw new JimuException($"{value.Count} class names given but the model has {Network.OutputShape[^1]} outputs.");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Per-channel normalisation applied to [0, 1] pixels before the network, in training, <see cref="Evaluate"/> and
+    /// <see cref="Predict"/> alike; null: none. Set it before <see cref="Fit"/> (for example
+    /// <see cref="Normalization.Compute"/> of the training set); it is saved with the model.
+    /// </summary>
+    public Normalization? Normalization
+    {
+        get;
+        set
+        {
+            if (value is not null && value.Channels != Network.InputShape[0])
+                throw new JimuException($"The normalization has {value.Channels} channel(s) but the model takes {Network.InputShape[0]}.");
+            field = value;
+        }
+    }
+
+    /// <summary>What the model was trained on (recorded by <see cref="Fit"/> unless already set); null when unknown.</summary>
+    public DataDescription? TrainedOn { get; set; }
+
+    /// <summary>The name of class <paramref name="index"/>, or the index as text when the classes are unknown.</summary>
+    public string LabelOf(int index) =>
+        Classes is { } c && (uint)index < (uint)c.Count ? c[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     /// <summary>Complete epochs trained so far (restored by <see cref="Load(string, Architecture?)"/> when the file holds optimizer state).</summary>
     public int EpochsTrained => Position.Epoch;
     /// <summary>Where training stands: the epoch and the step inside it (restored from a checkpoint).</summary>
@@ -53,7 +88,12 @@ public sealed class Model
 
     private static Model From(ModelFile.Contents c, string name)
     {
-        var model = new Model(c.Architecture, c.Network);
+        var model = new Model(c.Architecture, c.Network)
+        {
+            Classes = c.Data.Classes,
+            Normalization = c.Data.Normalization,
+            TrainedOn = c.Data.TrainedOn,
+        };
         if (c.Optimizer is { } s)
         {
             if (s.Steps < 0 || s.Epoch < 0)
@@ -68,9 +108,24 @@ public sealed class Model
         return model;
     }
 
-    /// <summary>Saves weights, architecture, optimizer and training state atomically: a checkpoint to resume from.</summary>
-    public void Save(string path) => ModelFile.Save(path, Architecture, Network, _optimizer, _settings,
-        TrainingOptions is null ? null : new ModelFile.TrainingState(TrainingOptions, Position));
+    /// <summary>
+    /// A model of <paramref name="architecture"/> with the given weights: every parameter by its name ("conv1.weight"),
+    /// and every buffer ("bn1.running_mean"; int64 buffers exactly from <paramref name="int64"/> when given), shapes
+    /// checked, nothing else allowed; no optimizer state. <paramref name="source"/> names them in errors.
+    /// </summary>
+    public static Model FromWeights(Architecture architecture, IReadOnlyDictionary<string, Tensor> weights, string source = "weights",
+        IReadOnlyDictionary<string, Int64Tensor>? int64 = null)
+    {
+        var network = architecture.Build();
+        ModelFile.LoadWeights(source, weights, network, int64);
+        return new Model(architecture, network);
+    }
+
+    /// <summary>Saves weights, buffers, architecture, data metadata, optimizer and training state atomically: a checkpoint to resume from.</summary>
+    public void Save(string path) =>
+        ModelFile.Save(path, Architecture, Network, _optimizer, _settings,
+            TrainingOptions is null ? null : new ModelFile.TrainingState(TrainingOptions, Position),
+            new ModelFile.DataMetadata(Classes, Normalization, TrainedOn));
 
     /// <summary>Copies the weights of another model file into this model (same architecture required).</summary>
     public void LoadWeightsFrom(string path) =>
@@ -106,8 +161,11 @@ public sealed class Model
             Position = TrainingPosition.Start;
             options = options with { Start = TrainingPosition.Start };
         }
-        TrainingOptions = options with { Start = TrainingPosition.Start, CheckpointEvery = 0 };
-        var trainer = new Trainer(Network, _optimizer, options);
+        if (train.ClassNames is { } names && Classes is null && names.Count == Network.OutputShape[^1]) Classes = names;
+        TrainedOn ??= DataDescription.Of(train, test);
+        // The normalisation is the model's (saved as jimu.normalization), not the run's.
+        TrainingOptions = options with { Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null };
+        var trainer = new Trainer(Network, _optimizer, options with { Normalization = Normalization });
         try
         {
             return trainer.Fit(train, test, onStep, onEpoch, cancellation, p =>
@@ -125,11 +183,12 @@ public sealed class Model
 
     /// <summary>The options that must match for a resumed run to continue the same run (all but the epoch count).</summary>
     private static string Comparable(TrainingOptions o) =>
-        System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0 });
+        System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null });
 
-    public Evaluation Evaluate(Dataset data, int batchSize = 256) => Evaluator.Evaluate(Network, data, batchSize);
+    /// <summary>Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).</summary>
+    public Evaluation Evaluate(Dataset data, int batchSize = 256) => Evaluator.Evaluate(Network, data, batchSize, Normalization);
 
-    /// <summary>Classifies images [N, C, H, W] in evaluation mode.</summary>
+    /// <summary>Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).</summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
         Network.Training = false;
@@ -140,6 +199,7 @@ public sealed class Model
             int count = Math.Min(batchSize, n - start);
             var x = Tensor.Ensure(ref _input, [count, .. images.Shape[1..]]);
             images.Data.AsSpan(start * per, count * per).CopyTo(x.Span);
+            Normalization?.Apply(x);
             var logits = Network.Forward(x);
             int k = logits.Length / count;
             var probabilities = Tensor.Ensure(ref _probabilities, count, k);
@@ -149,7 +209,7 @@ public sealed class Model
                 var l = logits.Data.AsSpan(i * k, k).ToArray();
                 var p = probabilities.Data.AsSpan(i * k, k).ToArray();
                 int best = Metrics.ArgMax(p);
-                result[start + i] = new Prediction(best, p[best], l, p);
+                result[start + i] = new Prediction(best, p[best], l, p, LabelOf(best));
             }
         }
         return result;

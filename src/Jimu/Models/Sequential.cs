@@ -13,6 +13,7 @@ public sealed class Sequential
     private readonly List<Layer> _layers = [];
     private readonly List<Layer> _steps = [];
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
+    private readonly List<(string Name, LayerBuffer Buffer)> _buffers = [];
 
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
     {
@@ -48,6 +49,7 @@ public sealed class Sequential
         layer.InputGradientRequired = _layers.Count > 0;
         _layers.Add(layer);
         foreach (var p in layer.Parameters) _parameters.Add(($"{layer.Name}.{p.Name}", p));
+        foreach (var b in layer.Buffers) _buffers.Add(($"{layer.Name}.{b.Name}", b));
     }
 
     public IReadOnlyList<Layer> Layers => _layers;
@@ -66,6 +68,9 @@ public sealed class Sequential
 
     /// <summary>Named parameters in layer order.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _parameters;
+
+    /// <summary>Named buffers (saved, not trained: BatchNorm's running statistics) in layer order, "bn1.running_mean".</summary>
+    public IReadOnlyList<(string Name, LayerBuffer Buffer)> Buffers => _buffers;
 
     public long ParameterCount => _parameters.Sum(p => (long)p.Parameter.Value.Length);
 

@@ -8,7 +8,8 @@ namespace Jimu.Training;
 /// <summary>Runs a model in evaluation mode over a labelled set, batch by batch.</summary>
 public static class Evaluator
 {
-    public static Evaluation Evaluate(Sequential model, Dataset data, int batchSize = 256)
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/>, each batch normalised by <paramref name="normalization"/> first when given.</summary>
+    public static Evaluation Evaluate(Sequential model, Dataset data, int batchSize = 256, Normalization? normalization = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
         int classes = model.OutputShape[^1];
@@ -18,14 +19,15 @@ public static class Evaluator
         model.Training = false;
         try
         {
-            int n = data.Count, per = data.Images.Length / Math.Max(n, 1);
+            int n = data.Count, per = data.SampleLength;
             double lossSum = 0; long correct = 0;
             Tensor? buffer = null;
             for (int start = 0; start < n; start += batchSize)
             {
                 int count = Math.Min(batchSize, n - start);
                 var batch = Tensor.Ensure(ref buffer, [count, .. model.InputShape]);
-                data.Images.Data.AsSpan(start * per, count * per).CopyTo(batch.Span);
+                data.CopyImages(start, count, batch.Span);
+                normalization?.Apply(batch);
                 var labels = data.Labels.AsSpan(start, count);
                 foreach (int l in labels)
                     if ((uint)l >= (uint)classes) throw new JimuException($"Label {l} is out of range for a model with {classes} outputs.");

@@ -12,7 +12,7 @@ namespace Jimu.Training;
 public static class Seeds
 {
     /// <summary>Stream numbers: one per random consumer of the training loop.</summary>
-    public const int ShuffleStream = 0x5EED, ShiftStream = 0x5A1F, DropoutStream = 0xD50F; // dropout: + layer index
+    public const int ShuffleStream = 0x5EED, AugmentStream = 0x5A1F, DropoutStream = 0xD50F; // dropout: + layer index
 
     public static int Derive(int seed, int a, int b)
     {

@@ -22,7 +22,8 @@ public sealed class Trainer
     private readonly float _baseRate;
     private Tensor? _batch;
     private int[] _batchLabels = [];
-    private Random? _shiftRandom;
+    private Random? _augmentRandom;
+    private float[] _image = [];
     private int[] _batchShape = [];
 
     public Trainer(Sequential model, Optimizer optimizer, TrainingOptions options)
@@ -94,7 +95,7 @@ public sealed class Trainer
                 {
                     double rate = seenHere / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                     long left = (long)(n - seen) + (long)(_options.Epochs - epoch - 1) * n;
-                    onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, rate, TimeSpan.FromSeconds(left / rate)));
+                    onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, lossSum / seen, rate, TimeSpan.FromSeconds(left / rate)));
                 }
                 // The last step of an epoch is checkpointed after the epoch's evaluation, as the epoch's end.
                 if (onCheckpoint is not null && _options.CheckpointEvery > 0 && s + 1 < steps && _optimizer.Steps % _options.CheckpointEvery == 0)
@@ -104,7 +105,7 @@ public sealed class Trainer
             // The last step's update is not seen by any training loss: check the weights and the test loss too.
             if (!WeightsFinite())
                 throw Diverged(epoch, "the weights became infinite or NaN");
-            var eval = test is null ? null : Evaluator.Evaluate(_model, test, Math.Max(batchSize, 256));
+            var eval = test is null ? null : Evaluator.Evaluate(_model, test, Math.Max(batchSize, 256), _options.Normalization);
             if (eval is not null && !double.IsFinite(eval.Loss))
                 throw Diverged(epoch, $"the test loss became {eval.Loss}");
             var result = new EpochResult(epoch + 1, _optimizer.LearningRate, lossSum / seen, (double)correct / seen,
@@ -132,7 +133,7 @@ public sealed class Trainer
     private void CheckFits(Dataset data, string which)
     {
         if (data.Count == 0) throw new JimuException($"The {which} set is empty.");
-        var sample = data.Images.Shape[1..];
+        var sample = data.SampleShape;
         if (!sample.SequenceEqual(_model.InputShape))
             throw new ShapeException($"The {which} images have shape {Tensor.Format(sample)} but the model expects {Tensor.Format(_model.InputShape)}.");
         int classes = _model.OutputShape[^1];
@@ -159,27 +160,29 @@ public sealed class Trainer
     {
         for (int i = 0; i < _model.Layers.Count; i++)
             if (_model.Layers[i] is Dropout d) d.Reseed(Seeds.ForStep(_options.Seed, epoch, step, Seeds.DropoutStream + i));
-        _shiftRandom = _options.MaxShift > 0 ? new Random(Seeds.ForStep(_options.Seed, epoch, step, Seeds.ShiftStream)) : null;
+        _augmentRandom = _options.Augments ? new Random(Seeds.ForStep(_options.Seed, epoch, step, Seeds.AugmentStream)) : null;
     }
 
+    /// <summary>The batch of <paramref name="indices"/>: each image copied, augmented (training only), then normalised.</summary>
     private Tensor Gather(Dataset data, ReadOnlySpan<int> indices)
     {
-        int per = data.Images.Length / data.Count;
+        int per = data.SampleLength;
         if (_batchShape.Length == 0) _batchShape = [0, .. _model.InputShape];
         _batchShape[0] = indices.Length;
         var x = Tensor.Ensure(ref _batch, _batchShape);
+        if (_image.Length < per) _image = new float[per];
         for (int b = 0; b < indices.Length; b++)
         {
-            var src = data.Images.Data.AsSpan(indices[b] * per, per);
             var dst = x.Data.AsSpan(b * per, per);
-            if (_shiftRandom is null) src.CopyTo(dst);
+            if (_augmentRandom is null) data.CopyImage(indices[b], dst);
             else
             {
-                int s = _options.MaxShift;
-                Augmentation.Translate(src, dst, _model.InputShape, _shiftRandom.Next(-s, s + 1), _shiftRandom.Next(-s, s + 1));
+                data.CopyImage(indices[b], _image);
+                Augmentation.Apply(_image.AsSpan(0, per), dst, _model.InputShape, _options.MaxShift, _options.CropPadding, _options.Flip, _augmentRandom);
             }
             _batchLabels[b] = data.Labels[indices[b]];
         }
+        _options.Normalization?.Apply(x);
         return x;
     }
 }

@@ -96,6 +96,22 @@ public class SafeTensorsTests
     }
 
     [Fact]
+    public void Int64Tensors_AreWrittenAsI64_InNameOrder_AndReadExactly()
+    {
+        using var stream = new MemoryStream();
+        SafeTensors.Write(stream, new Dictionary<string, Tensor> { ["a"] = Tensor.FromArray([2f], 1), ["c"] = Tensor.FromArray([3f], 1) },
+            null, new Dictionary<string, Int64Tensor> { ["b"] = new([], [(1L << 40) + 1]) });
+        var bytes = stream.ToArray();
+        string header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToUInt64(bytes, 0));
+        Assert.StartsWith("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"I64","shape":[],"data_offsets":[4,12]},"c":""", header);
+        var file = SafeTensors.Read(new MemoryStream(bytes), "m.safetensors");
+        Assert.Equal("I64", file.DTypeOf("b"));
+        Assert.Equal((1L << 40) + 1, file.Int64["b"].Data[0]);
+        Assert.Equal((float)((1L << 40) + 1), file["b"].Data[0]);
+        Assert.Equal(3f, file["c"].Data[0]);
+    }
+
+    [Fact]
     public void ConvertsF64F16AndBF16ToFloat32()
     {
         const string header = """{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"h":{"dtype":"F16","shape":[3],"data_offsets":[16,22]},"b":{"dtype":"BF16","shape":[1,3],"data_offsets":[22,28]}}""";

@@ -12,12 +12,13 @@ namespace Jimu.Tests.Training;
 /// </summary>
 public class StepExactResumeTests
 {
-    // 64 training images in batches of 10: 7 steps an epoch, the last one of 4 images.
+    // 64 training images in batches of 10: 7 steps an epoch, the last one of 4 images. Every kind of state a
+    // checkpoint must carry: momentum, BatchNorm running statistics, dropout masks, shift/crop/flip draws, shuffling, the schedule.
     private static Architecture Arch => new ArchitectureBuilder("tiny-dropout", 1, 28, 28)
-        .Conv2D(4, kernel: 3).Relu().MaxPool(2).Flatten().Dropout(0.25).Linear(10).Build();
+        .Conv2D(4, kernel: 3).BatchNorm().Relu().MaxPool(2).Flatten().Dropout(0.25).Linear(10).Build();
 
     private static readonly OptimizerSettings Settings = new() { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true, WeightDecay = 5e-4f };
-    private static readonly TrainingOptions Options = new() { Epochs = 2, BatchSize = 10, Seed = 7, MaxShift = 2, Schedule = new LearningRateSchedule.Cosine() };
+    private static readonly TrainingOptions Options = new() { Epochs = 2, BatchSize = 10, Seed = 7, MaxShift = 1, CropPadding = 2, Flip = true, Schedule = new LearningRateSchedule.Cosine() };
 
     [Fact]
     public void CheckpointAfterAnyStep_ResumesToTheSameBitsAndFigures()
@@ -110,11 +111,11 @@ public class StepExactResumeTests
     [Fact]
     public void StepRandomness_DependsOnlyOnSeedAndPosition()
     {
-        Assert.Equal(Seeds.ForStep(1, 2, 3, Seeds.ShiftStream), Seeds.ForStep(1, 2, 3, Seeds.ShiftStream));
+        Assert.Equal(Seeds.ForStep(1, 2, 3, Seeds.AugmentStream), Seeds.ForStep(1, 2, 3, Seeds.AugmentStream));
         var all = new HashSet<int>();
         foreach (int epoch in new[] { 0, 1 })
             foreach (int step in new[] { 0, 1, 2 })
-                foreach (int stream in new[] { Seeds.ShiftStream, Seeds.DropoutStream, Seeds.DropoutStream + 1 })
+                foreach (int stream in new[] { Seeds.AugmentStream, Seeds.DropoutStream, Seeds.DropoutStream + 1 })
                     all.Add(Seeds.ForStep(1, epoch, step, stream));
         Assert.Equal(18, all.Count);
     }

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Jimu.Training;
+
+namespace Jimu.Cli;
+
+/// <summary>
+/// `train --log FILE.csv|FILE.jsonl` and `--plot FILE.png`: after every epoch the whole file is rewritten
+/// (atomically), so that it is complete and readable at any moment, also after Ctrl-C.
+/// CSV columns and JSONL fields: epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy (accuracies in
+/// 0–1; test figures empty / null without a test set), seconds, images_per_second.
+/// </summary>
+public sealed class EpochLog
+{
+    private readonly List<EpochResult> _epochs = [];
+    private readonly string? _log, _plot;
+    private readonly string _title;
+
+    public EpochLog(string? logPath, string? plotPath, string title)
+    {
+        if (logPath is not null && Format(logPath) is null)
+            throw new ArgumentException($"--log '{logPath}': the file name must end in .csv or .jsonl.");
+        if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--plot '{plotPath}': the file name must end in .png.");
+        foreach (var (option, path) in new[] { ("--log", logPath), ("--plot", plotPath) })
+            if (path is not null) CheckDirectory(option, path);
+        _log = logPath; _plot = plotPath; _title = title;
+    }
+
+    /// <summary>Fails before any work when the file's directory does not exist.</summary>
+    public static void CheckDirectory(string option, string path)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is null || !Directory.Exists(directory))
+            throw new ArgumentException($"{option} '{path}': directory '{directory}' does not exist; create it first or choose another path.");
+    }
+
+    private static string? Format(string path) =>
+        path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? "csv"
+        : path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : null;
+
+    public void Add(EpochResult e)
+    {
+        _epochs.Add(e);
+        if (_log is not null)
+        {
+            string text = Format(_log) == "csv" ? Csv(_epochs) : Jsonl(_epochs);
+            Jimu.IO.AtomicFile.Write(_log, s => s.Write(Encoding.UTF8.GetBytes(text)));
+        }
+        if (_plot is not null) Plots.Training(_epochs, _title, _plot);
+    }
+
+    public static string Csv(IEnumerable<EpochResult> epochs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds,images_per_second\n");
+        foreach (var e in epochs)
+            sb.Append(inv, $"{e.Epoch},{R(e.LearningRate)},{R(e.TrainLoss)},{R(e.TrainAccuracy)},{R(e.TestLoss)},{R(e.TestAccuracy)},{R(e.Elapsed.TotalSeconds)},{R(e.ImagesPerSecond)}\n");
+        return sb.ToString();
+    }
+
+    public static string Jsonl(IEnumerable<EpochResult> epochs)
+    {
+        var sb = new StringBuilder();
+        foreach (var e in epochs)
+            sb.Append(JsonSerializer.Serialize(new
+            {
+                epoch = e.Epoch,
+                lr = e.LearningRate,
+                train_loss = e.TrainLoss,
+                train_accuracy = e.TrainAccuracy,
+                test_loss = Finite(e.TestLoss),
+                test_accuracy = Finite(e.TestAccuracy),
+                seconds = e.Elapsed.TotalSeconds,
+                images_per_second = e.ImagesPerSecond,
+            })).Append('\n');
+        return sb.ToString();
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    private static string R(float v) => float.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    private static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+}

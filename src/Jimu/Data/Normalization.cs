@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Jimu.Tensors;
+
+namespace Jimu.Data;
+
+/// <summary>
+/// Per-channel input normalisation, as torchvision's <c>Normalize(mean, std)</c>: x' = (x − mean[c]) / std[c], on
+/// pixels already scaled to [0, 1]. A model stores it (<c>jimu.normalization</c>) and applies it itself in
+/// training, evaluation and prediction, so that images are always fed as in training.
+/// </summary>
+public sealed record Normalization
+{
+    [JsonPropertyName("mean")] public float[] Mean { get; init; } = [];
+    [JsonPropertyName("std")] public float[] Std { get; init; } = [];
+
+    public Normalization() { }
+
+    public Normalization(float[] mean, float[] std)
+    {
+        Mean = mean; Std = std;
+        Validate("normalization");
+    }
+
+    public int Channels => Mean.Length;
+
+    /// <summary>Checks that mean and std have one finite value per channel and every std is positive.</summary>
+    public void Validate(string source)
+    {
+        if (Mean.Length == 0 || Mean.Length != Std.Length)
+            throw new JimuException($"{source}: normalization needs one mean and one std per channel, got {Mean.Length} and {Std.Length}.");
+        if (Mean.Any(m => !float.IsFinite(m)) || Std.Any(s => !float.IsFinite(s) || s <= 0))
+            throw new JimuException($"{source}: normalization needs finite means and positive standard deviations, got mean {Format(Mean)}, std {Format(Std)}.");
+    }
+
+    /// <summary>
+    /// Parses "M,S" (one mean and std for every channel) or "M1,M2,M3,S1,S2,S3" (per channel) for
+    /// <paramref name="channels"/> channels.
+    /// </summary>
+    public static Normalization Parse(string text, int channels)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                throw new JimuException($"--normalize '{text}': '{parts[i]}' is not a number; use auto, none, M,S or one mean per channel then one std per channel.");
+        if (values.Length == 2)
+            return new Normalization(Enumerable.Repeat(values[0], channels).ToArray(), Enumerable.Repeat(values[1], channels).ToArray());
+        if (values.Length == 2 * channels)
+            return new Normalization(values[..channels], values[channels..]);
+        throw new JimuException($"--normalize '{text}': give M,S or {channels} means then {channels} standard deviations ({2 * channels} numbers) for {channels}-channel images.");
+    }
+
+    /// <summary>The per-channel mean and (population) standard deviation of a data set's pixels, accumulated in double.</summary>
+    public static Normalization Compute(Dataset data)
+    {
+        int c = data.Channels, plane = data.Height * data.Width;
+        var sum = new double[c]; var sq = new double[c];
+        var image = new float[c * plane];
+        for (int i = 0; i < data.Count; i++)
+        {
+            data.CopyImage(i, image);
+            for (int ch = 0; ch < c; ch++)
+                foreach (float v in image.AsSpan(ch * plane, plane)) { sum[ch] += v; sq[ch] += (double)v * v; }
+        }
+        double count = (double)data.Count * plane;
+        var mean = new float[c]; var std = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double m = sum[ch] / count;
+            mean[ch] = (float)m;
+            std[ch] = (float)Math.Max(Math.Sqrt(Math.Max(sq[ch] / count - m * m, 0)), 1e-6);
+        }
+        return new Normalization(mean, std);
+    }
+
+    /// <summary>Normalises a batch [N, C, H, W] in place.</summary>
+    public void Apply(Tensor batch)
+    {
+        if (batch.Dim(1) != Channels)
+            throw new ShapeException($"The normalization has {Channels} channel(s) but the images have {batch.Dim(1)}.");
+        int n = batch.Dim(0), plane = batch.Length / Math.Max(n * Channels, 1);
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < Channels; ch++)
+            {
+                float m = Mean[ch], inv = 1f / Std[ch];
+                var p = batch.Data.AsSpan((i * Channels + ch) * plane, plane);
+                for (int j = 0; j < p.Length; j++) p[j] = (p[j] - m) * inv;
+            }
+    }
+
+    public override string ToString() => $"mean {Format(Mean)}, std {Format(Std)}";
+
+    private static string Format(float[] v) => "[" + string.Join(", ", v.Select(x => x.ToString("G4", CultureInfo.InvariantCulture))) + "]";
+}

@@ -1,0 +1,42 @@
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>
+/// State a layer keeps and a model file saves, but no optimizer trains: PyTorch's buffers, such as BatchNorm's
+/// <c>running_mean</c>, <c>running_var</c> (float32) and <c>num_batches_tracked</c> (an int64 scalar, shape []).
+/// Exactly one of <see cref="Value"/> and <see cref="Int64"/> is set.
+/// </summary>
+public sealed class LayerBuffer
+{
+    /// <summary>A float32 buffer.</summary>
+    public LayerBuffer(string name, Tensor value)
+    {
+        Name = name;
+        Value = value;
+        Shape = value.Shape.ToArray();
+    }
+
+    /// <summary>An int64 buffer of <paramref name="shape"/> over <paramref name="int64"/> (not copied).</summary>
+    public LayerBuffer(string name, long[] int64, params int[] shape)
+    {
+        if (Tensor.Count(shape) != int64.Length)
+            throw new ArgumentException($"LayerBuffer '{name}': {int64.Length} values do not fill shape {Tensor.Format(shape)}.", nameof(int64));
+        Name = name;
+        Int64 = int64;
+        Shape = shape;
+    }
+
+    /// <summary>Local name inside its layer, PyTorch style: "running_mean".</summary>
+    public string Name { get; }
+
+    /// <summary>The float32 values, or null for an int64 buffer.</summary>
+    public Tensor? Value { get; }
+
+    /// <summary>The int64 values, or null for a float32 buffer.</summary>
+    public long[]? Int64 { get; }
+
+    public int[] Shape { get; }
+
+    public override string ToString() => $"{Name}{Tensor.Format(Shape)}{(Int64 is null ? "" : " int64")}";
+}

@@ -1,0 +1,33 @@
+using Jimu.Tensors;
+
+namespace Jimu.Layers;
+
+/// <summary>y = tanh x; dx = dy·(1 − y²).</summary>
+public sealed class Tanh(string name = "tanh") : Layer(name)
+{
+    private Tensor? _output, _inputGradient;
+
+    public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    public override Tensor Forward(Tensor input)
+    {
+        var y = Tensor.Ensure(ref _output, input.Shape);
+        var x = input.Span; var o = y.Span;
+        for (int i = 0; i < x.Length; i++) o[i] = MathF.Tanh(x[i]);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor outputGradient)
+    {
+        if (_output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
+        if (!outputGradient.ShapeEquals(_output.Shape))
+            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        if (!InputGradientRequired) return null;
+        var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
+        var y = _output.Span; var dy = outputGradient.Span; var d = dx.Span;
+        for (int i = 0; i < y.Length; i++) d[i] = dy[i] * (1 - y[i] * y[i]);
+        return dx;
+    }
+
+    public override string Describe() => "Tanh";
+}

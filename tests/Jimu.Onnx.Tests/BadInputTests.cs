@@ -1,0 +1,109 @@
+using Google.Protobuf;
+using Jimu.Onnx.Proto;
+
+namespace Jimu.Onnx.Tests;
+
+/// <summary>Broken or unsupported ONNX files: a one-line error naming the file and a non-zero exit, never a crash or a different network.</summary>
+public class BadInputTests
+{
+    private static byte[] Exported() => TestNetworks.Create("lenet5").ToOnnxBytes();
+
+    /// <summary>Runs `jimu summary --model FILE` on <paramref name="bytes"/> and returns the error line.</summary>
+    private static string Refused(byte[] bytes)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("bad.onnx");
+        File.WriteAllBytes(path, bytes);
+        var (code, _, error) = CliRunner.Run("summary", "--model", path);
+        Assert.Equal(1, code);
+        string line = error.TrimEnd('\n');
+        Assert.StartsWith("error: ", line);
+        Assert.DoesNotContain('\n', line);
+        Assert.Contains("bad.onnx", line);
+        return line;
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    [InlineData(0.999)]
+    public void TruncatedFile(double keep)
+    {
+        var bytes = Exported();
+        var line = Refused(bytes[..(int)(bytes.Length * keep)]);
+        Assert.Matches("truncated|corrupt", line);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void RandomBytes(int seed)
+    {
+        var bytes = new byte[1000 * seed];
+        new Random(seed).NextBytes(bytes);
+        Refused(bytes);
+    }
+
+    [Fact]
+    public void EmptyFile() => Assert.Contains("not an ONNX model", Refused([]));
+
+    [Fact]
+    public void InitializerSizeDoesNotMatchItsShape()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        var w = proto.Graph.Initializer[0];
+        w.RawData = ByteString.CopyFrom(w.RawData.Span[..^4]);
+        var line = Refused(proto.ToByteArray());
+        Assert.Contains($"tensor '{w.Name}' has shape [6, 1, 5, 5] (150 values) but holds 596 bytes", line);
+    }
+
+    [Fact]
+    public void InitializerClaimingHugeDimsAllocatesNothing()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        var w = proto.Graph.Initializer[0];
+        w.Dims.Clear();
+        w.Dims.Add([1L << 40, 1L << 30]);
+        Assert.Contains("corrupt", Refused(proto.ToByteArray()));
+    }
+
+    [Fact]
+    public void InputThatIsNot4D()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        proto.Graph.Input[0].Type.TensorType.Shape.Dim.RemoveAt(1);
+        var line = Refused(proto.ToByteArray());
+        Assert.Contains("input 'input' has shape [N, 28, 28], which is 3-D", line);
+    }
+
+    [Fact]
+    public void BranchingGraphIsRefused()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        // The second conv reads the input again instead of the first pool's output.
+        var conv2 = proto.Graph.Node.First(n => n.Name == "conv2");
+        conv2.Input[0] = "input";
+        Assert.Contains("branches", Refused(proto.ToByteArray()));
+    }
+
+    [Fact]
+    public void UnknownAttributeIsRefusedRatherThanIgnored()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        proto.Graph.Node[0].Attribute.Add(new AttributeProto { Name = "fancy", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        Assert.Contains("node 'conv1' (Conv): attribute 'fancy' is not supported", Refused(proto.ToByteArray()));
+    }
+
+    [Fact]
+    public void ArchOptionWithOnnxIsRefused()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("m.onnx");
+        File.WriteAllBytes(path, Exported());
+        var (code, _, error) = CliRunner.Run("summary", "--model", path, "--arch", "lenet5");
+        Assert.Equal(1, code);
+        Assert.Contains("leave out --arch", error);
+    }
+}
