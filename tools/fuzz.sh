@@ -7,7 +7,7 @@
 # Needs afl++ (Debian: apt-get install afl++) and the SharpFuzz tool (`dotnet tool restore` installs it from
 # dotnet-tools.json). Seeds come from fuzz/corpus/TARGET; afl's output goes to fuzz/findings/TARGET
 # (crashes/, hangs/, fuzzer_stats). A crash is any exception other than the library's own JimuException /
-# ShapeException, a hang (over 2 s) or an allocation past the 512 MiB heap limit set below.
+# ShapeException, a hang (over 5 s: the machine is shared) or an allocation past the 1 GiB heap limit set below.
 # Replay a finding outside afl: dotnet fuzz/out/Jimu.Fuzz.dll TARGET FILE
 # The machine is shared: run it under `nice -n 19`, one target at a time.
 set -euo pipefail
@@ -30,7 +30,7 @@ done
 
 export AFL_SKIP_BIN_CHECK=1          # the binary is `dotnet`; the instrumentation is inside the assemblies
 export AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
-export DOTNET_GCHeapHardLimit=0x20000000   # 512 MiB: an allocation not bounded by the input is an OutOfMemoryException
+export DOTNET_GCHeapHardLimit=0x40000000   # 1 GiB: an allocation not bounded by the input is an OutOfMemoryException
 export DOTNET_TieredCompilation=0
 
 printf '%-13s %10s %8s %8s %6s %6s\n' target executions execs/s paths crashes hangs
@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
   findings=fuzz/findings/$t
   rm -rf "$findings"
   mkdir -p "$findings"
-  afl-fuzz -i "fuzz/corpus/$t" -o "$findings" -t 2000 -m none -V "$seconds" -- dotnet "$out/Jimu.Fuzz.dll" "$t" \
+  afl-fuzz -i "fuzz/corpus/$t" -o "$findings" -t 5000 -m none -V "$seconds" -- dotnet "$out/Jimu.Fuzz.dll" "$t" \
     >"$findings/afl.log" 2>&1 || { echo "$t: afl-fuzz failed, see $findings/afl.log" >&2; tail -20 "$findings/afl.log" >&2; continue; }
   stats=$findings/default/fuzzer_stats
   get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }

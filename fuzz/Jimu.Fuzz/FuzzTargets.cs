@@ -1,6 +1,7 @@
 using System.Text;
 using Jimu.Data;
 using Jimu.Models;
+using Jimu.Onnx;
 using Jimu.Tensors;
 
 namespace Jimu.Fuzz;
@@ -28,6 +29,8 @@ public static class FuzzTargets
         },
         // The model loader as a whole: safetensors, stored architecture, weights, optimizer and training state.
         ["model"] = b => Model.Load(new MemoryStream(b, writable: false), "fuzz.safetensors"),
+        // ONNX import (Jimu.Onnx): protobuf, graph, initializers, layers.
+        ["onnx"] = b => Model.FromOnnx(b, "fuzz.onnx"),
     };
 
     /// <summary>Runs <paramref name="target"/> on <paramref name="input"/>; the library's own errors are expected outcomes.</summary>

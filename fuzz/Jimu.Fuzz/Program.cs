@@ -24,7 +24,9 @@ if (args.Length > 1)
     }
     return 0;
 }
-Fuzzer.Run(stream =>
+// Out of process: a hang or a crash that takes the runtime down (stack overflow) is reported as such by afl
+// instead of killing the fork server with it.
+Fuzzer.OutOfProcess.Run(stream =>
 {
     using var copy = new MemoryStream();
     stream.CopyTo(copy);

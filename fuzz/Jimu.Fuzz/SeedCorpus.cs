@@ -36,6 +36,9 @@ public static class SeedCorpus
             Save(root, target, "trained.safetensors", ToBytes(model.Save));
             Save(root, target, "plain.safetensors", ToBytes(p => Model.Create(tiny).Save(p)));
         }
+        Save(root, "onnx", "trained.onnx", Jimu.Onnx.OnnxExport.ToOnnxBytes(model));
+        var bn = new ArchitectureBuilder("bn", 1, 6, 6).Conv2D(2, kernel: 3, padding: "same").BatchNorm().Relu().AvgPool(2).Flatten().Linear(2).Build();
+        Save(root, "onnx", "batchnorm.onnx", Jimu.Onnx.OnnxExport.ToOnnxBytes(Model.Create(bn, seed: 5)));
         var halves = new Dictionary<string, Tensor> { ["a"] = new Tensor([1f, -2f, 0.5f], 3), ["b"] = new Tensor(2, 0) };
         Save(root, "safetensors", "f32-empty.safetensors", ToBytes(p => Jimu.IO.SafeTensors.Write(p, halves, new Dictionary<string, string> { ["k"] = "v" })));
 

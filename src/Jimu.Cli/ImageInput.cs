@@ -18,6 +18,9 @@ public static class ImageInput
     /// </summary>
     public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false);
 
+    /// <summary>Largest image decoded: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
+    public const long MaxPixels = 1L << 25;
+
     /// <summary>
     /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped), or throws a
     /// <see cref="JimuException"/> naming <paramref name="name"/>.
@@ -28,6 +31,14 @@ public static class ImageInput
             throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
+        // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
+        ImageInfo? info;
+        try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+        if (info is not { Width: > 0, Height: > 0 } size)
+            throw new JimuException($"{name}: cannot decode the image (no valid size in its header); use a valid PNG or JPEG file.");
+        if ((long)size.Width * size.Height > MaxPixels)
+            throw new JimuException($"{name}: the image is {size.Width} × {size.Height} pixels, more than the {MaxPixels:N0} Jimu decodes; scale it down first.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
         catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
