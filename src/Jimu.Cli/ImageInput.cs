@@ -18,14 +18,19 @@ public static class ImageInput
     /// </summary>
     public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false);
 
-    /// <summary>Largest image decoded: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
+    /// <summary>Largest image decoded by default: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
     public const long MaxPixels = 1L << 25;
+
+    /// <summary>An image whose header claims more pixels than allowed: refused before decoding.</summary>
+    public sealed class TooLargeException(string message) : JimuException(message);
 
     /// <summary>
     /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped), or throws a
-    /// <see cref="JimuException"/> naming <paramref name="name"/>.
+    /// <see cref="JimuException"/> naming <paramref name="name"/>. The header's size is checked against
+    /// <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>): a few kilobytes
+    /// of PNG can claim gigabytes of pixels.
     /// </summary>
-    public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name)
+    public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
     {
         if (!IsImage(bytes))
             throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
@@ -36,40 +41,13 @@ public static class ImageInput
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
         if (info is not { Width: > 0, Height: > 0 } size)
-            throw new JimuException($"{name}: cannot decode the image (no valid size in its header); use a valid PNG or JPEG file.");
-        if ((long)size.Width * size.Height > MaxPixels)
-            throw new JimuException($"{name}: the image is {size.Width} × {size.Height} pixels, more than the {MaxPixels:N0} Jimu decodes; scale it down first.");
+            throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
+        if ((long)size.Width * size.Height > maxPixels)
+            throw new TooLargeException($"{name}: the image claims {size.Width}×{size.Height} = {(long)size.Width * size.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
         catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
         return (img.Data, img.Height, img.Width);
-    }
-
-    /// <summary>
-    /// Reads the width and height from a PNG's IHDR or a JPEG's SOFn header without decoding the pixels:
-    /// null when the header is not found. Lets a server refuse a decompression bomb before decoding it.
-    /// </summary>
-    public static (int Width, int Height)? PeekSize(ReadOnlySpan<byte> b)
-    {
-        if (b.Length >= 24 && b[0] == 0x89 && b[1] == 0x50 && b[12] == (byte)'I' && b[13] == (byte)'H' && b[14] == (byte)'D' && b[15] == (byte)'R')
-            return ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[16..]) & int.MaxValue,
-                (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[20..]) & int.MaxValue);
-        if (b.Length < 3 || b[0] != 0xFF || b[1] != 0xD8) return null;
-        int i = 2;
-        while (i + 4 <= b.Length)
-        {
-            if (b[i] != 0xFF) return null;
-            byte marker = b[i + 1];
-            if (marker == 0xFF) { i++; continue; }
-            if (marker is 0xD8 or 0x01 or >= 0xD0 and <= 0xD7) { i += 2; continue; }
-            int length = b[i + 2] << 8 | b[i + 3];
-            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): precision, height, width.
-            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
-                return i + 9 <= b.Length ? (b[i + 7] << 8 | b[i + 8], b[i + 5] << 8 | b[i + 6]) : null;
-            if (marker is 0xD9 or 0xDA || length < 2) return null;
-            i += 2 + length;
-        }
-        return null;
     }
 
     /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>

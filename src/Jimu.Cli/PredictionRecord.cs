@@ -18,6 +18,16 @@ public sealed record PredictionRecord(
     [property: JsonPropertyName("probabilities")] float[] Probabilities,
     [property: JsonPropertyName("top")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TopClass[]? Top = null)
 {
+    /// <summary>`jimu serve` with input=true: the model's input as it was fed (after any preprocessing).</summary>
+    [JsonPropertyName("seen")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? Seen { get; init; }
+
+    /// <summary>`jimu serve` with input=true: whether the picture was inverted (a light background).</summary>
+    [JsonPropertyName("inverted")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Inverted { get; init; }
+
     /// <param name="classes">The model's class names (<see cref="Model.Classes"/>), or null when unknown.</param>
     public static PredictionRecord From(string input, int index, Prediction p, int top = 1, IReadOnlyList<string>? classes = null) =>
         new(input, index, classes is null ? p.Class : p.Label, p.Class, p.Probability, p.Logits, p.Probabilities,

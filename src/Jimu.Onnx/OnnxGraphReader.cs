@@ -24,6 +24,10 @@ internal sealed class OnnxGraphReader
         + "MatMul + Add, Sub and Div by per-channel constants on the input (normalisation), and around them Identity, Dropout, Constant, "
         + "Pad (zeros, before Conv or AveragePool) and the Shape/Gather/Unsqueeze/Concat/Reshape pattern of a flatten to [N, -1]";
 
+    /// <summary>Largest image accepted (C·H·W values), and largest padding of one side: a small file must not make Jimu allocate gigabytes.</summary>
+    public const long MaxSampleValues = 1 << 28;
+    public const int MaxPadding = 1 << 16;
+
     /// <summary>One layer found in the graph: its spec (unnamed) and its tensors by local name ("weight", "bias").</summary>
     public sealed record FoundLayer(LayerSpec Spec, Dictionary<string, Tensor> Tensors);
 
@@ -120,6 +124,8 @@ internal sealed class OnnxGraphReader
                 throw new JimuException($"{source}: input '{input.Name}' has shape {text}; Jimu needs C, H and W fixed and positive (only the batch N may vary).");
             shape[i - 1] = (int)dims[i].DimValue;
         }
+        if ((long)shape[0] * shape[1] * shape[2] > MaxSampleValues)
+            throw new JimuException($"{source}: input '{input.Name}' has shape {text}: more than {MaxSampleValues:N0} values per image, larger than Jimu takes.");
         return shape;
     }
 
@@ -516,7 +522,7 @@ internal sealed class OnnxGraphReader
         if (x.Shape.Length != 3 || pads.Length != 8) throw Refuse(n, "Jimu folds Pad only on [N, C, H, W] images");
         if (pads.All(p => p == 0)) { Alias(n, x); return; }
         if (value != 0) throw Refuse(n, $"padding value {value}; Jimu pads with zeros only");
-        if (pads.Any(p => p < 0) || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0)
+        if (pads.Any(p => p < 0 || p > MaxPadding) || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0)
             throw Refuse(n, $"pads [{string.Join(", ", pads)}]; Jimu folds only non-negative padding of H and W");
         if (_pad is not null) throw Refuse(n, "two Pad nodes in a row");
         var output = new Act(_nextId++, [x.Shape[0], (int)(x.Shape[1] + pads[2] + pads[6]), (int)(x.Shape[2] + pads[3] + pads[7])]);
@@ -625,7 +631,7 @@ internal sealed class OnnxGraphReader
             case "NOTSET":
                 var pads = Ints(n, "pads") ?? [0, 0, 0, 0];
                 if (pads.Length != 4) throw Refuse(n, $"pads [{string.Join(", ", pads)}] are not those of a 2-D image");
-                if (pads.Any(v => v < 0 || v > 1 << 20)) throw Refuse(n, $"pads [{string.Join(", ", pads)}] must be non-negative");
+                if (pads.Any(v => v < 0 || v > MaxPadding)) throw Refuse(n, $"pads [{string.Join(", ", pads)}] must be non-negative and at most {MaxPadding}");
                 p = [(int)pads[0], (int)pads[2], (int)pads[1], (int)pads[3]];
                 break;
             case "VALID": p = [0, 0, 0, 0]; break;

@@ -79,6 +79,20 @@ public class BadInputTests
     }
 
     [Fact]
+    public void HugeInputOrPaddingFromATinyFileIsRefused()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        proto.Graph.Input[0].Type.TensorType.Shape.Dim[2].DimValue = 1 << 20;
+        proto.Graph.Input[0].Type.TensorType.Shape.Dim[3].DimValue = 1 << 20;
+        Assert.Contains("values per image", Refused(proto.ToByteArray()));
+
+        proto = ModelProto.Parser.ParseFrom(Exported());
+        var pads = proto.Graph.Node[0].Attribute.Single(a => a.Name == "pads");
+        pads.Ints[0] = 1L << 40;
+        Assert.Contains("must be non-negative and at most", Refused(proto.ToByteArray()));
+    }
+
+    [Fact]
     public void BranchingGraphIsRefused()
     {
         var proto = ModelProto.Parser.ParseFrom(Exported());

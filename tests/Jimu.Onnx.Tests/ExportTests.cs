@@ -55,6 +55,23 @@ public class ExportTests
     public static int[] Bits(Tensor t) => t.Span.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
 
     [Fact]
+    public void InitFromOnnxCopiesWeightsIntoAMatchingArchitectureAndRefusesAnother()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("lenet5.onnx");
+        var source = TestNetworks.Create("lenet5");
+        source.ExportOnnx(path);
+
+        var target = Model.Create(BuiltIns.LeNet5, seed: 99);
+        target.LoadWeightsFromOnnx(path);
+        foreach (var ((_, a), (_, b)) in source.Network.Parameters.Zip(target.Network.Parameters))
+            Assert.Equal(Bits(a.Value), Bits(b.Value));
+
+        var e = Assert.Throws<JimuException>(() => Model.Create(BuiltIns.MnistTf).LoadWeightsFromOnnx(path));
+        Assert.Contains("weights do not fit the architecture 'mnist-tf': its layer 1 is conv 1>32", e.Message);
+    }
+
+    [Fact]
     public void ExportedGraphHasTheDocumentedInterface()
     {
         var proto = OnnxExport.ToOnnx(TestNetworks.Create("mnist-tf"));

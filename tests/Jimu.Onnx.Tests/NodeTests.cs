@@ -94,8 +94,13 @@ public class NodeTests
     {
         string dir = Path.Combine(DataDirectory, test);
         Assert.SkipUnless(Directory.Exists(DataDirectory), $"libonnx-testdata is not installed ({DataDirectory} is missing): apt-get install libonnx-testdata");
-        var (outcome, detail) = Run(dir);
-        string? expected = Expected[test];
+        Check(test, Run(dir), Expected[test]);
+    }
+
+    /// <summary>Passed when <paramref name="expected"/> is null, else refused with a one-line message containing it.</summary>
+    private static void Check(string test, (string Outcome, string Detail) result, string? expected)
+    {
+        var (outcome, detail) = result;
         if (expected is null) Assert.True(outcome == "passed", $"{test}: {outcome}: {detail}");
         else
         {
@@ -105,13 +110,52 @@ public class NodeTests
         }
     }
 
+    /// <summary>
+    /// The tests refused only because their input is not an image batch (Relu, LeakyRelu, Sigmoid, Tanh on [3, 4, 5] or
+    /// [3]; Gemm on A [M, K]), run again with the input padded to 4-D by trailing 1s (and, for Gemm, A fed as
+    /// [M, K, 1, 1] through a Flatten): the same numbers through Jimu's layers, checked against ONNX's expected output.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> ExpectedAsImages = new Dictionary<string, string?>
+    {
+        ["test_relu"] = null,
+        ["test_leakyrelu"] = null,
+        ["test_leakyrelu_default"] = null,
+        ["test_leakyrelu_example"] = null,
+        ["test_sigmoid"] = null,
+        ["test_sigmoid_example"] = null,
+        ["test_tanh"] = null,
+        ["test_tanh_example"] = null,
+        ["test_gemm_all_attributes"] = "transA=1",
+        ["test_gemm_alpha"] = "alpha=0.5",
+        ["test_gemm_beta"] = "beta=0.5",
+        ["test_gemm_default_matrix_bias"] = "bias has shape [3, 4]",
+        ["test_gemm_default_no_bias"] = null,
+        ["test_gemm_default_scalar_bias"] = null,
+        ["test_gemm_default_single_elem_vector_bias"] = null,
+        ["test_gemm_default_vector_bias"] = null,
+        ["test_gemm_default_zero_bias"] = null,
+        ["test_gemm_transposeA"] = "transA=1",
+        ["test_gemm_transposeB"] = null,
+    };
+
+    public static TheoryData<string> NamesAsImages() => new(ExpectedAsImages.Keys.Order(StringComparer.Ordinal));
+
+    [Theory, MemberData(nameof(NamesAsImages))]
+    public void PassesOrIsRefusedWithTheInputAsAnImageBatch(string test)
+    {
+        string dir = Path.Combine(DataDirectory, test);
+        Assert.SkipUnless(Directory.Exists(DataDirectory), $"libonnx-testdata is not installed ({DataDirectory} is missing): apt-get install libonnx-testdata");
+        Check(test, Run(dir, asImages: true), ExpectedAsImages[test]);
+    }
+
     /// <summary>("passed" | "refused" | "differs", detail) for one node test folder.</summary>
-    public static (string Outcome, string Detail) Run(string dir)
+    public static (string Outcome, string Detail) Run(string dir, bool asImages = false)
     {
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(dir, "model.onnx")));
         string data = Path.Combine(dir, "test_data_set_0");
         var inputs = Directory.GetFiles(data, "input_*.pb").Order(StringComparer.Ordinal)
             .Select(f => TensorProto.Parser.ParseFrom(File.ReadAllBytes(f))).ToList();
+        if (asImages) AsImages(proto, inputs[0]);
         var expected = TensorProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(data, "output_0.pb")));
         var names = proto.Graph.Input.Select(i => i.Name).Where(n => proto.Graph.Initializer.All(t => t.Name != n)).ToList();
         var bound = new Dictionary<string, TensorProto>();
@@ -125,7 +169,7 @@ public class NodeTests
         var y = OnnxTensors.Read(expected, "output");
         model.Network.Training = false;
         var actual = model.Network.Forward(x.ToTensor());
-        // GlobalAveragePool: Jimu's features are [N, C], ONNX's [N, C, 1, 1]: the same values in the same order.
+        // GlobalAveragePool: Jimu's features are [N, C], ONNX's [N, C, 1, 1]: the same values in the same order (also the padded inputs).
         var want = y.Dims.Select(d => (int)d).ToArray();
         if (!actual.ShapeEquals(want) && !TrailingOnes(actual.Shape.ToArray(), want))
             return ("differs", $"shape {actual.ShapeString}, expected {Tensor.Format(want)}");
@@ -135,6 +179,27 @@ public class NodeTests
         return worst <= 1e-5 ? ("passed", $"largest difference {worst:E1}") : ("differs", $"largest difference {worst:E2}");
     }
 
-    private static bool TrailingOnes(int[] a, int[] b) =>
-        a.Where((d, i) => i < 2 || d != 1).SequenceEqual(b.Where((d, i) => i < 2 || d != 1));
+    /// <summary>Pads the first input to [d0, d1, 1, 1]-style 4-D with trailing 1s; a Gemm reads it through a Flatten.</summary>
+    private static void AsImages(ModelProto proto, TensorProto x)
+    {
+        var input = proto.Graph.Input[0];
+        var dims = input.Type.TensorType.Shape.Dim;
+        while (dims.Count < 4) dims.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+        while (x.Dims.Count < 4) x.Dims.Add(1);
+        if (proto.Graph.Node[0].OpType == "Gemm")
+        {
+            var flatten = new NodeProto { Name = "flatten", OpType = "Flatten", Input = { input.Name }, Output = { "flat" } };
+            proto.Graph.Node[0].Input[0] = "flat";
+            proto.Graph.Node.Insert(0, flatten);
+        }
+    }
+
+    private static bool TrailingOnes(int[] a, int[] b) => Squeeze(a).SequenceEqual(Squeeze(b));
+
+    private static int[] Squeeze(int[] shape)
+    {
+        int n = shape.Length;
+        while (n > 1 && shape[n - 1] == 1) n--;
+        return shape[..n];
+    }
 }

@@ -15,7 +15,15 @@ public sealed class Model
 {
     private Optimizer? _optimizer;
     private OptimizerSettings? _settings;
-    private Tensor? _input, _probabilities;
+    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith).
+    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [];
+
+    /// <summary>One caller's network for inference (weights shared with <see cref="Network"/>) and its buffers.</summary>
+    private sealed class Inference(Sequential network)
+    {
+        public readonly Sequential Network = network;
+        public Tensor? Input, Probabilities;
+    }
 
     private Model(Architecture architecture, Sequential network)
     {
@@ -185,24 +193,74 @@ public sealed class Model
     private static string Comparable(TrainingOptions o) =>
         System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null });
 
-    /// <summary>Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).</summary>
-    public Evaluation Evaluate(Dataset data, int batchSize = 256) => Evaluator.Evaluate(Network, data, batchSize, Normalization);
+    /// <summary>
+    /// Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).
+    /// Safe to call from several threads at once, as <see cref="Predict"/> is.
+    /// </summary>
+    public Evaluation Evaluate(Dataset data, int batchSize = 256)
+    {
+        var inference = Rent();
+        try { return Evaluator.Evaluate(inference.Network, data, batchSize, Normalization); }
+        finally { _inference.Add(inference); }
+    }
 
-    /// <summary>Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).</summary>
+    /// <summary>
+    /// Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).
+    /// Safe to call from many threads at once on one model: each concurrent caller runs its own inference copy of
+    /// the network, whose weights are this model's (no copy), and gets exactly the numbers a lone call gets.
+    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs.
+    /// </summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
-        Network.Training = false;
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
+        var inference = Rent();
+        try { return Run(inference, images, batchSize); }
+        finally { _inference.Add(inference); }
+    }
+
+    /// <summary>
+    /// Runs one image [C, H, W] (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied) and keeps
+    /// the first convolution's filters and every convolution's output: pictures of what the network sees.
+    /// Safe to call from several threads at once, as <see cref="Predict"/> is.
+    /// </summary>
+    public Inspection Inspect(ReadOnlySpan<float> image)
+    {
+        if (image.Length != Tensor.Count(Network.InputShape))
+            throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
+        var inference = Rent();
+        try
+        {
+            var x = Tensor.Ensure(ref inference.Input, [1, .. Network.InputShape]);
+            image.CopyTo(x.Span);
+            Normalization?.Apply(x);
+            return Inspection.Run(inference.Network, x, LabelOf);
+        }
+        finally { _inference.Add(inference); }
+    }
+
+    /// <summary>An idle inference copy, or a new one when every copy is in use.</summary>
+    private Inference Rent()
+    {
+        if (_inference.TryTake(out var inference)) return inference;
+        var twin = Architecture.Build();
+        Network.ShareWeightsWith(twin);
+        return new Inference(twin);
+    }
+
+    private Prediction[] Run(Inference inference, Tensor images, int batchSize)
+    {
+        var network = inference.Network;
         int n = images.Dim(0), per = images.Length / Math.Max(n, 1);
         var result = new Prediction[n];
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var x = Tensor.Ensure(ref _input, [count, .. images.Shape[1..]]);
+            var x = Tensor.Ensure(ref inference.Input, [count, .. images.Shape[1..]]);
             images.Data.AsSpan(start * per, count * per).CopyTo(x.Span);
             Normalization?.Apply(x);
-            var logits = Network.Forward(x);
+            var logits = network.Forward(x);
             int k = logits.Length / count;
-            var probabilities = Tensor.Ensure(ref _probabilities, count, k);
+            var probabilities = Tensor.Ensure(ref inference.Probabilities, count, k);
             SoftmaxCrossEntropy.Softmax(logits, probabilities);
             for (int i = 0; i < count; i++)
             {

@@ -105,6 +105,36 @@ public sealed class Sequential
         for (int i = _steps.Count - 1; i >= 0 && g is not null; i--) g = _steps[i].Backward(g);
     }
 
+    /// <summary>
+    /// Makes <paramref name="twin"/> (a network built from the same architecture) compute what this one computes in
+    /// evaluation mode: its parameters and buffers become views of this network's storage, so later training or
+    /// loading shows through, and each layer's algorithm choice is copied. What a call keeps (activations, scratch,
+    /// the kernels' working memory) stays the twin's own, which is what lets several threads run inference at once,
+    /// each on its own twin.
+    /// </summary>
+    internal void ShareWeightsWith(Sequential twin)
+    {
+        if (twin._layers.Count != _layers.Count || twin._parameters.Count != _parameters.Count || twin._buffers.Count != _buffers.Count)
+            throw new ArgumentException("The twin network has a different structure.", nameof(twin));
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            twin._parameters[i].Parameter.Value.ShareStorageOf(_parameters[i].Parameter.Value);
+            // Inference never writes a gradient: share it too, so the twin's own is not kept alive.
+            twin._parameters[i].Parameter.Grad.ShareStorageOf(_parameters[i].Parameter.Grad);
+        }
+        for (int i = 0; i < _buffers.Count; i++)
+            if (_buffers[i].Buffer.Value is { } v) twin._buffers[i].Buffer.Value!.ShareStorageOf(v);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            switch (_layers[i], twin._layers[i])
+            {
+                case (Conv2D a, Conv2D b): b.Algorithm = a.Algorithm; break;
+                case (Pool2D a, Pool2D b): b.Algorithm = a.Algorithm; break;
+            }
+        }
+        twin.Training = false;
+    }
+
     public Parameter Parameter(string name) =>
         _parameters.FirstOrDefault(p => p.Name == name).Parameter
         ?? throw new KeyNotFoundException($"The model has no parameter '{name}'.");

@@ -86,6 +86,17 @@ public sealed class Tensor
         Length = n;
     }
 
+    /// <summary>
+    /// Makes this tensor a view of <paramref name="source"/>'s storage (same shape required): an inference copy of a
+    /// network reads the weights of the original rather than copies of them.
+    /// </summary>
+    internal void ShareStorageOf(Tensor source)
+    {
+        if (!ShapeEquals(source.Shape))
+            throw new ArgumentException($"Cannot share the storage of {source.ShapeString} as {ShapeString}.");
+        Data = source.Data;
+    }
+
     public bool ShapeEquals(ReadOnlySpan<int> shape) => shape.SequenceEqual(_shape);
 
     public Tensor Clone() => new(Span.ToArray(), _shape);

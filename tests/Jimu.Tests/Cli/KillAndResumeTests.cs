@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Jimu.Models;
 using Jimu.Tests.IO;
 using Jimu.Training;
-using Xunit.Abstractions;
 
 namespace Jimu.Tests.Cli;
 

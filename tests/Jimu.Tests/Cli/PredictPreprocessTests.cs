@@ -25,13 +25,13 @@ public sealed class PredictPreprocessTests : IDisposable
         Assert.Contains($"note: {seven}: light background: inverted", err);
         using var doc = JsonDocument.Parse(output);
         var items = doc.RootElement.EnumerateArray().ToArray();
-        Assert.Equal(7, items[0].GetProperty("class").GetInt32());
-        Assert.Equal(3, items[1].GetProperty("class").GetInt32());
+        Assert.Equal(7, items[0].GetProperty("class_index").GetInt32());
+        Assert.Equal(3, items[1].GetProperty("class_index").GetInt32());
         foreach (var item in items)
         {
             var top = item.GetProperty("top").EnumerateArray().ToArray();
             Assert.Equal(3, top.Length);
-            Assert.Equal(item.GetProperty("class").GetInt32(), top[0].GetProperty("class").GetInt32());
+            Assert.Equal(item.GetProperty("class_index").GetInt32(), top[0].GetProperty("class").GetInt32());
             var p = top.Select(t => t.GetProperty("probability").GetSingle()).ToArray();
             Assert.True(p[0] >= p[1] && p[1] >= p[2]);
         }

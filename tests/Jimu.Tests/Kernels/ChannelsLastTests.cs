@@ -8,7 +8,7 @@ public unsafe class ChannelsLastTests
     [Fact]
     public void Transpose16x16_swaps_rows_and_lanes()
     {
-        if (!Transpose16x16.IsSupported) return;
+        Assert.SkipUnless(Transpose16x16.IsSupported, "the 16×16 register transpose needs AVX-512");
         var rows = stackalloc Vector512<float>[16];
         var dst = stackalloc Vector512<float>[16];
         for (int i = 0; i < 16; i++)

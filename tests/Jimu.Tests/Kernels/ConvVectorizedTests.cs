@@ -27,7 +27,7 @@ public class ConvVectorizedTests
     [Theory, MemberData(nameof(Shapes))]
     public void Agrees_with_direct_loops(int batch, int inChannels, int outChannels, int h, int w, int kh, int kw, string padding)
     {
-        if (!Vector512.IsHardwareAccelerated) return;
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
         var rng = new Random(batch * 100 + kw * 10 + h);
         var pad = Padding.Parse(padding);
         var direct = new Conv2D(inChannels, outChannels, kh, kw, 1, 1, pad, true, ConvAlgorithm.Direct);
@@ -53,7 +53,7 @@ public class ConvVectorizedTests
     [Fact]
     public void A_layer_that_needs_an_input_gradient_gets_it_from_im2col()
     {
-        if (!Vector512.IsHardwareAccelerated) return;
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
         var rng = new Random(4);
         var direct = new Conv2D(2, 3, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Direct);
         var vectorized = new Conv2D(2, 3, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Vectorized);
@@ -69,7 +69,7 @@ public class ConvVectorizedTests
     [Fact]
     public void Forward_is_the_same_for_any_thread_count_and_dW_repeats_run_to_run()
     {
-        if (!Vector512.IsHardwareAccelerated) return;
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
         int saved = Parallelism.Threads;
         try
         {
@@ -94,7 +94,7 @@ public class ConvVectorizedTests
     [Fact]
     public void Auto_uses_it_for_a_first_layer_with_few_channels_only()
     {
-        if (!Vector512.IsHardwareAccelerated) return;
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
         var net = new Sequential(
         [
             new Conv2D(1, 8, 5, Padding.Symmetric(2), name: "first"),

@@ -139,7 +139,7 @@ public unsafe class ConvWinogradTests
     [Theory, MemberData(nameof(Shapes))]
     public void Agrees_with_direct_loops_forward_and_backward(int batch, int inChannels, int outChannels, int h, int w, string padding)
     {
-        if (!Vector512.IsHardwareAccelerated) return;   // Winograd falls back to im2col; nothing of its own to test
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch * 1000 + inChannels * 10 + h);
         var pad = Padding.Parse(padding);
         var direct = new Conv2D(inChannels, outChannels, 5, 5, 1, 1, pad, true, ConvAlgorithm.Direct);
@@ -174,7 +174,7 @@ public unsafe class ConvWinogradTests
     [InlineData(5)]   // a batch: images split for the weight gradient
     public void Two_threads_match_one_thread_bit_for_bit(int batch)
     {
-        if (!Vector512.IsHardwareAccelerated) return;
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch);
         var conv = new Conv2D(32, 64, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Winograd);
         Jimu.Models.Initializer.Initialize(conv, rng);
