@@ -51,6 +51,15 @@ public class TorchImportTests
     }
 
     [Fact]
+    public void ServerLoadsAnOnnxModel()
+    {
+        var server = new Jimu.Cli.Serve.JimuServer(new Jimu.Cli.Serve.ServerOptions { ModelPath = Fixture("torch-cnn.onnx") });
+        Assert.Equal([1, 12, 12], server.Model.Network.InputShape);
+        var (input, logits) = Expected("torch-cnn");
+        Agreement.Logits(logits, server.Model.Predict(input).SelectMany(p => p.Logits).ToArray(), input.Dim(0));
+    }
+
+    [Fact]
     public void CliPredictsFromAnOnnxFileAndExportsItAsAJimuModel()
     {
         using var dir = new TempDirectory();

@@ -39,7 +39,7 @@ public sealed class JimuServer
     public JimuServer(ServerOptions options)
     {
         _options = options;
-        _model = Model.Load(options.ModelPath, options.Architecture);
+        _model = ModelOptions.Load(options.ModelPath, options.Architecture);
         _shape = _model.Network.InputShape;
         _classes = ClassNames.Of(_model, _model.Network.OutputShape[^1]);
     }
