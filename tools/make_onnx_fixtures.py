@@ -12,6 +12,10 @@ committed so that the tests need no PyTorch). Debian's PyTorch 1.13 and torch.on
   torch-*.json          {"input_shape", "input", "logits"}: a batch of inputs and PyTorch's logits for it
 
 Usage: /usr/bin/python3 tools/make_onnx_fixtures.py [--out DIR]
+       /usr/bin/python3 tools/make_onnx_fixtures.py --opsets
+         exports the conv/BatchNorm/pool/view/Linear network at every opset 11–17, BatchNorm folded and kept, runs
+         each through `jimu predict` (the CLI built in Release) on the same digits-like images and prints the
+         largest difference from PyTorch's logits, relative to the largest logit
 """
 import argparse
 import json
@@ -89,10 +93,52 @@ def export(model, shape, name, out, opset, **kwargs):
     print(f"{path}: {' '.join(ops)}")
 
 
+def check_opsets():
+    import struct
+    import subprocess
+    import tempfile
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cli = os.path.join(root, "src", "Jimu.Cli", "bin", "Release", "net10.0", "Jimu.Cli.dll")
+    torch.manual_seed(5)
+    cnn = Cnn()
+    randomise_batchnorm(cnn)
+    cnn.eval()
+    pixels = torch.randint(0, 256, (16, 12, 12), dtype=torch.uint8)
+    x = pixels.to(torch.float32).div(255).unsqueeze(1)
+    with torch.no_grad():
+        expected = cnn(x)
+    work = tempfile.mkdtemp()
+    images = os.path.join(work, "images.idx")
+    with open(images, "wb") as f:
+        f.write(struct.pack(">IIII", 0x0803, 16, 12, 12))
+        f.write(pixels.numpy().tobytes())
+    worst = 0.0
+    for opset in range(11, 18):
+        for kept in (False, True):
+            path = os.path.join(work, f"cnn-{opset}-{'kept' if kept else 'folded'}.onnx")
+            kwargs = {"do_constant_folding": False, "training": torch.onnx.TrainingMode.PRESERVE} if kept else {}
+            torch.onnx.export(cnn, x, path, input_names=["input"], output_names=["logits"],
+                              dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=opset, **kwargs)
+            out = subprocess.run(["dotnet", cli, "predict", "--model", path, images, "--format", "json"],
+                                 capture_output=True, text=True)
+            if out.returncode != 0:
+                print(f"opset {opset}, BatchNorm {'kept' if kept else 'folded'}: REFUSED {out.stderr.strip()}")
+                worst = float("inf")
+                continue
+            logits = torch.tensor([r["logits"] for r in json.loads(out.stdout)])
+            rel = ((logits - expected).abs().max() / expected.abs().max()).item()
+            worst = max(worst, rel)
+            print(f"opset {opset}, BatchNorm {'kept' if kept else 'folded'}: largest difference {rel:.2e}")
+    return 0 if worst <= 1e-5 else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "Jimu.Onnx.Tests", "Fixtures"))
+    parser.add_argument("--opsets", action="store_true", help="check every opset 11-17 through jimu predict")
     args = parser.parse_args()
+    if args.opsets:
+        raise SystemExit(check_opsets())
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(12)
     cnn = Cnn()
