@@ -28,7 +28,7 @@ public static class FuzzTargets
             Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false, Jimu.Cli.ImageInput.Preprocess.Mnist);
         },
         // The model loader as a whole: safetensors, stored architecture, weights, optimizer and training state.
-        ["model"] = b => Model.Load(new MemoryStream(b, writable: false), "fuzz.safetensors"),
+        ["model"] = b => Model.FromStream(new MemoryStream(b, writable: false), "fuzz.safetensors", null),
         // ONNX import (Jimu.Onnx): protobuf, graph, initializers, layers.
         ["onnx"] = b => Model.FromOnnx(b, "fuzz.onnx"),
     };

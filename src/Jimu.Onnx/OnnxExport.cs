@@ -31,9 +31,13 @@ namespace Jimu.Onnx;
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The ONNX operator set the exported graphs use.</summary>
     public const int Opset = 17;
+    /// <summary>The ONNX IR version of exported files.</summary>
     public const int IrVersion = 8;
+    /// <summary>Name of the graph's input, [N, C, H, W].</summary>
     public const string InputName = "input";
+    /// <summary>Name of the graph's output, [N, classes].</summary>
     public const string OutputName = "logits";
     /// <summary>metadata_props key of the architecture JSON (the same key as in a .safetensors model).</summary>
     public const string ArchitectureKey = ModelFile.ArchitectureKey;

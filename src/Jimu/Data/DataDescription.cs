@@ -19,12 +19,15 @@ public sealed record DataDescription
     [JsonPropertyName("input")] public int[]? Input { get; init; }
     /// <summary>Channels of the images as stored in the files, before conversion (1 grey, 3 colour; IDX: 1).</summary>
     [JsonPropertyName("source_channels")] public int? SourceChannels { get; init; }
+    /// <summary>Number of classes, when known.</summary>
     [JsonPropertyName("class_count")] public int? ClassCount { get; init; }
     /// <summary><see cref="LabelSetFingerprint"/> of the classes: equal for the same class names in the same order.</summary>
     [JsonPropertyName("label_set")] public string? LabelSet { get; init; }
     /// <summary><see cref="LabelsFingerprint"/> of the test split's labels in order: equal for the same test split.</summary>
     [JsonPropertyName("test_labels")] public string? TestLabels { get; init; }
+    /// <summary>Training images, when known.</summary>
     [JsonPropertyName("train_count")] public int? TrainCount { get; init; }
+    /// <summary>Test images, when known.</summary>
     [JsonPropertyName("test_count")] public int? TestCount { get; init; }
     /// <summary>Per-channel mean of the training pixels in [0, 1] (before normalisation).</summary>
     [JsonPropertyName("pixel_mean")] public float[]? PixelMean { get; init; }

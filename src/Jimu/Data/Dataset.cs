@@ -35,8 +35,11 @@ public sealed class Dataset
 
     /// <summary>Number of images N.</summary>
     public int Count => Labels.Length;
+    /// <summary>Channels of one image.</summary>
     public int Channels => _sampleShape[0];
+    /// <summary>Height of one image.</summary>
     public int Height => _sampleShape[1];
+    /// <summary>Width of one image.</summary>
     public int Width => _sampleShape[2];
 
     /// <summary>One image's shape [C, H, W].</summary>
@@ -121,6 +124,7 @@ public sealed class Dataset
         return t;
     }
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() =>
         $"{Name}: {Count} images of {Channels}x{Height}x{Width}, {ClassCount} classes";
 }

@@ -11,17 +11,22 @@ namespace Jimu.Data;
 /// </summary>
 public sealed record Normalization
 {
+    /// <summary>Per-channel mean subtracted.</summary>
     [JsonPropertyName("mean")] public float[] Mean { get; init; } = [];
+    /// <summary>Per-channel standard deviation divided by.</summary>
     [JsonPropertyName("std")] public float[] Std { get; init; } = [];
 
+    /// <summary>An empty normalisation, for JSON deserialisation.</summary>
     public Normalization() { }
 
+    /// <summary>Per-channel (x − mean) / std.</summary>
     public Normalization(float[] mean, float[] std)
     {
         Mean = mean; Std = std;
         Validate("normalization");
     }
 
+    /// <summary>Number of channels.</summary>
     public int Channels => Mean.Length;
 
     /// <summary>Checks that mean and std have one finite value per channel and every std is positive.</summary>
@@ -89,6 +94,7 @@ public sealed record Normalization
             }
     }
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => $"mean {Format(Mean)}, std {Format(Std)}";
 
     private static string Format(float[] v) => "[" + string.Join(", ", v.Select(x => x.ToString("G4", CultureInfo.InvariantCulture))) + "]";

@@ -25,17 +25,29 @@ namespace Jimu.IO;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>Metadata key of the architecture JSON.</summary>
     public const string ArchitectureKey = "jimu.architecture";
+    /// <summary>Metadata key of the optimizer settings and progress.</summary>
     public const string OptimizerKey = "jimu.optimizer";
+    /// <summary>Metadata key of the training state (options and position) of a checkpoint.</summary>
     public const string TrainingKey = "jimu.training";
+    /// <summary>Metadata key of the class names.</summary>
     public const string ClassesKey = "jimu.classes";
+    /// <summary>Metadata key of the input normalisation.</summary>
     public const string NormalizationKey = "jimu.normalization";
+    /// <summary>Metadata key of what the model was trained on.</summary>
     public const string DataKey = "jimu.data";
+    /// <summary>Metadata key "format" ("pt", as PyTorch's safetensors files).</summary>
     public const string FormatKey = "format";
+    /// <summary>Prefix of the optimizer's state tensors ("optimizer.conv1.weight.momentum").</summary>
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
-    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data, TrainingState? Training = null);
+    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data)
+    {
+        /// <summary>The training options and position of a checkpoint; null in files without them.</summary>
+        public TrainingState? Training { get; init; }
+    }
 
     /// <summary>The run's options and where it is: what a checkpoint needs besides weights, buffers and optimizer.</summary>
     public sealed record TrainingState(TrainingOptions Options, TrainingPosition Position);
@@ -43,6 +55,7 @@ public static class ModelFile
     /// <summary>What the model knows of its data: class names, input normalisation, what it was trained on (each null when unknown).</summary>
     public sealed record DataMetadata(IReadOnlyList<string>? Classes = null, Normalization? Normalization = null, DataDescription? TrainedOn = null)
     {
+        /// <summary>No class names, normalisation or data description.</summary>
         public static DataMetadata None { get; } = new();
     }
 
@@ -113,7 +126,7 @@ public static class ModelFile
     public static Contents Load(string path, Architecture? architecture = null) => Load(SafeTensors.Read(path), path, architecture);
 
     /// <summary>Loads a model file from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
-    public static Contents Load(Stream stream, string name, Architecture? architecture = null) =>
+    public static Contents FromStream(Stream stream, string name, Architecture? architecture) =>
         Load(SafeTensors.Read(stream, name), name, architecture);
 
     private static Contents Load(SafeTensorsFile file, string path, Architecture? architecture)
@@ -169,7 +182,7 @@ public static class ModelFile
             throw new JimuException($"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
         if (data.Normalization is { } n && n.Channels != network.InputShape[0])
             throw new JimuException($"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
-        return new Contents(architecture, network, state, data, training);
+        return new Contents(architecture, network, state, data) { Training = training };
     }
 
     /// <summary>

@@ -41,11 +41,13 @@ public sealed class SafeTensorsFile
     /// <summary>The <c>__metadata__</c> entries (empty when the file has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Number of tensors in the file.</summary>
     public int Count => _tensors.Count;
 
     /// <summary>The exact values of the tensors stored as I64 (also in <see cref="Tensors"/>, converted to float32).</summary>
     public IReadOnlyDictionary<string, Int64Tensor> Int64 => _int64;
 
+    /// <summary>Whether the file holds a tensor of that name.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
     /// <summary>The dtype the tensor was stored with in the file ("F32", "F64", "F16", "BF16" or "I64").</summary>

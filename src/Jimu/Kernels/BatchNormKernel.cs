@@ -15,7 +15,7 @@ namespace Jimu.Kernels;
 ///             dx = dy·k + (x − mean)·p + q   with k, p, q per channel (the layer derives them from the sums)
 /// </code>
 /// </summary>
-public sealed class BatchNormKernel : BatchParallelWork
+internal sealed class BatchNormKernel : BatchParallelWork
 {
     private enum Pass { Statistics, Affine, Sums, InputGradient }
 

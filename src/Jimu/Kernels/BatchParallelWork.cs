@@ -5,7 +5,7 @@ namespace Jimu.Kernels;
 /// never more parts than images). The split depends only on the batch size and the thread count, so results are
 /// deterministic for a given thread count. When the pool is busy the parts run one after another on the caller.
 /// </summary>
-public abstract class BatchParallelWork : IParallelWork
+internal abstract class BatchParallelWork : IParallelWork
 {
     private int _batch, _parts;
 

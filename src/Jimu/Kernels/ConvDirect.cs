@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// </code>
 /// The backward passes follow from each term w·x: it sends dy·w to x, dy·x to w, and dy to bias.
 /// </summary>
-public static class ConvDirect
+internal static class ConvDirect
 {
     /// <summary>y[n,o,oh,ow] = bias[o] + Σ_{c,i,j} w[o,c,i,j] · x[n,c,h,w] with h = oh·sh − padTop + i, w = ow·sw − padLeft + j. Overwrites y.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,

@@ -7,7 +7,7 @@ namespace Jimu.Kernels;
 /// The geometry of a sliding window (convolution or pooling) over one C×H×W image:
 /// out = floor((in + padBefore + padAfter − k) / stride) + 1 on each axis.
 /// </summary>
-public readonly record struct ConvGeometry(
+internal readonly record struct ConvGeometry(
     int Channels, int InH, int InW,
     int KernelH, int KernelW, int StrideH, int StrideW,
     int PadTop, int PadBottom, int PadLeft, int PadRight,

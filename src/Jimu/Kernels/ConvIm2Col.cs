@@ -14,7 +14,7 @@ namespace Jimu.Kernels;
 /// </code>
 /// Buffers are kept between calls; nothing is allocated once the shapes are seen.
 /// </summary>
-public sealed class ConvIm2Col : BatchParallelWork
+internal sealed class ConvIm2Col : BatchParallelWork
 {
     private float[][] _col = [], _dcol = [], _dw = [];
     private double[][] _db = [];

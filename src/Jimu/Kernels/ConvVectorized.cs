@@ -18,7 +18,7 @@ namespace Jimu.Kernels;
 /// parts are summed in a fixed order, so results are deterministic for a given thread count.
 /// </summary>
 [SkipLocalsInit]
-public sealed unsafe class ConvVectorized : BatchParallelWork
+internal unsafe class ConvVectorized : BatchParallelWork
 {
     private const int Lanes = 16, Group = 8;
 

@@ -13,7 +13,7 @@ namespace Jimu.Kernels;
 /// Only for geometries where <see cref="Supports"/> holds (it also needs AVX-512); callers fall back to im2col.
 /// Buffers are kept between calls; nothing is allocated once the shapes are seen.
 /// </summary>
-public sealed class ConvWinograd
+internal sealed class ConvWinograd
 {
     private readonly WinogradForward _forward = new(), _inputGradient = new();
     private readonly WinogradWeightGradient _weightGradient = new();

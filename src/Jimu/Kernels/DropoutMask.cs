@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// dropped (0) otherwise. Being a counter, eight lanes compute eight consecutive numbers at once, and the masks
 /// are exactly those of drawing one number at a time.
 /// </summary>
-public static class DropoutMask
+internal static class DropoutMask
 {
     /// <summary>SplitMix64's increment γ, 2⁶⁴ divided by the golden ratio.</summary>
     public const ulong Gamma = 0x9E3779B97F4A7C15UL;

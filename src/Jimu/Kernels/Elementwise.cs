@@ -8,7 +8,7 @@ namespace Jimu.Kernels;
 /// Element-wise operations over spans. Memory-bound, so <see cref="Vector{T}"/> width is enough.
 /// Each method's summary gives its exact scalar meaning.
 /// </summary>
-public static class Elementwise
+internal static class Elementwise
 {
     /// <summary>dst[i] += src[i]</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// (12 accumulators, enough to hide the FMA latency on two pipes), at the widest accelerated vector width.
 /// The yardstick for GEMM efficiency.
 /// </summary>
-public static class FmaPeak
+internal static class FmaPeak
 {
     private const int Accumulators = 12;
 

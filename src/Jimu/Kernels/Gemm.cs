@@ -13,7 +13,7 @@ namespace Jimu.Kernels;
 /// A product of at most <see cref="GemmSmallM.MaxRows"/> rows (one image through a Linear layer) streams B
 /// unpacked instead (<see cref="GemmSmallM"/>). After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
 /// </remarks>
-public static class Gemm
+internal static class Gemm
 {
     /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row width, or a span is too short.</exception>

@@ -7,7 +7,7 @@ namespace Jimu.Kernels;
 /// col[(c·kh + i)·kw + j, oh·outW + ow] = x[c, oh·sh − padTop + i, ow·sw − padLeft + j] (0 outside),
 /// so that a convolution becomes W[out, C·kh·kw] · col. <see cref="Fold"/> is its adjoint.
 /// </summary>
-public static class Im2Col
+internal static class Im2Col
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(ReadOnlySpan<float> x, in ConvGeometry g, Span<float> col)

@@ -8,7 +8,7 @@ namespace Jimu.Kernels;
 /// The common case of max pooling, a 2×2 window with stride 2 and no padding, without the general loops of
 /// <see cref="PoolDirect.MaxForward"/>: the same results (first maximum in row-major order, NaN wins), tested against it.
 /// </summary>
-public static class MaxPool2x2
+internal static class MaxPool2x2
 {
     public static bool Applies(in ConvGeometry g) =>
         g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2

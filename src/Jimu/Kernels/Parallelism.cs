@@ -5,6 +5,7 @@ public static class Parallelism
 {
     private static int _threads = Environment.ProcessorCount;
 
+    /// <summary>Threads the kernels use (at least 1; default: every core).</summary>
     public static int Threads
     {
         get => _threads;

@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// Window of output (oh, ow): rows h = oh·sh − padTop + i (0 ≤ i &lt; kh), columns w = ow·sw − padLeft + j (0 ≤ j &lt; kw);
 /// positions outside the input are padding.
 /// </summary>
-public static class PoolDirect
+internal static class PoolDirect
 {
     /// <summary>
     /// y[n,c,oh,ow] = max over the window's real (non-padding) positions; padding never wins (it acts as −∞, as in PyTorch).

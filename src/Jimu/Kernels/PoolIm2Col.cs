@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// gradient into a col matrix and folds it back (<see cref="Im2Col.Fold"/>). Results equal <see cref="PoolDirect"/>.
 /// <c>col</c> is caller-owned scratch of at least C·K·outH·outW elements.
 /// </summary>
-public static class PoolIm2Col
+internal static class PoolIm2Col
 {
     /// <summary>
     /// y[n,c,p] = max over real (non-padding) rows r of col[c·K + r, p]; argmax[n,c,p] = the FIRST such r holding the

@@ -6,7 +6,7 @@ namespace Jimu.Kernels;
 /// The direct pooling loops of <see cref="PoolDirect"/>, run over image ranges on every thread.
 /// Argmax indices are relative to each input plane, so the ranges are independent.
 /// </summary>
-public sealed class PoolParallel : BatchParallelWork
+internal sealed class PoolParallel : BatchParallelWork
 {
     private enum Job { MaxForward, MaxBackward, AvgForward, AvgBackward }
 

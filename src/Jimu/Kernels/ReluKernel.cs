@@ -7,7 +7,7 @@ namespace Jimu.Kernels;
 /// ranges across the threads (<see cref="Elementwise.Relu"/> and <see cref="Elementwise.ReluBackward"/> on each).
 /// Small tensors run on the caller: a thread hand-off costs more than they do.
 /// </summary>
-public sealed class ReluKernel : BatchParallelWork
+internal sealed class ReluKernel : BatchParallelWork
 {
     private const int MinParallelLength = 1 << 16, Blocks = 16;
 

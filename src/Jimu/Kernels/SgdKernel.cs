@@ -6,7 +6,7 @@ namespace Jimu.Kernels;
 /// <see cref="SgdUpdate.Step"/> over a large tensor, split into contiguous ranges across the threads: the update is
 /// elementwise, so the result does not depend on the split. Small tensors run on the caller.
 /// </summary>
-public sealed class SgdKernel : BatchParallelWork
+internal sealed class SgdKernel : BatchParallelWork
 {
     private const int MinParallelLength = 1 << 16, Blocks = 16;
 

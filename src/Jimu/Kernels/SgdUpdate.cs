@@ -9,7 +9,7 @@ namespace Jimu.Kernels;
 /// g = ∇ + λ·θ;  b = g on the first step, else b = μ·b + g;  g = g + μ·b (Nesterov) or b;  θ −= lr·g.
 /// With μ = 0 there is no buffer.
 /// </summary>
-public static class SgdUpdate
+internal static class SgdUpdate
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(Span<float> w, ReadOnlySpan<float> grad, Span<float> buffer,

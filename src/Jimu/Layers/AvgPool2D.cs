@@ -15,10 +15,12 @@ public sealed class AvgPool2D : Pool2D
     public AvgPool2D(int kernelSize, int? stride = null, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "avgpool")
         : this(kernelSize, kernelSize, stride ?? kernelSize, stride ?? kernelSize, padding, algorithm, name) { }
 
+    /// <summary>Average pooling with a kh×kw window and stride (sh, sw).</summary>
     public AvgPool2D(int kernelH, int kernelW, int strideH, int strideW, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "avgpool")
         : base(name, kernelH, kernelW, strideH, strideW, padding, algorithm) { }
 
     // x [N, C, H, W] → y [N, C, outH, outW]
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = BeginForward(input);
@@ -30,6 +32,7 @@ public sealed class AvgPool2D : Pool2D
     }
 
     // dy [N, C, outH, outW] → dx [N, C, H, W]: dx[h,w] = Σ over windows containing (h,w) of dy / (kh·kw)
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         var dx = BeginBackward(outputGradient);
@@ -41,5 +44,6 @@ public sealed class AvgPool2D : Pool2D
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => $"AvgPool2D {DescribeHyperParameters()}";
 }

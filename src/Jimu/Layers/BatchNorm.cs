@@ -28,6 +28,7 @@ public abstract class BatchNorm : Layer
     private Tensor? _input, _output, _inputGradient;
     private bool _trainedForward;
 
+    /// <summary>Batch normalisation over <paramref name="channels"/> channels with PyTorch's eps and momentum.</summary>
     protected BatchNorm(int channels, double eps, double momentum, string name) : base(name)
     {
         if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), $"BatchNorm '{name}': channels must be at least 1, got {channels}.");
@@ -45,20 +46,28 @@ public abstract class BatchNorm : Layer
         ResetParameters();
     }
 
+    /// <summary>Number of channels (features) normalised.</summary>
     public int Channels { get; }
+    /// <summary>ε added to the variance.</summary>
     public double Eps { get; }
     /// <summary>Weight m of the newest batch in the running statistics (PyTorch's momentum, 0.1 by default).</summary>
     public double Momentum { get; }
 
+    /// <summary>γ [C], initially 1.</summary>
     public Parameter Weight => _weight;
+    /// <summary>β [C], initially 0.</summary>
     public Parameter Bias => _bias;
+    /// <summary>Running mean [C] used in evaluation.</summary>
     public Tensor RunningMean => _runningMean;
+    /// <summary>Running (unbiased) variance [C] used in evaluation.</summary>
     public Tensor RunningVar => _runningVar;
 
     /// <summary>Training batches seen (PyTorch's num_batches_tracked).</summary>
     public long BatchesTracked { get => _batchesTracked[0]; set => _batchesTracked[0] = value; }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [_weight, _bias];
+    /// <inheritdoc/>
     public override IReadOnlyList<LayerBuffer> Buffers { get; }
 
     /// <summary>PyTorch's reset: γ = 1, β = 0, running mean 0, running variance 1, no batches tracked.</summary>
@@ -72,6 +81,7 @@ public abstract class BatchNorm : Layer
     /// <summary>Checks the input's shape; returns the spatial size S (values per sample and channel).</summary>
     protected abstract int SpatialSize(ReadOnlySpan<int> inputShape);
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         SpatialSize(inputShape);
@@ -79,6 +89,7 @@ public abstract class BatchNorm : Layer
     }
 
     // x [N, C, S…] → y [same shape]
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         int s = SpatialSize(input.Shape), n = input.Dim(0), c = Channels;
@@ -118,6 +129,7 @@ public abstract class BatchNorm : Layer
     }
 
     // dy [N, C, S…] → dx [same shape]; dγ, dβ
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
@@ -143,6 +155,7 @@ public abstract class BatchNorm : Layer
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{GetType().Name} {Channels}, eps={Eps}, momentum={Momentum}");
 }

@@ -9,6 +9,7 @@ namespace Jimu.Layers;
 public sealed class BatchNorm1d(int features, double eps = 1e-5, double momentum = 0.1, string name = "bn")
     : BatchNorm(features, eps, momentum, name)
 {
+    /// <inheritdoc/>
     protected override int SpatialSize(ReadOnlySpan<int> shape)
     {
         if (shape.Length is not (2 or 3))

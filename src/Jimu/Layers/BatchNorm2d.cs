@@ -9,6 +9,7 @@ namespace Jimu.Layers;
 public sealed class BatchNorm2d(int channels, double eps = 1e-5, double momentum = 0.1, string name = "bn")
     : BatchNorm(channels, eps, momentum, name)
 {
+    /// <inheritdoc/>
     protected override int SpatialSize(ReadOnlySpan<int> shape)
     {
         if (shape.Length != 4)

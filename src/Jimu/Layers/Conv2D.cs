@@ -30,6 +30,7 @@ public sealed class Conv2D : Layer
     private ConvGeometry _geometry;
     private ConvAlgorithm _used;
 
+    /// <summary>A convolution with a kh×kw kernel and stride (sh, sw); weights start at zero until initialised or loaded.</summary>
     public Conv2D(int inChannels, int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
         Padding padding = default, bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto, string name = "conv")
         : base(name)
@@ -60,13 +61,21 @@ public sealed class Conv2D : Layer
         bool bias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto, string name = "conv")
         : this(inChannels, outChannels, kernel, kernel, stride, stride, padding, bias, algorithm, name) { }
 
+    /// <summary>Input channels C.</summary>
     public int InChannels { get; }
+    /// <summary>Output channels O.</summary>
     public int OutChannels { get; }
+    /// <summary>Kernel height kh.</summary>
     public int KernelH { get; }
+    /// <summary>Kernel width kw.</summary>
     public int KernelW { get; }
+    /// <summary>Vertical stride sh.</summary>
     public int StrideH { get; }
+    /// <summary>Horizontal stride sw.</summary>
     public int StrideW { get; }
+    /// <summary>The padding (explicit, or TensorFlow's "same" / "valid").</summary>
     public Padding Padding { get; }
+    /// <summary>Whether the layer adds a bias.</summary>
     public bool HasBias => _bias is not null;
     /// <summary>Which algorithm Forward and Backward use; may be changed between calls.</summary>
     public ConvAlgorithm Algorithm { get; set; }
@@ -94,8 +103,10 @@ public sealed class Conv2D : Layer
     /// <summary>[out], or null when the layer has no bias.</summary>
     public Parameter? Bias => _bias;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         var g = Geometry(inputShape);
@@ -112,6 +123,7 @@ public sealed class Conv2D : Layer
         return ConvGeometry.Create(Who, InChannels, s[2], s[3], KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var g = Geometry(input.Shape);
@@ -139,6 +151,7 @@ public sealed class Conv2D : Layer
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_input is null || _output is null)
@@ -175,6 +188,7 @@ public sealed class Conv2D : Layer
     private ReadOnlySpan<float> BiasValues => _bias is null ? default : _bias.Value.Span;
     private Span<float> BiasGradient => _bias is null ? default : _bias.Grad.Span;
 
+    /// <inheritdoc/>
     public override string Describe()
     {
         string kernel = $"{KernelH}x{KernelW}";

@@ -18,6 +18,7 @@ public sealed class Dropout : Layer
     private bool _masked;
     private int _length = -1;
 
+    /// <summary>Dropout with probability <paramref name="probability"/>, its masks drawn from <paramref name="seed"/>.</summary>
     public Dropout(double probability = 0.5, int seed = 0, string name = "dropout") : base(name)
     {
         Probability = probability;
@@ -39,9 +40,11 @@ public sealed class Dropout : Layer
     /// <summary>Restarts the mask generator: the same seed gives the same sequence of masks.</summary>
     public void Reseed(int seed) => _state = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0xD1B54A32D192ED03UL;
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     // x [any shape] → y [same shape]
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
@@ -62,6 +65,7 @@ public sealed class Dropout : Layer
     }
 
     // dy [same shape] → dx = dy ⊙ m (or dy in eval mode)
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"Dropout '{Name}': Backward called before Forward.");
@@ -74,5 +78,6 @@ public sealed class Dropout : Layer
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => $"Dropout p={_probability}";
 }

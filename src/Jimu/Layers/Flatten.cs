@@ -11,6 +11,7 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     private Tensor? _output, _inputGradient;
     private int[] _inputShape = [], _outputShape = [];
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length < 2)
@@ -21,6 +22,7 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     }
 
     // x [N, C, H, W] → y [N, C·H·W], y[n, (c·H + h)·W + w] = x[n, c, h, w]
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         if (!input.ShapeEquals(_inputShape))
@@ -32,6 +34,7 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     }
 
     // dy [N, C·H·W] → dx [N, C, H, W]
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"Flatten '{Name}': Backward called before Forward.");
@@ -49,5 +52,6 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
         return cached;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => "Flatten";
 }

@@ -12,6 +12,7 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
     private Tensor? _output, _inputGradient;
     private int[] _inputShape = [];
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 4)
@@ -19,6 +20,7 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
         return [inputShape[0], inputShape[1]];
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var shape = OutputShape(input.Shape);
@@ -36,6 +38,7 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
@@ -49,5 +52,6 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => "GlobalAvgPool2d";
 }

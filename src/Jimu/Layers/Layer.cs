@@ -22,6 +22,7 @@ public abstract class Layer
     /// <summary>"Type 'name'", for messages; cached so that hot paths can pass it without allocating.</summary>
     protected string Who => _who ??= $"{GetType().Name} '{Name}'";
 
+    /// <summary>A layer named <paramref name="name"/>.</summary>
     protected Layer(string name) => Name = name;
 
     /// <summary>Training mode (dropout active). Eval mode otherwise.</summary>
@@ -33,6 +34,7 @@ public abstract class Layer
     /// </summary>
     public bool InputGradientRequired { get; set; } = true;
 
+    /// <summary>The trainable parameters, in PyTorch's order (weight before bias).</summary>
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>State saved with the model but not trained (BatchNorm's running statistics); see <see cref="LayerBuffer"/>.</summary>
@@ -41,6 +43,7 @@ public abstract class Layer
     /// <summary>Output shape for an input shape (batch dimension included); throws <see cref="ShapeException"/> if the input does not fit.</summary>
     public abstract int[] OutputShape(ReadOnlySpan<int> inputShape);
 
+    /// <summary>Maps an input batch to an output batch (a buffer owned by the layer, valid until the next call) and remembers what <see cref="Backward"/> needs.</summary>
     public abstract Tensor Forward(Tensor input);
 
     /// <summary>Given dLoss/dOutput of the last <see cref="Forward"/>, sets every parameter's gradient and returns dLoss/dInput (null when not <see cref="InputGradientRequired"/>).</summary>
@@ -49,6 +52,7 @@ public abstract class Layer
     /// <summary>A short description of the hyper-parameters, for summaries.</summary>
     public virtual string Describe() => GetType().Name;
 
+    /// <summary>Checks that <paramref name="x"/> is [N, <paramref name="channels"/>, H, W].</summary>
     protected Tensor Require4D(Tensor x, int channels)
     {
         if (x.Rank != 4)
@@ -58,5 +62,6 @@ public abstract class Layer
         return x;
     }
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => $"{Name}: {Describe()}";
 }

@@ -36,7 +36,9 @@ public sealed class LayerBuffer
     /// <summary>The int64 values, or null for a float32 buffer.</summary>
     public long[]? Int64 { get; }
 
+    /// <summary>The buffer's shape ([] for a scalar).</summary>
     public int[] Shape { get; }
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => $"{Name}{Tensor.Format(Shape)}{(Int64 is null ? "" : " int64")}";
 }

@@ -10,6 +10,7 @@ public sealed class LeakyRelu : Layer
 {
     private Tensor? _input, _output, _inputGradient;
 
+    /// <summary>y = x for x &gt; 0, else <paramref name="negativeSlope"/>·x.</summary>
     public LeakyRelu(double negativeSlope = 0.01, string name = "leakyrelu") : base(name)
     {
         if (!double.IsFinite(negativeSlope))
@@ -17,10 +18,13 @@ public sealed class LeakyRelu : Layer
         NegativeSlope = negativeSlope;
     }
 
+    /// <summary>The slope for negative inputs.</summary>
     public double NegativeSlope { get; }
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
@@ -31,6 +35,7 @@ public sealed class LeakyRelu : Layer
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
@@ -44,5 +49,6 @@ public sealed class LeakyRelu : Layer
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => string.Create(CultureInfo.InvariantCulture, $"LeakyReLU negative_slope={NegativeSlope}");
 }

@@ -15,6 +15,7 @@ public sealed class Linear : Layer
     private readonly Parameter[] _parameters;
     private Tensor? _input, _output, _inputGradient;
 
+    /// <summary>A fully connected layer [N, in] → [N, out]; parameters start at zero until initialised or loaded.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, string name = "fc") : base(name)
     {
         if (inFeatures < 1 || outFeatures < 1)
@@ -26,15 +27,20 @@ public sealed class Linear : Layer
         _parameters = _bias is null ? [_weight] : [_weight, _bias];
     }
 
+    /// <summary>Input features.</summary>
     public int InFeatures { get; }
+    /// <summary>Output features.</summary>
     public int OutFeatures { get; }
+    /// <summary>Whether the layer adds a bias.</summary>
     public bool HasBias => _bias is not null;
     /// <summary>W [out, in].</summary>
     public Parameter Weight => _weight;
     /// <summary>b [out], or null without bias.</summary>
     public Parameter? Bias => _bias;
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         Check(inputShape);
@@ -50,6 +56,7 @@ public sealed class Linear : Layer
     }
 
     // x [N, in] → y [N, out] = x·Wᵀ + b
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         Check(input.Shape);
@@ -63,6 +70,7 @@ public sealed class Linear : Layer
     }
 
     // dy [N, out] → dW = dyᵀ·x [out, in], db = Σ_n dy [out], dx = dy·W [N, in]
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Linear '{Name}': Backward called before Forward.");
@@ -83,5 +91,6 @@ public sealed class Linear : Layer
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => $"Linear {InFeatures} -> {OutFeatures}{(HasBias ? "" : ", no bias")}";
 }

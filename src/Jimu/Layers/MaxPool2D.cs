@@ -20,6 +20,7 @@ public sealed class MaxPool2D : Pool2D
     public MaxPool2D(int kernelSize, int? stride = null, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "maxpool")
         : this(kernelSize, kernelSize, stride ?? kernelSize, stride ?? kernelSize, padding, algorithm, name) { }
 
+    /// <summary>Max pooling with a kh×kw window and stride (sh, sw).</summary>
     public MaxPool2D(int kernelH, int kernelW, int strideH, int strideW, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "maxpool")
         : base(name, kernelH, kernelW, strideH, strideW, padding, algorithm) { }
 
@@ -43,6 +44,7 @@ public sealed class MaxPool2D : Pool2D
     internal bool AppliesRelu { get; set; }
 
     // x [N, C, H, W] → y [N, C, outH, outW]
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = BeginForward(input);
@@ -59,6 +61,7 @@ public sealed class MaxPool2D : Pool2D
     }
 
     // dy [N, C, outH, outW] → dx [N, C, H, W]: dx[argmax(window)] += dy[window]
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         var dx = BeginBackward(outputGradient);
@@ -71,5 +74,6 @@ public sealed class MaxPool2D : Pool2D
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => $"MaxPool2D {DescribeHyperParameters()}";
 }

@@ -7,8 +7,18 @@ namespace Jimu.Layers;
 /// </summary>
 public readonly record struct Padding
 {
-    public enum PaddingMode { Explicit, Same, Valid }
+    /// <summary>How the padding is given.</summary>
+    public enum PaddingMode
+    {
+        /// <summary>Rows and columns on each side, as given.</summary>
+        Explicit,
+        /// <summary>TensorFlow's "same", resolved per input size.</summary>
+        Same,
+        /// <summary>TensorFlow's "valid": none.</summary>
+        Valid,
+    }
 
+    /// <summary>Explicit, or TensorFlow's "same" / "valid" resolved per input size.</summary>
     public PaddingMode Mode { get; }
     private readonly int _top, _bottom, _left, _right;
 
@@ -19,15 +29,20 @@ public readonly record struct Padding
         Mode = mode; _top = top; _bottom = bottom; _left = left; _right = right;
     }
 
+    /// <summary>TensorFlow's "same": output = ceil(input / stride), the extra row/column at the bottom/right.</summary>
     public static Padding Same => new(PaddingMode.Same, 0, 0, 0, 0);
+    /// <summary>TensorFlow's "valid": no padding.</summary>
     public static Padding Valid => new(PaddingMode.Valid, 0, 0, 0, 0);
+    /// <summary>No padding.</summary>
     public static Padding Zero => new(PaddingMode.Explicit, 0, 0, 0, 0);
     /// <summary>The same padding p on all four sides (PyTorch's padding=p).</summary>
     public static Padding Symmetric(int p) => new(PaddingMode.Explicit, p, p, p, p);
     /// <summary>PyTorch's padding=(ph, pw).</summary>
     public static Padding Symmetric(int ph, int pw) => new(PaddingMode.Explicit, ph, ph, pw, pw);
+    /// <summary>Padding of the given rows and columns on each side.</summary>
     public static Padding Explicit(int top, int bottom, int left, int right) => new(PaddingMode.Explicit, top, bottom, left, right);
 
+    /// <summary>The same padding on every side.</summary>
     public static implicit operator Padding(int p) => Symmetric(p);
 
     /// <summary>Parses "same", "valid", "2", "1,2" (h,w) or "t,b,l,r".</summary>
@@ -69,6 +84,7 @@ public readonly record struct Padding
         }
     }
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => Mode switch
     {
         PaddingMode.Same => "same",

@@ -27,14 +27,20 @@ public abstract class Pool2D : Layer
         Algorithm = algorithm;
     }
 
+    /// <summary>Window height.</summary>
     public int KernelH { get; }
+    /// <summary>Window width.</summary>
     public int KernelW { get; }
+    /// <summary>Vertical stride.</summary>
     public int StrideH { get; }
+    /// <summary>Horizontal stride.</summary>
     public int StrideW { get; }
+    /// <summary>The padding.</summary>
     public Padding Padding { get; }
     /// <summary>Algorithm of the next forward pass; the backward pass uses the one its forward pass used.</summary>
     public PoolAlgorithm Algorithm { get; set; }
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         var g = Geometry(inputShape);

@@ -9,8 +9,10 @@ public sealed class Relu(string name = "relu") : Layer(name)
     private Tensor? _output, _inputGradient;
     private readonly ReluKernel _kernel = new();
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
@@ -18,6 +20,7 @@ public sealed class Relu(string name = "relu") : Layer(name)
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"ReLU '{Name}': Backward called before Forward.");
@@ -29,5 +32,6 @@ public sealed class Relu(string name = "relu") : Layer(name)
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => "ReLU";
 }

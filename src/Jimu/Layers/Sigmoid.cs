@@ -7,8 +7,10 @@ public sealed class Sigmoid(string name = "sigmoid") : Layer(name)
 {
     private Tensor? _output, _inputGradient;
 
+    /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
@@ -17,6 +19,7 @@ public sealed class Sigmoid(string name = "sigmoid") : Layer(name)
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
@@ -29,5 +32,6 @@ public sealed class Sigmoid(string name = "sigmoid") : Layer(name)
         return dx;
     }
 
+    /// <inheritdoc/>
     public override string Describe() => "Sigmoid";
 }

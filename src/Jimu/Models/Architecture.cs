@@ -7,13 +7,15 @@ namespace Jimu.Models;
 /// <summary>
 /// A sequential CNN described as data: the input shape (C, H, W) and the layers in order.
 /// It is what a JSON architecture file holds, what a model file stores in its metadata, and what
-/// <see cref="Build"/> turns into a <see cref="Sequential"/>.
+/// <see cref="Build()"/> turns into a <see cref="Sequential"/>.
 /// </summary>
 public sealed record Architecture
 {
+    /// <summary>The architecture's name, shown in summaries and saved with the model.</summary>
     [JsonPropertyName("name")] public string Name { get; init; } = "custom";
     /// <summary>One sample's shape without the batch: [C, H, W].</summary>
     [JsonPropertyName("input")] public int[] Input { get; init; } = [];
+    /// <summary>The layers in order.</summary>
     [JsonPropertyName("layers")] public LayerSpec[] Layers { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new()
@@ -25,6 +27,7 @@ public sealed record Architecture
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>The architecture as JSON, in the shape of an architecture file.</summary>
     public string ToJson(bool indented = false) =>
         JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });
 
@@ -40,6 +43,7 @@ public sealed record Architecture
         return a;
     }
 
+    /// <summary>Reads a JSON architecture file; throws <see cref="JimuException"/> when it is missing or invalid.</summary>
     public static Architecture Load(string path)
     {
         if (!File.Exists(path)) throw new JimuException($"Architecture file '{path}' does not exist; pass a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");
@@ -55,12 +59,15 @@ public sealed record Architecture
     /// <summary>Most parameters an architecture may have: 2²⁸ float32 values, 1 GiB (and as much for the gradients).</summary>
     public const long MaxParameters = 1L << 28;
 
+    /// <summary>Builds the layers (weights zero until initialised or loaded), at most <see cref="MaxParameters"/> parameters.</summary>
+    public Sequential Build() => Build(MaxParameters);
+
     /// <summary>
     /// Builds the layers (weights zero until initialised or loaded), checking that each fits the previous output
     /// and that the parameters number at most <paramref name="maxParameters"/> before any is allocated (a model
     /// loader passes the number of values its file holds: a file cannot make Jimu allocate more than it brings).
     /// </summary>
-    public Sequential Build(long maxParameters = MaxParameters)
+    public Sequential Build(long maxParameters)
     {
         if (Input.Length != 3 || Input.Any(d => d < 1))
             throw new JimuException($"Architecture '{Name}': \"input\" must be [channels, height, width] with positive sizes, got [{string.Join(", ", Input)}].");
@@ -137,7 +144,7 @@ public sealed record Architecture
         }
     }
 
-    /// <summary>Thrown by <see cref="Build"/> before allocating more parameters than allowed.</summary>
+    /// <summary>Thrown by <see cref="Build(long)"/> before allocating more parameters than allowed.</summary>
     public sealed class TooLargeException(string message) : JimuException(message);
 
     /// <summary>The parameters <paramref name="s"/> would allocate on <paramref name="inShape"/>, computed before anything is allocated.</summary>

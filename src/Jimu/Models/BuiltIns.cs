@@ -3,6 +3,7 @@ namespace Jimu.Models;
 /// <summary>The built-in architectures.</summary>
 public static class BuiltIns
 {
+    /// <summary>The names of the built-in architectures.</summary>
     public static IReadOnlyList<string> Names { get; } = ["mnist-tf", "lenet5"];
 
     /// <summary>
@@ -54,6 +55,7 @@ public static class BuiltIns
         ],
     };
 
+    /// <summary>The built-in architecture of that name (case-insensitive), or null.</summary>
     public static Architecture? TryGet(string name) => name.ToLowerInvariant() switch
     {
         "mnist-tf" => MnistTf,

@@ -10,6 +10,7 @@ namespace Jimu.Models;
 /// </summary>
 public static class Initializer
 {
+    /// <summary>Fills every parameter of <paramref name="model"/> with PyTorch's default initialisation drawn from <paramref name="seed"/>.</summary>
     public static void Initialize(Sequential model, int seed)
     {
         var rng = new Random(seed);

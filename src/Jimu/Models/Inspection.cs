@@ -6,6 +6,7 @@ namespace Jimu.Models;
 /// <summary>One layer's output for one image: C maps of H×W, channel after channel.</summary>
 public sealed record FeatureMaps(string Layer, int Channels, int Height, int Width, float[] Values)
 {
+    /// <summary>The H×W values of channel <paramref name="channel"/>, row after row.</summary>
     public ReadOnlySpan<float> Map(int channel) => Values.AsSpan(channel * Height * Width, Height * Width);
 }
 

@@ -11,10 +11,13 @@ namespace Jimu.Models;
 /// </summary>
 public sealed record LayerSpec
 {
+    /// <summary>The layer type: conv2d, maxpool2d, avgpool2d, globalavgpool2d, linear, batchnorm2d, batchnorm1d, relu, leakyrelu, sigmoid, tanh, flatten or dropout.</summary>
     [JsonPropertyName("type")] public string Type { get; init; } = "";
     /// <summary>Unique name; parameters are saved as "name.weight" and "name.bias". Generated when omitted.</summary>
     [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>conv2d: output channels.</summary>
     [JsonPropertyName("out_channels")] public int? OutChannels { get; init; }
+    /// <summary>linear: output features.</summary>
     [JsonPropertyName("out_features")] public int? OutFeatures { get; init; }
     /// <summary>Kernel or window size: [k] or [kh, kw].</summary>
     [JsonPropertyName("kernel"), JsonConverter(typeof(IntOrArrayConverter))] public int[]? Kernel { get; init; }
@@ -22,6 +25,7 @@ public sealed record LayerSpec
     [JsonPropertyName("stride"), JsonConverter(typeof(IntOrArrayConverter))] public int[]? Stride { get; init; }
     /// <summary>"same", "valid", "p", "ph,pw" or "top,bottom,left,right"; default 0.</summary>
     [JsonPropertyName("padding"), JsonConverter(typeof(PaddingConverter))] public string? Padding { get; init; }
+    /// <summary>conv2d and linear: whether the layer adds a bias (true).</summary>
     [JsonPropertyName("bias")] public bool? Bias { get; init; }
     /// <summary>"im2col" (default) or "direct" for conv2d and pooling.</summary>
     [JsonPropertyName("algorithm")] public string? Algorithm { get; init; }

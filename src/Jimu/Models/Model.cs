@@ -31,7 +31,9 @@ public sealed class Model
         Network = network;
     }
 
+    /// <summary>What the network is built from; saved with the model.</summary>
     public Architecture Architecture { get; }
+    /// <summary>The network itself: layers, parameters, forward and backward.</summary>
     public Sequential Network { get; }
 
     /// <summary>Class names (index = class), or null when unknown. <see cref="Fit"/> takes them from the training set when it has them.</summary>
@@ -91,8 +93,8 @@ public sealed class Model
     public static Model Load(string path, Architecture? architecture = null) => From(ModelFile.Load(path, architecture), path);
 
     /// <summary>Loads a model file from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
-    public static Model Load(Stream stream, string name, Architecture? architecture = null) =>
-        From(ModelFile.Load(stream, name, architecture), name);
+    public static Model FromStream(Stream stream, string name, Architecture? architecture) =>
+        From(ModelFile.FromStream(stream, name, architecture), name);
 
     private static Model From(ModelFile.Contents c, string name)
     {

@@ -15,6 +15,7 @@ public sealed class Sequential
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
     private readonly List<(string Name, LayerBuffer Buffer)> _buffers = [];
 
+    /// <summary>Chains <paramref name="layers"/> for inputs of one sample's shape <paramref name="inputShape"/> (C, H, W), checking that each fits the previous one.</summary>
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
     {
         if (inputShape.Length == 0 || inputShape.Any(d => d < 1))
@@ -52,6 +53,7 @@ public sealed class Sequential
         foreach (var b in layer.Buffers) _buffers.Add(($"{layer.Name}.{b.Name}", b));
     }
 
+    /// <summary>The layers in order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>
@@ -72,6 +74,7 @@ public sealed class Sequential
     /// <summary>Named buffers (saved, not trained: BatchNorm's running statistics) in layer order, "bn1.running_mean".</summary>
     public IReadOnlyList<(string Name, LayerBuffer Buffer)> Buffers => _buffers;
 
+    /// <summary>Total number of trainable values.</summary>
     public long ParameterCount => _parameters.Sum(p => (long)p.Parameter.Value.Length);
 
     /// <summary>Sets training mode (dropout active) or evaluation mode on every layer.</summary>
@@ -89,6 +92,7 @@ public sealed class Sequential
         return shape;
     }
 
+    /// <summary>Runs every layer on a batch [N, …InputShape] and returns the last layer's output (a buffer valid until the next call).</summary>
     public Tensor Forward(Tensor input)
     {
         if (input.Rank != InputShape.Length + 1 || !input.Shape[1..].SequenceEqual(InputShape))
@@ -135,6 +139,7 @@ public sealed class Sequential
         twin.Training = false;
     }
 
+    /// <summary>The parameter of that state_dict name ("conv1.weight").</summary>
     public Parameter Parameter(string name) =>
         _parameters.FirstOrDefault(p => p.Name == name).Parameter
         ?? throw new KeyNotFoundException($"The model has no parameter '{name}'.");

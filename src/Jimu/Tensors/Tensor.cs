@@ -16,6 +16,7 @@ public sealed class Tensor
     /// <summary>Number of elements: the product of <see cref="Shape"/>.</summary>
     public int Length { get; private set; }
 
+    /// <summary>A zero tensor of <paramref name="shape"/>.</summary>
     public Tensor(params int[] shape)
     {
         _shape = (int[])shape.Clone();
@@ -34,11 +35,14 @@ public sealed class Tensor
         Data = data;
     }
 
+    /// <summary>The dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Shape => _shape;
+    /// <summary>Number of dimensions.</summary>
     public int Rank => _shape.Length;
     /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public int Dim(int dim) => dim < 0 ? _shape[_shape.Length + dim] : _shape[dim];
 
+    /// <summary>The tensor's elements.</summary>
     public Span<float> Span => Data.AsSpan(0, Length);
 
     /// <summary>Elements of sample <paramref name="n"/> along the first dimension.</summary>
@@ -97,12 +101,16 @@ public sealed class Tensor
         Data = source.Data;
     }
 
+    /// <summary>Whether the tensor has exactly this shape.</summary>
     public bool ShapeEquals(ReadOnlySpan<int> shape) => shape.SequenceEqual(_shape);
 
+    /// <summary>A copy with its own storage.</summary>
     public Tensor Clone() => new(Span.ToArray(), _shape);
 
+    /// <summary>Sets every element to zero.</summary>
     public void Clear() => Span.Clear();
 
+    /// <summary>Copies the elements of <paramref name="other"/> (same element count).</summary>
     public void CopyFrom(Tensor other)
     {
         if (other.Length != Length)
@@ -110,10 +118,13 @@ public sealed class Tensor
         other.Span.CopyTo(Span);
     }
 
+    /// <summary>The shape as text, "[N, C, H, W]".</summary>
     public string ShapeString => Format(_shape);
 
+    /// <summary>A shape as text, "[2, 3]".</summary>
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
+    /// <summary>The number of elements of a shape; throws when negative or too large.</summary>
     public static int Count(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -135,7 +146,9 @@ public sealed class Tensor
         return buffer;
     }
 
+    /// <summary>Wraps <paramref name="data"/> (not copied) with the given shape.</summary>
     public static Tensor FromArray(float[] data, params int[] shape) => new(data, shape);
 
+    /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => $"Tensor{ShapeString}";
 }

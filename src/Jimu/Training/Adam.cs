@@ -12,6 +12,7 @@ public sealed class Adam : Optimizer
 {
     private readonly Tensor[] _m, _v;
 
+    /// <summary>Adam over <paramref name="parameters"/> with torch.optim.Adam's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8, no weight decay).</summary>
     public Adam(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate = 1e-3f,
         double beta1 = 0.9, double beta2 = 0.999, float epsilon = 1e-8f, float weightDecay = 0f)
         : base(parameters, learningRate)
@@ -26,12 +27,18 @@ public sealed class Adam : Optimizer
     }
 
     // Double, as torch keeps them: 1 − β₂ from a float β₂ would be off by 1.3e-5 relative.
+    /// <summary>Decay rate of the first-moment (mean) estimate, β₁.</summary>
     public double Beta1 { get; }
+    /// <summary>Decay rate of the second-moment estimate, β₂.</summary>
     public double Beta2 { get; }
+    /// <summary>ε added to √v̂ in the denominator.</summary>
     public float Epsilon { get; }
+    /// <summary>L2 penalty added to the gradient (torch.optim.Adam's weight_decay, not AdamW's).</summary>
     public float WeightDecay { get; }
+    /// <inheritdoc/>
     public override string Kind => "adam";
 
+    /// <inheritdoc/>
     public override void Step()
     {
         Steps++;
@@ -56,6 +63,7 @@ public sealed class Adam : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<(string Name, Tensor Value)> State()
     {
         for (int i = 0; i < Parameters.Count; i++)
@@ -65,6 +73,7 @@ public sealed class Adam : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     public override void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps)
     {
         if (steps > 0)

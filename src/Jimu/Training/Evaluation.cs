@@ -7,8 +7,10 @@ namespace Jimu.Training;
 /// </summary>
 public sealed record Evaluation(double Loss, double Accuracy, int Count, int[][] Confusion)
 {
+    /// <summary>Number of classes (the size of the confusion matrix).</summary>
     public int Classes => Confusion.Length;
 
+    /// <summary>Of the images predicted as class <paramref name="c"/>, the share that are; NaN when none was predicted.</summary>
     public double Precision(int c)
     {
         long predicted = 0;
@@ -16,6 +18,7 @@ public sealed record Evaluation(double Loss, double Accuracy, int Count, int[][]
         return predicted == 0 ? 0 : (double)Confusion[c][c] / predicted;
     }
 
+    /// <summary>Of the images of class <paramref name="c"/>, the share predicted as it; NaN when there are none.</summary>
     public double Recall(int c)
     {
         long actual = Confusion[c].Sum(v => (long)v);

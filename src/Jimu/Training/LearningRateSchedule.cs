@@ -7,24 +7,37 @@ namespace Jimu.Training;
 [System.Text.Json.Serialization.JsonConverter(typeof(JsonConverter))]
 public abstract record LearningRateSchedule
 {
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based) of <paramref name="totalEpochs"/>, from the base rate.</summary>
     public abstract float At(float baseRate, int epoch, int totalEpochs);
 
+    /// <summary>The base rate in every epoch.</summary>
     public sealed record Constant : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) => baseRate;
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => "constant";
     }
 
+    /// <summary>The base rate times <paramref name="Gamma"/> every <paramref name="StepSize"/> epochs (PyTorch's StepLR).</summary>
+    /// <param name="StepSize">Epochs between decays.</param>
+    /// <param name="Gamma">Factor applied at each decay.</param>
     public sealed record Step(int StepSize, float Gamma) : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) => baseRate * MathF.Pow(Gamma, epoch / StepSize);
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step:{StepSize}:{Gamma}");
     }
 
+    /// <summary>Cosine annealing from the base rate to <paramref name="MinRate"/> over the run (PyTorch's CosineAnnealingLR, per epoch).</summary>
+    /// <param name="MinRate">The rate the schedule ends at.</param>
     public sealed record Cosine(float MinRate = 0f) : LearningRateSchedule
     {
+        /// <inheritdoc/>
         public override float At(float baseRate, int epoch, int totalEpochs) =>
             MinRate + (baseRate - MinRate) * (1 + MathF.Cos(MathF.PI * epoch / Math.Max(totalEpochs, 1))) / 2;
+        /// <summary>A short description for messages and summaries.</summary>
         public override string ToString() => MinRate == 0 ? "cosine" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cosine:{MinRate}");
     }
 
@@ -54,12 +67,14 @@ public abstract record LearningRateSchedule
     /// <summary>Stored (in checkpoints) as the text <see cref="Parse"/> reads.</summary>
     public sealed class JsonConverter : System.Text.Json.Serialization.JsonConverter<LearningRateSchedule>
     {
+        /// <summary>Reads "constant", "cosine" or "step:S:G".</summary>
         public override LearningRateSchedule Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
         {
             try { return Parse(reader.GetString() ?? throw new System.Text.Json.JsonException("the schedule is null")); }
             catch (Exception e) when (e is FormatException or InvalidOperationException) { throw new System.Text.Json.JsonException(e.Message); }
         }
 
+        /// <summary>Writes the schedule's text.</summary>
         public override void Write(System.Text.Json.Utf8JsonWriter writer, LearningRateSchedule value, System.Text.Json.JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToString());
     }

@@ -13,6 +13,7 @@ public static class Metrics
         return best;
     }
 
+    /// <summary>How many rows of <paramref name="logits"/> have their largest value at the label's index.</summary>
     public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
     {
         int k = logits.Dim(1), correct = 0;

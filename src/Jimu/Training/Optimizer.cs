@@ -9,12 +9,14 @@ namespace Jimu.Training;
 /// </summary>
 public abstract class Optimizer
 {
+    /// <summary>An optimizer over named parameters with a learning rate.</summary>
     protected Optimizer(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate)
     {
         Parameters = parameters;
         LearningRate = learningRate;
     }
 
+    /// <summary>The named parameters it updates.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters { get; }
 
     /// <summary>The current learning rate; schedules change it between epochs.</summary>
@@ -43,6 +45,7 @@ public abstract class Optimizer
     /// <summary>Restores buffers saved by <see cref="State"/> and the step count.</summary>
     public abstract void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps);
 
+    /// <summary>Copies saved state <paramref name="key"/> into <paramref name="into"/>, checking its shape.</summary>
     protected static void RestoreBuffer(IReadOnlyDictionary<string, Tensor> state, string key, Tensor into)
     {
         if (!state.TryGetValue(key, out var t))
@@ -52,6 +55,7 @@ public abstract class Optimizer
         into.CopyFrom(t);
     }
 
+    /// <summary>Throws when a hyper-parameter is negative or NaN.</summary>
     protected static void CheckNonNegative(float value, string name)
     {
         if (!(value >= 0) || float.IsInfinity(value))

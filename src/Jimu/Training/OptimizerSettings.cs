@@ -7,14 +7,22 @@ public sealed record OptimizerSettings
 {
     /// <summary>"sgd" or "adam".</summary>
     public string Kind { get; init; } = "sgd";
+    /// <summary>The base learning rate (0.01).</summary>
     public float LearningRate { get; init; } = 0.01f;
+    /// <summary>SGD momentum (0).</summary>
     public float Momentum { get; init; }
+    /// <summary>SGD with Nesterov momentum.</summary>
     public bool Nesterov { get; init; }
+    /// <summary>L2 weight decay added to every gradient (0).</summary>
     public float WeightDecay { get; init; }
+    /// <summary>Adam's β₁ (0.9).</summary>
     public double Beta1 { get; init; } = 0.9;
+    /// <summary>Adam's β₂ (0.999).</summary>
     public double Beta2 { get; init; } = 0.999;
+    /// <summary>Adam's ε (1e-8).</summary>
     public float Epsilon { get; init; } = 1e-8f;
 
+    /// <summary>The optimizer these settings describe, over <paramref name="parameters"/>.</summary>
     public Optimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> parameters) => Kind switch
     {
         "sgd" => new Sgd(parameters, LearningRate, Momentum, WeightDecay, Nesterov),

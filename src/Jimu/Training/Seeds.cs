@@ -14,6 +14,7 @@ public static class Seeds
     /// <summary>Stream numbers: one per random consumer of the training loop.</summary>
     public const int ShuffleStream = 0x5EED, AugmentStream = 0x5A1F, DropoutStream = 0xD50F; // dropout: + layer index
 
+    /// <summary>A seed for a sub-task (such as an epoch's shuffle) derived from the run's seed and two indices.</summary>
     public static int Derive(int seed, int a, int b)
     {
         ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)a << 32 ^ (uint)b;

@@ -13,6 +13,7 @@ public sealed class Sgd : Optimizer
     private readonly Tensor[] _momentum;
     private readonly SgdKernel _kernel = new();
 
+    /// <summary>torch.optim.SGD over <paramref name="parameters"/>.</summary>
     public Sgd(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate,
         float momentum = 0f, float weightDecay = 0f, bool nesterov = false)
         : base(parameters, learningRate)
@@ -24,11 +25,16 @@ public sealed class Sgd : Optimizer
         _momentum = parameters.Select(p => new Tensor(p.Parameter.Value.Shape.ToArray())).ToArray();
     }
 
+    /// <summary>Momentum (0: plain SGD).</summary>
     public float Momentum { get; }
+    /// <summary>L2 weight decay added to the gradient.</summary>
     public float WeightDecay { get; }
+    /// <summary>Whether the momentum is Nesterov's.</summary>
     public bool Nesterov { get; }
+    /// <inheritdoc/>
     public override string Kind => "sgd";
 
+    /// <inheritdoc/>
     public override void Step()
     {
         float lr = LearningRate, mu = Momentum, wd = WeightDecay;
@@ -41,12 +47,14 @@ public sealed class Sgd : Optimizer
         Steps++;
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<(string Name, Tensor Value)> State()
     {
         if (Momentum == 0f) yield break;
         for (int i = 0; i < Parameters.Count; i++) yield return ($"{Parameters[i].Name}.momentum_buffer", _momentum[i]);
     }
 
+    /// <inheritdoc/>
     public override void LoadState(IReadOnlyDictionary<string, Tensor> state, long steps)
     {
         if (Momentum != 0f && steps > 0)

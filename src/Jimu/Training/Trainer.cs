@@ -26,6 +26,7 @@ public sealed class Trainer
     private float[] _image = [];
     private int[] _batchShape = [];
 
+    /// <summary>A trainer of <paramref name="model"/> with <paramref name="optimizer"/>. Single caller: one thread trains, and nothing else uses the network meanwhile.</summary>
     public Trainer(Sequential model, Optimizer optimizer, TrainingOptions options)
     {
         options.Validate();

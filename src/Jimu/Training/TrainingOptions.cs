@@ -6,12 +6,15 @@ namespace Jimu.Training;
 /// <summary>How <see cref="Trainer"/> iterates over the data.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Epochs in total (10).</summary>
     public int Epochs { get; init; } = 10;
+    /// <summary>Images per step (64).</summary>
     public int BatchSize { get; init; } = 64;
     /// <summary>Shuffle the training set every epoch (from <see cref="Seed"/>).</summary>
     public bool Shuffle { get; init; } = true;
     /// <summary>Seeds shuffling and dropout masks.</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>How the learning rate changes by epoch (constant).</summary>
     public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
     /// <summary>Data augmentation: translate each training image by a random whole number of pixels in
     /// [−MaxShift, MaxShift] on each axis (zero fill), drawn from <see cref="Seed"/>. 0: no augmentation.</summary>
@@ -31,6 +34,7 @@ public sealed record TrainingOptions
     /// <summary>Call the checkpoint callback every this many optimizer steps (and at every epoch end); 0: at epoch ends only.</summary>
     [JsonIgnore] public int CheckpointEvery { get; init; }
 
+    /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {
         if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be non-negative, got {Epochs}.");

@@ -9,6 +9,7 @@ namespace Jimu.Training;
 /// </summary>
 public sealed record TrainingPosition(int Epoch, int Step, double LossSum = 0, long Correct = 0, int Seen = 0)
 {
+    /// <summary>Before the first step.</summary>
     public static readonly TrainingPosition Start = new(0, 0);
 
     /// <summary>"epoch 2, step 237 of 938" or "after epoch 2" (1-based for people).</summary>
@@ -16,6 +17,7 @@ public sealed record TrainingPosition(int Epoch, int Step, double LossSum = 0, l
         ? Epoch == 0 ? "before the first step" : $"after epoch {Epoch} (step {stepsPerEpoch} of {stepsPerEpoch})"
         : $"in epoch {Epoch + 1} after step {Step} of {stepsPerEpoch}";
 
+    /// <summary>Throws a <see cref="JimuException"/> for a position no run can be at (a damaged checkpoint).</summary>
     public void Validate()
     {
         if (Epoch < 0 || Step < 0 || Seen < 0 || Correct < 0 || Correct > Seen || !double.IsFinite(LossSum))
