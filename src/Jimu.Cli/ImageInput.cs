@@ -30,6 +30,16 @@ public static class ImageInput
     /// <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>): a few kilobytes
     /// of PNG can claim gigabytes of pixels.
     /// </summary>
+    /// <summary>
+    /// A decoder's message without the control characters (NULs of a truncated PNG's chunk name) it may carry;
+    /// "truncated or corrupt data" when nothing readable is left.
+    /// </summary>
+    internal static string Printable(string message)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\p{C}+", " ").Trim();
+        return text.Length == 0 ? "truncated or corrupt data" : text;
+    }
+
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
     {
         if (!IsImage(bytes))
@@ -39,14 +49,14 @@ public static class ImageInput
         // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
         ImageInfo? info;
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
         if (info is not { Width: > 0, Height: > 0 } size)
             throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
         if ((long)size.Width * size.Height > maxPixels)
             throw new TooLargeException($"{name}: the image claims {size.Width}×{size.Height} = {(long)size.Width * size.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
         return (img.Data, img.Height, img.Width);
     }
 

@@ -97,12 +97,12 @@ public static class Plots
     }
 
     /// <summary>
-    /// Small grey images in a grid, each scaled to its own range (black: its minimum, white: its maximum) and
-    /// drawn with square pixels, titled underneath with <paramref name="labels"/>.
+    /// Small grey images in a grid, each scaled to its own range (black: its minimum, white: its maximum), or to
+    /// [0, 1] with <paramref name="unitRange"/>, drawn with square pixels and titled underneath with <paramref name="labels"/>.
     /// </summary>
-    public static void Grid(IReadOnlyList<float[]> images, int height, int width, IReadOnlyList<string> labels, string title, string path)
+    public static void Grid(IReadOnlyList<float[]> images, int height, int width, IReadOnlyList<string> labels, string title, string path, bool unitRange = false)
     {
-        int n = images.Count, columns = (int)Math.Ceiling(Math.Sqrt(n * 1.6)), rows = (n + columns - 1) / columns;
+        int n = images.Count, columns = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(n * 1.6))), rows = (n + columns - 1) / columns;
         const double gap = 0.25, caption = 0.3;
         var plot = new Plot();
         for (int i = 0; i < n; i++)
@@ -111,20 +111,22 @@ public static class Plots
             for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) cells[y, x] = images[i][y * width + x];
             var heat = plot.Add.Heatmap(cells);
             heat.Colormap = new ScottPlot.Colormaps.Grayscale();
-            double left = i % columns * (1 + gap), top = i / columns * (1 + gap + caption);
-            heat.Rectangle = new CoordinateRect(left, left + 1, top + 1, top);
+            if (unitRange) heat.ManualRange = new ScottPlot.Range(0, 1);
+            // Rows of tiles go down the y axis; the heat map draws its data's row 0 at the top of its rectangle.
+            double left = i % columns * (1 + gap), top = -(i / columns) * (1 + gap + caption);
+            heat.Rectangle = new CoordinateRect(left, left + 1, top - 1, top);
             if (i < labels.Count)
             {
-                var text = plot.Add.Text(labels[i], left + 0.5, top + 1 + caption / 2);
+                var text = plot.Add.Text(labels[i], left + 0.5, top - 1 - caption / 2);
                 text.Alignment = Alignment.MiddleCenter;
                 text.LabelFontSize = 11;
             }
         }
-        plot.Axes.SetLimits(-gap, columns * (1 + gap), rows * (1 + gap + caption), -gap);
+        plot.Axes.SetLimits(-gap, columns * (1 + gap), -rows * (1 + gap + caption), gap);
         plot.HideAxesAndGrid();
         plot.Title(title);
-        int cell = Math.Clamp(900 / columns, 40, 120);
-        Save(path, () => plot.GetImage(columns * cell + 40, rows * (int)(cell * 1.3) + 60));
+        int cell = Math.Clamp(900 / columns, 40, 200);
+        Save(path, () => plot.GetImage(Math.Max(columns * cell + 40, 240), rows * (int)(cell * 1.3) + 70));
     }
 
     private static void Save(string path, Func<Image> render)

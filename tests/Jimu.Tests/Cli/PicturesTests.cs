@@ -96,3 +96,51 @@ public static class PngCheck
     }
 
 }
+
+/// <summary>jimu inspect and the grids of small images it draws.</summary>
+public sealed class InspectPicturesTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Inspect_DrawsFiltersInputAndEveryConvolution()
+    {
+        string seven = _dir.File("seven.png"), output = _dir.File("pictures");
+        File.WriteAllBytes(seven, Png.Encode(200, 240, rgb: false, DrawnDigits.Render(DrawnDigits.Seven)));
+        var (code, stdout, err) = CliRunner.Run("inspect", "--model", DigitModel.Path, seven, "--preprocess", "mnist", "--out", output);
+        Assert.True(code == 0, err);
+        Assert.StartsWith($"{seven}: 7 (", stdout);
+        string[] files = ["conv1-filters.png", "input.png", "conv1-maps.png", "conv2-maps.png"];
+        Assert.Equal(files.Order(StringComparer.Ordinal), Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var f in files) PngCheck.AssertPicture(Path.Combine(output, f), 200, 200);
+
+        // Without an image: the filters only.
+        string filtersOnly = _dir.File("filters");
+        (code, _, err) = CliRunner.Run("inspect", "--model", DigitModel.Path, "--out", filtersOnly);
+        Assert.True(code == 0, err);
+        Assert.Equal(["conv1-filters.png"], Directory.GetFiles(filtersOnly).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Grid_DrawsRowZeroAtTheTop()
+    {
+        // One 4×4 image: two grey rows on top, two black rows below.
+        string png = _dir.File("grid.png");
+        Jimu.Cli.Plots.Grid([[0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0, 0, 0, 0, 0]], 4, 4, ["x"], "orientation", png, unitRange: true);
+        var img = ImageResult.FromMemory(File.ReadAllBytes(png), ColorComponents.Grey);
+        int Luma(int x, int y) => img.Data[y * img.Width + x];
+        // Below the title (top 40 pixels), the column through the middle of the tile: the columns with the most
+        // black pixels are the tile's.
+        var rows = Enumerable.Range(40, img.Height - 40).ToArray();
+        var blacks = Enumerable.Range(0, img.Width).Select(x => rows.Count(y => Luma(x, y) < 30)).ToArray();
+        var tile = Enumerable.Range(0, img.Width).Where(x => blacks[x] == blacks.Max()).ToArray();
+        int column = tile[tile.Length / 2];
+        int firstBlack = rows.First(y => Luma(column, y) < 30);
+        int lastBlack = rows.Last(y => Luma(column, y) < 30);
+        Assert.True(lastBlack - firstBlack > 20, "the black half of the tile is missing");
+        Assert.InRange(Luma(column, firstBlack - 3), 100, 160); // grey right above the black: row 0 on top
+        Assert.True(Luma(column, lastBlack + 3) > 200, "below the black half there should be the white background");
+    }
+}
