@@ -36,8 +36,18 @@ public static class Cli
             // --help still wins over them.
             if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
             {
-                err.WriteLine($"error: {OneLine(string.Join(" ", parse.Errors.Select(e => e.Message)))} (see --help)");
+                err.WriteLine($"error: {OneLine(PlainTypes(string.Join(" ", parse.Errors.Select(e => e.Message))))} (see --help)");
                 return 1;
+            }
+            if (parse.Action is System.CommandLine.Help.HelpAction)
+            {
+                // The usage lines name the command as the runtime started it ("Jimu.Cli", the assembly); users type jimu.
+                var help = new StringWriter();
+                config.Output = help;
+                int code = parse.Invoke(config);
+                (output ?? Console.Out).Write(System.Text.RegularExpressions.Regex.Replace(help.ToString(),
+                    $@"(?m)^(\s+){System.Text.RegularExpressions.Regex.Escape(root.Name)}\b", "${1}jimu"));
+                return code;
             }
             return parse.Invoke(config);
         }
@@ -50,8 +60,18 @@ public static class Cli
         }
     }
 
+    /// <summary>System.CommandLine names .NET types in its messages ("expected type 'System.Int32'"); say what to type.</summary>
+    internal static string PlainTypes(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([\w.`\[\]]+)'", m => m.Groups[1].Value switch
+        {
+            "System.Int32" or "System.Int64" => "as a whole number",
+            "System.Single" or "System.Double" => "as a number",
+            "System.Boolean" => "as true or false",
+            var t => $"as a value of type {t.Split('.')[^1]}",
+        });
+
     private static string OneLine(string message) =>
-        System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
+        System.Text.RegularExpressions.Regex.Replace(message, @"[\s\p{C}]+", " ").Trim();
 
     /// <summary>Failures caused by the user's input (files, shapes, options), as opposed to bugs.</summary>
     public static bool IsUserError(Exception e) => e is JimuException or ShapeException or IOException

@@ -27,6 +27,16 @@ public static class ImageInput
     /// <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>): a few kilobytes
     /// of PNG can claim gigabytes of pixels.
     /// </summary>
+    /// <summary>
+    /// A decoder's message without the control characters (NULs of a truncated PNG's chunk name) it may carry;
+    /// "truncated or corrupt data" when nothing readable is left.
+    /// </summary>
+    internal static string Printable(string message)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\p{C}+", " ").Trim();
+        return text.Length == 0 ? "truncated or corrupt data" : text;
+    }
+
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = long.MaxValue)
     {
         if (!IsImage(bytes))
@@ -39,7 +49,7 @@ public static class ImageInput
             throw new TooLargeException($"{name}: the image claims {info.Width}×{info.Height} = {(long)info.Width * info.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({e.Message}); use a valid PNG or JPEG file."); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
         return (img.Data, img.Height, img.Width);
     }
 

@@ -48,6 +48,8 @@ public static class MnistFolder
 
     private static void CheckDirectory(string directory)
     {
+        if (File.Exists(directory))
+            throw new JimuException($"'{directory}' is a file, but the data set is a directory holding the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz); pass that directory.");
         if (!Directory.Exists(directory))
             throw new JimuException($"data directory '{directory}' does not exist; pass --data DIR with the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz).");
     }

@@ -36,9 +36,60 @@ public sealed record Architecture
     {
         Architecture? a;
         try { a = JsonSerializer.Deserialize<Architecture>(json, Json); }
+        catch (JsonException e) when (UnknownField(json, e) is { } message) { throw new JimuException($"{source}: {message}"); }
         catch (JsonException e) { throw new JimuException($"{source}: invalid architecture JSON: {e.Message}"); }
         if (a is null) throw new JimuException($"{source}: the architecture JSON is empty.");
         return a;
+    }
+
+    /// <summary>
+    /// For a field that no spec has ("out_chanels"): which layer, which field, and the nearest valid name, instead of
+    /// the serializer's words about .NET members. Null for any other error.
+    /// </summary>
+    private static string? UnknownField(string json, JsonException e)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '(.*)' could not be mapped to any .NET member contained in type '([^']*)'");
+        if (!m.Success) return null;
+        string field = m.Groups[1].Value;
+        var type = m.Groups[2].Value.EndsWith(nameof(LayerSpec), StringComparison.Ordinal) ? typeof(LayerSpec) : typeof(Architecture);
+        var names = type.GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
+            .OfType<string>().ToList();
+        string nearest = names.MinBy(n => EditDistance(n, field.ToLowerInvariant())) ?? "";
+        string hint = EditDistance(nearest, field.ToLowerInvariant()) <= Math.Max(2, field.Length / 3) ? $"did you mean \"{nearest}\"? " : "";
+        string where = "the architecture";
+        var layer = System.Text.RegularExpressions.Regex.Match(e.Path ?? "", @"^\$\.layers\[(\d+)\]");
+        if (layer.Success && type == typeof(LayerSpec))
+        {
+            int index = int.Parse(layer.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            string? layerType = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                if (doc.RootElement.GetProperty("layers")[index].TryGetProperty("type", out var t)) layerType = t.GetString();
+            }
+            catch (Exception x) when (x is JsonException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException) { }
+            where = $"layer {index + 1}{(layerType is null ? "" : $" ({layerType})")}";
+        }
+        return $"{where} has an unknown field \"{field}\"; {hint}the fields are {string.Join(", ", names)}.";
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) d[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int previous = d[0];
+            d[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int current = d[j];
+                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return d[b.Length];
     }
 
     /// <summary>Reads a JSON architecture file; throws <see cref="JimuException"/> when it is missing or invalid.</summary>
