@@ -50,6 +50,8 @@ public static class DataSource
     /// <summary>"idx" or "images"; a folder that is neither is a one-line error naming it.</summary>
     public static string Detect(string directory)
     {
+        if (File.Exists(directory))
+            throw new JimuException($"'{directory}' is a file, but --data takes a directory: an MNIST-format folder ({string.Join(", ", MnistFolder.FileNames)}, each optionally .gz) or an image folder (one subfolder per class); pass that directory.");
         if (!Directory.Exists(directory))
             throw new JimuException($"data directory '{directory}' does not exist; pass --data with an MNIST-format folder or an image folder (one subfolder per class).");
         if (MnistFolder.Find(directory, "train-images-idx3-ubyte") is not null || MnistFolder.Find(directory, "t10k-images-idx3-ubyte") is not null)

@@ -16,9 +16,10 @@ public static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port).", DefaultValueFactory = _ => 5000 };
         var maxBody = new Option<double>("--max-body") { Description = "Largest request body in megabytes (413 beyond).", DefaultValueFactory = _ => 10 };
         var maxPixels = new Option<double>("--max-megapixels") { Description = "Largest image in megapixels, checked in its header before decoding (413 beyond).", DefaultValueFactory = _ => 40 };
+        var window = new Option<double>("--batch-window") { Description = "Dynamic batching: single-image /predict requests arriving within this many milliseconds share one forward pass (0: off; answers may then differ from a lone prediction in the last bits)." };
         var cmd = new Command("serve", "Serve a model over HTTP: POST /predict, /predict/batch, /inspect; GET /model, /healthz; and a draw-a-digit page at /. Ctrl-C or SIGTERM stops it after the requests in flight.")
         {
-            model, arch, host, port, maxBody, maxPixels,
+            model, arch, host, port, maxBody, maxPixels, window,
         };
         cmd.SetAction(r =>
         {
@@ -26,6 +27,7 @@ public static class ServeCommand
             if (r.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port must be in 0–65535, got {r.GetValue(port)}.");
             if (!(r.GetValue(maxBody) > 0)) throw new ArgumentException("--max-body must be positive.");
             if (!(r.GetValue(maxPixels) > 0)) throw new ArgumentException("--max-megapixels must be positive.");
+            if (!(r.GetValue(window) is >= 0 and <= 1000)) throw new ArgumentException("--batch-window must be in 0–1000 milliseconds.");
             var server = new JimuServer(new ServerOptions
             {
                 ModelPath = r.GetValue(model)!,
@@ -34,6 +36,7 @@ public static class ServeCommand
                 Port = r.GetValue(port),
                 MaxBodyBytes = (long)(r.GetValue(maxBody) * 1024 * 1024),
                 MaxPixels = (long)(r.GetValue(maxPixels) * 1e6),
+                BatchWindow = TimeSpan.FromMilliseconds(r.GetValue(window)),
             });
             var app = server.Build();
             try { app.Start(); }
@@ -43,6 +46,8 @@ public static class ServeCommand
             Console.Out.Flush();
             // Returns on Ctrl-C or SIGTERM, after the requests in flight have been answered.
             app.WaitForShutdown();
+            if (server.Batcher is { Batches: > 0 } b)
+                Console.Out.WriteLine($"Dynamic batching: {b.Images:N0} images in {b.Batches:N0} forward passes ({(double)b.Images / b.Batches:F1} a pass).");
             Console.Out.WriteLine("Stopped.");
             return 0;
         });

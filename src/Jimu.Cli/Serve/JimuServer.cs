@@ -21,7 +21,8 @@ namespace Jimu.Cli.Serve;
 /// `jimu predict --format json`. Query: preprocess=none|mnist, invert=true, top=K, input=true (add "seen": the
 /// model's input).</item>
 /// <item>POST /predict/batch — multipart/form-data, one image per part: an array of records.</item>
-/// <item>POST /inspect — one image: conv1's filters, every convolution's feature maps, the prediction.</item>
+/// <item>POST /inspect — one image: conv1's filters, every convolution's feature maps, the prediction;
+/// GET /inspect — the filters alone.</item>
 /// </list>
 /// Limits come before decoding: a body over <see cref="ServerOptions.MaxBodyBytes"/> or an image that claims more
 /// than <see cref="ServerOptions.MaxPixels"/> gets 413, a wrong content type 415, anything unreadable 400; always a
@@ -33,6 +34,7 @@ public sealed class JimuServer
     private readonly Model _model;
     private readonly int[] _shape;
     private readonly IReadOnlyList<string> _classes;
+    private DynamicBatcher? _batcher;
 
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -43,6 +45,9 @@ public sealed class JimuServer
         _shape = _model.Network.InputShape;
         _classes = ClassNames.Of(_model, _model.Network.OutputShape[^1]);
     }
+
+    /// <summary>With --batch-window: the batcher (its counts), else null.</summary>
+    public DynamicBatcher? Batcher => _batcher;
 
     /// <summary>The one model every request runs on (its Predict and Inspect are reentrant).</summary>
     public Model Model => _model;
@@ -63,12 +68,21 @@ public sealed class JimuServer
             else throw new ArgumentException($"--host '{_options.Host}' is not an IP address or 'localhost'; give e.g. 127.0.0.1 (loopback), 0.0.0.0 (every interface).");
         });
         var app = builder.Build();
+        if (_options.BatchWindow > TimeSpan.Zero)
+        {
+            _batcher = new DynamicBatcher(_model, _options.BatchWindow, _options.MaxDynamicBatch, Environment.ProcessorCount);
+            // After Kestrel has answered the requests in flight: nothing is left queued.
+            app.Lifetime.ApplicationStopped.Register(() => _batcher.DisposeAsync().AsTask().Wait());
+        }
         app.MapGet("/", () => Results.Text(Page.Html, "text/html; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         app.MapGet("/model", () => Results.Json(ModelInfo(), Json));
         app.MapPost("/predict", (Func<HttpContext, Task<IResult>>)(c => Handle(c, PredictOne)));
         app.MapPost("/predict/batch", (Func<HttpContext, Task<IResult>>)(c => Handle(c, PredictBatch)));
         app.MapPost("/inspect", (Func<HttpContext, Task<IResult>>)(c => Handle(c, Inspect)));
+        app.MapGet("/inspect", () => Inspection.FirstFilters(_model.Network) is { } f
+            ? Results.Json(new { filters = Maps(f) }, Json)
+            : Error(404, "The model has no convolution: no filters to show."));
         app.MapFallback((HttpContext c) => Error(404, $"No endpoint {c.Request.Method} {c.Request.Path}: see GET /model, POST /predict, POST /predict/batch, POST /inspect."));
         return app;
     }
@@ -109,12 +123,20 @@ public sealed class JimuServer
     private async Task<IResult> PredictOne(HttpContext c)
     {
         var query = Query.From(c.Request);
+        var input = await ReadInput(c, query);
+        var prediction = _batcher is not null
+            ? await _batcher.PredictAsync(input.Pixels)
+            : _model.Predict(new Jimu.Tensors.Tensor(input.Pixels, [1, .. _shape]))[0];
+        return Results.Json(Record(input, 0, prediction, query), Json);
+    }
+
+    /// <summary>The body of /predict and /inspect: JSON pixels or one PNG or JPEG.</summary>
+    private async Task<Input> ReadInput(HttpContext c, Query query)
+    {
         string type = MediaType(c.Request);
-        Input input = type == "application/json"
+        return type == "application/json"
             ? new Input("pixels", PixelsJson.Read(await ReadBody(c), Count), null)
             : Decode(await ReadBody(c), type, "image", query);
-        var prediction = _model.Predict(new Jimu.Tensors.Tensor(input.Pixels, [1, .. _shape]))[0];
-        return Results.Json(Record(input, 0, prediction, query), Json);
     }
 
     private async Task<IResult> PredictBatch(HttpContext c)
@@ -149,10 +171,7 @@ public sealed class JimuServer
     private async Task<IResult> Inspect(HttpContext c)
     {
         var query = Query.From(c.Request);
-        string type = MediaType(c.Request);
-        Input input = type == "application/json"
-            ? new Input("pixels", PixelsJson.Read(await ReadBody(c), Count), null)
-            : Decode(await ReadBody(c), type, "image", query);
+        var input = await ReadInput(c, query);
         var inspection = _model.Inspect(input.Pixels);
         return Results.Json(new
         {

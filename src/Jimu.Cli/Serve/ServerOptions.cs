@@ -13,6 +13,10 @@ public sealed record ServerOptions
     public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
     /// <summary>Largest image in pixels before decoding (413 beyond): a small file can claim a huge picture.</summary>
     public long MaxPixels { get; init; } = 40_000_000;
+    /// <summary>Dynamic batching: single-image /predict requests arriving within this window share one forward pass (zero: off).</summary>
+    public TimeSpan BatchWindow { get; init; }
+    /// <summary>Most images in one dynamic batch.</summary>
+    public int MaxDynamicBatch { get; init; } = 64;
     /// <summary>Most images in one batch request.</summary>
     public int MaxBatch { get; init; } = 256;
 }

@@ -131,6 +131,8 @@ public sealed class ServerTests(ServerFixture server) : IDisposable
         Assert.Equal(7, r.GetProperty("prediction").GetProperty("class_index").GetInt32());
         var predict = await Json(await Client.PostAsync("/predict?preprocess=mnist", Image(SevenPng)));
         Assert.Equal(Floats(predict.GetProperty("logits")), Floats(r.GetProperty("prediction").GetProperty("logits")));
+        var get = await Json(await Client.GetAsync("/inspect"));
+        Assert.Equal(weights, Floats(get.GetProperty("filters").GetProperty("values")));
     }
 
     [Fact]
@@ -165,6 +167,14 @@ public sealed class ServerTests(ServerFixture server) : IDisposable
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 20000);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Png.Crc32(png.AsSpan(12, 17)));
         await AssertError(await Client.PostAsync("/predict", Image(png)), HttpStatusCode.RequestEntityTooLarge, "400.0 megapixels");
+    }
+
+    [Fact]
+    public async Task JpegClaimingTooManyPixels_413_BeforeDecoding()
+    {
+        // SOI, a baseline SOF0 header claiming 30000×30000 grey pixels, EOI: 21 bytes.
+        byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x75, 0x30, 0x75, 0x30, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xD9];
+        await AssertError(await Client.PostAsync("/predict", Image(jpeg, "image/jpeg")), HttpStatusCode.RequestEntityTooLarge, "900.0 megapixels");
     }
 
     [Theory]
