@@ -88,7 +88,7 @@ public static class TrainCommand
             if (r.GetValue(dropout) is { } p)
                 foreach (var d in model.Network.Layers.OfType<Jimu.Layers.Dropout>()) d.Probability = p;
             string outPath = r.GetValue(output) ?? resumePath ?? $"{model.Architecture.Name}.safetensors";
-            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name);
+            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name, resumePath is not null ? model.EpochsTrained : 0);
 
             var (train, test) = MnistFolder.Load(dataDir);
             var console = AnsiConsole.Console;
