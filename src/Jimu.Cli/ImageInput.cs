@@ -18,6 +18,9 @@ public static class ImageInput
     /// </summary>
     public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false);
 
+    /// <summary>Largest image decoded by default: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
+    public const long MaxPixels = 1L << 25;
+
     /// <summary>An image whose header claims more pixels than allowed: refused before decoding.</summary>
     public sealed class TooLargeException(string message) : JimuException(message);
 
@@ -37,16 +40,20 @@ public static class ImageInput
         return text.Length == 0 ? "truncated or corrupt data" : text;
     }
 
-    public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = long.MaxValue)
+    public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
     {
         if (!IsImage(bytes))
             throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
-        var info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false))
-            ?? throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
-        if ((long)info.Width * info.Height > maxPixels)
-            throw new TooLargeException($"{name}: the image claims {info.Width}×{info.Height} = {(long)info.Width * info.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted.");
+        // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
+        ImageInfo? info;
+        try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
+        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
+        if (info is not { Width: > 0, Height: > 0 } size)
+            throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
+        if ((long)size.Width * size.Height > maxPixels)
+            throw new TooLargeException($"{name}: the image claims {size.Width}×{size.Height} = {(long)size.Width * size.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
         catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
@@ -59,8 +66,13 @@ public static class ImageInput
     public static List<Item> Load(string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
         if (!File.Exists(path)) throw new JimuException($"Input '{path}' does not exist.");
+        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess);
+    }
+
+    /// <summary>Decodes the bytes of a PNG, JPEG or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
+    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
+    {
         if (channels != 1) throw new JimuException($"This model expects {channels}-channel images; predict reads grey images only.");
-        byte[] bytes = File.ReadAllBytes(path);
         var items = new List<Item>();
         if (IsImage(bytes))
         {
@@ -70,7 +82,7 @@ public static class ImageInput
         else
         {
             Tensor images;
-            try { images = IdxReader.ReadImages(path); }
+            try { images = IdxReader.ReadImages(new MemoryStream(bytes, writable: false), path); }
             catch (JimuException e) { throw new JimuException($"{e.Message} (inputs must be PNG, JPEG or IDX images files)"); }
             int n = images.Dim(0), h = images.Dim(2), w = images.Dim(3);
             for (int i = 0; i < n; i++)

@@ -37,20 +37,23 @@ public static class TrainCommand
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "Keep the training set's order (no shuffling)." };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights, shuffling and dropout masks.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Start from the weights of this model file (.safetensors or .onnx; its layers must match --arch)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue training this model file, with its saved optimizer state, up to --epochs." };
-        var output = new Option<string?>("--out") { Description = "Output model file. Default: ARCH.safetensors (or the --resume file)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue training from this checkpoint (a model file saved by train) exactly where it stopped, with its saved options, up to --epochs." };
+        var output = new Option<string?>("--out") { Description = "Output model file, also the checkpoint. Default: ARCH.safetensors (or the --resume file)." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the --out file as a resumable checkpoint every N optimizer steps (mini-batches); it is always saved after every epoch. 0: epoch ends only.", DefaultValueFactory = _ => 0 };
         var log = new Option<string?>("--log") { Description = "Write every epoch's metrics to FILE.csv or FILE.jsonl (rewritten after each epoch)." };
         var plot = new Option<string?>("--plot") { Description = "Draw loss and accuracy per epoch, train and test, to FILE.png (redrawn after each epoch)." };
 
-        var cmd = new Command("train", "Train a model and save it as .safetensors (Ctrl-C stops after saving what was trained).")
+        var cmd = new Command("train", "Train a model and save it as .safetensors, a checkpoint after every epoch (and every --checkpoint-every steps) written atomically; Ctrl-C saves the exact step reached; --resume continues from it.")
         {
-            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output, log, plot,
+            arch, data, epochs, batch, lr, schedule, momentum, nesterov, wd, optimizer, dropout, shift, noShuffle, seed, init, resume, output, checkpointEvery, log, plot,
         };
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
             if (r.GetValue(init) is not null && r.GetValue(resume) is not null)
                 throw new ArgumentException("--init and --resume cannot be used together: --resume continues a run, --init starts a new one from saved weights.");
+            if (r.GetValue(checkpointEvery) < 0)
+                throw new ArgumentException($"--checkpoint-every must be 0 or more steps, got {r.GetValue(checkpointEvery)}.");
             var options = new TrainingOptions
             {
                 Epochs = Positive(r.GetValue(epochs), "--epochs"),
@@ -85,9 +88,16 @@ public static class TrainCommand
                 model = Model.Create(Architecture.Resolve(r.GetValue(arch)!), options.Seed);
                 if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
+            if (resumePath is not null)
+                (options, settings) = ResumeSettings(r, model, options, settings, epochs, [(batch, "BatchSize"), (seed, "Seed"), (noShuffle, "Shuffle"), (shift, "MaxShift"), (schedule, "Schedule")],
+                    [lr, momentum, nesterov, wd, optimizer]);
+            options = options with { CheckpointEvery = r.GetValue(checkpointEvery) };
             if (r.GetValue(dropout) is { } p)
                 foreach (var d in model.Network.Layers.OfType<Jimu.Layers.Dropout>()) d.Probability = p;
             string outPath = r.GetValue(output) ?? resumePath ?? $"{model.Architecture.Name}.safetensors";
+            // Before any data is loaded or step taken: the checkpoint can be written (folder, permissions, room for it).
+            Jimu.IO.AtomicFile.RemoveStale(outPath);
+            Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings));
             var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name, resumePath is not null ? model.EpochsTrained : 0);
 
             var (train, test) = MnistFolder.Load(dataDir);
@@ -99,16 +109,18 @@ public static class TrainCommand
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
             bool cancelled;
+            int stepsPerEpoch = (train.Count + Math.Min(options.BatchSize, train.Count) - 1) / Math.Min(options.BatchSize, train.Count);
+            var checkpoint = new Checkpoint(model, outPath, stepsPerEpoch);
             try
             {
-                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console, epochLog);
+                cancelled = Run(model, train, test, settings, options, resumePath is not null, cts.Token, console, epochLog, checkpoint.Save);
             }
             finally { Console.CancelKeyPress -= onCancel; }
 
-            model.Save(outPath);
+            checkpoint.Save(model.Position);
             if (cancelled)
             {
-                console.MarkupLineInterpolated($"[yellow]Interrupted[/]: saved {outPath} after {Plural(model.EpochsTrained, "complete epoch")}; continue with --resume {outPath}.");
+                console.MarkupLineInterpolated($"[yellow]Interrupted[/]: saved {outPath} {model.Position.Describe(stepsPerEpoch)} ({model.Steps:N0} optimizer steps in all): the weights, optimizer and position there; continue with --resume {outPath}.");
                 return 130;
             }
             console.MarkupLineInterpolated($"Saved [bold]{outPath}[/].");
@@ -117,14 +129,59 @@ public static class TrainCommand
         return cmd;
     }
 
+    /// <summary>Writes the --out file at each checkpoint; a failed write stops training and says which file is still good.</summary>
+    private sealed class Checkpoint(Model model, string path, int stepsPerEpoch)
+    {
+        private TrainingPosition? _saved;
+
+        public void Save(TrainingPosition position)
+        {
+            if (_saved == position) return;
+            try { model.Save(path); }
+            catch (JimuException e)
+            {
+                string kept = _saved is null
+                    ? File.Exists(path) ? $"{path} is left as it was" : "nothing was saved"
+                    : $"{path} keeps the checkpoint {_saved.Describe(stepsPerEpoch)}";
+                throw new JimuException($"{e.Message}; training stopped {position.Describe(stepsPerEpoch)}, {kept}.", e);
+            }
+            _saved = position;
+        }
+    }
+
+    /// <summary>
+    /// A resumed run continues the checkpoint's run: its training options and optimizer settings come from the
+    /// file; only --epochs may change. An option given explicitly with another value is an error, not ignored.
+    /// </summary>
+    private static (TrainingOptions, OptimizerSettings) ResumeSettings(ParseResult r, Model model, TrainingOptions given, OptimizerSettings givenSettings,
+        Option<int> epochs, (Option Option, string Property)[] trainingOptions, Option[] optimizerOptions)
+    {
+        var saved = model.TrainingOptions ?? given;
+        var savedSettings = model.OptimizerSettings
+            ?? throw new JimuException("Cannot resume: the model file holds no optimizer state; use --init to start from its weights instead.");
+        foreach (var (option, property) in trainingOptions)
+        {
+            if (r.GetResult(option) is not { Implicit: false }) continue;
+            var prop = typeof(TrainingOptions).GetProperty(property)!;
+            object? a = prop.GetValue(saved), b = prop.GetValue(given);
+            if (!Equals(a, b))
+                throw new ArgumentException($"{option.Name} {b} differs from the checkpoint's {a}: a resumed run continues with the checkpoint's options (only --epochs may change); drop {option.Name}, or start anew with --init.");
+        }
+        foreach (var option in optimizerOptions)
+            if (r.GetResult(option) is { Implicit: false } && givenSettings != savedSettings)
+                throw new ArgumentException($"{option.Name} differs from the checkpoint's optimizer settings ({savedSettings}): a resumed run continues with them; drop {option.Name}, or start anew with --init.");
+        var options = saved with { Epochs = r.GetResult(epochs) is { Implicit: false } ? given.Epochs : saved.Epochs };
+        return (options, savedSettings);
+    }
+
     private static bool Run(Model model, Dataset train, Dataset test, OptimizerSettings settings, TrainingOptions options,
-        bool resume, CancellationToken token, IAnsiConsole console, EpochLog epochLog)
+        bool resume, CancellationToken token, IAnsiConsole console, EpochLog epochLog, Action<TrainingPosition> onCheckpoint)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
             // Redirected output (a log, CI): no live bar, just one plain line per epoch.
             model.Fit(train, test, settings, options, onEpoch: e => { Console.Out.WriteLine(Format(e, markup: false)); epochLog.Add(e); },
-                resume: resume, cancellation: token);
+                resume: resume, cancellation: token, onCheckpoint: onCheckpoint);
             return token.IsCancellationRequested;
         }
         bool cancelled = false;
@@ -154,7 +211,7 @@ public static class TrainCommand
                         console.MarkupLine(Format(e, markup: true));
                         epochLog.Add(e);
                     },
-                    resume: resume, cancellation: token);
+                    resume: resume, cancellation: token, onCheckpoint: onCheckpoint);
                 cancelled = token.IsCancellationRequested;
             });
         return cancelled;

@@ -165,15 +165,39 @@ public static class IdxReader
                 throw new JimuException($"{name}: IDX header sizes {string.Join("x", dims.Take(i + 1))} describe more than {Array.MaxLength} bytes, too large to load; the file is damaged.");
         }
 
-        var payload = new byte[total];
-        got = input.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
-        if (got < payload.Length)
+        var payload = ReadPayload(input, (int)total, out got);
+        if (got < total)
             throw new JimuException($"{name}: truncated IDX file: header says {Describe(dims)} ({total} bytes) but only {got} bytes follow; re-download or re-extract the data set.");
 
         long extra = CountRemaining(input);
         if (extra > 0)
             throw new JimuException($"{name}: IDX file has {extra} unexpected byte(s) after the {Describe(dims)} ({total} bytes) its header declares; the file is damaged or not what its header says. Re-download or re-extract the data set.");
         return payload;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="total"/> bytes, allocating no more than the input holds: a header that claims
+    /// 2 GB in a 100-byte file is refused before the 2 GB are allocated. A seekable stream says how much follows;
+    /// a gzip stream is read in blocks that grow as the data arrives.
+    /// </summary>
+    private static byte[] ReadPayload(Stream input, int total, out int got)
+    {
+        if (input.CanSeek)
+        {
+            long left = input.Length - input.Position;
+            if (left < total) { got = (int)Math.Max(left, 0); return []; }
+            var all = new byte[total];
+            got = input.ReadAtLeast(all, total, throwOnEndOfStream: false);
+            return all;
+        }
+        var buffer = new byte[Math.Min(total, 1 << 20)];
+        got = 0;
+        while (true)
+        {
+            got += input.ReadAtLeast(buffer.AsSpan(got), buffer.Length - got, throwOnEndOfStream: false);
+            if (got < buffer.Length || got == total) return buffer;
+            Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, total));
+        }
     }
 
     private static long CountRemaining(Stream input)

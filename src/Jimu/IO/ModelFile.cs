@@ -12,7 +12,9 @@ namespace Jimu.IO;
 /// A model in one .safetensors file: parameters and buffers under their PyTorch-style names ("conv1.weight",
 /// "bn1.running_mean"; "bn1.num_batches_tracked" as I64), the architecture as JSON in the header's
 /// __metadata__["jimu.architecture"], and optionally the optimizer's state (tensors "optimizer.{param}.{buffer}",
-/// settings in __metadata__["jimu.optimizer"]) for --resume. What the model was trained on goes in three more
+/// settings in __metadata__["jimu.optimizer"]) and the training state (options and position,
+/// __metadata__["jimu.training"]) for --resume: then the file is a checkpoint from which training continues
+/// exactly. What the model was trained on goes in three more
 /// metadata entries, each JSON and each optional (absent = unknown, as in files written before them):
 /// <code>
 /// jimu.classes        ["T-shirt/top", "Trouser", …]          class names, index = class
@@ -27,6 +29,8 @@ public static class ModelFile
     public const string ArchitectureKey = "jimu.architecture";
     /// <summary>Metadata key of the optimizer settings and progress.</summary>
     public const string OptimizerKey = "jimu.optimizer";
+    /// <summary>Metadata key of the training state (options and position) of a checkpoint.</summary>
+    public const string TrainingKey = "jimu.training";
     /// <summary>Metadata key of the class names.</summary>
     public const string ClassesKey = "jimu.classes";
     /// <summary>Metadata key of the input normalisation.</summary>
@@ -39,7 +43,14 @@ public static class ModelFile
     public const string OptimizerPrefix = "optimizer.";
 
     /// <summary>What a model file holds.</summary>
-    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data);
+    public sealed record Contents(Architecture Architecture, Sequential Network, OptimizerState? Optimizer, DataMetadata Data)
+    {
+        /// <summary>The training options and position of a checkpoint; null in files without them.</summary>
+        public TrainingState? Training { get; init; }
+    }
+
+    /// <summary>The run's options and where it is: what a checkpoint needs besides weights, buffers and optimizer.</summary>
+    public sealed record TrainingState(TrainingOptions Options, TrainingPosition Position);
 
     /// <summary>What the model knows of its data: class names, input normalisation, what it was trained on (each null when unknown).</summary>
     public sealed record DataMetadata(IReadOnlyList<string>? Classes = null, Normalization? Normalization = null, DataDescription? TrainedOn = null)
@@ -53,8 +64,9 @@ public static class ModelFile
 
     /// <summary>Writes atomically: a temporary file in the same folder, renamed over <paramref name="path"/> when complete.</summary>
     public static void Save(string path, Architecture architecture, Sequential network,
-        Optimizer? optimizer = null, OptimizerSettings? settings = null, int epoch = 0, DataMetadata? data = null)
+        Optimizer? optimizer = null, OptimizerSettings? settings = null, TrainingState? training = null, DataMetadata? data = null)
     {
+        int epoch = training?.Position.Epoch ?? 0;
         var tensors = new Dictionary<string, Tensor>();
         var int64 = new Dictionary<string, Int64Tensor>();
         foreach (var (name, p) in network.Parameters) tensors[name] = p.Value;
@@ -76,6 +88,7 @@ public static class ModelFile
             foreach (var (name, t) in optimizer.State()) tensors[OptimizerPrefix + name] = t;
             var record = new SavedOptimizer(settings, optimizer.Steps, epoch);
             metadata[OptimizerKey] = JsonSerializer.Serialize(record);
+            if (training is not null) metadata[TrainingKey] = JsonSerializer.Serialize(training);
         }
         SafeTensors.Write(path, tensors, metadata, int64);
     }
@@ -97,37 +110,79 @@ public static class ModelFile
         return new DataMetadata(classes, norm, Parse<DataDescription>(DataKey));
     }
 
+    /// <summary>An upper bound on the bytes <see cref="Save"/> writes for <paramref name="network"/> with an optimizer of <paramref name="settings"/>.</summary>
+    public static long EstimateSize(Sequential network, OptimizerSettings? settings)
+    {
+        long values = network.Parameters.Sum(p => (long)p.Parameter.Value.Length);
+        int buffers = settings is null ? 0 : settings.Kind == "adam" ? 2 : settings.Momentum != 0 ? 1 : 0;
+        long layerBuffers = network.Buffers.Sum(b => 8L * b.Buffer.Shape.Aggregate(1L, (a, d) => a * d));
+        return 4 * values * (1 + buffers) + layerBuffers + 64 * 1024 + 256L * (network.Parameters.Count * (1 + buffers) + network.Buffers.Count);
+    }
+
     /// <summary>
     /// Loads a model file. <paramref name="architecture"/> overrides the one stored in the file and is required
     /// for files that have none (a PyTorch state_dict).
     /// </summary>
-    public static Contents Load(string path, Architecture? architecture = null)
+    public static Contents Load(string path, Architecture? architecture = null) => Load(SafeTensors.Read(path), path, architecture);
+
+    /// <summary>Loads a model file from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static Contents FromStream(Stream stream, string name, Architecture? architecture) =>
+        Load(SafeTensors.Read(stream, name), name, architecture);
+
+    private static Contents Load(SafeTensorsFile file, string path, Architecture? architecture)
     {
-        var file = SafeTensors.Read(path);
         if (architecture is null)
         {
             if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
                 throw new JimuException($"{path}: the file does not say its architecture (a PyTorch state_dict?); pass --arch mnist-tf, lenet5 or a JSON architecture file.");
             architecture = Architecture.FromJson(json, $"{path} (stored architecture)");
         }
-        var network = architecture.Build();
+        // The weights must all be in the file: it bounds what the architecture may allocate (give or take 2²⁴
+        // values, so that a small mismatch is reported by the tensor it concerns, below).
+        long values = file.Tensors.Values.Sum(t => (long)t.Length);
+        Sequential network;
+        try { network = architecture.Build(maxParameters: Math.Min(values + (1 << 24), Architecture.MaxParameters)); }
+        catch (Architecture.TooLargeException e)
+        {
+            throw new JimuException($"{path}: weights do not fit the architecture: {e.Message} The file holds {values:N0} values; check --arch.");
+        }
         LoadWeights(path, file.Tensors, network, file.Int64);
         OptimizerState? state = null;
         if (file.Metadata.TryGetValue(OptimizerKey, out var optJson))
         {
             SavedOptimizer saved;
-            try { saved = JsonSerializer.Deserialize<SavedOptimizer>(optJson) ?? throw new JsonException("empty"); }
+            try
+            {
+                saved = JsonSerializer.Deserialize<SavedOptimizer>(optJson) ?? throw new JsonException("empty");
+                if (saved.Settings is null) throw new JsonException("no settings");
+            }
             catch (JsonException e) { throw new JimuException($"{path}: the stored optimizer state is unreadable ({e.Message}); use --init instead of --resume."); }
             var buffers = file.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
             state = new OptimizerState(saved.Settings, saved.Steps, saved.Epoch, buffers);
+        }
+        TrainingState? training = null;
+        if (state is not null && file.Metadata.TryGetValue(TrainingKey, out var trainingJson))
+        {
+            try
+            {
+                training = JsonSerializer.Deserialize<TrainingState>(trainingJson) ?? throw new JsonException("empty");
+                if (training.Options?.Schedule is null || training.Position is null) throw new JsonException("options or position missing");
+                training.Options.Validate();
+                training.Options.Normalization?.Validate($"{path} ({TrainingKey})");
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
+            {
+                throw new JimuException($"{path}: the stored training state is unreadable ({e.Message}); use --init instead of --resume.");
+            }
+            training.Position.Validate();
         }
         var data = ReadDataMetadata(file.Metadata, path);
         if (data.Classes is { } names && names.Count != network.OutputShape[^1])
             throw new JimuException($"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
         if (data.Normalization is { } n && n.Channels != network.InputShape[0])
             throw new JimuException($"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
-        return new Contents(architecture, network, state, data);
+        return new Contents(architecture, network, state, data) { Training = training };
     }
 
     /// <summary>

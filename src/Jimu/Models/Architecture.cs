@@ -7,7 +7,7 @@ namespace Jimu.Models;
 /// <summary>
 /// A sequential CNN described as data: the input shape (C, H, W) and the layers in order.
 /// It is what a JSON architecture file holds, what a model file stores in its metadata, and what
-/// <see cref="Build"/> turns into a <see cref="Sequential"/>.
+/// <see cref="Build()"/> turns into a <see cref="Sequential"/>.
 /// </summary>
 public sealed record Architecture
 {
@@ -39,6 +39,8 @@ public sealed record Architecture
         catch (JsonException e) when (UnknownField(json, e) is { } message) { throw new JimuException($"{source}: {message}"); }
         catch (JsonException e) { throw new JimuException($"{source}: invalid architecture JSON: {e.Message}"); }
         if (a is null) throw new JimuException($"{source}: the architecture JSON is empty.");
+        if (a.Input is null || a.Layers is null || a.Name is null)
+            throw new JimuException($"{source}: invalid architecture JSON: \"name\", \"input\" and \"layers\" must not be null.");
         return a;
     }
 
@@ -105,8 +107,18 @@ public sealed record Architecture
             ? Load(nameOrPath)
             : throw new JimuException($"Unknown architecture '{nameOrPath}': use {string.Join(", ", BuiltIns.Names)} or a JSON architecture file."));
 
-    /// <summary>Builds the layers (weights zero until initialised or loaded), checking that each fits the previous output.</summary>
-    public Sequential Build()
+    /// <summary>Most parameters an architecture may have: 2²⁸ float32 values, 1 GiB (and as much for the gradients).</summary>
+    public const long MaxParameters = 1L << 28;
+
+    /// <summary>Builds the layers (weights zero until initialised or loaded), at most <see cref="MaxParameters"/> parameters.</summary>
+    public Sequential Build() => Build(MaxParameters);
+
+    /// <summary>
+    /// Builds the layers (weights zero until initialised or loaded), checking that each fits the previous output
+    /// and that the parameters number at most <paramref name="maxParameters"/> before any is allocated (a model
+    /// loader passes the number of values its file holds: a file cannot make Jimu allocate more than it brings).
+    /// </summary>
+    public Sequential Build(long maxParameters)
     {
         if (Input.Length != 3 || Input.Any(d => d < 1))
             throw new JimuException($"Architecture '{Name}': \"input\" must be [channels, height, width] with positive sizes, got [{string.Join(", ", Input)}].");
@@ -114,16 +126,20 @@ public sealed record Architecture
         var layers = new List<Layer>();
         var counts = new Dictionary<string, int>();
         int[] shape = [1, .. Input];
+        long parameters = 0;
         for (int i = 0; i < Layers.Length; i++)
         {
-            var spec = Layers[i];
+            var spec = Layers[i] ?? throw new JimuException($"Architecture '{Name}', layer {i + 1} is null; give each layer as an object with a \"type\".");
             try
             {
+                parameters += ParameterCount(spec, shape);
+                if (parameters > maxParameters)
+                    throw new TooLargeException($"Architecture '{Name}' has more than {maxParameters:N0} parameters by layer {i + 1} ({spec.Type}); make the layers smaller.");
                 var layer = Create(spec, shape, counts);
                 shape = layer.OutputShape(shape);
                 layers.Add(layer);
             }
-            catch (Exception e) when (e is ArgumentException or JimuException or FormatException)
+            catch (Exception e) when (e is ArgumentException or JimuException or FormatException && e is not TooLargeException)
             {
                 throw new JimuException($"Architecture '{Name}', layer {i + 1} ({spec.Type}): {e.Message}");
             }
@@ -133,7 +149,7 @@ public sealed record Architecture
 
     private static Layer Create(LayerSpec s, int[] inShape, Dictionary<string, int> counts)
     {
-        string type = s.Type.ToLowerInvariant();
+        string type = (s.Type ?? "").ToLowerInvariant();
         string prefix = type switch
         {
             "conv2d" => "conv", "linear" => "fc", "maxpool2d" or "avgpool2d" => "pool",
@@ -176,6 +192,27 @@ public sealed record Architecture
             case "dropout": return new Dropout(s.P ?? 0.5, seed: 0, name);
             default:
                 throw new JimuException($"unknown layer type '{s.Type}': use {string.Join(", ", LayerTypes)}.");
+        }
+    }
+
+    /// <summary>Thrown by <see cref="Build(long)"/> before allocating more parameters than allowed.</summary>
+    public sealed class TooLargeException(string message) : JimuException(message);
+
+    /// <summary>The parameters <paramref name="s"/> would allocate on <paramref name="inShape"/>, computed before anything is allocated.</summary>
+    private static long ParameterCount(LayerSpec s, int[] inShape)
+    {
+        long bias = s.Bias ?? true ? 1 : 0;
+        switch ((s.Type ?? "").ToLowerInvariant())
+        {
+            case "conv2d" when inShape.Length == 4 && s.OutChannels is > 0 and var o:
+                var (kh, kw) = Pair(s.Kernel, "kernel");
+                return (long)o * (Math.Max(kh, 0) * (long)Math.Max(kw, 0) * inShape[1] + bias);
+            case "linear" when inShape.Length == 2 && s.OutFeatures is > 0 and var f:
+                return (long)f * (inShape[1] + bias);
+            case "batchnorm2d" or "batchnorm1d" when inShape.Length >= 2:
+                return 4L * inShape[1]; // weight, bias, running mean and variance
+            default:
+                return 0;
         }
     }
 

@@ -9,7 +9,7 @@ namespace Jimu.Models;
 /// <summary>
 /// A trainable classifier: an <see cref="Models.Architecture"/>, the <see cref="Sequential"/> network built from it,
 /// and the optimizer state once trained. Train with <see cref="Fit"/>, then <see cref="Evaluate"/>,
-/// <see cref="Predict"/>, <see cref="Save"/> and <see cref="Load"/>.
+/// <see cref="Predict"/>, <see cref="Save"/> and <see cref="Load(string, Architecture?)"/>.
 /// </summary>
 public sealed class Model
 {
@@ -70,8 +70,16 @@ public sealed class Model
     /// <summary>The name of class <paramref name="index"/>, or the index as text when the classes are unknown.</summary>
     public string LabelOf(int index) =>
         Classes is { } c && (uint)index < (uint)c.Count ? c[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    /// <summary>Epochs trained so far (restored by <see cref="Load"/> when the file holds optimizer state).</summary>
-    public int EpochsTrained { get; private set; }
+    /// <summary>Complete epochs trained so far (restored by <see cref="Load(string, Architecture?)"/> when the file holds optimizer state).</summary>
+    public int EpochsTrained => Position.Epoch;
+    /// <summary>Where training stands: the epoch and the step inside it (restored from a checkpoint).</summary>
+    public TrainingPosition Position { get; private set; } = TrainingPosition.Start;
+    /// <summary>The options of the run that trained this model (stored in checkpoints; null for untrained models and older files).</summary>
+    public TrainingOptions? TrainingOptions { get; private set; }
+    /// <summary>The optimizer settings of that run, null when the file holds no optimizer state.</summary>
+    public OptimizerSettings? OptimizerSettings => _settings;
+    /// <summary>Optimizer steps taken so far.</summary>
+    public long Steps => _optimizer?.Steps ?? 0;
 
     /// <summary>Builds <paramref name="architecture"/> with PyTorch's default initialisation drawn from <paramref name="seed"/>.</summary>
     public static Model Create(Architecture architecture, int seed = 1)
@@ -81,10 +89,15 @@ public sealed class Model
         return model;
     }
 
-    /// <summary>Loads weights (and optimizer state, if saved) from a .safetensors file.</summary>
-    public static Model Load(string path, Architecture? architecture = null)
+    /// <summary>Loads weights (and optimizer and training state, if saved) from a .safetensors file.</summary>
+    public static Model Load(string path, Architecture? architecture = null) => From(ModelFile.Load(path, architecture), path);
+
+    /// <summary>Loads a model file from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static Model FromStream(Stream stream, string name, Architecture? architecture) =>
+        From(ModelFile.FromStream(stream, name, architecture), name);
+
+    private static Model From(ModelFile.Contents c, string name)
     {
-        var c = ModelFile.Load(path, architecture);
         var model = new Model(c.Architecture, c.Network)
         {
             Classes = c.Data.Classes,
@@ -93,10 +106,14 @@ public sealed class Model
         };
         if (c.Optimizer is { } s)
         {
+            if (s.Steps < 0 || s.Epoch < 0)
+                throw new JimuException($"{name}: the stored optimizer state says {s.Steps} steps and epoch {s.Epoch}; the file is damaged. Use --init instead of --resume.");
             model._settings = s.Settings;
-            model._optimizer = s.Settings.Create(model.Network.Parameters);
+            try { model._optimizer = s.Settings.Create(model.Network.Parameters); }
+            catch (ArgumentException e) { throw new JimuException($"{name}: the stored optimizer settings are invalid ({e.Message}); use --init instead of --resume."); }
             model._optimizer.LoadState(s.Buffers, s.Steps);
-            model.EpochsTrained = s.Epoch;
+            model.Position = c.Training?.Position ?? new TrainingPosition(s.Epoch, 0);
+            model.TrainingOptions = c.Training?.Options;
         }
         return model;
     }
@@ -114,9 +131,11 @@ public sealed class Model
         return new Model(architecture, network);
     }
 
-    /// <summary>Saves weights, architecture and optimizer state atomically.</summary>
+    /// <summary>Saves weights, buffers, architecture, data metadata, optimizer and training state atomically: a checkpoint to resume from.</summary>
     public void Save(string path) =>
-        ModelFile.Save(path, Architecture, Network, _optimizer, _settings, EpochsTrained, new ModelFile.DataMetadata(Classes, Normalization, TrainedOn));
+        ModelFile.Save(path, Architecture, Network, _optimizer, _settings,
+            TrainingOptions is null ? null : new ModelFile.TrainingState(TrainingOptions, Position),
+            new ModelFile.DataMetadata(Classes, Normalization, TrainedOn));
 
     /// <summary>Copies the weights of another model file into this model (same architecture required).</summary>
     public void LoadWeightsFrom(string path) =>
@@ -124,38 +143,57 @@ public sealed class Model
 
     /// <summary>
     /// Trains for <see cref="TrainingOptions.Epochs"/> epochs in total. With <paramref name="resume"/>, continues
-    /// with the saved optimizer state from the epoch after the last one trained; otherwise starts a new optimizer.
+    /// with the saved optimizer state from the saved <see cref="Position"/> (the step inside the epoch), with the
+    /// same options and settings (a different one is an error: the continuation would not be the same run);
+    /// otherwise starts a new optimizer. <paramref name="onCheckpoint"/> is called every
+    /// <see cref="TrainingOptions.CheckpointEvery"/> steps and after every epoch, when <see cref="Save"/> would
+    /// write a checkpoint of exactly that position.
     /// </summary>
     public IReadOnlyList<EpochResult> Fit(Dataset train, Dataset? test, OptimizerSettings optimizer, TrainingOptions options,
         Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null, bool resume = false,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, Action<TrainingPosition>? onCheckpoint = null)
     {
         if (resume)
         {
             if (_optimizer is null || _settings is null)
                 throw new JimuException("Cannot resume: the model file holds no optimizer state; use --init to start from its weights instead.");
-            options = options with { StartEpoch = EpochsTrained };
-            _optimizer.LearningRate = optimizer.LearningRate;
+            if (optimizer != _settings)
+                throw new JimuException($"Cannot resume with different optimizer settings: the checkpoint has {_settings}, given {optimizer}; resume with the checkpoint's settings or start anew with --init.");
+            if (TrainingOptions is { } saved && Comparable(saved) != Comparable(options))
+                throw new JimuException($"Cannot resume with different training options: the checkpoint has {Comparable(saved)}, given {Comparable(options)}; only the number of epochs may change. Resume with the checkpoint's options or start anew with --init.");
+            options = options with { Start = Position };
+            _optimizer.LearningRate = _settings.LearningRate;
         }
         else
         {
             _settings = optimizer;
             _optimizer = optimizer.Create(Network.Parameters);
-            EpochsTrained = 0;
+            Position = TrainingPosition.Start;
+            options = options with { Start = TrainingPosition.Start };
         }
         if (train.ClassNames is { } names && Classes is null && names.Count == Network.OutputShape[^1]) Classes = names;
         TrainedOn ??= DataDescription.Of(train, test);
+        // The normalisation is the model's (saved as jimu.normalization), not the run's.
+        TrainingOptions = options with { Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null };
         var trainer = new Trainer(Network, _optimizer, options with { Normalization = Normalization });
         try
         {
-            return trainer.Fit(train, test, onStep, onEpoch, cancellation);
+            return trainer.Fit(train, test, onStep, onEpoch, cancellation, p =>
+            {
+                Position = p;
+                onCheckpoint?.Invoke(p);
+            });
         }
         finally
         {
-            EpochsTrained = trainer.EpochsCompleted;
+            Position = trainer.Position;
             Network.Training = false;
         }
     }
+
+    /// <summary>The options that must match for a resumed run to continue the same run (all but the epoch count).</summary>
+    private static string Comparable(TrainingOptions o) =>
+        System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null });
 
     /// <summary>
     /// Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).

@@ -9,8 +9,9 @@ namespace Jimu.Training;
 
 /// <summary>
 /// Mini-batch training with softmax cross-entropy: for each epoch, set the learning rate from the schedule,
-/// shuffle (seeded per epoch, so a resumed run sees the same batches), and for each batch
-/// forward → loss → backward → optimizer step; then evaluate on the test set.
+/// shuffle (seeded per epoch), and for each batch reseed the random consumers from the position (dropout,
+/// augmentation), forward → loss → backward → optimizer step; then evaluate on the test set. The data order and
+/// every random draw depend only on the seed and the position, so a run resumed at any step continues exactly.
 /// </summary>
 public sealed class Trainer
 {
@@ -36,38 +37,51 @@ public sealed class Trainer
     /// <summary>True when the last <see cref="Fit"/> stopped early because it was cancelled.</summary>
     public bool Cancelled { get; private set; }
 
-    /// <summary>Epochs completed, counting those before <see cref="TrainingOptions.StartEpoch"/>.</summary>
-    public int EpochsCompleted { get; private set; }
+    /// <summary>Epochs completed, counting those before <see cref="TrainingOptions.Start"/>.</summary>
+    public int EpochsCompleted => Position.Epoch;
 
-    /// <summary>Trains for the options' epochs, evaluating on <paramref name="test"/> after each; stops after the current step when cancelled.</summary>
+    /// <summary>Where the run is: after the last completed step (what a checkpoint taken now would hold).</summary>
+    public TrainingPosition Position { get; private set; } = TrainingPosition.Start;
+
+    /// <summary>
+    /// Trains from <see cref="TrainingOptions.Start"/> to the end of <see cref="TrainingOptions.Epochs"/>.
+    /// <paramref name="onCheckpoint"/> is called every <see cref="TrainingOptions.CheckpointEvery"/> optimizer steps
+    /// and after every epoch (after <paramref name="onEpoch"/>), with the position the model and optimizer are at.
+    /// Cancellation is honoured between steps: the model is then exactly at <see cref="Position"/>.
+    /// </summary>
     public IReadOnlyList<EpochResult> Fit(Dataset train, Dataset? test = null,
         Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, Action<TrainingPosition>? onCheckpoint = null)
     {
         CheckFits(train, "training");
         if (test is not null) CheckFits(test, "test");
         var history = new List<EpochResult>();
         Cancelled = false;
-        EpochsCompleted = _options.StartEpoch;
         int n = train.Count, batchSize = Math.Min(_options.BatchSize, Math.Max(n, 1));
         int steps = (n + batchSize - 1) / batchSize;
+        var start = _options.Start;
+        if (start.Step >= steps || start.Seen > n)
+            throw new JimuException($"Cannot resume {start.Describe(steps)}: an epoch of this training set has only {steps} steps of {batchSize}; resume with the data the checkpoint was trained on.");
+        Position = start;
         var order = new int[n];
         _batchLabels = new int[batchSize];
 
-        for (int epoch = _options.StartEpoch; epoch < _options.Epochs; epoch++)
+        for (int epoch = start.Epoch; epoch < _options.Epochs; epoch++)
         {
             _optimizer.LearningRate = _options.Schedule.At(_baseRate, epoch, _options.Epochs);
             Order(order, epoch);
-            ReseedDropout(epoch);
-            _augmentRandom = _options.Augments ? new Random(Seeds.Derive(_options.Seed, epoch, 0x5A1F)) : null;
             _model.Training = true;
             var clock = Stopwatch.StartNew();
-            double lossSum = 0; long correct = 0; int seen = 0;
-            for (int s = 0; s < steps; s++)
+            // A resumed epoch continues the running sums, so it reports what the uninterrupted epoch reports.
+            bool resumed = epoch == start.Epoch;
+            double lossSum = resumed ? start.LossSum : 0; long correct = resumed ? start.Correct : 0;
+            int seen = resumed ? start.Seen : 0, seenHere = 0;
+            for (int s = resumed ? start.Step : 0; s < steps; s++)
             {
                 if (cancellation.IsCancellationRequested) { Cancelled = true; return history; }
-                int start = s * batchSize, count = Math.Min(batchSize, n - start);
-                var x = Gather(train, order.AsSpan(start, count));
+                ReseedStep(epoch, s);
+                int begin = s * batchSize, count = Math.Min(batchSize, n - begin);
+                var x = Gather(train, order.AsSpan(begin, count));
                 var labels = _batchLabels.AsSpan(0, count);
                 var logits = _model.Forward(x);
                 double loss = _loss.Forward(logits, labels);
@@ -76,13 +90,17 @@ public sealed class Trainer
                 correct += Metrics.CountCorrect(logits, labels);
                 _model.Backward(_loss.Backward());
                 _optimizer.Step();
-                lossSum += loss * count; seen += count;
+                lossSum += loss * count; seen += count; seenHere += count;
+                Position = new TrainingPosition(epoch, s + 1, lossSum, correct, seen);
                 if (onStep is not null)
                 {
-                    double rate = seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    double rate = seenHere / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                     long left = (long)(n - seen) + (long)(_options.Epochs - epoch - 1) * n;
                     onStep(new TrainingProgress(epoch + 1, _options.Epochs, s + 1, steps, loss, lossSum / seen, rate, TimeSpan.FromSeconds(left / rate)));
                 }
+                // The last step of an epoch is checkpointed after the epoch's evaluation, as the epoch's end.
+                if (onCheckpoint is not null && _options.CheckpointEvery > 0 && s + 1 < steps && _optimizer.Steps % _options.CheckpointEvery == 0)
+                    onCheckpoint(Position);
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
             // The last step's update is not seen by any training loss: check the weights and the test loss too.
@@ -92,10 +110,11 @@ public sealed class Trainer
             if (eval is not null && !double.IsFinite(eval.Loss))
                 throw Diverged(epoch, $"the test loss became {eval.Loss}");
             var result = new EpochResult(epoch + 1, _optimizer.LearningRate, lossSum / seen, (double)correct / seen,
-                eval?.Loss ?? double.NaN, eval?.Accuracy ?? double.NaN, clock.Elapsed, seen / trainSeconds);
+                eval?.Loss ?? double.NaN, eval?.Accuracy ?? double.NaN, clock.Elapsed, seenHere / trainSeconds);
             history.Add(result);
-            EpochsCompleted = epoch + 1;
+            Position = new TrainingPosition(epoch + 1, 0);
             onEpoch?.Invoke(result);
+            onCheckpoint?.Invoke(Position);
         }
         _model.Training = false;
         return history;
@@ -129,7 +148,7 @@ public sealed class Trainer
         for (int i = 0; i < order.Length; i++) order[i] = i;
         if (!_options.Shuffle) return;
         // One generator per epoch: a resumed run shuffles exactly as an uninterrupted one.
-        var rng = new Random(Seeds.Derive(_options.Seed, epoch, 0x5EED));
+        var rng = new Random(Seeds.Derive(_options.Seed, epoch, Seeds.ShuffleStream));
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = rng.Next(i + 1);
@@ -137,10 +156,12 @@ public sealed class Trainer
         }
     }
 
-    private void ReseedDropout(int epoch)
+    /// <summary>Seeds every random consumer of step <paramref name="step"/> from the position alone (see <see cref="Seeds"/>).</summary>
+    private void ReseedStep(int epoch, int step)
     {
         for (int i = 0; i < _model.Layers.Count; i++)
-            if (_model.Layers[i] is Dropout d) d.Reseed(Seeds.Derive(_options.Seed, epoch, 0xD50F + i));
+            if (_model.Layers[i] is Dropout d) d.Reseed(Seeds.ForStep(_options.Seed, epoch, step, Seeds.DropoutStream + i));
+        _augmentRandom = _options.Augments ? new Random(Seeds.ForStep(_options.Seed, epoch, step, Seeds.AugmentStream)) : null;
     }
 
     /// <summary>The batch of <paramref name="indices"/>: each image copied, augmented (training only), then normalised.</summary>

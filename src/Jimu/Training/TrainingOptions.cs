@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Jimu.Data;
 
 namespace Jimu.Training;
@@ -27,9 +28,11 @@ public sealed record TrainingOptions
     public Normalization? Normalization { get; init; }
 
     /// <summary>Whether any random transform is on.</summary>
-    public bool Augments => MaxShift > 0 || CropPadding > 0 || Flip;
-    /// <summary>Epoch to start from (when resuming); epochs before it are skipped.</summary>
-    public int StartEpoch { get; init; }
+    [JsonIgnore] public bool Augments => MaxShift > 0 || CropPadding > 0 || Flip;
+    /// <summary>Where to start (when resuming): steps and epochs before it are skipped.</summary>
+    [JsonIgnore] public TrainingPosition Start { get; init; } = TrainingPosition.Start;
+    /// <summary>Call the checkpoint callback every this many optimizer steps (and at every epoch end); 0: at epoch ends only.</summary>
+    [JsonIgnore] public int CheckpointEvery { get; init; }
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
@@ -38,6 +41,7 @@ public sealed record TrainingOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
         if (MaxShift < 0) throw new ArgumentOutOfRangeException(nameof(MaxShift), $"The shift must be non-negative, got {MaxShift}.");
         if (CropPadding < 0) throw new ArgumentOutOfRangeException(nameof(CropPadding), $"The crop padding must be non-negative, got {CropPadding}.");
-        if (StartEpoch < 0) throw new ArgumentOutOfRangeException(nameof(StartEpoch), $"Start epoch must be non-negative, got {StartEpoch}.");
+        if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), $"The checkpoint interval must be non-negative, got {CheckpointEvery}.");
+        Start.Validate();
     }
 }
