@@ -112,7 +112,7 @@ public static class TrainCommand
             // Before any data is loaded or step taken: the checkpoint can be written (folder, permissions, room for it).
             Jimu.IO.AtomicFile.RemoveStale(outPath);
             Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings));
-            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name);
+            var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name, resumePath is not null ? model.EpochsTrained : 0);
 
             // Every check on the data's shape runs before anything is decoded; nothing is written until training ends.
             DataSource.CheckFits(dataDir, DataSource.Detect(dataDir), model.Network.InputShape, $"architecture '{model.Architecture.Name}'");
