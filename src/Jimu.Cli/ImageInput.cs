@@ -46,6 +46,8 @@ public static class ImageInput
             throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
+        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
+            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); use a valid PNG or JPEG file.");
         // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
         ImageInfo? info;
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
@@ -123,6 +125,24 @@ public static class ImageInput
     public static bool IsImage(ReadOnlySpan<byte> b) =>
         b.Length >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 // PNG
         || b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; // JPEG
+
+    /// <summary>
+    /// Walks a PNG's chunks (length, type, data, CRC) and checks that none claims more bytes than the file has.
+    /// StbImageSharp skips such a chunk by seeking past the end of the stream and then loops forever, as it does
+    /// for a JPEG segment (afl found both).
+    /// </summary>
+    public static bool PngChunksFit(ReadOnlySpan<byte> b)
+    {
+        long i = 8; // after the signature
+        while (i + 8 <= b.Length)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[(int)i..]);
+            if (i + 12 + length > b.Length) return false;
+            if (b[(int)i + 4] == (byte)'I' && b[(int)i + 5] == (byte)'E' && b[(int)i + 6] == (byte)'N' && b[(int)i + 7] == (byte)'D') return true;
+            i += 12 + length;
+        }
+        return true; // no IEND: the decoder sees the end of the data itself
+    }
 
     /// <summary>
     /// Walks a JPEG's marker segments and checks that none claims more bytes than the file has.
