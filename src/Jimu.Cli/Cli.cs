@@ -16,6 +16,7 @@ public static class Cli
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(WriteImagesCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
@@ -58,6 +59,31 @@ public static class Cli
             err.WriteLine($"error: {OneLine(message)}");
             return 1;
         }
+        catch (Exception e)
+        {
+            // Not the user's input but a bug: the whole story goes to a log, the console says where.
+            string? log = WriteCrashLog(e, args);
+            err.WriteLine($"internal error: {e.GetType().Name}: {OneLine(e.Message)}; this is a bug in jimu, not a problem with your input. "
+                + (log is null ? "The stack trace could not be written to a log:" : $"The stack trace is in {log}; please report it."));
+            if (log is null) err.WriteLine(e);
+            return InternalErrorExitCode;
+        }
+    }
+
+    /// <summary>The exit code of a bug (BSD's EX_SOFTWARE), as opposed to 1 for bad input.</summary>
+    public const int InternalErrorExitCode = 70;
+
+    /// <summary>Writes the exception and the command line to jimu-crash-*.log in the temp folder; null when that fails.</summary>
+    private static string? WriteCrashLog(Exception e, string[] args)
+    {
+        try
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"jimu-crash-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
+            File.WriteAllText(path, $"jimu {typeof(Cli).Assembly.GetName().Version} on .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}\n"
+                + $"command: jimu {string.Join(' ', args)}\n\n{e}\n");
+            return path;
+        }
+        catch (Exception x) when (x is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>System.CommandLine names .NET types in its messages ("expected type 'System.Int32'"); say what to type.</summary>

@@ -5,9 +5,9 @@ using StbImageSharp;
 namespace Jimu.Cli;
 
 /// <summary>
-/// Turns prediction inputs into grey images of the model's size, with pixels in [0, 1]:
-/// PNG and JPEG are decoded by StbImageSharp to one grey channel (stb's luma: (77·R + 150·G + 29·B) / 256,
-/// alpha dropped), then resized to the model's H×W by bilinear interpolation with half-pixel centres
+/// Turns prediction inputs into images of the model's size and channels, with pixels in [0, 1]:
+/// PNG, JPEG, BMP and GIF are decoded by StbImageSharp (Jimu.Images.ImageDecoder, as for training on an image
+/// folder) to one grey channel (stb's luma: (77·R + 150·G + 29·B) / 256, alpha dropped) or RGB, then resized to the model's H×W by bilinear interpolation with half-pixel centres
 /// (PyTorch's interpolate(mode="bilinear", align_corners=False)); an IDX images file contributes all of its images.
 /// </summary>
 public static class ImageInput
@@ -43,7 +43,7 @@ public static class ImageInput
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
     {
         if (!IsImage(bytes))
-            throw new JimuException($"{name}: not a PNG or JPEG image; use a valid PNG or JPEG file.");
+            throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); use a valid image file.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
         if (bytes[0] == 0x89 && !PngChunksFit(bytes))
@@ -56,10 +56,8 @@ public static class ImageInput
             throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
         if ((long)size.Width * size.Height > maxPixels)
             throw new TooLargeException($"{name}: the image claims {size.Width}×{size.Height} = {(long)size.Width * size.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
-        ImageResult img;
-        try { img = ImageResult.FromMemory(bytes, ColorComponents.Grey); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
-        return (img.Data, img.Height, img.Width);
+        var d = Jimu.Images.ImageDecoder.Decode(bytes, name, 1);
+        return (d.Pixels, d.Height, d.Width);
     }
 
     /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>
@@ -71,12 +69,20 @@ public static class ImageInput
         return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess);
     }
 
-    /// <summary>Decodes the bytes of a PNG, JPEG or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
+    /// <summary>Decodes the bytes of a PNG, JPEG, BMP, GIF or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
     public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
-        if (channels != 1) throw new JimuException($"This model expects {channels}-channel images; predict reads grey images only.");
+        if (channels is not (1 or 3)) throw new JimuException($"This model expects {channels}-channel images; images have 1 (grey) or 3 (RGB) channels.");
+        if (channels == 3 && preprocess == Preprocess.Mnist) throw new JimuException("--preprocess mnist is for grey digit models; this model takes colour images.");
         var items = new List<Item>();
-        if (IsImage(bytes))
+        if (channels == 3 && IsImage(bytes))
+        {
+            DecodeGrey(bytes, path); // the same checks (header, pixel limit) as for grey models
+            // The same conversion as training on an image folder (Jimu.Images.ImageDecoder.Prepare).
+            var pixels = Jimu.Images.ImageDecoder.Prepare(bytes, path, 3, height, width, invert, out _);
+            items.Add(new Item(path, pixels, invert));
+        }
+        else if (IsImage(bytes))
         {
             var (grey, h, w) = DecodeGrey(bytes, path);
             items.Add(FromGrey(path, grey, h, w, height, width, invert, preprocess));
@@ -92,7 +98,9 @@ public static class ImageInput
                 var src = images.Data.AsSpan(i * h * w, h * w);
                 var bytesI = new byte[h * w];
                 for (int j = 0; j < bytesI.Length; j++) bytesI[j] = (byte)MathF.Round(src[j] * 255f);
-                items.Add(FromGrey($"{path}#{i}", bytesI, h, w, height, width, invert, preprocess));
+                var item = FromGrey($"{path}#{i}", bytesI, h, w, height, width, invert, preprocess);
+                // A grey image for a colour model: the grey plane in R, G and B, as a decoder converts grey files.
+                items.Add(channels == 3 ? item with { Pixels = [.. item.Pixels, .. item.Pixels, .. item.Pixels] } : item);
             }
         }
         return items;
@@ -121,81 +129,19 @@ public static class ImageInput
         return MnistStyle.HasLightBackground(src, h, w);
     }
 
-    /// <summary>Whether the bytes start like a PNG or a JPEG.</summary>
-    public static bool IsImage(ReadOnlySpan<byte> b) =>
-        b.Length >= 8 && b[0] == 0x89 && b[1] == 0x50 && b[2] == 0x4E && b[3] == 0x47 // PNG
-        || b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; // JPEG
+    /// <summary>Whether the bytes start like a PNG, JPEG, BMP or GIF.</summary>
+    public static bool IsImage(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.IsImage(b);
 
-    /// <summary>
-    /// Walks a PNG's chunks (length, type, data, CRC) and checks that none claims more bytes than the file has.
-    /// StbImageSharp skips such a chunk by seeking past the end of the stream and then loops forever, as it does
-    /// for a JPEG segment (afl found both).
-    /// </summary>
-    public static bool PngChunksFit(ReadOnlySpan<byte> b)
-    {
-        long i = 8; // after the signature
-        while (i + 8 <= b.Length)
-        {
-            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[(int)i..]);
-            if (i + 12 + length > b.Length) return false;
-            if (b[(int)i + 4] == (byte)'I' && b[(int)i + 5] == (byte)'E' && b[(int)i + 6] == (byte)'N' && b[(int)i + 7] == (byte)'D') return true;
-            i += 12 + length;
-        }
-        return true; // no IEND: the decoder sees the end of the data itself
-    }
+    /// <inheritdoc cref="Jimu.Images.ImageDecoder.PngChunksFit"/>
+    public static bool PngChunksFit(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.PngChunksFit(b);
 
-    /// <summary>
-    /// Walks a JPEG's marker segments and checks that none claims more bytes than the file has.
-    /// StbImageSharp seeks past the end of the stream for such a segment and then never sees end-of-file:
-    /// it would loop forever on a truncated JPEG header.
-    /// </summary>
-    public static bool JpegSegmentsFit(ReadOnlySpan<byte> b)
-    {
-        int i = 2; // after SOI (FF D8)
-        while (i < b.Length)
-        {
-            if (b[i] != 0xFF) { i++; continue; } // entropy-coded data: FF is always followed by 00 or a marker
-            while (i < b.Length && b[i] == 0xFF) i++; // fill bytes
-            if (i >= b.Length) return true;
-            byte marker = b[i++];
-            if (marker == 0x00 || marker == 0x01 || marker is >= 0xD0 and <= 0xD7) continue; // stuffed byte, TEM, RSTn: no length
-            if (marker == 0xD9) return true; // EOI
-            if (i + 2 > b.Length) return false;
-            int length = b[i] << 8 | b[i + 1];
-            if (length < 2 || i + length > b.Length) return false;
-            i += length;
-        }
-        return true;
-    }
+    /// <inheritdoc cref="Jimu.Images.ImageDecoder.JpegSegmentsFit"/>
+    public static bool JpegSegmentsFit(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.JpegSegmentsFit(b);
 
-    /// <summary>Scales to [0, 1], optionally inverts (for dark digits on a light background), and resizes.</summary>
-    public static float[] Prepare(byte[] grey, int h, int w, int outH, int outW, bool invert)
-    {
-        var src = new float[h * w];
-        for (int i = 0; i < src.Length; i++) src[i] = invert ? 1f - grey[i] / 255f : grey[i] / 255f;
-        return h == outH && w == outW ? src : ResizeBilinear(src, h, w, outH, outW);
-    }
+    /// <summary>Scales to [0, 1], optionally inverts (for dark digits on a light background), and resizes (<see cref="ImagePixels"/>).</summary>
+    public static float[] Prepare(byte[] grey, int h, int w, int outH, int outW, bool invert) =>
+        ImagePixels.ResizeBilinear(ImagePixels.ToPlanar(grey, h, w, 1, invert), 1, h, w, outH, outW);
 
-    /// <summary>Bilinear resize with half-pixel centres: source coordinate = (dst + 0.5)·in/out − 0.5, clamped at 0.</summary>
-    public static float[] ResizeBilinear(float[] src, int h, int w, int outH, int outW)
-    {
-        var dst = new float[outH * outW];
-        float sy = (float)h / outH, sx = (float)w / outW;
-        for (int y = 0; y < outH; y++)
-        {
-            float fy = Math.Max((y + 0.5f) * sy - 0.5f, 0f);
-            int y0 = Math.Min((int)fy, h - 1), y1 = Math.Min(y0 + 1, h - 1);
-            float wy = fy - y0;
-            for (int x = 0; x < outW; x++)
-            {
-                float fx = Math.Max((x + 0.5f) * sx - 0.5f, 0f);
-                int x0 = Math.Min((int)fx, w - 1), x1 = Math.Min(x0 + 1, w - 1);
-                float wx = fx - x0;
-                float top = src[y0 * w + x0] * (1 - wx) + src[y0 * w + x1] * wx;
-                float bottom = src[y1 * w + x0] * (1 - wx) + src[y1 * w + x1] * wx;
-                dst[y * outW + x] = top * (1 - wy) + bottom * wy;
-            }
-        }
-        return dst;
-    }
+    /// <summary>Bilinear resize with half-pixel centres (<see cref="ImagePixels.ResizeBilinear"/> on one plane).</summary>
+    public static float[] ResizeBilinear(float[] src, int h, int w, int outH, int outW) => ImagePixels.ResizeBilinear(src, 1, h, w, outH, outW);
 }

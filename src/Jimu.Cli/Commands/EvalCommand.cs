@@ -13,16 +13,17 @@ public static class EvalCommand
     {
         var model = ModelOptions.Model();
         var arch = ModelOptions.Arch();
-        var data = new Option<string?>("--data") { Description = "Directory with MNIST-format IDX files; the test split (t10k-*) is used. Default: the bundled sample." };
+        var data = new DataOptions();
+        var seed = new Option<int?>("--seed") { Description = "With --val-split: the seed that chose the held-out images (default: the one recorded at training)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, accuracy, count, per_class, confusion." };
         var batch = new Option<int>("--batch-size") { Description = "Evaluation batch size.", DefaultValueFactory = _ => 256 };
         var plot = new Option<string?>("--plot") { Description = "Draw the confusion matrix as a heat map with the class names to FILE.png." };
-        var cmd = new Command("eval", "Evaluate a model on the test split of a data set.") { model, arch, data, json, batch, plot };
+        var cmd = new Command("eval", "Evaluate a model on the test split of a data set (by default the data it was trained on, when its file records it).") { model, arch, json, batch, plot, seed };
+        foreach (var o in data.All) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
             var m = ModelOptions.Load(r, model, arch);
-            var test = MnistFolder.LoadSplit(r.GetValue(data) ?? DataPaths.DefaultDataDirectory(), "t10k");
             int batchSize = r.GetValue(batch);
             if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}.");
             if (r.GetValue(plot) is { } plotPath)
@@ -30,6 +31,20 @@ public static class EvalCommand
                 if (!plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--plot '{plotPath}': the file name must end in .png.");
                 EpochLog.CheckDirectory("--plot", plotPath);
             }
+            string dir = ModelChecks.EvalDirectory(m, r.GetValue(data.Data));
+            // The shape check reads headers only: a model that cannot take the data is refused before anything loads.
+            Jimu.Images.DataSource.CheckFits(dir, Jimu.Images.DataSource.Detect(dir), m.Network.InputShape, $"the model {r.GetValue(model)}");
+            // A test split held out by --val-split at training is found again with the same fraction and seed.
+            bool sameData = m.TrainedOn?.Source is { } src && Path.GetFullPath(dir) == Path.GetFullPath(src);
+            double? valSplit = r.GetValue(data.ValSplit) ?? (sameData ? m.TrainedOn!.ValSplit : null);
+            int splitSeed = r.GetValue(seed) ?? m.TrainedOn?.SplitSeed ?? 1;
+            var loaded = Jimu.Images.DataSource.Load(dir, new Jimu.Images.DataSourceOptions
+            {
+                Input = m.Network.InputShape, ValSplit = valSplit, Seed = splitSeed, SkipBad = r.GetValue(data.SkipBad),
+                ClassesFile = r.GetValue(data.Classes), Threads = Jimu.Kernels.Parallelism.Threads, TestOnly = true,
+            });
+            ModelChecks.CheckEvalData(m, loaded);
+            var test = loaded.Test;
             var e = m.Evaluate(test, batchSize);
             if (r.GetValue(plot) is { } png)
                 Plots.Confusion(e.Confusion, ClassNames.Of(m, e.Classes),

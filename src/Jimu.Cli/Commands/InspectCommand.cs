@@ -12,9 +12,8 @@ public static class InspectCommand
         var arch = ModelOptions.Arch();
         var image = new Argument<string?>("IMAGE") { Description = "A PNG or JPEG image (optional): also draw the input as the model sees it and the feature maps after each convolution.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string>("--out") { Description = "Directory for the PNGs (created if missing).", Required = true };
-        var invert = new Option<bool>("--invert") { Description = "Invert grey levels (dark digits on a light background)." };
-        var preprocess = new Option<string>("--preprocess") { Description = "none or mnist, as for predict.", DefaultValueFactory = _ => "none" };
-        preprocess.AcceptOnlyFromAmong("none", "mnist");
+        var invert = PreprocessOptions.Invert();
+        var preprocess = PreprocessOptions.Preprocess();
         var cmd = new Command("inspect", "Draw the first convolution's filters, and for an image the model's input and every convolution's feature maps, as PNGs.")
         {
             model, arch, image, output, invert, preprocess,
@@ -22,9 +21,7 @@ public static class InspectCommand
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
-            var mode = r.GetValue(preprocess) == "mnist" ? ImageInput.Preprocess.Mnist : ImageInput.Preprocess.None;
-            if (mode == ImageInput.Preprocess.Mnist && r.GetValue(invert))
-                throw new ArgumentException("--invert and --preprocess mnist cannot be used together: mnist detects a light background and inverts it itself.");
+            var mode = PreprocessOptions.Mode(r, preprocess, invert);
             var m = ModelOptions.Load(r, model, arch);
             string dir = r.GetValue(output)!;
             ImageInput.Item? item = null;

@@ -16,13 +16,8 @@ public static class PredictCommand
         var inputs = new Argument<string[]>("INPUT") { Description = "PNG or JPEG images, or IDX images files (every image in them).", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "Output: text (class and probability), csv or json (also every logit and probability).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "csv", "json");
-        var invert = new Option<bool>("--invert") { Description = "Invert grey levels (for dark digits on a light background; MNIST is light on dark)." };
-        var preprocess = new Option<string>("--preprocess")
-        {
-            Description = "none: resize the whole picture; mnist: as MNIST was made (a light background inverted, the digit's box scaled to 20×20 and centred by its centre of mass in 28×28), for a digit drawn or photographed.",
-            DefaultValueFactory = _ => "none",
-        };
-        preprocess.AcceptOnlyFromAmong("none", "mnist");
+        var invert = PreprocessOptions.Invert();
+        var preprocess = PreprocessOptions.Preprocess();
         var top = new Option<int>("--top") { Description = "Show the K most probable classes (text and json).", DefaultValueFactory = _ => 1 };
         var cmd = new Command("predict", "Classify images with a trained model. Images are turned grey and resized to the model's input by bilinear interpolation (or --preprocess mnist).")
         {
@@ -33,9 +28,7 @@ public static class PredictCommand
             CommonOptions.ApplyThreads(r);
             int k = r.GetValue(top);
             if (k < 1) throw new ArgumentException($"--top must be at least 1, got {k}.");
-            var mode = r.GetValue(preprocess) == "mnist" ? ImageInput.Preprocess.Mnist : ImageInput.Preprocess.None;
-            if (mode == ImageInput.Preprocess.Mnist && r.GetValue(invert))
-                throw new ArgumentException("--invert and --preprocess mnist cannot be used together: mnist detects a light background and inverts it itself.");
+            var mode = PreprocessOptions.Mode(r, preprocess, invert);
             var m = ModelOptions.Load(r, model, arch);
             int[] shape = m.Network.InputShape;
             var items = r.GetValue(inputs)!.SelectMany(p => ImageInput.Load(p, shape[0], shape[1], shape[2], r.GetValue(invert), mode)).ToList();

@@ -249,6 +249,8 @@ public sealed class JimuServer
     {
         if (type is not ("image/png" or "image/jpeg" or "image/jpg"))
             throw new RequestError(415, $"Content type '{type}' is not accepted: send image/png, image/jpeg or application/json ({{\"pixels\": [...]}}).");
+        if (_shape[0] != 1)
+            throw new RequestError(415, $"This model takes {_shape[0]}-channel images and the server decodes pictures to grey only: send application/json {{\"pixels\": [...]}} with {Count} values.");
         byte[] grey; int h, w;
         try { (grey, h, w) = ImageInput.DecodeGrey(bytes, name, _options.MaxPixels); }
         catch (ImageInput.TooLargeException e) { throw new RequestError(413, e.Message + " (--max-megapixels)"); }

@@ -29,6 +29,10 @@ public sealed record DataDescription
     [JsonPropertyName("train_count")] public int? TrainCount { get; init; }
     /// <summary>Test images, when known.</summary>
     [JsonPropertyName("test_count")] public int? TestCount { get; init; }
+    /// <summary>For an image folder split by --val-split: the held-out fraction and the seed that chose it, so that eval takes the same test images.</summary>
+    [JsonPropertyName("val_split")] public double? ValSplit { get; init; }
+    /// <summary>The seed that chose the held-out images of <see cref="ValSplit"/>.</summary>
+    [JsonPropertyName("split_seed")] public int? SplitSeed { get; init; }
     /// <summary>Per-channel mean of the training pixels in [0, 1] (before normalisation).</summary>
     [JsonPropertyName("pixel_mean")] public float[]? PixelMean { get; init; }
     /// <summary>Per-channel standard deviation of the training pixels in [0, 1].</summary>

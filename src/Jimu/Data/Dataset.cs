@@ -84,6 +84,19 @@ public sealed class Dataset
         (Labels, ClassCount) = CheckLabels(labels, classCount, name);
     }
 
+    private Dataset(Dataset source, IReadOnlyList<string> classNames)
+    {
+        _bytes = source._bytes; _images = source._images; _sampleShape = source._sampleShape;
+        Labels = source.Labels; Name = source.Name;
+        if (classNames.Count < source.ClassCount)
+            throw new JimuException($"{source.Name}: {classNames.Count} class names for {source.ClassCount} classes; give one name per class.");
+        ClassCount = classNames.Count;
+        ClassNames = classNames;
+    }
+
+    /// <summary>The same images and labels (shared, not copied) with class names; their count becomes <see cref="ClassCount"/>.</summary>
+    public Dataset WithClassNames(IReadOnlyList<string> classNames) => new(this, classNames);
+
     private static (int[] Labels, int ClassCount) CheckLabels(int[] labels, int? classCount, string name)
     {
 
@@ -110,8 +123,8 @@ public sealed class Dataset
         int per = SampleLength;
         if (_bytes is null) { _images!.Data.AsSpan(start * per, count * per).CopyTo(destination); return; }
         var src = _bytes.AsSpan(start * per, count * per);
-        const float scale = 1f / 255;
-        for (int i = 0; i < src.Length; i++) destination[i] = src[i] * scale;
+        // v / 255 exactly as ImagePixels.ToPlanar computes it, so an image-folder set feeds what predict feeds.
+        for (int i = 0; i < src.Length; i++) destination[i] = src[i] / 255f;
     }
 
     /// <summary>Writes image <paramref name="index"/> as float32 in [0, 1] to <paramref name="destination"/> (C·H·W values).</summary>

@@ -121,7 +121,35 @@ public static class IdxReader
         return gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
     }
 
+    /// <summary>
+    /// The dimensions an IDX file's header declares (for images [count, rows, cols]), read without loading the
+    /// data: for checking a data set's shape before loading it.
+    /// </summary>
+    public static int[] ReadDims(string path)
+    {
+        using var stream = OpenFile(path);
+        Stream input = Decompressing(stream, path, out bool gzip);
+        try { return ReadHeader(input, path, null); }
+        catch (InvalidDataException e) { throw new JimuException($"{path}: corrupt gzip data ({e.Message}); re-download the data set.", e); }
+        finally { if (gzip) input.Dispose(); }
+    }
+
     private static byte[] ReadIdx(Stream input, string name, int? expectedDims, out int[] dims)
+    {
+        dims = ReadHeader(input, name, expectedDims);
+        long total = 1;
+        foreach (int d in dims) total *= d;
+        var payload = ReadPayload(input, (int)total, out int got);
+        if (got < total)
+            throw new JimuException($"{name}: truncated IDX file: header says {Describe(dims)} ({total} bytes) but only {got} bytes follow; re-download or re-extract the data set.");
+
+        long extra = CountRemaining(input);
+        if (extra > 0)
+            throw new JimuException($"{name}: IDX file has {extra} unexpected byte(s) after the {Describe(dims)} ({total} bytes) its header declares; the file is damaged or not what its header says. Re-download or re-extract the data set.");
+        return payload;
+    }
+
+    private static int[] ReadHeader(Stream input, string name, int? expectedDims)
     {
         Span<byte> word = stackalloc byte[4];
         int got = input.ReadAtLeast(word, 4, throwOnEndOfStream: false);
@@ -149,7 +177,7 @@ public static class IdxReader
             throw new JimuException($"{name}: IDX file has {rank} dimension(s) (magic {Hex(word)}) but {what}; were the images and labels files swapped?");
         }
 
-        dims = new int[rank];
+        var dims = new int[rank];
         long total = 1;
         for (int i = 0; i < rank; i++)
         {
@@ -165,14 +193,7 @@ public static class IdxReader
                 throw new JimuException($"{name}: IDX header sizes {string.Join("x", dims.Take(i + 1))} describe more than {Array.MaxLength} bytes, too large to load; the file is damaged.");
         }
 
-        var payload = ReadPayload(input, (int)total, out got);
-        if (got < total)
-            throw new JimuException($"{name}: truncated IDX file: header says {Describe(dims)} ({total} bytes) but only {got} bytes follow; re-download or re-extract the data set.");
-
-        long extra = CountRemaining(input);
-        if (extra > 0)
-            throw new JimuException($"{name}: IDX file has {extra} unexpected byte(s) after the {Describe(dims)} ({total} bytes) its header declares; the file is damaged or not what its header says. Re-download or re-extract the data set.");
-        return payload;
+        return dims;
     }
 
     /// <summary>

@@ -27,6 +27,21 @@ public sealed record Architecture
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>The same layers for another input shape [C, H, W] (for networks that take any size, such as those ending in global average pooling).</summary>
+    public Architecture WithInput(int[] input) => this with { Input = (int[])input.Clone() };
+
+    /// <summary>
+    /// The same network with <paramref name="classes"/> outputs: the last layer, which must be linear, gets that many
+    /// out_features. Used to fit a built-in to a data set's class count.
+    /// </summary>
+    public Architecture WithClasses(int classes)
+    {
+        if (Layers.Length == 0 || Layers[^1].Type.ToLowerInvariant() != "linear")
+            throw new JimuException($"Architecture '{Name}' does not end in a linear layer, so its number of classes cannot be changed.");
+        if (Layers[^1].OutFeatures == classes) return this;
+        return this with { Layers = [.. Layers[..^1], Layers[^1] with { OutFeatures = classes }] };
+    }
+
     /// <summary>The architecture as JSON, in the shape of an architecture file.</summary>
     public string ToJson(bool indented = false) =>
         JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });

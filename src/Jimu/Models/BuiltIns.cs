@@ -4,7 +4,10 @@ namespace Jimu.Models;
 public static class BuiltIns
 {
     /// <summary>The names of the built-in architectures.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mnist-tf", "lenet5"];
+    public static IReadOnlyList<string> Names { get; } = ["mnist-tf", "lenet5", "mnist-tf-bn", "bn-cnn"];
+
+    /// <summary>Whether a built-in takes its input shape from the data (it ends in global average pooling).</summary>
+    public static bool TakesAnyInputSize(string name) => name.Equals("bn-cnn", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The seeds' TensorFlow MNIST network: conv 5×5×32 same → ReLU → max-pool 2/2 → conv 5×5×64 same → ReLU →
@@ -55,11 +58,70 @@ public static class BuiltIns
         ],
     };
 
+    /// <summary>
+    /// <c>mnist-tf</c> with batch normalisation after each convolution and the hidden linear layer (their biases
+    /// dropped: BatchNorm's β replaces them): conv 5×5×32 same → BN → ReLU → max-pool 2/2 → conv 5×5×64 same → BN →
+    /// ReLU → max-pool 2/2 → flatten → Linear 3136→512 → BN → ReLU → dropout 0.5 → Linear 512→10. For 28×28 grey
+    /// images (Fashion-MNIST).
+    /// </summary>
+    public static Architecture MnistTfBn { get; } = new()
+    {
+        Name = "mnist-tf-bn",
+        Input = [1, 28, 28],
+        Layers =
+        [
+            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [5], Padding = "same", Bias = false },
+            new() { Type = "batchnorm2d", Name = "bn1" },
+            new() { Type = "relu", Name = "relu1" },
+            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
+            new() { Type = "conv2d", Name = "conv2", OutChannels = 64, Kernel = [5], Padding = "same", Bias = false },
+            new() { Type = "batchnorm2d", Name = "bn2" },
+            new() { Type = "relu", Name = "relu2" },
+            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
+            new() { Type = "flatten", Name = "flatten" },
+            new() { Type = "linear", Name = "fc1", OutFeatures = 512, Bias = false },
+            new() { Type = "batchnorm1d", Name = "bn3" },
+            new() { Type = "relu", Name = "relu3" },
+            new() { Type = "dropout", Name = "dropout", P = 0.5 },
+            new() { Type = "linear", Name = "fc2", OutFeatures = 10 },
+        ],
+    };
+
+    /// <summary>
+    /// For your own images, of any size: conv 5×5×32 same → BN → ReLU → max-pool 2/2 → conv 5×5×64 same → BN → ReLU →
+    /// max-pool 2/2 → conv 5×5×128 same → BN → ReLU → global average pooling → dropout 0.25 → Linear 128→classes. The
+    /// input shape (here 3×32×32) and the class count are taken from the data when it is trained.
+    /// </summary>
+    public static Architecture BnCnn { get; } = new()
+    {
+        Name = "bn-cnn",
+        Input = [3, 32, 32],
+        Layers =
+        [
+            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [5], Padding = "same", Bias = false },
+            new() { Type = "batchnorm2d", Name = "bn1" },
+            new() { Type = "relu", Name = "relu1" },
+            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
+            new() { Type = "conv2d", Name = "conv2", OutChannels = 64, Kernel = [5], Padding = "same", Bias = false },
+            new() { Type = "batchnorm2d", Name = "bn2" },
+            new() { Type = "relu", Name = "relu2" },
+            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
+            new() { Type = "conv2d", Name = "conv3", OutChannels = 128, Kernel = [5], Padding = "same", Bias = false },
+            new() { Type = "batchnorm2d", Name = "bn3" },
+            new() { Type = "relu", Name = "relu3" },
+            new() { Type = "globalavgpool2d", Name = "gap" },
+            new() { Type = "dropout", Name = "dropout", P = 0.25 },
+            new() { Type = "linear", Name = "fc", OutFeatures = 10 },
+        ],
+    };
+
     /// <summary>The built-in architecture of that name (case-insensitive), or null.</summary>
     public static Architecture? TryGet(string name) => name.ToLowerInvariant() switch
     {
         "mnist-tf" => MnistTf,
         "lenet5" => LeNet5,
+        "mnist-tf-bn" => MnistTfBn,
+        "bn-cnn" => BnCnn,
         _ => null,
     };
 }

@@ -77,3 +77,33 @@ public class NewUserTests(TrainedTinyModel fixture) : IClassFixture<TrainedTinyM
         }
     }
 }
+
+/// <summary>A bug is not the user's fault: no `error:` line, exit code 70, the stack trace in a log the message names.</summary>
+public class InternalErrorTests
+{
+    [Fact]
+    public void A_bug_says_so_and_writes_its_stack_trace_to_a_log()
+    {
+        var root = new System.CommandLine.RootCommand("test");
+        var boom = new System.CommandLine.Command("boom");
+        boom.SetAction(_ => { object? o = null; return o!.GetHashCode(); });
+        root.Subcommands.Add(boom);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Jimu.Cli.Cli.Run(root, ["boom"], stdout, stderr);
+        Assert.Equal(Jimu.Cli.Cli.InternalErrorExitCode, code);
+        string err = stderr.ToString();
+        Assert.StartsWith("internal error: NullReferenceException", err);
+        Assert.DoesNotContain("error: ", err.Replace("internal error: ", ""));
+        var log = System.Text.RegularExpressions.Regex.Match(err, @"The stack trace is in (\S+\.log);").Groups[1].Value;
+        Assert.True(File.Exists(log), err);
+        try
+        {
+            string text = File.ReadAllText(log);
+            Assert.Contains("command: jimu boom", text);
+            Assert.Contains("NullReferenceException", text);
+            Assert.Contains("   at ", text);
+        }
+        finally { File.Delete(log); }
+    }
+}

@@ -35,6 +35,30 @@ public class PicturesTests(TrainedTinyModel fixture) : IClassFixture<TrainedTiny
     }
 
     [Theory]
+    [InlineData("epochs.csv")]
+    [InlineData("epochs.jsonl")]
+    public void TrainResume_KeepsTheEarlierEpochsInTheLog(string name)
+    {
+        using var dir = new TempDirectory();
+        string model = dir.File("m.safetensors"), log = dir.File(name), png = dir.File("curves.png");
+        var (code, output, err) = CliRunner.Run("train", "--arch", fixture.Arch, "--data", fixture.Data, "--epochs", "2", "--batch-size", "16", "--out", model, "--log", log);
+        Assert.True(code == 0, err + output);
+        var first = Jimu.Cli.EpochLog.Read(log);
+        (code, output, err) = CliRunner.Run("train", "--resume", model, "--data", fixture.Data, "--epochs", "3", "--batch-size", "16", "--log", log, "--plot", png);
+        Assert.True(code == 0, err + output);
+        var all = Jimu.Cli.EpochLog.Read(log);
+        Assert.Equal([1, 2, 3], all.Select(e => e.Epoch));
+        Assert.Equal(first, all.Take(2)); // the first run's rows, read back unchanged
+        PngCheck.AssertPicture(png, 800, 300);
+
+        File.WriteAllText(log, "not a log\n");
+        (code, _, err) = CliRunner.Run("train", "--resume", model, "--data", fixture.Data, "--epochs", "4", "--log", log);
+        Assert.Equal(1, code);
+        Assert.Contains("not", err);
+        Assert.Contains("jimu epoch log", err);
+    }
+
+    [Theory]
     [InlineData("--log", "epochs.txt", "must end in .csv or .jsonl")]
     [InlineData("--plot", "curves.jpg", "must end in .png")]
     [InlineData("--plot", "no-such-dir/curves.png", "does not exist")]

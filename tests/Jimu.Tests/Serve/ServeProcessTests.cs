@@ -72,3 +72,35 @@ public sealed class ServeProcessTests
         }
     }
 }
+
+/// <summary>`jimu serve` refuses to start, with one line, when it cannot listen or its options are wrong.</summary>
+public sealed class ServeStartErrorTests
+{
+    [Fact]
+    public void PortInUse_BadHostAndBadOptions_OneLineErrors()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var (code, _, err) = CliRunner.Run("serve", "--model", DigitModel.Path, "--port", port.ToString());
+            Assert.Equal(1, code);
+            Assert.StartsWith($"error: cannot listen on 127.0.0.1:{port}", err);
+            Assert.Contains("choose another --port", err);
+        }
+        finally { listener.Stop(); }
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["--host", "example.com"], "is not an IP address"),
+            (["--port", "70000"], "--port must be in 0–65535"),
+            (["--max-body", "0"], "--max-body must be positive"),
+            (["--batch-window", "-1"], "--batch-window must be in 0–1000"),
+        })
+        {
+            var (code, _, err) = CliRunner.Run(["serve", "--model", DigitModel.Path, .. args]);
+            Assert.Equal(1, code);
+            Assert.Contains(expected, err);
+        }
+    }
+}

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Jimu.Models;
+using Jimu.Cli.Serve;
 using Jimu.Tests.Cli;
 
 namespace Jimu.Tests.Serve;
@@ -232,5 +234,29 @@ public sealed class ServerTests(ServerFixture server) : IDisposable
         await AssertError(await Client.PostAsync("/predict", Image([])), HttpStatusCode.BadRequest, "empty");
         await AssertError(await Client.GetAsync("/models/../../etc/passwd"), HttpStatusCode.NotFound, "No endpoint");
         await AssertError(await Client.GetAsync("/predict"), HttpStatusCode.NotFound, "No endpoint");
+    }
+}
+
+/// <summary>A model that takes colour images: pictures are refused (the server decodes grey), pixels are served.</summary>
+public sealed class ServerColourModelTests
+{
+    [Fact]
+    public async Task ColourModel_PicturesRefusedPixelsAccepted()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("rgb.safetensors");
+        Model.Create(new ArchitectureBuilder("rgb", channels: 3, height: 8, width: 8).Conv2D(2, kernel: 3).Flatten().Linear(2).Build()).Save(path);
+        var server = new JimuServer(new ServerOptions { ModelPath = path, Port = 0 });
+        await using var app = server.Build();
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(JimuServer.Addresses(app).Single()) };
+        var content = new ByteArrayContent(Png.Encode(8, 8, rgb: true, new byte[192]));
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        var response = await client.PostAsync("/predict", content);
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("3-channel", await response.Content.ReadAsStringAsync());
+        var json = new StringContent(JsonSerializer.Serialize(new { pixels = new float[192] }), System.Text.Encoding.UTF8, "application/json");
+        response = await client.PostAsync("/predict", json);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
     }
 }
