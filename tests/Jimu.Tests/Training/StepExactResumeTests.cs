@@ -157,7 +157,8 @@ public class StepExactResumeTests
         Assert.True(code == 0, err);
         string line = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " "); // Spectre wraps at 80 columns
         Assert.Contains("lr 0.1 (cosine)", line);
-        Assert.Contains("batch 16, 2 epochs, shift 0, seed 5", line);
+        Assert.Contains("batch 16, 2 epochs, shift 0,", line);
+        Assert.Contains("seed 5,", line);
         var resumed = Model.Load(path);
         Assert.Equal(2, resumed.EpochsTrained);
         Assert.Equal(16, resumed.TrainingOptions!.BatchSize);
