@@ -19,7 +19,10 @@ What it does (in a temporary directory, or DIR with --keep):
      steps in torch (same batches in order, CrossEntropyLoss, torch.optim.SGD / Adam, train mode, dropout 0);
   4. compares every parameter and optimizer buffer of the saved model with torch's: max |a - b| / max|b|;
   5. compares `jimu predict --format json` logits with torch's eval-mode forward on the test images;
-  6. saves torch's trained state_dict (no metadata) and checks `jimu predict --arch mnist-tf` on it.
+  6. saves torch's trained state_dict (no metadata) and checks `jimu predict --arch mnist-tf` on it;
+  7. (batchnorm) the same for mnist-tf-bn against torch.nn.BatchNorm2d/1d from non-trivial BatchNorm state:
+     parameters, running_mean, running_var and num_batches_tracked (int64 in both files) after the steps, and
+     eval-mode logits, which use the running statistics.
 Exit 0 when every check passes, 1 otherwise. Columns: max |a-b| and rel diff = max|a-b| / max|b| of Jimu (a)
 against torch float32 (b); t32~t64 and jimu~t64: torch float32 and Jimu against the same run in float64.
 
@@ -63,7 +66,7 @@ SAMPLE = os.path.join(ROOT, "data", "mnist-sample")
 
 # ---------------------------------------------------------------------------------------------- safetensors
 
-_DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
+_DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64}
 
 
 def save_safetensors(path, tensors, metadata=None):
@@ -72,9 +75,12 @@ def save_safetensors(path, tensors, metadata=None):
     if metadata:
         header["__metadata__"] = dict(metadata)
     for name in sorted(tensors):
-        a = np.ascontiguousarray(np.asarray(tensors[name], dtype="<f4"))
+        value = np.asarray(tensors[name])
+        # int64 stays int64 (BatchNorm's num_batches_tracked, as torch saves it); everything else float32.
+        dtype, code = ("<i8", "I64") if value.dtype == np.int64 else ("<f4", "F32")
+        a = value.astype(dtype).copy(order="C")  # not ascontiguousarray: it turns a scalar (shape []) into shape [1]
         data = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {"dtype": code, "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
     h = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -98,7 +104,8 @@ def load_safetensors(path):
     for name, spec in header.items():
         begin, end = spec["data_offsets"]
         dt = np.dtype(_DTYPES[spec["dtype"]]).newbyteorder("<")
-        out[name] = np.frombuffer(raw[base + begin:base + end], dtype=dt).reshape(spec["shape"]).astype(np.float32)
+        values = np.frombuffer(raw[base + begin:base + end], dtype=dt).reshape(spec["shape"])
+        out[name] = values.astype(np.int64) if spec["dtype"] == "I64" else values.astype(np.float32)
     return out, metadata
 
 # ---------------------------------------------------------------------------------------------- data
@@ -165,8 +172,34 @@ class MnistTf(nn.Module):
         return self.fc2(x)
 
 
+class MnistTfBn(nn.Module):
+    """Jimu's built-in mnist-tf-bn: mnist-tf with BatchNorm2d after each convolution and BatchNorm1d after fc1
+    (those three layers without bias), as torch.nn.BatchNorm2d/1d (eps 1e-5, momentum 0.1)."""
+
+    def __init__(self, dropout=0.5):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 5, padding=2, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.conv2 = nn.Conv2d(32, 64, 5, padding=2, bias=False)
+        self.bn2 = nn.BatchNorm2d(64)
+        self.fc1 = nn.Linear(3136, 512, bias=False)
+        self.bn3 = nn.BatchNorm1d(512)
+        self.fc2 = nn.Linear(512, 10)
+        self.dropout = nn.Dropout(dropout)
+        self.pool = nn.MaxPool2d(2, 2)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.bn2(self.conv2(x))))
+        x = torch.flatten(x, 1)
+        x = self.dropout(torch.relu(self.bn3(self.fc1(x))))
+        return self.fc2(x)
+
+
 def state_numpy(model):
-    return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    """The state_dict as numpy: float32, except int64 buffers (num_batches_tracked) kept int64."""
+    return {k: v.detach().cpu().numpy() if v.dtype == torch.int64 else v.detach().cpu().numpy().astype(np.float32)
+            for k, v in model.state_dict().items()}
 
 # ---------------------------------------------------------------------------------------------- jimu
 
@@ -242,9 +275,10 @@ CONFIGS = {
 }
 
 
-def torch_train(init_state, data, cfg, epochs, batch_size, dtype=torch.float32):
-    model = MnistTf(dropout=0.0).to(dtype)
-    model.load_state_dict({k: torch.from_numpy(v.copy()).to(dtype) for k, v in init_state.items()})
+def torch_train(init_state, data, cfg, epochs, batch_size, dtype=torch.float32, net=MnistTf):
+    model = net(dropout=0.0).to(dtype)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) if v.dtype == np.int64 else torch.from_numpy(v.copy()).to(dtype)
+                           for k, v in init_state.items()})
     if cfg["optimizer"] == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
                               nesterov=cfg["nesterov"], weight_decay=cfg["weight_decay"])
@@ -337,6 +371,47 @@ def adam_stepwise(report, work, train, init_path, init_state, cfg, args):
         prev_buffers = {k: v for k, v in saved.items() if k.startswith("optimizer.")}
 
 
+def batchnorm_check(report, work, data, data_dir, test_images_path, args):
+    """mnist-tf-bn against torch.nn.BatchNorm2d/1d: SGD steps in train mode (batch statistics), then the
+    parameters, running_mean, running_var and num_batches_tracked, and eval-mode logits (running statistics)."""
+    cfg = CONFIGS["sgd"]
+    print("\n==================== batchnorm: mnist-tf-bn, sgd lr 0.01 momentum 0.9 wd 0.0005 ====================", flush=True)
+    torch.manual_seed(args.seed + 1)
+    init = MnistTfBn()
+    # Non-trivial starting statistics and affine parameters, so that every term of the update is exercised.
+    with torch.no_grad():
+        for bn in (init.bn1, init.bn2, init.bn3):
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.2, 0.2)
+            bn.running_mean.uniform_(-0.1, 0.1)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.num_batches_tracked.fill_(3)
+    init_state = state_numpy(init)
+    init_path = os.path.join(work, "init-bn.safetensors")
+    save_safetensors(init_path, init_state)
+    out = os.path.join(work, "jimu-bn.safetensors")
+    jimu("train", "--arch", "mnist-tf-bn", "--data", data_dir, "--init", init_path, "--no-shuffle", "--dropout", "0",
+         "--shift", "0", "--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--lr", repr(cfg["lr"]),
+         "--momentum", repr(cfg["momentum"]), "--weight-decay", repr(cfg["weight_decay"]), "--schedule", "constant",
+         "--optimizer", "sgd", "--out", out)
+    model, _ = torch_train(init_state, data["train"], cfg, args.epochs, args.batch_size, net=MnistTfBn)
+    model64, _ = torch_train(init_state, data["train"], cfg, args.epochs, args.batch_size, torch.float64, net=MnistTfBn)
+    saved, _ = load_safetensors(out)
+    torch_state = state_numpy(model)
+    state64 = {k: v.detach().numpy() for k, v in model64.state_dict().items()}
+    print("parameters and BatchNorm buffers (running_mean, running_var, num_batches_tracked) after training:")
+    report.table("batchnorm: parameters and running statistics",
+                 [(k, saved.get(k), v, state64[k]) for k, v in torch_state.items()])
+    check = MnistTfBn()
+    check.load_state_dict({k: torch.from_numpy(saved[k].copy()) for k in torch_state})
+    check.eval()
+    with torch.no_grad():
+        torch_logits = check(to_float(data["t10k"][0], "div")).numpy()
+    print("predict logits in evaluation mode (running statistics): jimu predict vs torch eval forward, same weights:")
+    report.table("batchnorm: predict logits (running statistics)",
+                 [(f"logits ({args.test} test images)", predict_logits(out, test_images_path), torch_logits, None)])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files (default: a temporary directory)")
@@ -346,7 +421,7 @@ def main():
     ap.add_argument("--test", type=int, default=256, help="test images (default 256)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0, help="torch.manual_seed for the initial weights")
-    ap.add_argument("--configs", default="sgd,nesterov,adam", help="comma-separated: " + ",".join(CONFIGS))
+    ap.add_argument("--configs", default="sgd,nesterov,adam,batchnorm", help="comma-separated: " + ",".join(CONFIGS) + ",batchnorm")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--adam-steps", type=int, default=3, help="steps of the step-by-step Adam check (2-8, default 3)")
     ap.add_argument("--no-build", action="store_true", help="skip `dotnet build -c Release`")
@@ -354,6 +429,8 @@ def main():
     if args.steps:
         args.epochs, args.train = 1, args.steps * args.batch_size
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    configs_extra = [c for c in configs if c == "batchnorm"]
+    configs = [c for c in configs if c != "batchnorm"]
     for c in configs:
         if c not in CONFIGS:
             sys.exit(f"error: unknown configuration '{c}'; choose from {', '.join(CONFIGS)}")
@@ -445,6 +522,8 @@ def main():
                          [(f"logits ({args.test} test images)",
                            predict_logits(torch_path, test_images_path, "--arch", "mnist-tf"), torch_logits, None)])
 
+        if "batchnorm" in configs_extra:
+            batchnorm_check(report, work, data, data_dir, test_images_path, args)
         passed = report.summary()
     finally:
         if not args.keep:
