@@ -24,7 +24,7 @@ dotnet tool restore >/dev/null
 out=fuzz/out
 rm -rf "$out"
 dotnet publish fuzz/Jimu.Fuzz/Jimu.Fuzz.csproj -c Release -o "$out" --nologo -v quiet
-for dll in Jimu.dll Jimu.Cli.dll StbImageSharp.dll; do
+for dll in Jimu.dll Jimu.Cli.dll Jimu.Onnx.dll Google.Protobuf.dll StbImageSharp.dll; do
   dotnet tool run sharpfuzz "$out/$dll" >/dev/null
 done
 

@@ -56,7 +56,8 @@ public static class SeedCorpus
         finally { File.Delete(path); }
     }
 
-    private static byte[] Idx(int magic, int[] dims, byte[] payload)
+    /// <summary>The bytes of an IDX file: big-endian magic, sizes, then the payload.</summary>
+    public static byte[] Idx(int magic, int[] dims, byte[] payload)
     {
         var bytes = new byte[4 + 4 * dims.Length + payload.Length];
         BinaryPrimitives.WriteInt32BigEndian(bytes, magic);
@@ -65,7 +66,8 @@ public static class SeedCorpus
         return bytes;
     }
 
-    private static byte[] Gzip(byte[] raw)
+    /// <summary>gzip-compressed <paramref name="raw"/>.</summary>
+    public static byte[] Gzip(byte[] raw)
     {
         var output = new MemoryStream();
         using (var gz = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true)) gz.Write(raw);

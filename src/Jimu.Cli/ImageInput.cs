@@ -46,6 +46,8 @@ public static class ImageInput
             throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); use a valid image file.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
+        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
+            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); use a valid PNG or JPEG file.");
         // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
         ImageInfo? info;
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
@@ -129,6 +131,9 @@ public static class ImageInput
 
     /// <summary>Whether the bytes start like a PNG, JPEG, BMP or GIF.</summary>
     public static bool IsImage(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.IsImage(b);
+
+    /// <inheritdoc cref="Jimu.Images.ImageDecoder.PngChunksFit"/>
+    public static bool PngChunksFit(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.PngChunksFit(b);
 
     /// <inheritdoc cref="Jimu.Images.ImageDecoder.JpegSegmentsFit"/>
     public static bool JpegSegmentsFit(ReadOnlySpan<byte> b) => Jimu.Images.ImageDecoder.JpegSegmentsFit(b);

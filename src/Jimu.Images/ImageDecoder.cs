@@ -23,6 +23,24 @@ public static class ImageDecoder
         || b.Length >= 6 && b[0] == (byte)'G' && b[1] == (byte)'I' && b[2] == (byte)'F' && b[3] == (byte)'8'; // GIF
 
     /// <summary>
+    /// Walks a PNG's chunks (length, type, data, CRC) and checks that none claims more bytes than the file has.
+    /// StbImageSharp skips such a chunk by seeking past the end of the stream and then loops forever, as it does
+    /// for a JPEG segment (afl found both).
+    /// </summary>
+    public static bool PngChunksFit(ReadOnlySpan<byte> b)
+    {
+        long i = 8; // after the signature
+        while (i + 8 <= b.Length)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[(int)i..]);
+            if (i + 12 + length > b.Length) return false;
+            if (b[(int)i + 4] == (byte)'I' && b[(int)i + 5] == (byte)'E' && b[(int)i + 6] == (byte)'N' && b[(int)i + 7] == (byte)'D') return true;
+            i += 12 + length;
+        }
+        return true; // no IEND: the decoder sees the end of the data itself
+    }
+
+    /// <summary>
     /// Walks a JPEG's marker segments and checks that none claims more bytes than the file has.
     /// StbImageSharp seeks past the end of the stream for such a segment and then never sees end-of-file:
     /// it would loop forever on a truncated JPEG header.
@@ -65,6 +83,8 @@ public static class ImageDecoder
             throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); remove the file or pass --skip-bad.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
             throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or pass --skip-bad.");
+        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
+            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); replace the file or pass --skip-bad.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue); }
         catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); replace the file or pass --skip-bad."); }

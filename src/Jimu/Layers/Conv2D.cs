@@ -11,9 +11,10 @@ namespace Jimu.Layers;
 /// OH = floor((H + padTop + padBottom − kh) / sh) + 1, likewise OW
 /// </code>
 /// Backward returns sums over the batch (dW = Σ_n …): dividing by the batch size is the loss's job.
-/// Three algorithms give the same numbers up to rounding: <see cref="ConvAlgorithm.Direct"/> (loops, the reference),
-/// <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM) and <see cref="ConvAlgorithm.Winograd"/> (5×5 kernels at stride 1);
-/// <see cref="ConvAlgorithm.Auto"/> picks the fastest that applies.
+/// Every <see cref="ConvAlgorithm"/> gives the same numbers up to rounding: <see cref="ConvAlgorithm.Direct"/> (loops, the
+/// reference), <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM), <see cref="ConvAlgorithm.Winograd"/> (5×5 kernels at
+/// stride 1) and <see cref="ConvAlgorithm.Vectorized"/> (direct loops along output rows); <see cref="ConvAlgorithm.Auto"/>,
+/// the default, picks the fastest that applies.
 /// </summary>
 public sealed class Conv2D : Layer
 {

@@ -27,7 +27,7 @@ public sealed record LayerSpec
     [JsonPropertyName("padding"), JsonConverter(typeof(PaddingConverter))] public string? Padding { get; init; }
     /// <summary>conv2d and linear: whether the layer adds a bias (true).</summary>
     [JsonPropertyName("bias")] public bool? Bias { get; init; }
-    /// <summary>"im2col" (default) or "direct" for conv2d and pooling.</summary>
+    /// <summary>conv2d: "auto" (default), "winograd", "vectorized", "im2col" or "direct"; pooling: "direct" (default) or "im2col".</summary>
     [JsonPropertyName("algorithm")] public string? Algorithm { get; init; }
     /// <summary>Dropout probability.</summary>
     [JsonPropertyName("p")] public double? P { get; init; }

@@ -26,9 +26,15 @@ public class ParserRobustnessTests
 
     private static void RunBounded(string target, byte[] input, string what)
     {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Record.Exception(() => FuzzTargets.Run(target, input));
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // On a thread of its own, so that a hang (afl found two in the image decoder) fails the test instead of stalling it.
+        var run = Task.Run(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Record.Exception(() => FuzzTargets.Run(target, input));
+            return (Error: e, Allocated: GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+        if (!run.Wait(TimeSpan.FromSeconds(60))) Assert.Fail($"{what}: still running after 60 s");
+        var (e, allocated) = run.Result;
         Assert.True(e is null, $"{what}: {e}");
         Assert.True(allocated <= AllowedBytes(target, input.Length), $"{what}: {allocated:N0} bytes allocated for a {input.Length:N0}-byte input");
     }

@@ -135,4 +135,32 @@ public class StepExactResumeTests
         Assert.Contains("\"Schedule\":\"cosine\"", metadata[ModelFile.TrainingKey]);
         Assert.Equal(Options with { Epochs = 2 }, Model.Load(path).TrainingOptions);
     }
+
+    [Fact]
+    public void CliResume_TakesTheCheckpointsOptions_AndRefusesAnExplicitDifferentOne()
+    {
+        using var dir = new TempDirectory();
+        string arch = TinyModel.WriteArch(dir.Path), data = TinyModel.WriteData(dir.Path), path = dir.File("m.safetensors");
+        string[] common = ["train", "--arch", arch, "--data", data, "--threads", "1", "--out", path];
+        var (code, _, err) = CliRunner.Run([.. common, "--epochs", "1", "--batch-size", "16", "--seed", "5", "--shift", "0", "--lr", "0.1"]);
+        Assert.True(code == 0, err);
+
+        (code, _, err) = CliRunner.Run([.. common, "--resume", path, "--epochs", "2", "--batch-size", "8"]);
+        Assert.Equal(1, code);
+        Assert.Equal("error: --batch-size 8 differs from the checkpoint's 16: a resumed run continues with the checkpoint's options (only --epochs may change); drop --batch-size, or start anew with --init.", err.Trim());
+        (code, _, err) = CliRunner.Run([.. common, "--resume", path, "--epochs", "2", "--lr", "0.2"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --lr differs from the checkpoint's optimizer settings", err);
+
+        // Without them: the checkpoint's batch size, seed, shift and learning rate (not the defaults 64, 1, 2 and 0.05).
+        (code, var stdout, err) = CliRunner.Run([.. common, "--resume", path, "--epochs", "2"]);
+        Assert.True(code == 0, err);
+        string line = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " "); // Spectre wraps at 80 columns
+        Assert.Contains("lr 0.1 (cosine)", line);
+        Assert.Contains("batch 16, 2 epochs, shift 0,", line);
+        Assert.Contains("seed 5,", line);
+        var resumed = Model.Load(path);
+        Assert.Equal(2, resumed.EpochsTrained);
+        Assert.Equal(16, resumed.TrainingOptions!.BatchSize);
+    }
 }
