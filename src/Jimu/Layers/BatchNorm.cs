@@ -132,9 +132,8 @@ public abstract class BatchNorm : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        if (_input is null || _output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
+        if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
         _kernel.Sums(_input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
         double m = (double)n * s;

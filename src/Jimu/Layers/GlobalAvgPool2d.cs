@@ -41,9 +41,7 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        if (_output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, _inputShape);
         int planes = _output.Length, hw = _inputShape[2] * _inputShape[3];

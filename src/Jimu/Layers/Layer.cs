@@ -62,6 +62,17 @@ public abstract class Layer
         return x;
     }
 
+    /// <summary>
+    /// For <see cref="Backward"/>: throws unless <see cref="Forward"/> ran (<paramref name="output"/> is its output)
+    /// and <paramref name="outputGradient"/> has the output's shape.
+    /// </summary>
+    protected void CheckOutputGradient([System.Diagnostics.CodeAnalysis.NotNull] Tensor? output, Tensor outputGradient)
+    {
+        if (output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
+        if (!outputGradient.ShapeEquals(output.Shape))
+            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {output.ShapeString}.");
+    }
+
     /// <summary>A short description for messages and summaries.</summary>
     public override string ToString() => $"{Name}: {Describe()}";
 }

@@ -38,9 +38,8 @@ public sealed class LeakyRelu : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        if (_input is null || _output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
+        if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
         float s = (float)NegativeSlope;

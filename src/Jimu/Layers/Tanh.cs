@@ -22,9 +22,7 @@ public sealed class Tanh(string name = "tanh") : Layer(name)
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        if (_output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
         var y = _output.Span; var dy = outputGradient.Span; var d = dx.Span;

@@ -98,14 +98,8 @@ public static class BuiltIns
         Input = [3, 32, 32],
         Layers =
         [
-            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [5], Padding = "same", Bias = false },
-            new() { Type = "batchnorm2d", Name = "bn1" },
-            new() { Type = "relu", Name = "relu1" },
-            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
-            new() { Type = "conv2d", Name = "conv2", OutChannels = 64, Kernel = [5], Padding = "same", Bias = false },
-            new() { Type = "batchnorm2d", Name = "bn2" },
-            new() { Type = "relu", Name = "relu2" },
-            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
+            // The feature layers of mnist-tf-bn, then a third convolution and global average pooling instead of flatten.
+            .. MnistTfBn.Layers[..8],
             new() { Type = "conv2d", Name = "conv3", OutChannels = 128, Kernel = [5], Padding = "same", Bias = false },
             new() { Type = "batchnorm2d", Name = "bn3" },
             new() { Type = "relu", Name = "relu3" },
