@@ -198,6 +198,7 @@ internal sealed class OnnxGraphReader
         if (max) Attributes(n, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
         else Attributes(n, "auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides");
         if (n.Output.Count > 1 && n.Output.Skip(1).Any(o => o.Length > 0)) throw Refuse(n, "the Indices output is not supported");
+        Outputs(n, 1); // afl: a pooling node without outputs reached SetTip's n.Output[0]
         var (x, pending) = ImageInput(n, allowPad: !max);
         var k = Ints(n, "kernel_shape") ?? throw Refuse(n, "kernel_shape is missing");
         if (k.Length != 2) throw Refuse(n, $"kernel_shape [{string.Join(", ", k)}] is {k.Length}-D; Jimu pools 2-D images");
@@ -592,6 +593,7 @@ internal sealed class OnnxGraphReader
 
     private void SetTip(NodeProto n, int[] shape, bool flat = false)
     {
+        if (n.Output.Count < 1 || n.Output[0].Length == 0) throw Refuse(n, "it has no output");
         _tip = new Act(_nextId++, shape, flat);
         _matMulOutput = null;
         _values[n.Output[0]] = _tip;
