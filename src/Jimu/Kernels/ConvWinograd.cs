@@ -11,34 +11,37 @@ namespace Jimu.Kernels;
 ///           dx = winograd(dY padded by 4 − p, rot180(W) with in and out swapped)
 /// </code>
 /// Only for geometries where <see cref="Supports"/> holds (it also needs AVX-512); callers fall back to im2col.
-/// Buffers are kept between calls; nothing is allocated once the shapes are seen.
+/// Stateless: the transformed weights are the layer's (<see cref="ConvCache"/>), scratch is the context's.
 /// </summary>
-internal sealed class ConvWinograd
+internal static class ConvWinograd
 {
-    private readonly WinogradForward _forward = new(), _inputGradient = new();
-    private readonly WinogradWeightGradient _weightGradient = new();
-
     /// <summary>Whether geometry <paramref name="g"/> (5×5 kernel, stride 1, padding 0 to 4 per side) runs here on this machine.</summary>
     public static bool Supports(in ConvGeometry g) => WinogradForward.Supports(g);
 
-    /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, 5, 5]) + bias.</summary>
-    public void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
-    {
-        Require(g);
-        _forward.Run(ctx, x, weight, rotate: false, bias, y, batch, outChannels, g);
-    }
-
-    /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
-    public void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+    /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, 5, 5]) + bias; <paramref name="transformed"/> is the layer's cache of U.</summary>
+    public static void Forward(ComputeContext ctx, WinogradForward.TransformedWeights transformed, float[] x, float[] weight, float[]? bias, float[] y,
         int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _weightGradient.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
-        if (dx is null) return;
+        WinogradForward.Run(ctx, transformed, x, weight, rotate: false, bias, y, batch, outChannels, g);
+    }
+
+    /// <summary>Sets dW (and db when given) to the batch sums.</summary>
+    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    {
+        Require(g);
+        WinogradWeightGradient.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
+    }
+
+    /// <summary>Sets dx to the input gradient; <paramref name="transformed"/> is the layer's cache of the rotated U.</summary>
+    public static void BackwardInput(ComputeContext ctx, WinogradForward.TransformedWeights transformed, float[] dy, float[] weight, float[] dx,
+        int batch, int outChannels, in ConvGeometry g)
+    {
+        Require(g);
         // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by 4 − p ("full" correlation, cropped to the input).
         var back = new ConvGeometry(outChannels, g.OutH, g.OutW, 5, 5, 1, 1,
             4 - g.PadTop, 4 - g.PadBottom, 4 - g.PadLeft, 4 - g.PadRight, g.InH, g.InW);
-        _inputGradient.Run(ctx, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
+        WinogradForward.Run(ctx, transformed, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
     }
 
     private static void Require(in ConvGeometry g)

@@ -17,52 +17,56 @@ namespace Jimu.Kernels;
 /// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
+internal static unsafe class WinogradWeightGradient
 {
     private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
 
-    private sealed class PartBuffers
+    /// <summary>The sizes of one call.</summary>
+    private readonly struct Plan
     {
-        public AlignedBuffer? X, Dy, V, Dm, Du;
-        public double[] Db = [];
+        public readonly ConvGeometry G;
+        public readonly int OutChannels, CPad, OPad, TilesH, TilesW, PadH, PadW;
+
+        public Plan(in ConvGeometry g, int outChannels)
+        {
+            G = g; OutChannels = outChannels;
+            CPad = (g.Channels + NR - 1) / NR * NR;
+            OPad = (outChannels + Lanes - 1) / Lanes * Lanes;
+            TilesH = (g.OutH + 1) / 2; TilesW = (g.OutW + 1) / 2;
+            PadH = 2 * TilesH + 4; PadW = 2 * TilesW + 4;
+        }
+
+        public long DuSize => (long)Points * OPad * CPad;
     }
-
-    private PartBuffers[] _parts = [];
-
-    private float[] _x = [], _dy = [];
-    private ConvGeometry _g;
-    private int _outChannels, _cPad, _oPad, _tilesH, _tilesW, _padH, _padW;
 
     /// <summary>dW[O, C, 5, 5] (and db[O] when given) = the batch sums of the gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public static void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
-        _x = x; _dy = dy; _g = g; _outChannels = outChannels;
-        _cPad = (g.Channels + NR - 1) / NR * NR;
-        _oPad = (outChannels + Lanes - 1) / Lanes * Lanes;
-        _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
-        _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
+        var plan = new Plan(g, outChannels);
+        int parts = BatchSplit.Parts(ctx.Threads, batch);
+        // Each part's dU and db, summed below in part order.
+        float* partDu = ctx.Workspace.Floats(Scratch.WinogradPartDu, parts * plan.DuSize);
+        double[] partDb = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
+        var job = new PartJob(plan, x, dy, partDu, partDb, batch, parts);
+        ctx.For(parts, ref job);
 
-        int parts = PartsFor(ctx, batch);
-        if (_parts.Length < parts) Array.Resize(ref _parts, parts);
-        for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
-        RunOver(ctx, batch);
-
+        int oPad = plan.OPad, cPad = plan.CPad;
         // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
-        long duSize = (long)Points * _oPad * _cPad;
-        float* du = _parts[0].Du!.Pointer;
+        long duSize = plan.DuSize;
+        float* du = partDu;
         for (int p = 1; p < parts; p++)
-            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(_parts[p].Du!.Pointer, (int)duSize));
+            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(partDu + p * duSize, (int)duSize));
         Vector512<float>* dg = stackalloc Vector512<float>[25];
         float* lanes = stackalloc float[Lanes];
         fixed (float* dw = dWeight)
             for (int o = 0; o < outChannels; o++)
                 for (int c0 = 0; c0 < c; c0 += Lanes)
                 {
-                    WinogradF2x5.KernelGradientTransform(du + (long)o * _cPad + c0, (long)_oPad * _cPad, dg);
+                    WinogradF2x5.KernelGradientTransform(du + (long)o * cPad + c0, (long)oPad * cPad, dg);
                     int count = Math.Min(Lanes, c - c0);
                     float* kernel = dw + ((long)o * c + c0) * 25;
                     for (int e = 0; e < 25; e++)
@@ -75,62 +79,70 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
             for (int o = 0; o < outChannels; o++)
             {
                 double s = 0;
-                for (int p = 0; p < parts; p++) s += _parts[p].Db[o];
+                for (int p = 0; p < parts; p++) s += partDb[p * outChannels + o];
                 dBias[o] = (float)s;
             }
-        _x = _dy = [];
+    }
+
+    /// <summary>The images of one part, one at a time: its dU (a slice of the caller's per-part sums) and db.</summary>
+    private readonly struct PartJob(Plan plan, float[] x, float[] dy, float* partDu, double[] partDb, int batch, int parts) : IParallelJob
+    {
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, parts);
+            Part(plan, lane.Workspace, x, dy, partDu + part * plan.DuSize, partDb.AsSpan(part * plan.OutChannels, plan.OutChannels), start, end);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(ComputeContext lane, int part, int start, int end)
+    private static void Part(in Plan plan, Workspace workspace, float[] input, float[] outputGradient, float* du, Span<double> db, int start, int end)
     {
-        var g = _g;
-        var b = _parts[part];
-        int tilesPerImage = _tilesH * _tilesW;
-        int oh2 = 2 * _tilesH, ow2 = 2 * _tilesW;
-        float* x = AlignedBuffer.Ensure(ref b.X, (long)_padH * _padW * _cPad);
-        float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)oh2 * ow2 * _oPad);
-        long vPlane = (long)_cPad * ChunkTiles + WinogradF2x5.PlaneSkew, mPlane = (long)_oPad * ChunkTiles + WinogradF2x5.PlaneSkew;
-        float* v = AlignedBuffer.Ensure(ref b.V, Points * vPlane);
-        float* dm = AlignedBuffer.Ensure(ref b.Dm, Points * mPlane);
-        float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
-        if (b.Db.Length < _outChannels) b.Db = new double[_outChannels];
+        var g = plan.G;
+        int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, tilesW = plan.TilesW, padW = plan.PadW;
+        int tilesPerImage = plan.TilesH * tilesW;
+        int oh2 = 2 * plan.TilesH, ow2 = 2 * tilesW;
+        long xSize = (long)plan.PadH * padW * cPad;
+        float* x = workspace.Floats(Scratch.WinogradImage, xSize + (long)oh2 * ow2 * oPad);
+        float* dy = x + xSize;
+        long vPlane = (long)cPad * ChunkTiles + WinogradF2x5.PlaneSkew, mPlane = (long)oPad * ChunkTiles + WinogradF2x5.PlaneSkew;
+        float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane);
+        float* dm = workspace.Floats(Scratch.WinogradM, Points * mPlane);
 
         int outPlane = g.OutPlane;
-        for (int o = 0; o < _outChannels; o++)
+        for (int o = 0; o < outChannels; o++)
         {
             double s = 0;
-            for (int n = start; n < end; n++) s += Elementwise.Sum(_dy.AsSpan((n * _outChannels + o) * outPlane, outPlane));
-            b.Db[o] = s;
+            for (int n = start; n < end; n++) s += Elementwise.Sum(outputGradient.AsSpan((n * outChannels + o) * outPlane, outPlane));
+            db[o] = s;
         }
 
-        int oBlocks = _oPad / MR, cStrips = _cPad / NR;
+        int oBlocks = oPad / MR, cStrips = cPad / NR;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
         bool first = true;
         for (int image = start; image < end; image++)
         {
             // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[2·TH][2·TW][oPad].
-            ChannelsLast.Copy(_x, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
-            ChannelsLast.Copy(_dy, image, 1, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
+            ChannelsLast.Copy(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
+            ChannelsLast.Copy(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
             for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
             {
                 int count = Math.Min(ChunkTiles, tilesPerImage - t0);
                 for (int tt = 0; tt < count; tt++)
                 {
-                    int r = t0 + tt, ty = r / _tilesW, tx = r % _tilesW;
+                    int r = t0 + tt, ty = r / tilesW, tx = r % tilesW;
                     // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                    float* window = x + ((long)2 * ty * _padW + 2 * tx) * _cPad;
-                    for (int c = 0; c < _cPad; c += Lanes)
-                        WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
+                    float* window = x + ((long)2 * ty * padW + 2 * tx) * cPad;
+                    for (int c = 0; c < cPad; c += Lanes)
+                        WinogradF2x5.InputTransform(window + c, (long)padW * cPad, cPad,
                             v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
                     // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                    float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * _oPad;
-                    for (int o = 0; o < _oPad; o += Lanes)
+                    float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * oPad;
+                    for (int o = 0; o < oPad; o += Lanes)
                     {
                         float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
                         WinogradF2x5.OutputGradientTransform(
-                            Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + _oPad + o),
-                            Vector512.LoadAligned(tileDy + ow2 * _oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * _oPad + o),
+                            Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + oPad + o),
+                            Vector512.LoadAligned(tileDy + ow2 * oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * oPad + o),
                             lo, lo + (long)ChunkTiles * MR, mPlane);
                     }
                 }
@@ -142,7 +154,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
                         for (int cs = 0; cs < cStrips; cs++)
                             GemmMicroKernel.Tile(count,
                                 dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
-                                du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
+                                du + ((long)xi * oPad + ob * MR) * cPad + cs * NR, cPad, overwrite);
             }
         }
     }
