@@ -12,8 +12,8 @@ namespace Jimu.Layers;
 /// </code>
 /// Backward returns sums over the batch (dW = Σ_n …): dividing by the batch size is the loss's job.
 /// Every <see cref="ConvAlgorithm"/> gives the same numbers up to rounding: <see cref="ConvAlgorithm.Direct"/> (loops, the
-/// reference), <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM), <see cref="ConvAlgorithm.Winograd"/> (5×5 kernels at
-/// stride 1) and <see cref="ConvAlgorithm.Vectorized"/> (direct loops along output rows); <see cref="ConvAlgorithm.Auto"/>,
+/// reference), <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM), <see cref="ConvAlgorithm.Winograd"/> (5×5 and 3×3
+/// kernels at stride 1) and <see cref="ConvAlgorithm.Vectorized"/> (direct loops along output rows); <see cref="ConvAlgorithm.Auto"/>,
 /// the default, picks the fastest that applies.
 /// </summary>
 public sealed class Conv2D : Layer
@@ -140,7 +140,7 @@ public sealed class Conv2D : Layer
                 ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Winograd:
-                (_winograd ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                (_winograd ??= ConvWinograd.For(g)).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Vectorized:
                 (_vectorized ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
