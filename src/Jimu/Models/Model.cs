@@ -210,10 +210,13 @@ public sealed class Model
     /// Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).
     /// Safe to call from many threads at once on one model: each concurrent caller runs its own inference copy of
     /// the network, whose weights are this model's (no copy), and gets exactly the numbers a lone call gets.
-    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs.
+    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs. Images of another shape than
+    /// the model's input are refused before any work (<see cref="ShapeException"/>); <see cref="DataCheck.CheckImages"/>
+    /// also warns about pixels that cannot be what the model expects.
     /// </summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
+        DataCheck.CheckShape(this, images, "Predict");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
         var inference = Rent();
         try { return Run(inference, images, batchSize); }
