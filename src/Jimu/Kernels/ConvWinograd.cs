@@ -28,10 +28,10 @@ internal abstract class ConvWinograd
         g.KernelH == WinogradF4x3.Kernel ? new ConvWinograd<WinogradF4x3>() : new ConvWinograd<WinogradF2x5>();
 
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, r, r]) + bias.</summary>
-    public abstract void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g);
+    public abstract void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g);
 
     /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
-    public abstract void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+    public abstract void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
         int batch, int outChannels, in ConvGeometry g);
 }
 
@@ -42,24 +42,24 @@ internal sealed class ConvWinograd<T> : ConvWinograd where T : struct, IWinograd
     private readonly WinogradWeightGradient<T> _weightGradient = new();
 
     /// <inheritdoc/>
-    public override void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    public override void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _forward.Run(x, weight, rotate: false, bias, y, batch, outChannels, g);
+        _forward.Run(ctx, x, weight, rotate: false, bias, y, batch, outChannels, g);
     }
 
     /// <inheritdoc/>
-    public override void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+    public override void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
         int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _weightGradient.Run(x, dy, dWeight, dBias, batch, outChannels, g);
+        _weightGradient.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
         if (dx is null) return;
         // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by r − 1 − p ("full" correlation, cropped to the input).
         int e = T.Kernel - 1;
         var back = new ConvGeometry(outChannels, g.OutH, g.OutW, T.Kernel, T.Kernel, 1, 1,
             e - g.PadTop, e - g.PadBottom, e - g.PadLeft, e - g.PadRight, g.InH, g.InW);
-        _inputGradient.Run(dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
+        _inputGradient.Run(ctx, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
     }
 
     private static void Require(in ConvGeometry g)

@@ -71,7 +71,7 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
     /// channels. Without <paramref name="rotate"/> the weight is [rows, K, r, r]; with it, [K, rows, r, r] rotated 180°.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
     {
         _g = g; _x = x; _y = y; _rows = rows;
         _rPad = (rows + NR - 1) / NR * NR;
@@ -84,12 +84,12 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
 
-        int threads = Parallelism.Threads;
+        int threads = ctx.Threads;
         if (batch >= 2 * Group * threads || threads == 1)
         {
-            PrepareParts(PartsFor(batch), Group);
+            PrepareParts(PartsFor(ctx, batch), Group);
             _job = Job.Images;
-            RunOver(batch);
+            RunOver(ctx, batch);
         }
         else
         {
@@ -100,11 +100,11 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
                 _chunkStart = n0;
                 _chunkImages = Math.Min(chunk, batch - n0);
                 _job = Job.Copy;
-                RunOver(_chunkImages);
+                RunOver(ctx, _chunkImages);
                 int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
-                PrepareParts(PartsFor(blocks), 0);
+                PrepareParts(PartsFor(ctx, blocks), 0);
                 _job = Job.Tiles;
-                RunOver(blocks);
+                RunOver(ctx, blocks);
             }
         }
         _x = _y = [];
@@ -113,7 +113,7 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
     private long FrameSize => (long)_padH * _padW * _kPad;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         switch (_job)

@@ -38,7 +38,7 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
 
     /// <summary>dW[O, C, r, r] (and db[O] when given) = the batch sums of the gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         _x = x; _dy = dy; _g = g; _outChannels = outChannels;
         _cPad = (g.Channels + NR - 1) / NR * NR;
@@ -47,10 +47,10 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
         _tilesH = (g.OutH + m - 1) / m; _tilesW = (g.OutW + m - 1) / m;
         _padH = m * _tilesH + T.Kernel - 1; _padW = m * _tilesW + T.Kernel - 1;
 
-        int parts = PartsFor(batch);
+        int parts = PartsFor(ctx, batch);
         if (_parts.Length < parts) Array.Resize(ref _parts, parts);
         for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
-        RunOver(batch);
+        RunOver(ctx, batch);
 
         // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
@@ -85,7 +85,7 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         var b = _parts[part];
