@@ -15,7 +15,7 @@ internal static class ConvStrategies
     public static readonly ConvStrategy Direct = new DirectStrategy();
     /// <summary>Unfold + GEMM: any geometry.</summary>
     public static readonly ConvStrategy Im2Col = new Im2ColStrategy();
-    /// <summary>Winograd F(2×2, 5×5): 5×5 kernels at stride 1, AVX-512.</summary>
+    /// <summary>Winograd F(2×2, 5×5) and F(4×4, 3×3): 5×5 and 3×3 kernels at stride 1, AVX-512.</summary>
     public static readonly ConvStrategy Winograd = new WinogradStrategy();
     /// <summary>Direct loops vectorised along output rows: stride 1, kernels up to 8 wide, AVX-512.</summary>
     public static readonly ConvStrategy Vectorized = new VectorizedStrategy();
@@ -40,8 +40,14 @@ internal static class ConvStrategies
         throw new ArgumentOutOfRangeException(nameof(algorithm), $"No convolution strategy is registered for {algorithm}.");
     }
 
-    /// <summary>Input channels from which Auto prefers Winograd to im2col (below that the transforms cost more than they save).</summary>
+    /// <summary>Input channels from which Auto prefers Winograd F(2×2, 5×5) to im2col (below that the transforms cost more than they save).</summary>
     public const int WinogradMinChannels = 4;
+
+    /// <summary>Input channels from which Auto prefers Winograd F(4×4, 3×3): a 3×3 kernel has fewer taps to save on (see Conv2D).</summary>
+    public const int Winograd3x3MinChannels = 8;
+
+    /// <summary>The channel count from which Auto prefers Winograd for <paramref name="g"/>'s kernel size.</summary>
+    private static int WinogradMinChannelsFor(in ConvGeometry g) => g.KernelH == 3 ? Winograd3x3MinChannels : WinogradMinChannels;
 
     private sealed class DirectStrategy : ConvStrategy
     {
@@ -87,7 +93,7 @@ internal static class ConvStrategies
     {
         public override ConvAlgorithm Algorithm => ConvAlgorithm.Winograd;
         public override bool Supports(in ConvGeometry g) => ConvWinograd.Supports(g);
-        public override bool PreferredFor(in ConvGeometry g, bool inputGradientRequired) => g.Channels >= WinogradMinChannels;
+        public override bool PreferredFor(in ConvGeometry g, bool inputGradientRequired) => g.Channels >= WinogradMinChannelsFor(g);
 
         public override void Forward(ComputeContext ctx, ConvCache cache, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g) =>
             ConvWinograd.Forward(ctx, cache.Winograd, x, weight, bias, y, batch, outChannels, g);
@@ -104,7 +110,7 @@ internal static class ConvStrategies
         public override ConvAlgorithm Algorithm => ConvAlgorithm.Vectorized;
         public override bool Supports(in ConvGeometry g) => ConvVectorized.Supports(g);
         // For few input channels (a first layer), where im2col's product is too shallow; it has no input gradient of its own.
-        public override bool PreferredFor(in ConvGeometry g, bool inputGradientRequired) => g.Channels < WinogradMinChannels && !inputGradientRequired;
+        public override bool PreferredFor(in ConvGeometry g, bool inputGradientRequired) => g.Channels < WinogradMinChannelsFor(g) && !inputGradientRequired;
 
         public override void Forward(ComputeContext ctx, ConvCache cache, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g) =>
             ConvVectorized.Forward(ctx, x, weight, bias, y, batch, outChannels, g);

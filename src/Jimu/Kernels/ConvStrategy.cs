@@ -55,5 +55,5 @@ internal abstract class ConvStrategy
 internal sealed class ConvCache
 {
     /// <summary>Winograd's transformed weights for the forward pass and for the input gradient (rotated).</summary>
-    public readonly WinogradForward.TransformedWeights Winograd = new(), WinogradRotated = new();
+    public readonly WinogradWeights Winograd = new(), WinogradRotated = new();
 }

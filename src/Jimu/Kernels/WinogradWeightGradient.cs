@@ -4,9 +4,10 @@ using System.Runtime.Intrinsics;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// The weight gradient of a 5×5, stride-1 convolution by <see cref="WinogradF2x5"/>, the gradient of its forward pass:
+/// The weight gradient of an r×r, stride-1 convolution by Winograd F(m×m, r×r) (<typeparamref name="T"/>), the gradient
+/// of its forward pass (<see cref="WinogradForward{T}"/>):
 /// <code>
-/// dM_{o,t} = A dY_{o,t} Aᵀ                     dY_{o,t}: the 2×2 output-gradient tile t of channel o
+/// dM_{o,t} = A dY_{o,t} Aᵀ                     dY_{o,t}: the m×m output-gradient tile t of channel o
 /// dU[ξ][o][c] = Σ_t dM[ξ][o][t] · V[ξ][c][t]    36 GEMMs, O × C × T, the sum over tiles t as the GEMM depth
 /// dW[o][c] = Gᵀ dU[·][o][c] G;   db[o] = Σ dY[o]
 /// </code>
@@ -17,9 +18,9 @@ namespace Jimu.Kernels;
 /// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class WinogradWeightGradient
+internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogradTiles
 {
-    private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
+    private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
 
@@ -34,14 +35,15 @@ internal static unsafe class WinogradWeightGradient
             G = g; OutChannels = outChannels;
             CPad = (g.Channels + NR - 1) / NR * NR;
             OPad = (outChannels + Lanes - 1) / Lanes * Lanes;
-            TilesH = (g.OutH + 1) / 2; TilesW = (g.OutW + 1) / 2;
-            PadH = 2 * TilesH + 4; PadW = 2 * TilesW + 4;
+            int m = T.Out;
+            TilesH = (g.OutH + m - 1) / m; TilesW = (g.OutW + m - 1) / m;
+            PadH = m * TilesH + T.Kernel - 1; PadW = m * TilesW + T.Kernel - 1;
         }
 
         public long DuSize => (long)Points * OPad * CPad;
     }
 
-    /// <summary>dW[O, C, 5, 5] (and db[O] when given) = the batch sums of the gradients.</summary>
+    /// <summary>dW[O, C, r, r] (and db[O] when given) = the batch sums of the gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
@@ -60,19 +62,20 @@ internal static unsafe class WinogradWeightGradient
         float* du = partDu;
         for (int p = 1; p < parts; p++)
             Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(partDu + p * duSize, (int)duSize));
-        Vector512<float>* dg = stackalloc Vector512<float>[25];
+        int taps = T.Kernel * T.Kernel;
+        Vector512<float>* dg = stackalloc Vector512<float>[taps];
         float* lanes = stackalloc float[Lanes];
         fixed (float* dw = dWeight)
             for (int o = 0; o < outChannels; o++)
                 for (int c0 = 0; c0 < c; c0 += Lanes)
                 {
-                    WinogradF2x5.KernelGradientTransform(du + (long)o * cPad + c0, (long)oPad * cPad, dg);
+                    T.KernelGradientTransform(du + (long)o * cPad + c0, (long)oPad * cPad, dg);
                     int count = Math.Min(Lanes, c - c0);
-                    float* kernel = dw + ((long)o * c + c0) * 25;
-                    for (int e = 0; e < 25; e++)
+                    float* kernel = dw + ((long)o * c + c0) * taps;
+                    for (int e = 0; e < taps; e++)
                     {
                         dg[e].Store(lanes);
-                        for (int j = 0; j < count; j++) kernel[j * 25 + e] = lanes[j];
+                        for (int j = 0; j < count; j++) kernel[j * taps + e] = lanes[j];
                     }
                 }
         if (dBias is not null)
@@ -100,11 +103,11 @@ internal static unsafe class WinogradWeightGradient
         var g = plan.G;
         int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, tilesW = plan.TilesW, padW = plan.PadW;
         int tilesPerImage = plan.TilesH * tilesW;
-        int oh2 = 2 * plan.TilesH, ow2 = 2 * tilesW;
+        int side = T.Out, oh2 = side * plan.TilesH, ow2 = side * tilesW;
         long xSize = (long)plan.PadH * padW * cPad;
         float* x = workspace.Floats(Scratch.WinogradImage, xSize + (long)oh2 * ow2 * oPad);
         float* dy = x + xSize;
-        long vPlane = (long)cPad * ChunkTiles + WinogradF2x5.PlaneSkew, mPlane = (long)oPad * ChunkTiles + WinogradF2x5.PlaneSkew;
+        long vPlane = (long)cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)oPad * ChunkTiles + WinogradBasis.PlaneSkew;
         float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane);
         float* dm = workspace.Floats(Scratch.WinogradM, Points * mPlane);
 
@@ -118,10 +121,11 @@ internal static unsafe class WinogradWeightGradient
 
         int oBlocks = oPad / MR, cStrips = cPad / NR;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
+        Vector512<float>* dyTile = stackalloc Vector512<float>[side * side];
         bool first = true;
         for (int image = start; image < end; image++)
         {
-            // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[2·TH][2·TW][oPad].
+            // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[m·TH][m·TW][oPad].
             ChannelsLast.Copy(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
             ChannelsLast.Copy(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
             for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
@@ -131,19 +135,19 @@ internal static unsafe class WinogradWeightGradient
                 {
                     int r = t0 + tt, ty = r / tilesW, tx = r % tilesW;
                     // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                    float* window = x + ((long)2 * ty * padW + 2 * tx) * cPad;
+                    float* window = x + ((long)side * ty * padW + side * tx) * cPad;
                     for (int c = 0; c < cPad; c += Lanes)
-                        WinogradF2x5.InputTransform(window + c, (long)padW * cPad, cPad,
+                        WinogradBasis.InputTransform(window + c, (long)padW * cPad, cPad,
                             v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
                     // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                    float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * oPad;
+                    float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;
                     for (int o = 0; o < oPad; o += Lanes)
                     {
                         float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
-                        WinogradF2x5.OutputGradientTransform(
-                            Vector512.LoadAligned(tileDy + o), Vector512.LoadAligned(tileDy + oPad + o),
-                            Vector512.LoadAligned(tileDy + ow2 * oPad + o), Vector512.LoadAligned(tileDy + (ow2 + 1) * oPad + o),
-                            lo, lo + (long)ChunkTiles * MR, mPlane);
+                        for (int a = 0; a < side; a++)
+                            for (int bb = 0; bb < side; bb++)
+                                dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * oPad + o);
+                        T.OutputGradientTransform(dyTile, lo, lo + (long)ChunkTiles * MR, mPlane);
                     }
                 }
                 // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
