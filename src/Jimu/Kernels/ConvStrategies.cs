@@ -21,21 +21,26 @@ internal static class ConvStrategies
     public static readonly ConvStrategy Vectorized = new VectorizedStrategy();
 
     /// <summary>Every registered strategy, the reference first.</summary>
-    public static IReadOnlyList<ConvStrategy> All { get; } = [Direct, Im2Col, Winograd, Vectorized];
+    public static IReadOnlyList<ConvStrategy> All => _all;
+
+    // Arrays, walked by index: Resolve runs on every forward pass and must not allocate an enumerator.
+    private static readonly ConvStrategy[] _all = [Direct, Im2Col, Winograd, Vectorized];
 
     /// <summary>The order in which <see cref="ConvAlgorithm.Auto"/> considers them; the last supports everything.</summary>
-    public static IReadOnlyList<ConvStrategy> AutoOrder { get; } = [Winograd, Vectorized, Im2Col];
+    public static IReadOnlyList<ConvStrategy> AutoOrder => _autoOrder;
+
+    private static readonly ConvStrategy[] _autoOrder = [Winograd, Vectorized, Im2Col];
 
     /// <summary>The strategy that runs <paramref name="algorithm"/> on geometry <paramref name="g"/>.</summary>
     public static ConvStrategy Resolve(ConvAlgorithm algorithm, in ConvGeometry g, bool inputGradientRequired)
     {
         if (algorithm == ConvAlgorithm.Auto)
         {
-            foreach (var s in AutoOrder)
+            foreach (var s in _autoOrder)
                 if (s.Supports(g) && s.PreferredFor(g, inputGradientRequired)) return s;
             return Im2Col;
         }
-        foreach (var s in All)
+        foreach (var s in _all)
             if (s.Algorithm == algorithm) return s.Supports(g) ? s : Im2Col;
         throw new ArgumentOutOfRangeException(nameof(algorithm), $"No convolution strategy is registered for {algorithm}.");
     }

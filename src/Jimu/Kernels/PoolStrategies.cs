@@ -15,12 +15,15 @@ internal static class PoolStrategies
     public static readonly PoolStrategy Im2Col = new Im2ColStrategy();
 
     /// <summary>Every registered strategy, the reference first.</summary>
-    public static IReadOnlyList<PoolStrategy> All { get; } = [Direct, Im2Col];
+    public static IReadOnlyList<PoolStrategy> All => _all;
+
+    // Arrays, walked by index: Resolve runs on every forward pass and must not allocate an enumerator.
+    private static readonly PoolStrategy[] _all = [Direct, Im2Col];
 
     /// <summary>The strategy that runs <paramref name="algorithm"/> on geometry <paramref name="g"/>.</summary>
     public static PoolStrategy Resolve(PoolAlgorithm algorithm, in ConvGeometry g)
     {
-        foreach (var s in All)
+        foreach (var s in _all)
             if (s.Algorithm == algorithm) return s.Supports(g) ? s : Direct;
         throw new ArgumentOutOfRangeException(nameof(algorithm), $"No pooling strategy is registered for {algorithm}.");
     }
