@@ -22,23 +22,23 @@ internal sealed class ConvWinograd
     public static bool Supports(in ConvGeometry g) => WinogradForward.Supports(g);
 
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, 5, 5]) + bias.</summary>
-    public void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    public void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _forward.Run(x, weight, rotate: false, bias, y, batch, outChannels, g);
+        _forward.Run(ctx, x, weight, rotate: false, bias, y, batch, outChannels, g);
     }
 
     /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
-    public void Backward(float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+    public void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
         int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _weightGradient.Run(x, dy, dWeight, dBias, batch, outChannels, g);
+        _weightGradient.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
         if (dx is null) return;
         // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by 4 − p ("full" correlation, cropped to the input).
         var back = new ConvGeometry(outChannels, g.OutH, g.OutW, 5, 5, 1, 1,
             4 - g.PadTop, 4 - g.PadBottom, 4 - g.PadLeft, 4 - g.PadRight, g.InH, g.InW);
-        _inputGradient.Run(dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
+        _inputGradient.Run(ctx, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
     }
 
     private static void Require(in ConvGeometry g)

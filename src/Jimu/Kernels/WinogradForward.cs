@@ -67,7 +67,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     /// channels. Without <paramref name="rotate"/> the weight is [rows, K, 5, 5]; with it, [K, rows, 5, 5] rotated 180°.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
     {
         _g = g; _x = x; _y = y; _rows = rows;
         _rPad = (rows + NR - 1) / NR * NR;
@@ -79,12 +79,12 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
 
-        int threads = Parallelism.Threads;
+        int threads = ctx.Threads;
         if (batch >= 2 * Group * threads || threads == 1)
         {
-            PrepareParts(PartsFor(batch), Group);
+            PrepareParts(PartsFor(ctx, batch), Group);
             _job = Job.Images;
-            RunOver(batch);
+            RunOver(ctx, batch);
         }
         else
         {
@@ -95,11 +95,11 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 _chunkStart = n0;
                 _chunkImages = Math.Min(chunk, batch - n0);
                 _job = Job.Copy;
-                RunOver(_chunkImages);
+                RunOver(ctx, _chunkImages);
                 int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
-                PrepareParts(PartsFor(blocks), 0);
+                PrepareParts(PartsFor(ctx, blocks), 0);
                 _job = Job.Tiles;
-                RunOver(blocks);
+                RunOver(ctx, blocks);
             }
         }
         _x = _y = [];
@@ -108,7 +108,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private long FrameSize => (long)_padH * _padW * _kPad;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         switch (_job)

@@ -37,7 +37,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
 
     /// <summary>dW[O, C, 5, 5] (and db[O] when given) = the batch sums of the gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         _x = x; _dy = dy; _g = g; _outChannels = outChannels;
         _cPad = (g.Channels + NR - 1) / NR * NR;
@@ -45,10 +45,10 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
         _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
         _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
 
-        int parts = PartsFor(batch);
+        int parts = PartsFor(ctx, batch);
         if (_parts.Length < parts) Array.Resize(ref _parts, parts);
         for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
-        RunOver(batch);
+        RunOver(ctx, batch);
 
         // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
@@ -82,7 +82,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         var b = _parts[part];

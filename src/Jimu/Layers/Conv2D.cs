@@ -21,9 +21,8 @@ public sealed class Conv2D : Layer
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
 
-    // Buffers reused across calls: the output and dx; the im2col kernel keeps its own patch matrices.
+    // Buffers reused across calls: the output and dx; scratch memory is the context's.
     private Tensor? _output, _inputGradient;
-    private readonly ConvIm2Col _im2col = new();
     private ConvWinograd? _winograd;
     private ConvVectorized? _vectorized;
     // What Backward needs from the last Forward.
@@ -140,13 +139,13 @@ public sealed class Conv2D : Layer
                 ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Winograd:
-                (_winograd ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                (_winograd ??= new()).Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Vectorized:
-                (_vectorized ??= new()).Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                (_vectorized ??= new()).Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
             default:
-                _im2col.Forward(input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+                ConvIm2Col.Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
                 break;
         }
         return y;
@@ -172,14 +171,14 @@ public sealed class Conv2D : Layer
                     ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Winograd:
-                _winograd!.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+                _winograd!.Backward(Context, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
                     batch, OutChannels, g);
                 break;
             case ConvAlgorithm.Vectorized when dx is null:
-                _vectorized!.BackwardWeights(_input.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, batch, OutChannels, g);
+                _vectorized!.BackwardWeights(Context, _input.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, batch, OutChannels, g);
                 break;
             default:
-                _im2col.Backward(_input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+                ConvIm2Col.Backward(Context, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
                     batch, OutChannels, g);
                 break;
         }

@@ -70,17 +70,17 @@ public class ConvVectorizedTests
     public void Forward_is_the_same_for_any_thread_count_and_dW_repeats_run_to_run()
     {
         Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
-        int saved = Parallelism.Threads;
-        try
+        using var oneThread = new ComputeContext(1);
+        using var twoThreads = new ComputeContext(2);
         {
             var rng = new Random(8);
             var conv = new Conv2D(1, 32, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Vectorized) { InputGradientRequired = false };
             Initializer.Initialize(conv, rng);
             var x = GradientCheck.Random(rng, 6, 1, 28, 28);
             var dy = GradientCheck.Random(rng, 6, 32, 28, 28);
-            Parallelism.Threads = 1;
+            conv.Context = oneThread;
             var y1 = conv.Forward(x).Span.ToArray();
-            Parallelism.Threads = 2;
+            conv.Context = twoThreads;
             Assert.Equal(y1, conv.Forward(x).Span.ToArray());
             conv.Backward(dy);
             var dw = conv.Weight.Grad.Span.ToArray();
@@ -88,7 +88,7 @@ public class ConvVectorizedTests
             conv.Backward(dy);
             Assert.Equal(dw, conv.Weight.Grad.Span.ToArray());
         }
-        finally { Parallelism.Threads = saved; }
+
     }
 
     [Fact]

@@ -180,12 +180,12 @@ public unsafe class ConvWinogradTests
         Jimu.Models.Initializer.Initialize(conv, rng);
         var x = GradientCheck.Random(rng, batch, 32, 14, 14);
         var dy = GradientCheck.Random(rng, batch, 64, 14, 14);
-        int saved = Parallelism.Threads;
-        try
+        using var oneThread = new ComputeContext(1);
+        using var twoThreads = new ComputeContext(2);
         {
             (float[] y, float[] dx, float[] dw, float[] db) Run(int threads)
             {
-                Parallelism.Threads = threads;
+                conv.Context = threads == 1 ? oneThread : twoThreads;
                 var y = conv.Forward(x).Span.ToArray();
                 var dx = conv.Backward(dy)!.Span.ToArray();
                 return (y, dx, conv.Weight.Grad.Span.ToArray(), conv.Bias!.Grad.Span.ToArray());
@@ -200,7 +200,7 @@ public unsafe class ConvWinogradTests
             Assert.Equal(two.db, again.db);
             AssertClose(Tensor.FromArray(one.dw, one.dw.Length), Tensor.FromArray(two.dw, two.dw.Length), "dW, 1 vs 2 threads");
         }
-        finally { Parallelism.Threads = saved; }
+
     }
 
     [Fact]
