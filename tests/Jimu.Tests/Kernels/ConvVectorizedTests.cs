@@ -99,7 +99,8 @@ public class ConvVectorizedTests
         [
             new Conv2D(1, 8, 5, Padding.Symmetric(2), name: "first"),
             new Conv2D(8, 8, 5, Padding.Symmetric(2), name: "winograd"),
-            new Conv2D(8, 2, 3, Padding.Symmetric(1), name: "im2col"),
+            new Conv2D(8, 4, 3, Padding.Symmetric(1), name: "winograd3x3"),
+            new Conv2D(4, 2, 3, Padding.Symmetric(1), name: "im2col"),
             new Conv2D(2, 2, 3, Padding.Symmetric(1), name: "few-but-not-first"),
         ], [1, 8, 8]);
         int[] shape = [1, 1, 8, 8];
@@ -109,7 +110,7 @@ public class ConvVectorizedTests
             algorithms.Add(layer.AlgorithmFor(shape));
             shape = layer.OutputShape(shape);
         }
-        Assert.Equal([ConvAlgorithm.Vectorized, ConvAlgorithm.Winograd, ConvAlgorithm.Im2Col, ConvAlgorithm.Im2Col], algorithms);
+        Assert.Equal([ConvAlgorithm.Vectorized, ConvAlgorithm.Winograd, ConvAlgorithm.Winograd, ConvAlgorithm.Im2Col, ConvAlgorithm.Im2Col], algorithms);
         var strided = new Conv2D(1, 4, 5, stride: 2, name: "strided") { InputGradientRequired = false };
         Assert.Equal(ConvAlgorithm.Im2Col, strided.AlgorithmFor([1, 1, 9, 9]));
     }
