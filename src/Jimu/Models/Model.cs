@@ -18,17 +18,20 @@ public sealed class Model : IDisposable
     private ComputeContext _context = new(Environment.ProcessorCount);
     private Optimizer? _optimizer;
     private OptimizerSettings? _settings;
-    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith).
-    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [];
+    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith),
+    // with BatchNorm folded into the convolution before it; Inspect's keep every layer (it shows each conv's output).
+    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [], _inspection = [];
 
     /// <summary>
-    /// One caller's network for inference (weights shared with <see cref="Network"/>) and its buffers. Its context is
-    /// a fork of the model's: the same workers (a lone caller gets every thread; concurrent callers whose jobs find
-    /// the workers busy run them on their own thread, split the same way, so with the same numbers) and its own scratch.
+    /// One caller's network for inference (weights shared with <see cref="Network"/>, or folded from them) and its
+    /// buffers. Its context is a fork of the model's: the same workers (a lone caller gets every thread; concurrent
+    /// callers whose jobs find the workers busy run them on their own thread, split the same way, so with the same
+    /// numbers) and its own scratch.
     /// </summary>
-    private sealed class Inference(Sequential network)
+    private sealed class Inference(Sequential network, BatchNormFolding? folding = null)
     {
         public readonly Sequential Network = network;
+        public readonly BatchNormFolding? Folding = folding;
         public Tensor? Input, Probabilities;
     }
 
@@ -53,6 +56,7 @@ public sealed class Model : IDisposable
             _context = new ComputeContext(value); // throws for value < 1, leaving the model as it was
             Network.Context = _context;
             _inference.Clear(); // their contexts were forks of the old one
+            _inspection.Clear();
             old.Dispose();
         }
     }
@@ -262,7 +266,7 @@ public sealed class Model : IDisposable
     {
         if (image.Length != Tensor.Count(Network.InputShape))
             throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
-        var inference = Rent();
+        var inference = _inspection.TryTake(out var idle) ? idle : new Inference(Twin());
         try
         {
             var x = Tensor.Ensure(ref inference.Input, [1, .. Network.InputShape]);
@@ -270,17 +274,33 @@ public sealed class Model : IDisposable
             Normalization?.Apply(x);
             return Inspection.Run(inference.Network, x, LabelOf);
         }
-        finally { _inference.Add(inference); }
+        finally { _inspection.Add(inference); }
     }
 
-    /// <summary>An idle inference copy, or a new one when every copy is in use.</summary>
+    /// <summary>
+    /// An idle inference copy, or a new one when every copy is in use, its folded BatchNorms recomputed from the
+    /// current weights (a few microseconds: the convolutions' weights once), so that training, loading or any write
+    /// to <see cref="Network"/> between calls shows through.
+    /// </summary>
     private Inference Rent()
     {
-        if (_inference.TryTake(out var inference)) return inference;
+        if (!_inference.TryTake(out var inference))
+        {
+            var folding = BatchNormFolding.Build(Architecture, Network);
+            folding.Network.Context = _context.Fork();
+            inference = folding.Folded ? new Inference(folding.Network, folding) : new Inference(folding.Network);
+        }
+        inference.Folding?.Refresh();
+        return inference;
+    }
+
+    /// <summary>A network that computes what <see cref="Network"/> computes in evaluation, every layer kept, sharing its weights.</summary>
+    private Sequential Twin()
+    {
         var twin = Architecture.Build();
         Network.ShareWeightsWith(twin);
         twin.Context = _context.Fork();
-        return new Inference(twin);
+        return twin;
     }
 
     private Prediction[] Run(Inference inference, Tensor images, int batchSize)
