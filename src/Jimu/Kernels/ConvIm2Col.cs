@@ -80,11 +80,15 @@ internal static class ConvIm2Col
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
-            var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
+            bool pointwise = g.IsPointwise;
+            var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
             for (int n = start; n < end; n++)
             {
-                Gemm.Multiply(lane, p, q, o, weight, p, true, dy.AsSpan(n * o * q, o * q), q, false, dcol, q);
                 var dxn = dx.AsSpan(n * inSize, inSize);
+                // A 1×1 convolution's patch gradient is its input gradient: the product goes straight there.
+                Span<float> dcol = pointwise ? dxn : patches;
+                Gemm.Multiply(lane, p, q, o, weight, p, true, dy.AsSpan(n * o * q, o * q), q, false, dcol, q);
+                if (pointwise) continue;
                 dxn.Clear();
                 Im2Col.Fold(dcol, g, dxn);
             }
