@@ -7,16 +7,19 @@ namespace Jimu.Kernels;
 /// the direct loops to about 1e-4 of the magnitudes rather than im2col's 1e-5.
 /// <code>
 /// forward:  y  = winograd(x, W) + b                                   (<see cref="WinogradForward"/>)
-/// backward: dW, db from x and dY                                      (<see cref="WinogradWeightGradient"/>)
+/// backward: dW, db from x and dY                                      (<see cref="WinogradWeightGradient"/>; AVX-512 only,
+///                                                                     im2col's elsewhere)
 ///           dx = winograd(dY padded by 4 − p, rot180(W) with in and out swapped)
 /// </code>
-/// Only for geometries where <see cref="Supports"/> holds (it also needs AVX-512); callers fall back to im2col.
+/// Only for geometries where <see cref="Supports"/> holds (and vectors of some width); callers fall back to im2col.
 /// Buffers are kept between calls; nothing is allocated once the shapes are seen.
 /// </summary>
 internal sealed class ConvWinograd
 {
     private readonly WinogradForward _forward = new(), _inputGradient = new();
     private readonly WinogradWeightGradient _weightGradient = new();
+    // Below AVX-512 the weight gradient comes from im2col (its products are not yet written over the vector width).
+    private ConvIm2Col? _im2colWeightGradient;
 
     /// <summary>Whether geometry <paramref name="g"/> (5×5 kernel, stride 1, padding 0 to 4 per side) runs here on this machine.</summary>
     public static bool Supports(in ConvGeometry g) => WinogradForward.Supports(g);
@@ -33,7 +36,8 @@ internal sealed class ConvWinograd
         int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        _weightGradient.Run(x, dy, dWeight, dBias, batch, outChannels, g);
+        if (WinogradWeightGradient.Supported) _weightGradient.Run(x, dy, dWeight, dBias, batch, outChannels, g);
+        else (_im2colWeightGradient ??= new()).Backward(x, weight, dy, dWeight, dBias, dx: null, batch, outChannels, g);
         if (dx is null) return;
         // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by 4 − p ("full" correlation, cropped to the input).
         var back = new ConvGeometry(outChannels, g.OutH, g.OutW, 5, 5, 1, 1,
@@ -45,6 +49,6 @@ internal sealed class ConvWinograd
     {
         if (!Supports(g))
             throw new NotSupportedException(
-                $"Winograd F(2x2, 5x5) needs a 5x5 kernel, stride 1, padding 0 to 4 and AVX-512; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}, padding {g.PadTop},{g.PadBottom},{g.PadLeft},{g.PadRight}.");
+                $"Winograd F(2x2, 5x5) needs a 5x5 kernel, stride 1, padding 0 to 4 and SIMD; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}, padding {g.PadTop},{g.PadBottom},{g.PadLeft},{g.PadRight}.");
     }
 }

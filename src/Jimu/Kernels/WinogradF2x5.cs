@@ -18,8 +18,9 @@ namespace Jimu.Kernels;
 /// </code>
 /// (derived as in Lavin's wincnn; y[i][j] = Σ_ab g[a][b]·d[i+a][j+b], a correlation like every framework's convolution).
 /// Training also needs the adjoints: dM = A dY Aᵀ (gradient of the output transform) and dg = Gᵀ dU G.
-/// The data transforms work on 16 channels at once, one per Vector512 lane, reading their input from and writing
-/// their output to its final place (512-bit stores are the bottleneck); the kernel transforms take 16 kernels at once.
+/// The data transforms work on as many channels at once as a vector has lanes (<see cref="ISimdWidth{V}"/>: 16, 8 or
+/// 4), reading their input from and writing their output to its final place (512-bit stores are the bottleneck); the
+/// kernel transform takes as many kernels at once. The gradient transforms, used by the weight gradient, are AVX-512's.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class WinogradF2x5
@@ -40,74 +41,76 @@ internal static unsafe class WinogradF2x5
     public const int PlaneSkew = 16;
 
     /// <summary>
-    /// V = Bᵀ d B for 16 lanes: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride].
+    /// V = Bᵀ d B for the lanes of one vector: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride].
     /// Columns go through <paramref name="scratch"/> (36 vectors); rows are written straight to dst.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InputTransform(float* src, long rowStride, long colStride, float* dst, long dstStride, Vector512<float>* scratch)
+    public static void InputTransform<S, V>(float* src, long rowStride, long colStride, float* dst, long dstStride, V* scratch)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         for (int j = 0; j < Alpha; j++)
         {
             float* col = src + j * colStride;
-            Bt(Vector512.Load(col), Vector512.Load(col + rowStride), Vector512.Load(col + 2 * rowStride),
-                Vector512.Load(col + 3 * rowStride), Vector512.Load(col + 4 * rowStride), Vector512.Load(col + 5 * rowStride),
+            Bt<S, V>(S.Load(col), S.Load(col + rowStride), S.Load(col + 2 * rowStride),
+                S.Load(col + 3 * rowStride), S.Load(col + 4 * rowStride), S.Load(col + 5 * rowStride),
                 out scratch[j], out scratch[Alpha + j], out scratch[2 * Alpha + j],
                 out scratch[3 * Alpha + j], out scratch[4 * Alpha + j], out scratch[5 * Alpha + j]);
         }
         for (int k = 0; k < Alpha; k++)
         {
             var row = scratch + k * Alpha;
-            Bt(row[0], row[1], row[2], row[3], row[4], row[5],
+            Bt<S, V>(row[0], row[1], row[2], row[3], row[4], row[5],
                 out var v0, out var v1, out var v2, out var v3, out var v4, out var v5);
             float* o = dst + k * Alpha * dstStride;
-            v0.Store(o); v1.Store(o + dstStride); v2.Store(o + 2 * dstStride);
-            v3.Store(o + 3 * dstStride); v4.Store(o + 4 * dstStride); v5.Store(o + 5 * dstStride);
+            S.Store(o, v0); S.Store(o + dstStride, v1); S.Store(o + 2 * dstStride, v2);
+            S.Store(o + 3 * dstStride, v3); S.Store(o + 4 * dstStride, v4); S.Store(o + 5 * dstStride, v5);
         }
     }
 
     // (o0..o5) = Bᵀ·(d0..d5).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bt(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
-        out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2, out Vector512<float> o3, out Vector512<float> o4, out Vector512<float> o5)
+    private static void Bt<S, V>(V d0, V d1, V d2, V d3, V d4, V d5, out V o0, out V o1, out V o2, out V o3, out V o4, out V o5)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        var a = Vector512.FusedMultiplyAdd(d2, Vector512.Create(-4f), d4);   // d4 − 4 d2
-        var b = Vector512.FusedMultiplyAdd(d1, Vector512.Create(-4f), d3);   // d3 − 4 d1
-        var c = d4 - d2;
-        var e = (d3 - d1) * 2f;
-        o0 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d2, Vector512.Create(-5f), d4));
-        o1 = a + b;
-        o2 = a - b;
-        o3 = c + e;
-        o4 = c - e;
-        o5 = Vector512.FusedMultiplyAdd(d1, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d3, Vector512.Create(-5f), d5));
+        var a = S.Fma(d2, S.Broadcast(-4f), d4);   // d4 − 4 d2
+        var b = S.Fma(d1, S.Broadcast(-4f), d3);   // d3 − 4 d1
+        var c = S.Sub(d4, d2);
+        var e = S.Mul(S.Sub(d3, d1), S.Broadcast(2f));
+        o0 = S.Fma(d0, S.Broadcast(4f), S.Fma(d2, S.Broadcast(-5f), d4));
+        o1 = S.Add(a, b);
+        o2 = S.Sub(a, b);
+        o3 = S.Add(c, e);
+        o4 = S.Sub(c, e);
+        o5 = S.Fma(d1, S.Broadcast(4f), S.Fma(d3, S.Broadcast(-5f), d5));
     }
 
-    /// <summary>y = Aᵀ M A for 16 lanes: the 2×2 output tile from M[ξ] = src[ξ·srcStride].</summary>
+    /// <summary>y = Aᵀ M A for the lanes of one vector: the 2×2 output tile from M[ξ] = src[ξ·srcStride].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputTransform(float* src, long srcStride,
-        out Vector512<float> y00, out Vector512<float> y01, out Vector512<float> y10, out Vector512<float> y11)
+    public static void OutputTransform<S, V>(float* src, long srcStride, out V y00, out V y01, out V y10, out V y11)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Rows first, t_j[k] = (M A)[k][j], kept in registers; then Aᵀ down the two columns.
-        At(src, srcStride, out var a0, out var b0);
-        At(src + 6 * srcStride, srcStride, out var a1, out var b1);
-        At(src + 12 * srcStride, srcStride, out var a2, out var b2);
-        At(src + 18 * srcStride, srcStride, out var a3, out var b3);
-        At(src + 24 * srcStride, srcStride, out var a4, out var b4);
-        At(src + 30 * srcStride, srcStride, out var a5, out var b5);
-        y00 = a0 + a1 + a2 + a3 + a4;
-        y10 = Vector512.FusedMultiplyAdd(a3 - a4, Vector512.Create(2f), a1 - a2) + a5;
-        y01 = b0 + b1 + b2 + b3 + b4;
-        y11 = Vector512.FusedMultiplyAdd(b3 - b4, Vector512.Create(2f), b1 - b2) + b5;
+        At<S, V>(src, srcStride, out var a0, out var b0);
+        At<S, V>(src + 6 * srcStride, srcStride, out var a1, out var b1);
+        At<S, V>(src + 12 * srcStride, srcStride, out var a2, out var b2);
+        At<S, V>(src + 18 * srcStride, srcStride, out var a3, out var b3);
+        At<S, V>(src + 24 * srcStride, srcStride, out var a4, out var b4);
+        At<S, V>(src + 30 * srcStride, srcStride, out var a5, out var b5);
+        var two = S.Broadcast(2f);
+        y00 = S.Add(S.Add(S.Add(S.Add(a0, a1), a2), a3), a4);
+        y10 = S.Add(S.Fma(S.Sub(a3, a4), two, S.Sub(a1, a2)), a5);
+        y01 = S.Add(S.Add(S.Add(S.Add(b0, b1), b2), b3), b4);
+        y11 = S.Add(S.Fma(S.Sub(b3, b4), two, S.Sub(b1, b2)), b5);
     }
 
     // (y0, y1) = Aᵀ·(six vectors at the given stride).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void At(float* m, long stride, out Vector512<float> y0, out Vector512<float> y1)
+    private static void At<S, V>(float* m, long stride, out V y0, out V y1) where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        var m0 = Vector512.Load(m); var m1 = Vector512.Load(m + stride); var m2 = Vector512.Load(m + 2 * stride);
-        var m3 = Vector512.Load(m + 3 * stride); var m4 = Vector512.Load(m + 4 * stride); var m5 = Vector512.Load(m + 5 * stride);
-        y0 = m0 + m1 + m2 + m3 + m4;
-        y1 = Vector512.FusedMultiplyAdd(m3 - m4, Vector512.Create(2f), m1 - m2) + m5;
+        var m0 = S.Load(m); var m1 = S.Load(m + stride); var m2 = S.Load(m + 2 * stride);
+        var m3 = S.Load(m + 3 * stride); var m4 = S.Load(m + 4 * stride); var m5 = S.Load(m + 5 * stride);
+        y0 = S.Add(S.Add(S.Add(S.Add(m0, m1), m2), m3), m4);
+        y1 = S.Add(S.Fma(S.Sub(m3, m4), S.Broadcast(2f), S.Sub(m1, m2)), m5);
     }
 
     /// <summary>
@@ -160,44 +163,45 @@ internal static unsafe class WinogradF2x5
     }
 
     /// <summary>
-    /// U = G g Gᵀ for 16 kernels at once: g[5·i + j] holds entry (i, j) of each lane's kernel; U[ξ] → u[ξ·uStride].
+    /// U = G g Gᵀ for as many kernels as a vector has lanes: g[5·i + j] holds entry (i, j) of each lane's kernel;
+    /// U[ξ] → u[ξ·uStride].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void KernelTransform(Vector512<float>* g, float* u, long uStride)
+    public static void KernelTransform<S, V>(V* g, float* u, long uStride) where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Rows: t[i] = G·g[i][·] (6 from 5), 30 vectors; then G down each of the 6 columns of t.
-        Vector512<float>* t = stackalloc Vector512<float>[Kernel * Alpha];
+        V* t = stackalloc V[Kernel * Alpha];
         for (int i = 0; i < Kernel; i++)
         {
             var r = g + i * Kernel;
-            G(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
+            G<S, V>(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
                 out t[i * Alpha + 3], out t[i * Alpha + 4], out t[i * Alpha + 5]);
         }
         for (int l = 0; l < Alpha; l++)
         {
-            G(t[l], t[Alpha + l], t[2 * Alpha + l], t[3 * Alpha + l], t[4 * Alpha + l],
+            G<S, V>(t[l], t[Alpha + l], t[2 * Alpha + l], t[3 * Alpha + l], t[4 * Alpha + l],
                 out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
             float* o = u + l * uStride;
             long s = Alpha * uStride;
-            u0.Store(o); u1.Store(o + s); u2.Store(o + 2 * s); u3.Store(o + 3 * s); u4.Store(o + 4 * s); u5.Store(o + 5 * s);
+            S.Store(o, u0); S.Store(o + s, u1); S.Store(o + 2 * s, u2); S.Store(o + 3 * s, u3); S.Store(o + 4 * s, u4); S.Store(o + 5 * s, u5);
         }
     }
 
     // (w0..w5) = G·(v0..v4).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4,
-        out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4, out Vector512<float> w5)
+    private static void G<S, V>(V v0, V v1, V v2, V v3, V v4, out V w0, out V w1, out V w2, out V w3, out V w4, out V w5)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         const float Sixth = 1f / 6;
-        var even = v0 + v2 + v4;
-        var odd = v1 + v3;
-        var even2 = Vector512.FusedMultiplyAdd(v0, Vector512.Create(1f / 24), Vector512.FusedMultiplyAdd(v2, Vector512.Create(Sixth), v4 * (2f / 3)));
-        var odd2 = Vector512.FusedMultiplyAdd(v1, Vector512.Create(1f / 12), v3 * (1f / 3));
-        w0 = v0 * 0.25f;
-        w1 = (even + odd) * -Sixth;
-        w2 = (even - odd) * -Sixth;
-        w3 = even2 + odd2;
-        w4 = even2 - odd2;
+        var even = S.Add(S.Add(v0, v2), v4);
+        var odd = S.Add(v1, v3);
+        var even2 = S.Fma(v0, S.Broadcast(1f / 24), S.Fma(v2, S.Broadcast(Sixth), S.Mul(v4, S.Broadcast(2f / 3))));
+        var odd2 = S.Fma(v1, S.Broadcast(1f / 12), S.Mul(v3, S.Broadcast(1f / 3)));
+        w0 = S.Mul(v0, S.Broadcast(0.25f));
+        w1 = S.Mul(S.Add(even, odd), S.Broadcast(-Sixth));
+        w2 = S.Mul(S.Sub(even, odd), S.Broadcast(-Sixth));
+        w3 = S.Add(even2, odd2);
+        w4 = S.Sub(even2, odd2);
         w5 = v4;
     }
 

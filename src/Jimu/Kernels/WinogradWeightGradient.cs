@@ -31,6 +31,9 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
 
     private PartBuffers[] _parts = [];
 
+    /// <summary>Whether it runs here: its products and gradient transforms are AVX-512's (8×32 tiles, 16-lane halves).</summary>
+    public static bool Supported => GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector512;
+
     private float[] _x = [], _dy = [];
     private ConvGeometry _g;
     private int _outChannels, _cPad, _oPad, _tilesH, _tilesW, _padH, _padW;
@@ -121,7 +124,7 @@ internal sealed unsafe class WinogradWeightGradient : BatchParallelWork
                     // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
                     float* window = x + ((long)2 * ty * _padW + 2 * tx) * _cPad;
                     for (int c = 0; c < _cPad; c += Lanes)
-                        WinogradF2x5.InputTransform(window + c, (long)_padW * _cPad, _cPad,
+                        WinogradF2x5.InputTransform<Simd512, Vector512<float>>(window + c, (long)_padW * _cPad, _cPad,
                             v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
                     // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
                     float* tileDy = dy + ((long)2 * ty * ow2 + 2 * tx) * _oPad;

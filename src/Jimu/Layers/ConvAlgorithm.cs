@@ -11,7 +11,8 @@ public enum ConvAlgorithm
 
     /// <summary>
     /// Winograd F(2×2, 5×5) (<see cref="Kernels.ConvWinograd"/>): 2.8 times fewer multiply-adds, for 5×5 kernels at stride 1
-    /// with padding up to 4 on machines with AVX-512; any other convolution runs as <see cref="Im2Col"/>.
+    /// with padding up to 4 on machines with SIMD vectors of any width (below AVX-512 its weight gradient is im2col's); any
+    /// other convolution runs as <see cref="Im2Col"/>.
     /// </summary>
     Winograd,
 

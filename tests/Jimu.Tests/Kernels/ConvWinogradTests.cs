@@ -70,13 +70,13 @@ public unsafe class ConvWinogradTests
             // V = Bᵀ d B: d[i][j] at (6i + j)·16, lane 5 of each vector checked.
             var d = RandomMatrix(rng, 6, 6);
             for (int i = 0; i < 36 * 16; i++) src[i] = (float)d[i / 16 / 6, i / 16 % 6];
-            WinogradF2x5.InputTransform(src, 6 * 16, 16, dst, 16, block);
+            WinogradF2x5.InputTransform<Simd512, Vector512<float>>(src, 6 * 16, 16, dst, 16, block);
             AssertMatrix(Mul(Mul(BT, d), Transpose(BT)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "Bᵀ d B");
 
             // y = Aᵀ M A.
             var m = RandomMatrix(rng, 6, 6);
             for (int i = 0; i < 36 * 16; i++) src[i] = (float)m[i / 16 / 6, i / 16 % 6];
-            WinogradF2x5.OutputTransform(src, 16, out var y00, out var y01, out var y10, out var y11);
+            WinogradF2x5.OutputTransform<Simd512, Vector512<float>>(src, 16, out var y00, out var y01, out var y10, out var y11);
             var y = new[,] { { y00[5], y01[5] }, { y10[5], y11[5] } };
             AssertMatrix(Mul(Mul(AT, m), Transpose(AT)), (i, j) => y[i, j], 1e-4, "Aᵀ M A");
 
@@ -90,7 +90,7 @@ public unsafe class ConvWinogradTests
             // U = G g Gᵀ and dg = Gᵀ dU G, 16 kernels at once (lane 5 checked).
             var g = RandomMatrix(rng, 5, 5);
             for (int i = 0; i < 25; i++) block[i] = Vector512.Create((float)g[i / 5, i % 5]);
-            WinogradF2x5.KernelTransform(block, dst, 16);
+            WinogradF2x5.KernelTransform<Simd512, Vector512<float>>(block, dst, 16);
             AssertMatrix(Mul(Mul(G, g), Transpose(G)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-5, "G g Gᵀ");
 
             var du = RandomMatrix(rng, 6, 6);
@@ -139,7 +139,7 @@ public unsafe class ConvWinogradTests
     [Theory, MemberData(nameof(Shapes))]
     public void Agrees_with_direct_loops_forward_and_backward(int batch, int inChannels, int outChannels, int h, int w, string padding)
     {
-        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        Assert.SkipUnless(GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar, "Winograd needs SIMD vectors; without them Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch * 1000 + inChannels * 10 + h);
         var pad = Padding.Parse(padding);
         var direct = new Conv2D(inChannels, outChannels, 5, 5, 1, 1, pad, true, ConvAlgorithm.Direct);
@@ -174,7 +174,7 @@ public unsafe class ConvWinogradTests
     [InlineData(5)]   // a batch: images split for the weight gradient
     public void Two_threads_match_one_thread_bit_for_bit(int batch)
     {
-        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        Assert.SkipUnless(GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar, "Winograd needs SIMD vectors; without them Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch);
         var conv = new Conv2D(32, 64, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Winograd);
         Jimu.Models.Initializer.Initialize(conv, rng);
@@ -207,7 +207,7 @@ public unsafe class ConvWinogradTests
     public void Auto_uses_Winograd_only_where_it_applies()
     {
         var g5 = ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(2));
-        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(g5));
+        Assert.Equal(GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar, ConvWinograd.Supports(g5));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 5, 5, 2, 2, Padding.Symmetric(2))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(5))));
