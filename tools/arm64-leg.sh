@@ -4,7 +4,7 @@
 #   1. the kernel, layer and loss tests (every fast path against its reference, the finite-difference gradient
 #      checks) run on ARM64, where the kernels take their 128-bit (NEON) paths: JIMU_EXPECT_KERNELS=Vector128 makes
 #      Kernels.CpuPathTests fail if another path ran;
-#   2. `jimu train --epochs 1` on the first 1,024 training and 256 test images of the bundled sample gives the same
+#   2. `jimu train --epochs 1` on the first 320 training and 64 test images of the bundled sample gives the same
 #      train and test loss under qemu as on this machine, to 1e-5.
 # Needs qemu-user-static, libc6:arm64, libstdc++6:arm64 and libssl3:arm64 (xunit hashes test IDs with OpenSSL);
 # .ci/run installs them. Takes a few minutes. Usage: tools/arm64-leg.sh [--no-build]
@@ -33,7 +33,7 @@ echo "arm64: kernel, layer and loss tests under qemu"
 JIMU_EXPECT_KERNELS=Vector128 "$qemu" "$out/tests/Jimu.Tests" -noColor -noLogo \
   -namespace 'Jimu.Tests.Kernels' -namespace 'Jimu.Tests.Layers' -namespace 'Jimu.Tests.Losses'
 
-echo "arm64: jimu train --epochs 1 on a 1,024-image subset, x86 and under qemu"
+echo "arm64: jimu train --epochs 1 on a 320-image subset (qemu emulates NEON arithmetic in software), x86 and under qemu"
 python3 - "$root/data/mnist-sample" "$out/data" <<'EOF'
 import gzip, os, struct, sys
 src, dst = sys.argv[1], sys.argv[2]
@@ -44,8 +44,8 @@ def cut(name, n, header):
     per = (len(data) - header) // count
     with open(os.path.join(dst, name), 'wb') as f:
         f.write(struct.pack('>II', magic, n) + data[8:header] + data[header:header + n * per])
-cut('train-images-idx3-ubyte', 1024, 16); cut('train-labels-idx1-ubyte', 1024, 8)
-cut('t10k-images-idx3-ubyte', 256, 16); cut('t10k-labels-idx1-ubyte', 256, 8)
+cut('train-images-idx3-ubyte', 320, 16); cut('train-labels-idx1-ubyte', 320, 8)
+cut('t10k-images-idx3-ubyte', 64, 16); cut('t10k-labels-idx1-ubyte', 64, 8)
 EOF
 cli=src/Jimu.Cli/bin/Release/net10.0/Jimu.Cli
 [ "${1:-}" = "--no-build" ] || dotnet build src/Jimu.Cli -c Release >/dev/null

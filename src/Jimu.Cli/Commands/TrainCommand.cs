@@ -22,7 +22,7 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5, mnist-tf-bn, bn-cnn or a JSON architecture file. A built-in's class count (and bn-cnn's input size) follow the data.", DefaultValueFactory = _ => "mnist-tf" };
+        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5, mnist-tf-bn, bn-cnn, vgg3 or a JSON architecture file. A built-in's class count (and bn-cnn's input size) follow the data.", DefaultValueFactory = _ => "mnist-tf" };
         var data = new DataOptions();
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs (in total, when resuming).", DefaultValueFactory = _ => DefaultEpochs };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => DefaultBatchSize };
@@ -100,6 +100,7 @@ public static class TrainCommand
                 var architecture = DataOptions.Fit(Architecture.Resolve(archName), BuiltIns.TryGet(archName) is not null, dataDir,
                     r.GetValue(data.ValSplit), options.Seed, r.GetValue(data.Classes));
                 model = Model.Create(architecture, options.Seed);
+                model.Threads = CommonOptions.ThreadCount;
                 if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
             if (resumePath is not null)
@@ -135,7 +136,7 @@ public static class TrainCommand
             else ModelChecks.CheckTrainingData(model, loaded, resumePath);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {DataOptions.Describe(loaded)}");
-            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {model.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

@@ -6,10 +6,11 @@ using System.Runtime.Intrinsics;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// A 5×5, stride-1 convolution y[N, R, OH, OW] = conv(x[N, K, H, W], w) + b by <see cref="WinogradF2x5"/>, with the
-/// output cut into 2×2 tiles, numbered t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 32:
+/// An r×r, stride-1 convolution y[N, R, OH, OW] = conv(x[N, K, H, W], w) + b by Winograd F(m×m, r×r) (<typeparamref name="T"/>:
+/// <see cref="WinogradF2x5"/> or <see cref="WinogradF4x3"/>), with the output cut into m×m tiles, numbered
+/// t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 32:
 /// <code>
-/// V[ξ][t][k] = (Bᵀ d_{t,k} B)[ξ]          d_{t,k}: the 6×6 window at (2ty, 2tx) of channel k, zero-padded
+/// V[ξ][t][k] = (Bᵀ d_{t,k} B)[ξ]          d_{t,k}: the 6×6 window at (m·ty, m·tx) of channel k, zero-padded
 /// Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]                     U[ξ][r][k] = (G w_{r,k} Gᵀ)[ξ], packed once per weight change
 /// y_{r,t} = Aᵀ M[·][t][r] A + b[r]
 /// </code>
@@ -18,21 +19,19 @@ namespace Jimu.Kernels;
 /// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
 /// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
 /// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
-/// the input gradient of a convolution, dx = conv(dy padded by 4 − p, rot180(Wᵀ)).
+/// the input gradient of a convolution, dx = conv(dy padded by r − 1 − p, rot180(Wᵀ)).
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class WinogradForward : BatchParallelWork
+internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : struct, IWinogradTiles
 {
-    private const int Points = WinogradF2x5.Points;
-    /// <summary>Channels per vector, and the micro-kernel's tile: the width <see cref="GemmMicroKernel"/> runs at.</summary>
-    private static readonly int Lanes = GemmMicroKernel.NarrowNR, MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
-    /// <summary>Tiles per block, a whole number of micro-kernel rows: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
-    private static readonly int TileBlock = (32 + MR - 1) / MR * MR;
+    private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
+    /// <summary>Tiles per block: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
+    private const int TileBlock = 32;
     /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
     private const int Group = 4;
     /// <summary>Tiles per block when the tiles are split over the threads: one micro-kernel row block, so one image's
     /// 49 tiles split 24 / 25 rather than 32 / 17.</summary>
-    private static readonly int SplitBlock = MR;
+    private const int SplitBlock = MR;
     /// <summary>Up to this many tiles past the last multiple of 8 go through the one-row kernel rather than an 8-row tile.</summary>
     private const int SingleRows = 2;
     /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
@@ -58,35 +57,39 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private ConvGeometry _g;
     private int _rows, _rPad, _kPad, _tilesH, _tilesW, _padH, _padW, _chunkStart, _chunkImages;
 
-    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine.</summary>
-    public static bool Supports(in ConvGeometry g) =>
-        GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar
-        && g.KernelH == 5 && g.KernelW == 5 && g.StrideH == 1 && g.StrideW == 1
-        && g.PadTop is >= 0 and <= 4 && g.PadBottom is >= 0 and <= 4 && g.PadLeft is >= 0 and <= 4 && g.PadRight is >= 0 and <= 4;
+    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine: r×r, stride 1, padding 0 to r − 1.</summary>
+    public static bool Supports(in ConvGeometry g)
+    {
+        int r = T.Kernel;
+        return GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector512 && Avx512F.IsSupported
+            && g.KernelH == r && g.KernelW == r && g.StrideH == 1 && g.StrideW == 1
+            && (uint)g.PadTop < r && (uint)g.PadBottom < r && (uint)g.PadLeft < r && (uint)g.PadRight < r;
+    }
 
     /// <summary>
     /// y = conv(x, w) + bias for a batch; <paramref name="rows"/> output channels, <paramref name="g"/>.Channels input
-    /// channels. Without <paramref name="rotate"/> the weight is [rows, K, 5, 5]; with it, [K, rows, 5, 5] rotated 180°.
+    /// channels. Without <paramref name="rotate"/> the weight is [rows, K, r, r]; with it, [K, rows, r, r] rotated 180°.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
     {
         _g = g; _x = x; _y = y; _rows = rows;
         _rPad = (rows + NR - 1) / NR * NR;
         _kPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
-        _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
-        _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
+        int m = T.Out;
+        _tilesH = (g.OutH + m - 1) / m; _tilesW = (g.OutW + m - 1) / m;
+        _padH = m * _tilesH + T.Kernel - 1; _padW = m * _tilesW + T.Kernel - 1;
         TransformWeights(weight, rotate, rows, g.Channels);
         if (_bias.Length < _rPad) _bias = new float[_rPad];
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
 
-        int threads = Parallelism.Threads;
+        int threads = ctx.Threads;
         if (batch >= 2 * Group * threads || threads == 1)
         {
-            PrepareParts(PartsFor(batch), Group);
+            PrepareParts(PartsFor(ctx, batch), Group);
             _job = Job.Images;
-            RunOver(batch);
+            RunOver(ctx, batch);
         }
         else
         {
@@ -97,11 +100,11 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 _chunkStart = n0;
                 _chunkImages = Math.Min(chunk, batch - n0);
                 _job = Job.Copy;
-                RunOver(_chunkImages);
+                RunOver(ctx, _chunkImages);
                 int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
-                PrepareParts(PartsFor(blocks), 0);
+                PrepareParts(PartsFor(ctx, blocks), 0);
                 _job = Job.Tiles;
-                RunOver(blocks);
+                RunOver(ctx, blocks);
             }
         }
         _x = _y = [];
@@ -110,7 +113,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private long FrameSize => (long)_padH * _padW * _kPad;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         switch (_job)
@@ -123,7 +126,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     int images = Math.Min(Group, end - n0);
                     ChannelsLast.Copy(_x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _kPad, frame);
                     for (int t0 = 0; t0 < images * tilesPerImage; t0 += TileBlock)
-                        Block(part, frame, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
+                        ProcessBlock(part, frame, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
                 }
                 break;
             case Job.Copy:
@@ -133,7 +136,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
             case Job.Tiles:
                 int tiles = _chunkImages * _tilesH * _tilesW;
                 for (int b = start; b < end; b++)
-                    Block(part, _frame!.Pointer, _chunkStart, b * SplitBlock, Math.Min(SplitBlock, tiles - b * SplitBlock));
+                    ProcessBlock(part, _frame!.Pointer, _chunkStart, b * SplitBlock, Math.Min(SplitBlock, tiles - b * SplitBlock));
                 break;
         }
     }
@@ -143,7 +146,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TransformWeights(float[] weight, bool rotate, int rows, int k)
     {
-        int count = rows * k * 25;
+        int taps = T.Kernel * T.Kernel, count = rows * k * taps;
         var source = weight.AsSpan(0, count);
         if (_u is not null && _uRotated == rotate && _uRows == rows && _uSource.Length == count
             && MemoryMarshal.Cast<float, int>(source).SequenceEqual(MemoryMarshal.Cast<float, int>(_uSource.AsSpan())))
@@ -152,61 +155,39 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         long size = (long)Points * _rPad * k;
         // Cleared when made: columns past the last row's 16-lane group are never written and must stay zero.
         if (_u is null || _u.Length < size) { AlignedBuffer.Ensure(ref _u, size); _u!.Clear(size); }
+        float* u = _u.Pointer;
+        Vector512<float>* g = stackalloc Vector512<float>[taps];
+        int* lane = stackalloc int[Lanes];
         fixed (float* w = weight)
-            switch (GemmMicroKernel.Selected)
+            for (int r0 = 0; r0 < rows; r0 += Lanes)
             {
-                case GemmMicroKernel.Kind.Vector512: TransformWeights<Simd512, Vector512<float>>(w, rotate, rows, k, _u.Pointer, blocks); break;
-                case GemmMicroKernel.Kind.Vector256: TransformWeights<Simd256, Vector256<float>>(w, rotate, rows, k, _u.Pointer, blocks); break;
-                default: TransformWeights<Simd128, Vector128<float>>(w, rotate, rows, k, _u.Pointer, blocks); break;
+                // Lane j holds kernel (r0 + j, c): at (r·k + c)·taps, or rotated at (c·rows + r)·taps (rows past the last repeat it).
+                for (int j = 0; j < Lanes; j++)
+                {
+                    int r = Math.Min(r0 + j, rows - 1);
+                    lane[j] = (rotate ? r : r * k) * taps;
+                }
+                var indexLo = Vector256.Load(lane);
+                var indexHi = Vector256.Load(lane + 8);
+                for (int c = 0; c < k; c++)
+                {
+                    float* first = w + (rotate ? (long)c * rows : c) * taps;
+                    for (int e = 0; e < taps; e++)
+                    {
+                        float* at = first + (rotate ? taps - 1 - e : e);
+                        g[e] = Vector512.Create(Avx2.GatherVector256(at, indexLo, 4), Avx2.GatherVector256(at, indexHi, 4));
+                    }
+                    // Uᵀ[ξ] of column block r0/32 is a k × 32 panel: row c, columns r0 % 32 ...
+                    T.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
+                }
             }
         if (_uSource.Length != count) _uSource = new float[count];
         source.CopyTo(_uSource);
         _uRotated = rotate; _uRows = rows;
     }
 
-    private void Block(int part, float* frame, int firstImage, int t0, int count)
-    {
-        switch (GemmMicroKernel.Selected)
-        {
-            case GemmMicroKernel.Kind.Vector512: ProcessBlock<Simd512, Vector512<float>>(part, frame, firstImage, t0, count); break;
-            case GemmMicroKernel.Kind.Vector256: ProcessBlock<Simd256, Vector256<float>>(part, frame, firstImage, t0, count); break;
-            default: ProcessBlock<Simd128, Vector128<float>>(part, frame, firstImage, t0, count); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformWeights<S, V>(float* w, bool rotate, int rows, int k, float* u, int blocks)
-        where S : struct, ISimdWidth<V> where V : unmanaged
-    {
-        int lanes = S.Lanes;
-        V* g = stackalloc V[25];
-        int* lane = stackalloc int[lanes];
-        float* gathered = stackalloc float[lanes];
-        for (int r0 = 0; r0 < rows; r0 += lanes)
-        {
-            // Lane j holds kernel (r0 + j, c): at (r·k + c)·25, or rotated at (c·rows + r)·25 (rows past the last repeat it).
-            for (int j = 0; j < lanes; j++)
-            {
-                int r = Math.Min(r0 + j, rows - 1);
-                lane[j] = (rotate ? r : r * k) * 25;
-            }
-            for (int c = 0; c < k; c++)
-            {
-                float* first = w + (rotate ? (long)c * rows : c) * 25;
-                for (int e = 0; e < 25; e++)
-                {
-                    float* at = first + (rotate ? 24 - e : e);
-                    for (int j = 0; j < lanes; j++) gathered[j] = at[lane[j]];
-                    g[e] = S.Load(gathered);
-                }
-                // Uᵀ[ξ] of column block r0/NR is a k × NR panel: row c, columns r0 % NR ...
-                WinogradF2x5.KernelTransform<S, V>(g, u + ((long)(r0 / (2 * lanes)) * k + c) * 2 * lanes + r0 % (2 * lanes), (long)blocks * k * 2 * lanes);
-            }
-        }
-    }
-
-    private long VPlane => (long)TileBlock * _kPad + WinogradF2x5.PlaneSkew;
-    private long MPlane => (long)TileBlock * _rPad + WinogradF2x5.PlaneSkew;
+    private long VPlane => (long)TileBlock * _kPad + WinogradBasis.PlaneSkew;
+    private long MPlane => (long)TileBlock * _rPad + WinogradBasis.PlaneSkew;
 
     private void PrepareParts(int parts, int frameImages)
     {
@@ -220,28 +201,27 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         }
     }
 
-    // Tiles [t0, t0 + count) of the images in a channels-last frame, whose first is image firstImage of the batch.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ProcessBlock<S, V>(int part, float* frame, int firstImage, int t0, int count)
-        where S : struct, ISimdWidth<V> where V : unmanaged
+    // Tiles [t0, t0 + count) of the images in a channels-last frame, whose first is image firstImage of the batch.
+    private void ProcessBlock(int part, float* frame, int firstImage, int t0, int count)
     {
         var g = _g;
-        int k = g.Channels, kPad = _kPad, rPad = _rPad, rBlocks = rPad / NR, lanes = S.Lanes;
-        int tilesPerImage = _tilesH * _tilesW;
+        int k = g.Channels, rows = _rows, kPad = _kPad, rPad = _rPad, rBlocks = rPad / NR;
+        int tilesPerImage = _tilesH * _tilesW, side = T.Out;
         long vPlane = VPlane, mPlane = MPlane;
         float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer;
-        V* scratch = stackalloc V[Points];
+        Vector512<float>* scratch = stackalloc Vector512<float>[Points];
 
-        // V = Bᵀ d B: tile by tile, a vector of channels at a time.
+        // V = Bᵀ d B: tile by tile, 16 channels per vector.
         for (int tt = 0; tt < count; tt++)
         {
             int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-            float* window = frame + (((long)n * _padH + 2 * ty) * _padW + 2 * tx) * kPad;
-            for (int c = 0; c < kPad; c += lanes)
-                WinogradF2x5.InputTransform<S, V>(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
+            float* window = frame + (((long)n * _padH + side * ty) * _padW + side * tx) * kPad;
+            for (int c = 0; c < kPad; c += Lanes)
+                WinogradBasis.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
-        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in MR × NR tiles; the last few tiles of a block one by one.
+        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles; the last few tiles of a block one by one.
         int fullRows = count / MR * MR, tileRows = count - fullRows <= SingleRows ? fullRows : count;
         for (int xi = 0; xi < Points; xi++)
             for (int rb = 0; rb < rBlocks; rb++)
@@ -249,94 +229,37 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 float* uPanel = u + ((long)xi * rBlocks + rb) * k * NR, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * NR;
                 int tt = 0;
                 for (; tt < tileRows; tt += MR)
-                    GemmMicroKernel.Tile<S, V>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
+                    GemmMicroKernel.Tile<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
                 for (; tt < count; tt++)
-                    GemmMicroKernel.TileRow<S, V>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
+                    GemmMicroKernel.TileRow<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
-        if (typeof(V) == typeof(Vector512<float>) && Transpose16x16.IsSupported) OutputTransposed(m, firstImage, t0, count);
-        else Output<S, V>(m, firstImage, t0, count);
-    }
-
-    /// <summary>
-    /// y = Aᵀ M A + b for tiles [t0, t0 + count), a vector of output channels at a time, each tile's four pixels of
-    /// each channel stored one by one (the output is a small part of the work; see <see cref="OutputTransposed"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Output<S, V>(float* m, int firstImage, int t0, int count) where S : struct, ISimdWidth<V> where V : unmanaged
-    {
-        var g = _g;
-        int rows = _rows, rPad = _rPad, lanes = S.Lanes, tilesPerImage = _tilesH * _tilesW, outW = g.OutW, outPlane = g.OutPlane;
-        long mPlane = MPlane;
-        float* pixels = stackalloc float[4 * lanes];
-        fixed (float* y = _y)
-        fixed (float* biasAll = _bias)
-            for (int tt = 0; tt < count; tt++)
-            {
-                int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-                bool right = 2 * tx + 1 < outW, down = 2 * ty + 1 < g.OutH;
-                float* yTile = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
-                for (int o0 = 0; o0 < rows; o0 += lanes)
-                {
-                    var bias = _hasBias ? S.Load(biasAll + o0) : S.Zero;
-                    WinogradF2x5.OutputTransform<S, V>(m + (long)tt * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
-                    S.Store(pixels, S.Add(y00, bias)); S.Store(pixels + lanes, S.Add(y01, bias));
-                    S.Store(pixels + 2 * lanes, S.Add(y10, bias)); S.Store(pixels + 3 * lanes, S.Add(y11, bias));
-                    int channels = Math.Min(lanes, rows - o0);
-                    for (int j = 0; j < channels; j++)
-                    {
-                        float* at = yTile + (long)(o0 + j) * outPlane;
-                        at[0] = pixels[j];
-                        if (right) at[1] = pixels[lanes + j];
-                        if (!down) continue;
-                        at[outW] = pixels[2 * lanes + j];
-                        if (right) at[outW + 1] = pixels[3 * lanes + j];
-                    }
-                }
-            }
-    }
-
-    /// <summary>
-    /// y = Aᵀ M A + b with AVX-512, 16 output channels per vector. A run of up to 8 tiles along a tile row gives 16
-    /// vectors per output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored
-    /// in place with masked stores.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OutputTransposed(float* m, int firstImage, int t0, int count)
-    {
-        const int Lanes = 16;
-        var g = _g;
-        int rows = _rows, rPad = _rPad, tilesPerImage = _tilesH * _tilesW;
-        long mPlane = MPlane;
-        Vector512<float>* upper = stackalloc Vector512<float>[Lanes];
-        Vector512<float>* lower = stackalloc Vector512<float>[Lanes];
+        // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 16 / m tiles along a tile row gives 16 vectors per
+        // output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored in place.
+        Vector512<float>* rowsOut = stackalloc Vector512<float>[Lanes * side];
         int outW = g.OutW, outPlane = g.OutPlane;
         fixed (float* y = _y)
         fixed (float* biasAll = _bias)
             for (int tt = 0; tt < count;)
             {
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-                int run = Math.Min(Math.Min(Lanes / 2, _tilesW - tx), count - tt);
-                int width = Math.Min(2 * run, outW - 2 * tx);
-                bool down = 2 * ty + 1 < g.OutH;
+                int run = Math.Min(Math.Min(Lanes / side, _tilesW - tx), count - tt);
+                int width = Math.Min(side * run, outW - side * tx), height = Math.Min(side, g.OutH - side * ty);
                 var mask = Transpose16x16.FirstLanes(width);
-                float* yRow = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
+                float* yRow = y + (long)(firstImage + n) * rows * outPlane + side * ty * outW + side * tx;
                 for (int o0 = 0; o0 < rows; o0 += Lanes)
                 {
                     var bias = _hasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
                     for (int i = 0; i < run; i++)
-                    {
-                        WinogradF2x5.OutputTransform<Simd512, Vector512<float>>(m + (long)(tt + i) * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
-                        upper[2 * i] = y00 + bias; upper[2 * i + 1] = y01 + bias;
-                        lower[2 * i] = y10 + bias; lower[2 * i + 1] = y11 + bias;
-                    }
-                    // Entries past 2·run are left as they are: they become lanes that are not stored.
+                        T.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, bias, rowsOut + side * i, Lanes);
+                    // Entries past side·run are left as they are: they become lanes that are not stored.
                     int lanes = Math.Min(Lanes, rows - o0);
-                    Transpose16x16.Transpose(upper, upper);
-                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane, mask, upper[j]);
-                    if (!down) continue;
-                    Transpose16x16.Transpose(lower, lower);
-                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + outW, mask, lower[j]);
+                    for (int a = 0; a < height; a++)
+                    {
+                        Vector512<float>* row = rowsOut + a * Lanes;
+                        Transpose16x16.Transpose(row, row);
+                        for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + a * outW, mask, row[j]);
+                    }
                 }
                 tt += run;
             }
