@@ -57,6 +57,34 @@ internal static class ConvIm2Col
             }
     }
 
+    /// <summary>Sets dx to the input gradient: dx_n = fold(Wᵀ · dY_n), images split over the threads.</summary>
+    public static void BackwardInput(ComputeContext ctx, float[] weight, float[] dy, float[] dx, int batch, int outChannels, in ConvGeometry g)
+    {
+        var job = new InputGradientJob(weight, dy, dx, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
+        ctx.For(job.Parts, ref job);
+    }
+
+    /// <summary>The input gradient of the images of one part, through the thread's own patch-gradient matrix.</summary>
+    private readonly struct InputGradientJob(float[] weight, float[] dy, float[] dx, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
+            var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
+            for (int n = start; n < end; n++)
+            {
+                Gemm.Multiply(lane, p, q, o, weight, p, true, dy.AsSpan(n * o * q, o * q), q, false, dcol, q);
+                var dxn = dx.AsSpan(n * inSize, inSize);
+                dxn.Clear();
+                Im2Col.Fold(dcol, g, dxn);
+            }
+        }
+    }
+
     /// <summary>One image, a range of channels [c0, c1): their rows of the patch matrix, col[c·kh·kw + (i·kw + j), :].</summary>
     private readonly struct UnfoldChannelsJob(float[] x, float[] col, ConvGeometry g, int parts) : IParallelJob
     {
