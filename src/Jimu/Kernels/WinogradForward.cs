@@ -15,7 +15,7 @@ namespace Jimu.Kernels;
 /// y_{r,t} = Aᵀ M[·][t][r] A + b[r]
 /// </code>
 /// The input is first copied channels-last (<see cref="ChannelsLast"/>), so the transforms load 16 channels per
-/// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile8x32"/> reads unpacked.
+/// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile{S, V}"/> reads unpacked.
 /// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
 /// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
 /// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
@@ -230,9 +230,9 @@ internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
                 float* uPanel = u + ((long)xi * rBlocks + rb) * k * NR, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * NR;
                 int tt = 0;
                 for (; tt < tileRows; tt += MR)
-                    GemmMicroKernel.Tile8x32(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
+                    GemmMicroKernel.Tile<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
                 for (; tt < count; tt++)
-                    GemmMicroKernel.Tile1x32RowMajorA(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
+                    GemmMicroKernel.TileRow<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
         // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 16 / m tiles along a tile row gives 16 vectors per
