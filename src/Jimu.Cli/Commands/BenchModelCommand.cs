@@ -35,7 +35,7 @@ public static class BenchModelCommand
             var result = Run(Architecture.Resolve(r.GetValue(arch)!), b, reps, n, r.GetValue(profile));
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(result.ToJson()));
+                Console.Out.WriteLine(JsonSerializer.Serialize(result.ToJson(), CliJson.Default.DictionaryStringObject));
                 return 0;
             }
             Print(result);
