@@ -17,7 +17,7 @@ if ! dotnet publish src/Jimu.Cli -c Release -r linux-x64 -p:PublishAot=true -p:I
 fi
 if grep -E "warning (IL|AOT)" "$log"; then echo "check-aot: FAILED: trimming/AOT warnings (log: $log)"; exit 1; fi
 [ -x "$out/jimu" ] || { ls -la "$out"; echo "check-aot: FAILED: no native $out/jimu"; exit 1; }
-file "$out/jimu" 2>/dev/null | grep -q ELF || { echo "check-aot: FAILED: $out/jimu is not a native executable"; exit 1; }
+[ "$(head -c 4 "$out/jimu" | od -An -c | tr -d ' \n')" = '177ELF' ] || { echo "check-aot: FAILED: $out/jimu is not a native executable"; exit 1; }
 model=tests/Jimu.Tests/Models/fixtures/every-layer-f0baf0c.safetensors
 png=fuzz/corpus/image/grey.png
 native=$("$out/jimu" predict --model "$model" --format json --top 3 "$png")

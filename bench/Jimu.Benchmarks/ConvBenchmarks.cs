@@ -20,13 +20,15 @@ public class ConvBenchmarks
 
     private Conv2D _conv = null!;
     private Tensor _x = null!, _dy = null!;
+    private ComputeContext _context = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        Parallelism.Threads = Threads == 0 ? Environment.ProcessorCount : Threads;
+        _context = new ComputeContext(Threads == 0 ? Environment.ProcessorCount : Threads);
         var rng = new Random(1);
         _conv = new Conv2D(32, 64, 5, Padding.Symmetric(2), algorithm: Algorithm, name: "conv2");
+        _conv.Context = _context;
         Jimu.Models.Initializer.Initialize(_conv, rng);
         _x = Random(rng, 64, 32, 14, 14);
         _dy = Random(rng, 64, 64, 14, 14);
@@ -41,6 +43,9 @@ public class ConvBenchmarks
         _conv.Forward(_x);
         return _conv.Backward(_dy);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _context.Dispose();
 
     private static Tensor Random(Random rng, params int[] shape)
     {

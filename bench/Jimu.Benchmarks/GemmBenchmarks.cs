@@ -21,11 +21,12 @@ public class GemmBenchmarks
     public int Threads { get; set; }
 
     private float[] _a = [], _b = [], _c = [];
+    private ComputeContext _context = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        Parallelism.Threads = Threads == 0 ? Environment.ProcessorCount : Threads;
+        _context = new ComputeContext(Threads == 0 ? Environment.ProcessorCount : Threads);
         var rng = new Random(1);
         _a = Random(rng, Case.M * Case.K);
         _b = Random(rng, Case.K * Case.N);
@@ -33,8 +34,11 @@ public class GemmBenchmarks
     }
 
     [Benchmark]
-    public void Multiply() => Gemm.Multiply(Case.M, Case.N, Case.K,
+    public void Multiply() => Gemm.Multiply(_context, Case.M, Case.N, Case.K,
         _a, Case.TransA ? Case.M : Case.K, Case.TransA, _b, Case.TransB ? Case.K : Case.N, Case.TransB, _c, Case.N);
+
+    [GlobalCleanup]
+    public void Cleanup() => _context.Dispose();
 
     private static float[] Random(Random rng, int length)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Jimu.Kernels;
 
 namespace Jimu.Cli;
 
@@ -13,14 +12,20 @@ public static class CommonOptions
         Recursive = true,
     };
 
-    /// <summary>Applies --threads to the kernels.</summary>
+    /// <summary>
+    /// The thread count of this command (--threads, default every core): every model the command loads or creates
+    /// runs on that many (<see cref="Models.Model.Threads"/>). The library has no process-wide count; the command line does.
+    /// </summary>
+    public static int ThreadCount { get; private set; } = Environment.ProcessorCount;
+
+    /// <summary>Reads --threads into <see cref="ThreadCount"/>.</summary>
     public static void ApplyThreads(ParseResult result)
     {
         int? n = result.GetValue(Threads);
         if (n is { } t)
         {
             if (t < 1) throw new ArgumentException($"--threads must be at least 1, got {t}.");
-            Parallelism.Threads = t;
+            ThreadCount = t;
         }
     }
 }

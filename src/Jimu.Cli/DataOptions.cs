@@ -33,7 +33,7 @@ public sealed class DataOptions
         var options = new DataSourceOptions
         {
             Input = input, ValSplit = r.GetValue(ValSplit), Seed = seed, SkipBad = r.GetValue(SkipBad),
-            ClassesFile = r.GetValue(Classes), Threads = Jimu.Kernels.Parallelism.Threads,
+            ClassesFile = r.GetValue(Classes), Threads = CommonOptions.ThreadCount,
         };
         if (DataSource.Detect(dir) != DataSource.ImageFolderFormat || !console.Profile.Capabilities.Interactive)
             return DataSource.Load(dir, options);

@@ -14,9 +14,18 @@ public static class ImageInput
 {
     /// <summary>
     /// One image ready for the model: where it came from, its C·H·W pixels, whether they were inverted, and whether
-    /// a picture fed as it is looked like dark ink on a light background (MNIST is the opposite).
+    /// a picture fed as it is looked like dark ink on a light background (MNIST is the opposite); whether the file
+    /// holds colour, and its own size (before resizing), for the checks against the model's training data.
     /// </summary>
-    public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false);
+    public sealed record Item(string Name, float[] Pixels, bool Inverted = false, bool LightBackground = false)
+    {
+        /// <summary>Whether the file holds colour (RGB or RGBA); IDX images are grey.</summary>
+        public bool Colour { get; init; }
+        /// <summary>The picture's own height and width, before resizing to the model's input.</summary>
+        public (int Height, int Width) SourceSize { get; init; }
+        /// <summary>Whether it came from an IDX images file.</summary>
+        public bool Idx { get; init; }
+    }
 
     /// <summary>Largest image decoded by default: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
     public const long MaxPixels = 1L << 25;
@@ -79,13 +88,13 @@ public static class ImageInput
         {
             DecodeGrey(bytes, path); // the same checks (header, pixel limit) as for grey models
             // The same conversion as training on an image folder (Jimu.Images.ImageDecoder.Prepare).
-            var pixels = Jimu.Images.ImageDecoder.Prepare(bytes, path, 3, height, width, invert, out _);
-            items.Add(new Item(path, pixels, invert));
+            var pixels = Jimu.Images.ImageDecoder.Prepare(bytes, path, 3, height, width, invert, out var d);
+            items.Add(new Item(path, pixels, invert) { Colour = d.Colour, SourceSize = (d.Height, d.Width) });
         }
         else if (IsImage(bytes))
         {
             var (grey, h, w) = DecodeGrey(bytes, path);
-            items.Add(FromGrey(path, grey, h, w, height, width, invert, preprocess));
+            items.Add(FromGrey(path, grey, h, w, height, width, invert, preprocess) with { Colour = IsColour(bytes), SourceSize = (h, w) });
         }
         else
         {
@@ -98,7 +107,7 @@ public static class ImageInput
                 var src = images.Data.AsSpan(i * h * w, h * w);
                 var bytesI = new byte[h * w];
                 for (int j = 0; j < bytesI.Length; j++) bytesI[j] = (byte)MathF.Round(src[j] * 255f);
-                var item = FromGrey($"{path}#{i}", bytesI, h, w, height, width, invert, preprocess);
+                var item = FromGrey($"{path}#{i}", bytesI, h, w, height, width, invert, preprocess) with { SourceSize = (h, w), Idx = true };
                 // A grey image for a colour model: the grey plane in R, G and B, as a decoder converts grey files.
                 items.Add(channels == 3 ? item with { Pixels = [.. item.Pixels, .. item.Pixels, .. item.Pixels] } : item);
             }
@@ -127,6 +136,13 @@ public static class ImageInput
         var src = new float[grey.Length];
         for (int i = 0; i < src.Length; i++) src[i] = grey[i] / 255f;
         return MnistStyle.HasLightBackground(src, h, w);
+    }
+
+    /// <summary>Whether an image file's header says colour (RGB or RGBA) rather than grey.</summary>
+    private static bool IsColour(byte[] bytes)
+    {
+        try { return ImageInfo.FromStream(new MemoryStream(bytes, writable: false)) is { ColorComponents: ColorComponents.RedGreenBlue or ColorComponents.RedGreenBlueAlpha }; }
+        catch (Exception) { return false; }
     }
 
     /// <summary>Whether the bytes start like a PNG, JPEG, BMP or GIF.</summary>

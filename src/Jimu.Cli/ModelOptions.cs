@@ -17,13 +17,19 @@ public static class ModelOptions
     public static Model Load(ParseResult r, Option<string> model, Option<string?> arch) =>
         Load(r.GetValue(model)!, r.GetValue(arch) is { } a ? Architecture.Resolve(a) : null);
 
-    /// <summary>A .safetensors model (architecture stored, or given) or an ONNX model (the graph is the architecture).</summary>
+    /// <summary>
+    /// A .safetensors model (architecture stored, or given) or an ONNX model (the graph is the architecture), on
+    /// <see cref="CommonOptions.ThreadCount"/> threads.
+    /// </summary>
     public static Model Load(string path, Architecture? architecture)
     {
-        if (!OnnxImport.IsOnnxPath(path)) return Jimu.Models.Model.Load(path, architecture);
-        if (architecture is not null)
+        Model m;
+        if (!OnnxImport.IsOnnxPath(path)) m = Jimu.Models.Model.Load(path, architecture);
+        else if (architecture is not null)
             throw new ArgumentException($"{path}: an ONNX model defines its own architecture; leave out --arch.");
-        return Jimu.Models.Model.LoadOnnx(path);
+        else m = Jimu.Models.Model.LoadOnnx(path);
+        m.Threads = CommonOptions.ThreadCount;
+        return m;
     }
 
     /// <summary>Copies the weights of a model file (.safetensors or .onnx) into <paramref name="model"/> (train --init).</summary>

@@ -87,13 +87,11 @@ public static class BenchGemmCommand
         return cmd;
     }
 
-    /// <summary>Times every shape on each thread count; restores <see cref="Parallelism.Threads"/> afterwards.</summary>
+    /// <summary>Times every shape on each thread count, each on a context of its own.</summary>
     public static Report Run(IReadOnlyList<Shape> shapes, IReadOnlyList<int> threadCounts, int repeats, double secondsPerRepeat = 0.02)
     {
         double peak = FmaPeak.MeasureGflopsPerCore();
         var results = new List<Result>();
-        int saved = Parallelism.Threads;
-        try
         {
             foreach (var shape in shapes)
             {
@@ -102,10 +100,11 @@ public static class BenchGemmCommand
                 var b = RandomArray(rng, shape.K * shape.N);
                 var c = new float[shape.M * shape.N];
                 int lda = shape.TransA ? shape.M : shape.K, ldb = shape.TransB ? shape.K : shape.N;
-                void Once() => Gemm.Multiply(shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, shape.TransB, c, shape.N);
+                ComputeContext? context = null;
+                void Once() => Gemm.Multiply(context!, shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, shape.TransB, c, shape.N);
                 foreach (int threads in threadCounts)
                 {
-                    Parallelism.Threads = threads;
+                    using var ctx = context = new ComputeContext(threads);
                     // Warm up, and pick how many calls make one timed repeat.
                     Once();
                     long start = Stopwatch.GetTimestamp();
@@ -128,7 +127,6 @@ public static class BenchGemmCommand
                 }
             }
         }
-        finally { Parallelism.Threads = saved; }
         return new Report(peak, results);
     }
 

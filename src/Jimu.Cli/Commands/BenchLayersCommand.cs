@@ -69,7 +69,7 @@ public static class BenchLayersCommand
                     c.Direct.Median.ToString("F2", inv), c.Im2Col.Median.ToString("F2", inv), (c.Direct.Median / c.Im2Col.Median).ToString("F2", inv) + "×",
                     c.Winograd is null ? "–" : c.WinogradMaxAbsDiff.ToString("G3", inv), c.Winograd?.Median.ToString("F2", inv) ?? "–");
             AnsiConsole.Console.Write(table);
-            AnsiConsole.Console.MarkupLine($"median of {n} repeats of forward + backward, {Jimu.Kernels.Parallelism.Threads} thread(s)");
+            AnsiConsole.Console.MarkupLine($"median of {n} repeats of forward + backward, {CommonOptions.ThreadCount} thread(s)");
             return 0;
         });
         return cmd;
@@ -93,7 +93,9 @@ public static class BenchLayersCommand
     /// <summary>Algorithm 0 (the direct loops) against algorithms 1 (im2col) and 2 (Winograd, when asked for).</summary>
     private static Case Compare(string name, Random rng, int[] inputShape, int algorithms, Func<int, Layer> make, int repeats)
     {
+        using var context = new ComputeContext(CommonOptions.ThreadCount);
         var layers = Enumerable.Range(0, algorithms).Select(make).ToArray();
+        foreach (var layer in layers) layer.Context = context;
         var direct = layers[0];
         // Same weights for all.
         for (int i = 0; i < direct.Parameters.Count; i++)

@@ -85,16 +85,17 @@ public static class BenchModelCommand
 
     public static Result Run(Architecture architecture, int batchSize, int repeats, int steps, bool profile)
     {
-        int threads = Parallelism.Threads;
+        int threads = CommonOptions.ThreadCount;
         double peak = FmaPeak.MeasureGflopsPerCore();
-        var model = Model.Create(architecture, seed: 1);
+        using var model = Model.Create(architecture, seed: 1);
+        model.Threads = threads;
         var net = model.Network;
         var rng = new Random(7);
         var x = RandomImages(rng, batchSize, net.InputShape);
         int classes = net.OutputShape[^1];
         var labels = Enumerable.Range(0, batchSize).Select(_ => rng.Next(classes)).ToArray();
         var loss = new SoftmaxCrossEntropy();
-        var sgd = new Sgd(net.Parameters, 0.001f, momentum: 0.9f, weightDecay: 5e-4f);
+        var sgd = new Sgd(net.Parameters, 0.001f, momentum: 0.9f, weightDecay: 5e-4f) { Context = net.Context };
         net.Training = true;
         void Step()
         {

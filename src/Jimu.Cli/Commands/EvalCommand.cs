@@ -41,7 +41,7 @@ public static class EvalCommand
             var loaded = Jimu.Images.DataSource.Load(dir, new Jimu.Images.DataSourceOptions
             {
                 Input = m.Network.InputShape, ValSplit = valSplit, Seed = splitSeed, SkipBad = r.GetValue(data.SkipBad),
-                ClassesFile = r.GetValue(data.Classes), Threads = Jimu.Kernels.Parallelism.Threads, TestOnly = true,
+                ClassesFile = r.GetValue(data.Classes), Threads = CommonOptions.ThreadCount, TestOnly = true,
             });
             ModelChecks.CheckEvalData(m, loaded);
             var test = loaded.Test;

@@ -18,10 +18,11 @@ public static class PredictCommand
         format.AcceptOnlyFromAmong("text", "csv", "json");
         var invert = PreprocessOptions.Invert();
         var preprocess = PreprocessOptions.Preprocess();
+        var classes = new Option<string?>("--classes") { Description = "Class names, one per line in label order, to print for a model whose file has none; refused when they are not the classes the model was trained on." };
         var top = new Option<int>("--top") { Description = "Show the K most probable classes (text and json).", DefaultValueFactory = _ => 1 };
         var cmd = new Command("predict", "Classify images with a trained model. Images are turned grey and resized to the model's input by bilinear interpolation (or --preprocess mnist).")
         {
-            model, arch, inputs, format, invert, preprocess, top,
+            model, arch, inputs, format, invert, preprocess, top, classes,
         };
         cmd.SetAction(r =>
         {
@@ -30,18 +31,20 @@ public static class PredictCommand
             if (k < 1) throw new ArgumentException($"--top must be at least 1, got {k}.");
             var mode = PreprocessOptions.Mode(r, preprocess, invert);
             var m = ModelOptions.Load(r, model, arch);
+            if (r.GetValue(classes) is { } classesFile) ModelChecks.UseClasses(m, classesFile);
             int[] shape = m.Network.InputShape;
             var items = r.GetValue(inputs)!.SelectMany(p => ImageInput.Load(p, shape[0], shape[1], shape[2], r.GetValue(invert), mode)).ToList();
-            foreach (var item in items)
-            {
-                if (mode == ImageInput.Preprocess.Mnist && item.Inverted)
-                    Console.Error.WriteLine($"note: {item.Name}: light background: inverted to light ink on dark, as MNIST.");
-                else if (item.LightBackground)
-                    Console.Error.WriteLine($"note: {item.Name} looks like dark ink on a light background, but the model reads light on dark (MNIST): pass --invert or --preprocess mnist.");
-            }
+            // A note per image for a few images; one line for many (an IDX file's thousands).
+            var inverted = items.Where(i => mode == ImageInput.Preprocess.Mnist && i.Inverted).ToList();
+            foreach (var which in Which(inverted, items.Count))
+                Console.Error.WriteLine($"note: {which}: light background: inverted to light ink on dark, as MNIST.");
+            var light = items.Where(i => !(mode == ImageInput.Preprocess.Mnist && i.Inverted) && i.LightBackground).ToList();
+            foreach (var which in Which(light, items.Count))
+                Console.Error.WriteLine($"note: {which} {(which.Contains(" of the ", StringComparison.Ordinal) ? "look" : "looks")} like dark ink on a light background, but the model reads light on dark (MNIST): pass --invert or --preprocess mnist.");
             int per = shape[0] * shape[1] * shape[2];
             var batch = new Tensor([items.Count, .. shape]);
             for (int i = 0; i < items.Count; i++) items[i].Pixels.CopyTo(batch.Data, i * per);
+            foreach (var w in ModelChecks.PredictWarnings(m, items, batch)) Console.Error.WriteLine($"warning: {w}");
             var predictions = m.Predict(batch);
             var output = Console.Out;
             var inv = CultureInfo.InvariantCulture;
@@ -76,6 +79,10 @@ public static class PredictCommand
         });
         return cmd;
     }
+
+    /// <summary>Each name for up to three images, else one "N of the M images (first NAME)".</summary>
+    private static IEnumerable<string> Which(List<ImageInput.Item> some, int all) =>
+        some.Count <= 3 ? some.Select(i => i.Name) : [$"{some.Count:N0} of the {all:N0} images (first {some[0].Name})"];
 
     private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

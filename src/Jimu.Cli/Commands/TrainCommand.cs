@@ -100,6 +100,7 @@ public static class TrainCommand
                 var architecture = DataOptions.Fit(Architecture.Resolve(archName), BuiltIns.TryGet(archName) is not null, dataDir,
                     r.GetValue(data.ValSplit), options.Seed, r.GetValue(data.Classes));
                 model = Model.Create(architecture, options.Seed);
+                model.Threads = CommonOptions.ThreadCount;
                 if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);
             }
             if (resumePath is not null)
@@ -136,7 +137,7 @@ public static class TrainCommand
             else ModelChecks.CheckTrainingData(model, loaded, resumePath);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {DataOptions.Describe(loaded)}");
-            console.MarkupLineInterpolated($"{settings.Kind.ToString().ToLowerInvariant()} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {Jimu.Kernels.Parallelism.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind.ToString().ToLowerInvariant()} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {model.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

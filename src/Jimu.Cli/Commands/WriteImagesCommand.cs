@@ -26,7 +26,7 @@ public static class WriteImagesCommand
             string outDir = r.GetValue(output)!;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             int n = ImageFolderWriter.Write(loaded.Train, loaded.Test, outDir, r.GetValue(format)!, r.GetValue(quality), loaded.Classes,
-                Jimu.Kernels.Parallelism.Threads);
+                CommonOptions.ThreadCount);
             AnsiConsole.Console.MarkupLineInterpolated($"Wrote {n:N0} images ({loaded.Train.Count:N0} train, {loaded.Test.Count:N0} test, {r.GetValue(format)}) to [bold]{outDir}[/] in {clock.Elapsed.TotalSeconds:F1} s.");
             return 0;
         });

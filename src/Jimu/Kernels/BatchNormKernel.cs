@@ -26,44 +26,44 @@ internal sealed class BatchNormKernel : BatchParallelWork
     private int _n, _channels, _s;
 
     /// <summary>mean[c] and biased var[c] of x [N, C, S].</summary>
-    public void Statistics(float[] x, int n, int channels, int s, double[] mean, double[] variance)
+    public void Statistics(ComputeContext ctx, float[] x, int n, int channels, int s, double[] mean, double[] variance)
     {
         (_pass, _x, _n, _channels, _s, _outA, _outB) = (Pass.Statistics, x, n, channels, s, mean, variance);
-        Run();
+        Run(ctx);
     }
 
     /// <summary>y[n, c, s] = x[n, c, s]·scale[c] + shift[c].</summary>
-    public void Affine(float[] x, float[] y, int n, int channels, int s, float[] scale, float[] shift)
+    public void Affine(ComputeContext ctx, float[] x, float[] y, int n, int channels, int s, float[] scale, float[] shift)
     {
         (_pass, _x, _y, _n, _channels, _s, _a, _b) = (Pass.Affine, x, y, n, channels, s, scale, shift);
-        Run();
+        Run(ctx);
     }
 
     /// <summary>sumDy[c] = Σ dy and sumDyX[c] = Σ dy·(x − mean[c]) over channel c.</summary>
-    public void Sums(float[] x, float[] dy, int n, int channels, int s, float[] mean, double[] sumDy, double[] sumDyX)
+    public void Sums(ComputeContext ctx, float[] x, float[] dy, int n, int channels, int s, float[] mean, double[] sumDy, double[] sumDyX)
     {
         (_pass, _x, _dy, _n, _channels, _s, _a, _outA, _outB) = (Pass.Sums, x, dy, n, channels, s, mean, sumDy, sumDyX);
-        Run();
+        Run(ctx);
     }
 
     /// <summary>dx[n, c, s] = dy·k[c] + (x − mean[c])·p[c] + q[c].</summary>
-    public void InputGradient(float[] x, float[] dy, float[] dx, int n, int channels, int s, float[] mean, float[] k, float[] p, float[] q)
+    public void InputGradient(ComputeContext ctx, float[] x, float[] dy, float[] dx, int n, int channels, int s, float[] mean, float[] k, float[] p, float[] q)
     {
         (_pass, _x, _dy, _y, _n, _channels, _s, _m, _a, _b, _c) = (Pass.InputGradient, x, dy, dx, n, channels, s, mean, k, p, q);
-        Run();
+        Run(ctx);
     }
 
-    private void Run()
+    private void Run(ComputeContext ctx)
     {
         // Small tensors run on the caller: a thread hand-off costs more than they do.
-        if ((long)_n * _channels * _s < 1 << 15) Process(0, 0, _channels);
-        else RunOver(_channels);
+        if ((long)_n * _channels * _s < 1 << 15) Process(ctx, 0, 0, _channels);
+        else RunOver(ctx, _channels);
         _x = _y = _dy = _a = _b = _c = _m = [];
         _outA = _outB = [];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         for (int c = start; c < end; c++)
         {

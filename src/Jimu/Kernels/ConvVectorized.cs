@@ -47,7 +47,7 @@ internal unsafe class ConvVectorized : BatchParallelWork
         Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1 && g.KernelW <= MaxKernelW;
 
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
-    public void Forward(float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    public void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
         Prepare(x, g, outChannels);
@@ -57,31 +57,31 @@ internal unsafe class ConvVectorized : BatchParallelWork
         if (_bias.Length < _groups * Group) _bias = new float[_groups * Group];
         if (bias is not null) bias.AsSpan(0, outChannels).CopyTo(_bias);
 
-        if (batch == 1 && Parallelism.Threads > 1)
+        if (batch == 1 && ctx.Threads > 1)
         {
             // One image (inference latency): pad it once, then split its rows over the threads.
             EnsureParts(1);
             PadImage(0, 0);
             _job = Job.ForwardRows;
-            RunOver((g.OutH + RowBlock - 1) / RowBlock);
+            RunOver(ctx, (g.OutH + RowBlock - 1) / RowBlock);
         }
         else
         {
-            EnsureParts(PartsFor(batch));
+            EnsureParts(PartsFor(ctx, batch));
             _job = Job.Forward;
-            RunOver(batch);
+            RunOver(ctx, batch);
         }
         _x = _y = [];
     }
 
     /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void BackwardWeights(float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
         Prepare(x, g, outChannels);
         _dy = dy;
-        int parts = PartsFor(batch);
+        int parts = PartsFor(ctx, batch);
         EnsureParts(parts);
         long dwvSize = DwvSize;
         for (int p = 0; p < parts; p++)
@@ -91,7 +91,7 @@ internal unsafe class ConvVectorized : BatchParallelWork
             if (_db[p].Length < outChannels) _db[p] = new double[outChannels];
         }
         _job = Job.Backward;
-        RunOver(batch);
+        RunOver(ctx, batch);
 
         // dW = Σ over parts in order, each the sum of its 16 lanes.
         int taps = g.Channels * g.KernelH * g.KernelW;
@@ -190,7 +190,7 @@ internal unsafe class ConvVectorized : BatchParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         switch (_job)
         {

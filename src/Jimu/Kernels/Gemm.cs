@@ -2,14 +2,15 @@ namespace Jimu.Kernels;
 
 /// <summary>
 /// Single-precision matrix multiply on row-major matrices:
-/// C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when <c>accumulate</c>), where op(A) is m×k and op(B) is k×n.
+/// C[m×n] = op(A)·op(B) (or C += op(A)·op(B) when <c>accumulate</c>), where op(A) is m×k and op(B) is k×n,
+/// on the threads and scratch memory of <c>ctx</c> (inside a job's item: the item's lane).
 /// A is stored m×k (row stride lda ≥ k), or k×m when transposed (lda ≥ m); likewise B is k×n, or n×k when transposed.
 /// Every layer multiplies through this one entry point, so its implementation can change freely.
 /// </summary>
 /// <remarks>
 /// The implementation is GotoBLAS/BLIS-style (see <see cref="GemmDriver"/>): panels of A and B are packed
 /// (<see cref="GemmPacking"/>) so a register-tiled micro-kernel (<see cref="GemmMicroKernel"/>) streams them
-/// from L1/L2; large products are split over <see cref="Parallelism.Threads"/> threads (<see cref="KernelThreads"/>).
+/// from L1/L2; large products are split over the threads of the <see cref="ComputeContext"/>.
 /// A product of at most <see cref="GemmSmallM.MaxRows"/> rows (one image through a Linear layer) streams B
 /// unpacked instead (<see cref="GemmSmallM"/>). After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
 /// </remarks>
@@ -17,7 +18,7 @@ internal static class Gemm
 {
     /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row width, or a span is too short.</exception>
-    public static unsafe void Multiply(
+    public static unsafe void Multiply(ComputeContext ctx,
         int m, int n, int k,
         ReadOnlySpan<float> a, int lda, bool transA,
         ReadOnlySpan<float> b, int ldb, bool transB,
@@ -36,8 +37,8 @@ internal static class Gemm
         fixed (float* pc = c)
         {
             var problem = new GemmProblem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
-            if (m <= GemmSmallM.MaxRows) GemmSmallM.Run(problem);
-            else GemmDriver.Run(problem);
+            if (m <= GemmSmallM.MaxRows) GemmSmallM.Run(ctx, problem);
+            else GemmDriver.Run(ctx, problem);
         }
     }
 

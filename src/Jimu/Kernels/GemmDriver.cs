@@ -25,7 +25,7 @@ internal readonly unsafe struct GemmProblem(int m, int n, int k, float* a, int l
 /// </code>
 /// The first k block overwrites C unless accumulating, so C is never cleared separately. In parallel, C is cut
 /// into a few chunks per thread of whole-tile column ranges (or row ranges, when that balances better); each chunk
-/// packs its own panels, into buffers that belong to the thread running it and are allocated once.
+/// packs its own panels, into the workspace of the thread running it (<see cref="Scratch.GemmPack"/>).
 /// </summary>
 internal static unsafe class GemmDriver
 {
@@ -50,13 +50,11 @@ internal static unsafe class GemmDriver
     /// <summary>Products of fewer multiply-adds than this run on the calling thread (tests lower it).</summary>
     public static long ParallelThreshold = 1 << 20;
 
-    [ThreadStatic] private static PackBuffers? _buffers;
-    [ThreadStatic] private static Job? _job;
-
-    public static void Run(in GemmProblem p)
+    /// <summary>C (=|+=) op(A)·op(B) on <paramref name="ctx"/>: split over its threads when the product is large enough.</summary>
+    public static void Run(ComputeContext ctx, in GemmProblem p)
     {
-        int threads = Parallelism.Threads;
-        if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold && !KernelThreads.IsWorkerThread)
+        int threads = ctx.Threads;
+        if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold)
         {
             int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR;
             int mTiles = CeilDiv(p.M, mr), nTiles = CeilDiv(p.N, nr);
@@ -67,17 +65,12 @@ internal static unsafe class GemmDriver
             int chunks = splitN ? chunksN : chunksM;
             if (chunks > 1)
             {
-                var job = _job ??= new Job();
-                job.Problem = p;
-                job.SplitN = splitN;
-                job.Chunks = chunks;
-                job.Tiles = splitN ? nTiles : mTiles;
-                bool ran = KernelThreads.TryRun(job, chunks, Math.Min(threads, chunks));
-                job.Problem = default;
-                if (ran) return;
+                var job = new Chunks(p, splitN, chunks, splitN ? nTiles : mTiles);
+                ctx.For(chunks, ref job);
+                return;
             }
         }
-        Compute(p, 0, p.M, 0, p.N);
+        Compute(p, 0, p.M, 0, p.N, ctx.Workspace);
     }
 
     /// <summary>
@@ -102,31 +95,26 @@ internal static unsafe class GemmDriver
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 
     /// <summary>One chunk of a parallel product: the columns (or rows) of a range of whole tiles.</summary>
-    private sealed class Job : IParallelWork
+    private readonly struct Chunks(GemmProblem problem, bool splitN, int chunks, int tiles) : IParallelJob
     {
-        public GemmProblem Problem;
-        public bool SplitN;
-        public int Chunks, Tiles;
-
-        public void Execute(int chunk)
+        public void Run(int chunk, ComputeContext lane)
         {
-            int width = SplitN ? GemmMicroKernel.NR : GemmMicroKernel.MR;
-            int extent = SplitN ? Problem.N : Problem.M;
-            int start = Math.Min(extent, (int)((long)Tiles * chunk / Chunks) * width);
-            int end = Math.Min(extent, (int)((long)Tiles * (chunk + 1) / Chunks) * width);
+            int width = splitN ? GemmMicroKernel.NR : GemmMicroKernel.MR;
+            int extent = splitN ? problem.N : problem.M;
+            int start = Math.Min(extent, (int)((long)tiles * chunk / chunks) * width);
+            int end = Math.Min(extent, (int)((long)tiles * (chunk + 1) / chunks) * width);
             if (start >= end) return;
-            if (SplitN) Compute(Problem, 0, Problem.M, start, end);
-            else Compute(Problem, start, end, 0, Problem.N);
+            if (splitN) Compute(problem, 0, problem.M, start, end, lane.Workspace);
+            else Compute(problem, start, end, 0, problem.N, lane.Workspace);
         }
     }
 
     /// <summary>C[i0..i1, j0..j1] (=|+=) op(A)[i0..i1, :]·op(B)[:, j0..j1] on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1)
+    private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1, Workspace workspace)
     {
         int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, mcMax = MC;
-        var buffers = _buffers ??= new PackBuffers();
-        float* packA = buffers.A, packB = buffers.B;
+        float* packA = workspace.Floats(Scratch.GemmPack, PackASize + (long)KC * NC), packB = packA + PackASize;
         float* edge = stackalloc float[mr * nr];
 
         // Equal k blocks, so no block is a sliver that pays the C load/store for little work.
@@ -224,18 +212,6 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>One thread's packing space, allocated on first use and kept.</summary>
-    private sealed class PackBuffers
-    {
-        private readonly AlignedBuffer _storage;
-        public readonly float* A, B;
-
-        public PackBuffers()
-        {
-            long aSize = Math.Max((long)MC * KC, WholeALimit);
-            _storage = new AlignedBuffer(aSize + (long)KC * NC);
-            A = _storage.Pointer;
-            B = A + aSize;
-        }
-    }
+    /// <summary>Floats of the packed A panel (the packed B panel, KC×NC, follows it in <see cref="Scratch.GemmPack"/>).</summary>
+    private static readonly long PackASize = Math.Max((long)MC * KC, WholeALimit);
 }

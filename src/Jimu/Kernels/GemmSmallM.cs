@@ -12,61 +12,66 @@ namespace Jimu.Kernels;
 /// op(B) = B  (B stored k×n):  C[i, j0..j1] (+)= Σ_p A(i, p) · B[p, j0..j1]   (row updates)
 /// </code>
 /// </summary>
-internal sealed unsafe class GemmSmallM : IParallelWork
+internal static unsafe class GemmSmallM
 {
     public const int MaxRows = 4;
 
-    [ThreadStatic] private static GemmSmallM? _instance;
-    private GemmProblem _p;
-    private int _chunks;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(in GemmProblem p)
+    public static void Run(ComputeContext ctx, in GemmProblem p)
     {
-        var job = _instance ??= new GemmSmallM();
-        job._p = p;
-        int threads = Parallelism.Threads;
+        int threads = ctx.Threads;
         long work = (long)p.M * p.N * p.K;
         // Enough columns per chunk to be worth a thread; whole vectors of columns in the row-update form.
-        job._chunks = threads > 1 && work >= (1 << 18) && !KernelThreads.IsWorkerThread ? Math.Min(2 * threads, Math.Max(1, p.N / 64)) : 1;
-        if (job._chunks <= 1 || !KernelThreads.TryRun(job, job._chunks, Math.Min(threads, job._chunks)))
-            for (int c = 0; c < job._chunks; c++) job.Execute(c);
+        int chunks = threads > 1 && work >= (1 << 18) ? Math.Min(2 * threads, Math.Max(1, p.N / 64)) : 1;
+        if (chunks == 1)
+        {
+            Columns(p, 0, p.N, ctx.Workspace);
+            return;
+        }
+        var job = new Chunks(p, chunks);
+        ctx.For(chunks, ref job);
     }
 
-    public void Execute(int chunk)
+    /// <summary>Columns [j0, j1) of C.</summary>
+    private static void Columns(in GemmProblem p, int j0, int j1, Workspace workspace)
     {
-        int n = _p.N;
-        // Column ranges aligned to 16 so that row updates run on whole vectors.
-        int j0 = (int)((long)n * chunk / _chunks) & ~15, j1 = chunk == _chunks - 1 ? n : (int)((long)n * (chunk + 1) / _chunks) & ~15;
-        if (j1 <= j0) return;
-        if (_p.TransB) Dots(j0, j1);
-        else RowUpdates(j0, j1);
+        if (p.TransB) Dots(p, j0, j1, workspace);
+        else RowUpdates(p, j0, j1);
     }
 
-    private float A(int i, int p) => _p.TransA ? _p.A[(long)p * _p.Lda + i] : _p.A[(long)i * _p.Lda + p];
+    private readonly struct Chunks(GemmProblem p, int chunks) : IParallelJob
+    {
+        public void Run(int chunk, ComputeContext lane)
+        {
+            int n = p.N;
+            // Column ranges aligned to 16 so that row updates run on whole vectors.
+            int j0 = (int)((long)n * chunk / chunks) & ~15, j1 = chunk == chunks - 1 ? n : (int)((long)n * (chunk + 1) / chunks) & ~15;
+            if (j1 > j0) Columns(p, j0, j1, lane.Workspace);
+        }
+    }
+
+    private static float A(in GemmProblem p, int i, int q) => p.TransA ? p.A[(long)q * p.Lda + i] : p.A[(long)i * p.Lda + q];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Dots(int j0, int j1)
+    private static void Dots(in GemmProblem p, int j0, int j1, Workspace workspace)
     {
-        var p = _p;
         for (int i = 0; i < p.M; i++)
         {
             if (!p.TransA)
             {
-                Dots(p.A + (long)i * p.Lda, i, j0, j1);
+                Dots(p, p.A + (long)i * p.Lda, i, j0, j1);
                 continue;
             }
             // Row i of Aᵀ, gathered into a contiguous vector.
-            var row = RowBuffer(p.K);
+            float* row = workspace.Floats(Scratch.GemmRow, p.K);
             for (int q = 0; q < p.K; q++) row[q] = p.A[(long)q * p.Lda + i];
-            fixed (float* r = row) Dots(r, i, j0, j1);
+            Dots(p, row, i, j0, j1);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Dots(float* ai, int i, int j0, int j1)
+    private static void Dots(in GemmProblem p, float* ai, int i, int j0, int j1)
     {
-        var p = _p;
         for (int j = j0; j < j1; j++)
         {
             float d = Dot(ai, p.B + (long)j * p.Ldb, p.K);
@@ -74,9 +79,6 @@ internal sealed unsafe class GemmSmallM : IParallelWork
             *c = p.Accumulate ? *c + d : d;
         }
     }
-
-    [ThreadStatic] private static float[]? _row;
-    private static float[] RowBuffer(int k) => _row is { } r && r.Length >= k ? r : _row = new float[k];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot(float* x, float* y, int k)
@@ -111,9 +113,8 @@ internal sealed unsafe class GemmSmallM : IParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RowUpdates(int j0, int j1)
+    private static void RowUpdates(in GemmProblem p, int j0, int j1)
     {
-        var p = _p;
         int width = j1 - j0;
         for (int i = 0; i < p.M; i++)
         {
@@ -121,7 +122,7 @@ internal sealed unsafe class GemmSmallM : IParallelWork
             if (!p.Accumulate) ci.Clear();
             for (int q = 0; q < p.K; q++)
             {
-                float aiq = A(i, q);
+                float aiq = A(p, i, q);
                 if (aiq != 0f) Elementwise.AddScaled(ci, new ReadOnlySpan<float>(p.B + (long)q * p.Ldb + j0, width), aiq);
             }
         }

@@ -3,75 +3,97 @@ using System.Runtime.CompilerServices;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// The direct pooling loops of <see cref="PoolDirect"/>, run over image ranges on every thread.
-/// Argmax indices are relative to each input plane, so the ranges are independent.
+/// The direct pooling loops of <see cref="PoolDirect"/> (and <see cref="MaxPool2x2"/> where it applies), run over
+/// image ranges (<see cref="BatchSplit"/>) on every thread of the context. Argmax indices are relative to each input
+/// plane, so the ranges are independent. Per image: <c>image</c> = C·H·W inputs, <c>pooled</c> = C·OH·OW outputs.
 /// </summary>
-internal sealed class PoolParallel : BatchParallelWork
+internal static class PoolParallel
 {
-    private enum Job { MaxForward, MaxBackward, AvgForward, AvgBackward }
-
-    private Job _job;
-    private bool _relu;
-    private float[] _in = [], _out = [];
-    private int[] _argmax = [];
-    private ConvGeometry _g;
-    // Window corners of the 2×2 kernel, computed once per geometry.
-    private int[]? _corners;
-    private ConvGeometry _cornersFor;
-
-    /// <summary>See <see cref="PoolDirect.MaxForward"/>; with <paramref name="relu"/>, then <see cref="PoolDirect.ReluOfMax"/>.</summary>
-    public void MaxForward(float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax, bool relu = false)
+    /// <summary>
+    /// See <see cref="PoolDirect.MaxForward"/>; with <paramref name="relu"/>, then <see cref="PoolDirect.ReluOfMax"/>.
+    /// <paramref name="corners"/>: <see cref="MaxPool2x2.Corners"/> of this geometry where <see cref="MaxPool2x2.Applies"/> (the caller's cache), else null.
+    /// </summary>
+    public static void MaxForward(ComputeContext ctx, float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax, bool relu, int[]? corners)
     {
-        _relu = relu;
-        Start(Job.MaxForward, x, y, argmax, g, batch);
+        var job = new MaxForwardJob(x, y, argmax, g, batch, BatchSplit.Parts(ctx.Threads, batch), relu, corners);
+        ctx.For(job.Parts, ref job);
     }
 
     /// <summary>See <see cref="PoolDirect.MaxBackward"/>.</summary>
-    public void MaxBackward(float[] dy, int[] argmax, in ConvGeometry g, int batch, float[] dx) => Start(Job.MaxBackward, dy, dx, argmax, g, batch);
-
-    /// <summary>See <see cref="PoolDirect.AvgForward"/>.</summary>
-    public void AvgForward(float[] x, in ConvGeometry g, int batch, float[] y) => Start(Job.AvgForward, x, y, [], g, batch);
-
-    /// <summary>See <see cref="PoolDirect.AvgBackward"/>.</summary>
-    public void AvgBackward(float[] dy, in ConvGeometry g, int batch, float[] dx) => Start(Job.AvgBackward, dy, dx, [], g, batch);
-
-    private void Start(Job job, float[] input, float[] output, int[] argmax, in ConvGeometry g, int batch)
+    public static void MaxBackward(ComputeContext ctx, float[] dy, int[] argmax, in ConvGeometry g, int batch, float[] dx)
     {
-        if (job == Job.MaxForward && MaxPool2x2.Applies(g) && (_corners is null || _cornersFor != g))
-        {
-            _corners = MaxPool2x2.Corners(g);
-            _cornersFor = g;
-        }
-        _job = job; _in = input; _out = output; _argmax = argmax; _g = g;
-        RunOver(batch);
-        _in = _out = []; _argmax = [];
+        var job = new MaxBackwardJob(dy, argmax, dx, g, batch, BatchSplit.Parts(ctx.Threads, batch));
+        ctx.For(job.Parts, ref job);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    /// <summary>See <see cref="PoolDirect.AvgForward"/>.</summary>
+    public static void AvgForward(ComputeContext ctx, float[] x, in ConvGeometry g, int batch, float[] y)
     {
-        int n = end - start;
-        int image = _g.InSize, pooled = _g.Channels * _g.OutPlane;
-        switch (_job)
+        var job = new AvgForwardJob(x, y, g, batch, BatchSplit.Parts(ctx.Threads, batch));
+        ctx.For(job.Parts, ref job);
+    }
+
+    /// <summary>See <see cref="PoolDirect.AvgBackward"/>.</summary>
+    public static void AvgBackward(ComputeContext ctx, float[] dy, in ConvGeometry g, int batch, float[] dx)
+    {
+        var job = new AvgBackwardJob(dy, dx, g, batch, BatchSplit.Parts(ctx.Threads, batch));
+        ctx.For(job.Parts, ref job);
+    }
+
+    private readonly struct MaxForwardJob(float[] x, float[] y, int[] argmax, ConvGeometry g, int batch, int parts, bool relu, int[]? corners) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
         {
-            case Job.MaxForward when MaxPool2x2.Applies(_g):
-                MaxPool2x2.Forward(_in.AsSpan(start * image, n * image), _g, n * _g.Channels, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled), _corners);
-                break;
-            case Job.MaxForward:
-                PoolDirect.MaxForward(_in.AsSpan(start * image, n * image), _g, n, _out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
-                break;
-            case Job.MaxBackward:
-                PoolDirect.MaxBackward(_in.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled), _g, n, _out.AsSpan(start * image, n * image));
-                break;
-            case Job.AvgForward:
-                PoolDirect.AvgForward(_in.AsSpan(start * image, n * image), _g, n, _out.AsSpan(start * pooled, n * pooled));
-                break;
-            case Job.AvgBackward:
-                PoolDirect.AvgBackward(_in.AsSpan(start * pooled, n * pooled), _g, n, _out.AsSpan(start * image, n * image));
-                break;
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int n = end - start, image = g.InSize, pooled = g.Channels * g.OutPlane;
+            if (n <= 0) return;
+            var xs = x.AsSpan(start * image, n * image);
+            var ys = y.AsSpan(start * pooled, n * pooled);
+            var am = argmax.AsSpan(start * pooled, n * pooled);
+            if (corners is not null) MaxPool2x2.Forward(xs, g, n * g.Channels, ys, am, corners);
+            else PoolDirect.MaxForward(xs, g, n, ys, am);
+            if (relu) PoolDirect.ReluOfMax(ys, am); // while this part's outputs are still in cache
         }
-        // While this part's outputs are still in cache.
-        if (_job == Job.MaxForward && _relu)
-            PoolDirect.ReluOfMax(_out.AsSpan(start * pooled, n * pooled), _argmax.AsSpan(start * pooled, n * pooled));
+    }
+
+    private readonly struct MaxBackwardJob(float[] dy, int[] argmax, float[] dx, ConvGeometry g, int batch, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int n = end - start, image = g.InSize, pooled = g.Channels * g.OutPlane;
+            if (n > 0)
+                PoolDirect.MaxBackward(dy.AsSpan(start * pooled, n * pooled), argmax.AsSpan(start * pooled, n * pooled), g, n,
+                    dx.AsSpan(start * image, n * image));
+        }
+    }
+
+    private readonly struct AvgForwardJob(float[] x, float[] y, ConvGeometry g, int batch, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int n = end - start, image = g.InSize, pooled = g.Channels * g.OutPlane;
+            if (n > 0) PoolDirect.AvgForward(x.AsSpan(start * image, n * image), g, n, y.AsSpan(start * pooled, n * pooled));
+        }
+    }
+
+    private readonly struct AvgBackwardJob(float[] dy, float[] dx, ConvGeometry g, int batch, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int n = end - start, image = g.InSize, pooled = g.Channels * g.OutPlane;
+            if (n > 0) PoolDirect.AvgBackward(dy.AsSpan(start * pooled, n * pooled), g, n, dx.AsSpan(start * image, n * image));
+        }
     }
 }

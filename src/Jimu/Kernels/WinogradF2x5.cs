@@ -4,88 +4,34 @@ using System.Runtime.Intrinsics;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// Winograd's minimal filtering F(2×2, 5×5) (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
-/// 2016), with interpolation points 0, ±1, ±2 and ∞. A 2×2 output tile y of a 5×5 kernel g over a 6×6 input tile d:
+/// Winograd's minimal filtering F(2×2, 5×5) (<see cref="IWinogradTiles"/>): a 2×2 output tile y of a 5×5 kernel g over
+/// a 6×6 input tile d (input transform Bᵀ: <see cref="WinogradBasis"/>):
 /// <code>
 /// y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A          36 multiplications instead of 4 · 25 = 100
 ///
-///      ⎡4  0 −5  0  1  0⎤        ⎡ 1/4    0     0     0     0 ⎤
-///      ⎢0 −4 −4  1  1  0⎥        ⎢−1/6  −1/6  −1/6  −1/6  −1/6⎥
-/// Bᵀ = ⎢0  4 −4 −1  1  0⎥    G = ⎢−1/6   1/6  −1/6   1/6  −1/6⎥    Aᵀ = ⎡1  1  1  1  1  0⎤
-///      ⎢0 −2 −1  2  1  0⎥        ⎢1/24  1/12   1/6   1/3   2/3⎥         ⎣0  1 −1  2 −2  1⎦
-///      ⎢0  2 −1 −2  1  0⎥        ⎢1/24 −1/12   1/6  −1/3   2/3⎥
-///      ⎣0  4  0 −5  0  1⎦        ⎣  0     0     0     0     1 ⎦
+///     ⎡ 1/4    0     0     0     0 ⎤
+///     ⎢−1/6  −1/6  −1/6  −1/6  −1/6⎥
+/// G = ⎢−1/6   1/6  −1/6   1/6  −1/6⎥    Aᵀ = ⎡1  1  1  1  1  0⎤
+///     ⎢1/24  1/12   1/6   1/3   2/3⎥         ⎣0  1 −1  2 −2  1⎦
+///     ⎢1/24 −1/12   1/6  −1/3   2/3⎥
+///     ⎣  0     0     0     0     1 ⎦
 /// </code>
 /// (derived as in Lavin's wincnn; y[i][j] = Σ_ab g[a][b]·d[i+a][j+b], a correlation like every framework's convolution).
-/// Training also needs the adjoints: dM = A dY Aᵀ (gradient of the output transform) and dg = Gᵀ dU G.
-/// The data transforms work on 16 channels at once, one per Vector512 lane, reading their input from and writing
-/// their output to its final place (512-bit stores are the bottleneck); the kernel transforms take 16 kernels at once.
+/// The kernel transforms take 16 kernels at once.
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class WinogradF2x5
+internal readonly unsafe struct WinogradF2x5 : IWinogradTiles
 {
-    /// <summary>Side of a transformed tile (m + r − 1).</summary>
-    public const int Alpha = 6;
-    /// <summary>Entries of a transformed tile: the 36 independent products.</summary>
-    public const int Points = Alpha * Alpha;
-    /// <summary>Side of an output tile.</summary>
-    public const int Out = 2;
-    /// <summary>Side of the kernel.</summary>
-    public const int Kernel = 5;
+    private const int Alpha = WinogradBasis.Alpha;
 
-    /// <summary>
-    /// Floats added to the stride between the 36 planes of transformed data (one cache line): with a power-of-two
-    /// stride all 36 would fall in one L1 set.
-    /// </summary>
-    public const int PlaneSkew = 16;
+    /// <inheritdoc/>
+    public static int Out => 2;
+    /// <inheritdoc/>
+    public static int Kernel => 5;
 
-    /// <summary>
-    /// V = Bᵀ d B for 16 lanes: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride].
-    /// Columns go through <paramref name="scratch"/> (36 vectors); rows are written straight to dst.
-    /// </summary>
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InputTransform(float* src, long rowStride, long colStride, float* dst, long dstStride, Vector512<float>* scratch)
-    {
-        for (int j = 0; j < Alpha; j++)
-        {
-            float* col = src + j * colStride;
-            Bt(Vector512.Load(col), Vector512.Load(col + rowStride), Vector512.Load(col + 2 * rowStride),
-                Vector512.Load(col + 3 * rowStride), Vector512.Load(col + 4 * rowStride), Vector512.Load(col + 5 * rowStride),
-                out scratch[j], out scratch[Alpha + j], out scratch[2 * Alpha + j],
-                out scratch[3 * Alpha + j], out scratch[4 * Alpha + j], out scratch[5 * Alpha + j]);
-        }
-        for (int k = 0; k < Alpha; k++)
-        {
-            var row = scratch + k * Alpha;
-            Bt(row[0], row[1], row[2], row[3], row[4], row[5],
-                out var v0, out var v1, out var v2, out var v3, out var v4, out var v5);
-            float* o = dst + k * Alpha * dstStride;
-            v0.Store(o); v1.Store(o + dstStride); v2.Store(o + 2 * dstStride);
-            v3.Store(o + 3 * dstStride); v4.Store(o + 4 * dstStride); v5.Store(o + 5 * dstStride);
-        }
-    }
-
-    // (o0..o5) = Bᵀ·(d0..d5).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bt(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
-        out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2, out Vector512<float> o3, out Vector512<float> o4, out Vector512<float> o5)
-    {
-        var a = Vector512.FusedMultiplyAdd(d2, Vector512.Create(-4f), d4);   // d4 − 4 d2
-        var b = Vector512.FusedMultiplyAdd(d1, Vector512.Create(-4f), d3);   // d3 − 4 d1
-        var c = d4 - d2;
-        var e = (d3 - d1) * 2f;
-        o0 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d2, Vector512.Create(-5f), d4));
-        o1 = a + b;
-        o2 = a - b;
-        o3 = c + e;
-        o4 = c - e;
-        o5 = Vector512.FusedMultiplyAdd(d1, Vector512.Create(4f), Vector512.FusedMultiplyAdd(d3, Vector512.Create(-5f), d5));
-    }
-
-    /// <summary>y = Aᵀ M A for 16 lanes: the 2×2 output tile from M[ξ] = src[ξ·srcStride].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputTransform(float* src, long srcStride,
-        out Vector512<float> y00, out Vector512<float> y01, out Vector512<float> y10, out Vector512<float> y11)
+    public static void OutputTransform(float* src, long srcStride, Vector512<float> bias, Vector512<float>* y, int yRowStride)
     {
         // Rows first, t_j[k] = (M A)[k][j], kept in registers; then Aᵀ down the two columns.
         At(src, srcStride, out var a0, out var b0);
@@ -94,10 +40,10 @@ internal static unsafe class WinogradF2x5
         At(src + 18 * srcStride, srcStride, out var a3, out var b3);
         At(src + 24 * srcStride, srcStride, out var a4, out var b4);
         At(src + 30 * srcStride, srcStride, out var a5, out var b5);
-        y00 = a0 + a1 + a2 + a3 + a4;
-        y10 = Vector512.FusedMultiplyAdd(a3 - a4, Vector512.Create(2f), a1 - a2) + a5;
-        y01 = b0 + b1 + b2 + b3 + b4;
-        y11 = Vector512.FusedMultiplyAdd(b3 - b4, Vector512.Create(2f), b1 - b2) + b5;
+        y[0] = a0 + a1 + a2 + a3 + a4 + bias;
+        y[1] = b0 + b1 + b2 + b3 + b4 + bias;
+        y[yRowStride] = Vector512.FusedMultiplyAdd(a3 - a4, Vector512.Create(2f), a1 - a2) + a5 + bias;
+        y[yRowStride + 1] = Vector512.FusedMultiplyAdd(b3 - b4, Vector512.Create(2f), b1 - b2) + b5 + bias;
     }
 
     // (y0, y1) = Aᵀ·(six vectors at the given stride).
@@ -110,17 +56,13 @@ internal static unsafe class WinogradF2x5
         y1 = Vector512.FusedMultiplyAdd(m3 - m4, Vector512.Create(2f), m1 - m2) + m5;
     }
 
-    /// <summary>
-    /// dM = A dY Aᵀ for 16 lanes, the gradient of <see cref="OutputTransform"/>: 36 vectors from a 2×2 tile, entry ξ
-    /// split in halves, lanes 0–7 to lo[ξ·stride] and lanes 8–15 to hi[ξ·stride].
-    /// </summary>
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputGradientTransform(Vector512<float> y00, Vector512<float> y01, Vector512<float> y10, Vector512<float> y11,
-        float* lo, float* hi, long stride)
+    public static void OutputGradientTransform(Vector512<float>* dy, float* lo, float* hi, long stride)
     {
         // Rows: r_i = A·(y_i0, y_i1), twelve vectors in registers; then each column l of A·(r_0[l], r_1[l]).
-        A(y00, y01, out var r00, out var r01, out var r02, out var r03, out var r04, out var r05);
-        A(y10, y11, out var r10, out var r11, out var r12, out var r13, out var r14, out var r15);
+        A(dy[0], dy[1], out var r00, out var r01, out var r02, out var r03, out var r04, out var r05);
+        A(dy[2], dy[3], out var r10, out var r11, out var r12, out var r13, out var r14, out var r15);
         Column(r00, r10, lo, hi, stride);
         Column(r01, r11, lo + stride, hi + stride, stride);
         Column(r02, r12, lo + 2 * stride, hi + 2 * stride, stride);
@@ -134,15 +76,8 @@ internal static unsafe class WinogradF2x5
     {
         A(y0, y1, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
         long s = Alpha * stride;
-        Halves(m0, lo, hi); Halves(m1, lo + s, hi + s); Halves(m2, lo + 2 * s, hi + 2 * s);
-        Halves(m3, lo + 3 * s, hi + 3 * s); Halves(m4, lo + 4 * s, hi + 4 * s); Halves(m5, lo + 5 * s, hi + 5 * s);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Halves(Vector512<float> v, float* lo, float* hi)
-    {
-        v.GetLower().Store(lo);
-        v.GetUpper().Store(hi);
+        WinogradBasis.Halves(m0, lo, hi); WinogradBasis.Halves(m1, lo + s, hi + s); WinogradBasis.Halves(m2, lo + 2 * s, hi + 2 * s);
+        WinogradBasis.Halves(m3, lo + 3 * s, hi + 3 * s); WinogradBasis.Halves(m4, lo + 4 * s, hi + 4 * s); WinogradBasis.Halves(m5, lo + 5 * s, hi + 5 * s);
     }
 
     // (m0..m5) = A·(y0, y1), the adjoint of At.
@@ -159,17 +94,15 @@ internal static unsafe class WinogradF2x5
         m5 = y1;
     }
 
-    /// <summary>
-    /// U = G g Gᵀ for 16 kernels at once: g[5·i + j] holds entry (i, j) of each lane's kernel; U[ξ] → u[ξ·uStride].
-    /// </summary>
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void KernelTransform(Vector512<float>* g, float* u, long uStride)
     {
         // Rows: t[i] = G·g[i][·] (6 from 5), 30 vectors; then G down each of the 6 columns of t.
-        Vector512<float>* t = stackalloc Vector512<float>[Kernel * Alpha];
-        for (int i = 0; i < Kernel; i++)
+        Vector512<float>* t = stackalloc Vector512<float>[5 * Alpha];
+        for (int i = 0; i < 5; i++)
         {
-            var r = g + i * Kernel;
+            var r = g + i * 5;
             G(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
                 out t[i * Alpha + 3], out t[i * Alpha + 4], out t[i * Alpha + 5]);
         }
@@ -201,15 +134,12 @@ internal static unsafe class WinogradF2x5
         w5 = v4;
     }
 
-    /// <summary>
-    /// dg = Gᵀ dU G, the gradient of <see cref="KernelTransform"/>, for 16 kernels: dU[ξ] from du[ξ·duStride];
-    /// dg[5·i + j] receives entry (i, j) of each lane's kernel gradient.
-    /// </summary>
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void KernelGradientTransform(float* du, long duStride, Vector512<float>* dg)
     {
         // Columns: c[l] = Gᵀ·dU[·][l] (5 from 6); then the rows of c.
-        Vector512<float>* c = stackalloc Vector512<float>[Alpha * Kernel];
+        Vector512<float>* c = stackalloc Vector512<float>[Alpha * 5];
         long s = Alpha * duStride;
         for (int l = 0; l < Alpha; l++)
         {
@@ -218,11 +148,11 @@ internal static unsafe class WinogradF2x5
                 Vector512.Load(col + 4 * s), Vector512.Load(col + 5 * s),
                 out c[l], out c[Alpha + l], out c[2 * Alpha + l], out c[3 * Alpha + l], out c[4 * Alpha + l]);
         }
-        for (int i = 0; i < Kernel; i++)
+        for (int i = 0; i < 5; i++)
         {
             var r = c + i * Alpha;
-            Gt(r[0], r[1], r[2], r[3], r[4], r[5], out dg[i * Kernel], out dg[i * Kernel + 1], out dg[i * Kernel + 2],
-                out dg[i * Kernel + 3], out dg[i * Kernel + 4]);
+            Gt(r[0], r[1], r[2], r[3], r[4], r[5], out dg[i * 5], out dg[i * 5 + 1], out dg[i * 5 + 2],
+                out dg[i * 5 + 3], out dg[i * 5 + 4]);
         }
     }
 

@@ -6,10 +6,11 @@ using System.Runtime.Intrinsics;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// A 5×5, stride-1 convolution y[N, R, OH, OW] = conv(x[N, K, H, W], w) + b by <see cref="WinogradF2x5"/>, with the
-/// output cut into 2×2 tiles, numbered t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 32:
+/// An r×r, stride-1 convolution y[N, R, OH, OW] = conv(x[N, K, H, W], w) + b by Winograd F(m×m, r×r) (<typeparamref name="T"/>:
+/// <see cref="WinogradF2x5"/> or <see cref="WinogradF4x3"/>), with the output cut into m×m tiles, numbered
+/// t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 32:
 /// <code>
-/// V[ξ][t][k] = (Bᵀ d_{t,k} B)[ξ]          d_{t,k}: the 6×6 window at (2ty, 2tx) of channel k, zero-padded
+/// V[ξ][t][k] = (Bᵀ d_{t,k} B)[ξ]          d_{t,k}: the 6×6 window at (m·ty, m·tx) of channel k, zero-padded
 /// Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]                     U[ξ][r][k] = (G w_{r,k} Gᵀ)[ξ], packed once per weight change
 /// y_{r,t} = Aᵀ M[·][t][r] A + b[r]
 /// </code>
@@ -18,12 +19,12 @@ namespace Jimu.Kernels;
 /// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
 /// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
 /// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
-/// the input gradient of a convolution, dx = conv(dy padded by 4 − p, rot180(Wᵀ)).
+/// the input gradient of a convolution, dx = conv(dy padded by r − 1 − p, rot180(Wᵀ)).
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class WinogradForward : BatchParallelWork
+internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : struct, IWinogradTiles
 {
-    private const int Points = WinogradF2x5.Points, Lanes = 16, MR = 8, NR = 32;
+    private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per block: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
     private const int TileBlock = 32;
     /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
@@ -56,35 +57,39 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private ConvGeometry _g;
     private int _rows, _rPad, _kPad, _tilesH, _tilesW, _padH, _padW, _chunkStart, _chunkImages;
 
-    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine.</summary>
-    public static bool Supports(in ConvGeometry g) =>
-        GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector512 && Avx512F.IsSupported
-        && g.KernelH == 5 && g.KernelW == 5 && g.StrideH == 1 && g.StrideW == 1
-        && g.PadTop is >= 0 and <= 4 && g.PadBottom is >= 0 and <= 4 && g.PadLeft is >= 0 and <= 4 && g.PadRight is >= 0 and <= 4;
+    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine: r×r, stride 1, padding 0 to r − 1.</summary>
+    public static bool Supports(in ConvGeometry g)
+    {
+        int r = T.Kernel;
+        return GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector512 && Avx512F.IsSupported
+            && g.KernelH == r && g.KernelW == r && g.StrideH == 1 && g.StrideW == 1
+            && (uint)g.PadTop < r && (uint)g.PadBottom < r && (uint)g.PadLeft < r && (uint)g.PadRight < r;
+    }
 
     /// <summary>
     /// y = conv(x, w) + bias for a batch; <paramref name="rows"/> output channels, <paramref name="g"/>.Channels input
-    /// channels. Without <paramref name="rotate"/> the weight is [rows, K, 5, 5]; with it, [K, rows, 5, 5] rotated 180°.
+    /// channels. Without <paramref name="rotate"/> the weight is [rows, K, r, r]; with it, [K, rows, r, r] rotated 180°.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
+    public void Run(ComputeContext ctx, float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
     {
         _g = g; _x = x; _y = y; _rows = rows;
         _rPad = (rows + NR - 1) / NR * NR;
         _kPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
-        _tilesH = (g.OutH + 1) / 2; _tilesW = (g.OutW + 1) / 2;
-        _padH = 2 * _tilesH + 4; _padW = 2 * _tilesW + 4;
+        int m = T.Out;
+        _tilesH = (g.OutH + m - 1) / m; _tilesW = (g.OutW + m - 1) / m;
+        _padH = m * _tilesH + T.Kernel - 1; _padW = m * _tilesW + T.Kernel - 1;
         TransformWeights(weight, rotate, rows, g.Channels);
         if (_bias.Length < _rPad) _bias = new float[_rPad];
         _hasBias = bias is not null;
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
 
-        int threads = Parallelism.Threads;
+        int threads = ctx.Threads;
         if (batch >= 2 * Group * threads || threads == 1)
         {
-            PrepareParts(PartsFor(batch), Group);
+            PrepareParts(PartsFor(ctx, batch), Group);
             _job = Job.Images;
-            RunOver(batch);
+            RunOver(ctx, batch);
         }
         else
         {
@@ -95,11 +100,11 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                 _chunkStart = n0;
                 _chunkImages = Math.Min(chunk, batch - n0);
                 _job = Job.Copy;
-                RunOver(_chunkImages);
+                RunOver(ctx, _chunkImages);
                 int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
-                PrepareParts(PartsFor(blocks), 0);
+                PrepareParts(PartsFor(ctx, blocks), 0);
                 _job = Job.Tiles;
-                RunOver(blocks);
+                RunOver(ctx, blocks);
             }
         }
         _x = _y = [];
@@ -108,7 +113,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     private long FrameSize => (long)_padH * _padW * _kPad;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(int part, int start, int end)
+    protected override void Process(ComputeContext lane, int part, int start, int end)
     {
         var g = _g;
         switch (_job)
@@ -141,7 +146,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TransformWeights(float[] weight, bool rotate, int rows, int k)
     {
-        int count = rows * k * 25;
+        int taps = T.Kernel * T.Kernel, count = rows * k * taps;
         var source = weight.AsSpan(0, count);
         if (_u is not null && _uRotated == rotate && _uRows == rows && _uSource.Length == count
             && MemoryMarshal.Cast<float, int>(source).SequenceEqual(MemoryMarshal.Cast<float, int>(_uSource.AsSpan())))
@@ -151,29 +156,29 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         // Cleared when made: columns past the last row's 16-lane group are never written and must stay zero.
         if (_u is null || _u.Length < size) { AlignedBuffer.Ensure(ref _u, size); _u!.Clear(size); }
         float* u = _u.Pointer;
-        Vector512<float>* g = stackalloc Vector512<float>[25];
+        Vector512<float>* g = stackalloc Vector512<float>[taps];
         int* lane = stackalloc int[Lanes];
         fixed (float* w = weight)
             for (int r0 = 0; r0 < rows; r0 += Lanes)
             {
-                // Lane j holds kernel (r0 + j, c): at (r·k + c)·25, or rotated at (c·rows + r)·25 (rows past the last repeat it).
+                // Lane j holds kernel (r0 + j, c): at (r·k + c)·taps, or rotated at (c·rows + r)·taps (rows past the last repeat it).
                 for (int j = 0; j < Lanes; j++)
                 {
                     int r = Math.Min(r0 + j, rows - 1);
-                    lane[j] = (rotate ? r : r * k) * 25;
+                    lane[j] = (rotate ? r : r * k) * taps;
                 }
                 var indexLo = Vector256.Load(lane);
                 var indexHi = Vector256.Load(lane + 8);
                 for (int c = 0; c < k; c++)
                 {
-                    float* first = w + (rotate ? (long)c * rows : c) * 25;
-                    for (int e = 0; e < 25; e++)
+                    float* first = w + (rotate ? (long)c * rows : c) * taps;
+                    for (int e = 0; e < taps; e++)
                     {
-                        float* at = first + (rotate ? 24 - e : e);
+                        float* at = first + (rotate ? taps - 1 - e : e);
                         g[e] = Vector512.Create(Avx2.GatherVector256(at, indexLo, 4), Avx2.GatherVector256(at, indexHi, 4));
                     }
                     // Uᵀ[ξ] of column block r0/32 is a k × 32 panel: row c, columns r0 % 32 ...
-                    WinogradF2x5.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
+                    T.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
                 }
             }
         if (_uSource.Length != count) _uSource = new float[count];
@@ -181,8 +186,8 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         _uRotated = rotate; _uRows = rows;
     }
 
-    private long VPlane => (long)TileBlock * _kPad + WinogradF2x5.PlaneSkew;
-    private long MPlane => (long)TileBlock * _rPad + WinogradF2x5.PlaneSkew;
+    private long VPlane => (long)TileBlock * _kPad + WinogradBasis.PlaneSkew;
+    private long MPlane => (long)TileBlock * _rPad + WinogradBasis.PlaneSkew;
 
     private void PrepareParts(int parts, int frameImages)
     {
@@ -202,7 +207,7 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
     {
         var g = _g;
         int k = g.Channels, rows = _rows, kPad = _kPad, rPad = _rPad, rBlocks = rPad / NR;
-        int tilesPerImage = _tilesH * _tilesW;
+        int tilesPerImage = _tilesH * _tilesW, side = T.Out;
         long vPlane = VPlane, mPlane = MPlane;
         float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
@@ -211,9 +216,9 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
         for (int tt = 0; tt < count; tt++)
         {
             int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-            float* window = frame + (((long)n * _padH + 2 * ty) * _padW + 2 * tx) * kPad;
+            float* window = frame + (((long)n * _padH + side * ty) * _padW + side * tx) * kPad;
             for (int c = 0; c < kPad; c += Lanes)
-                WinogradF2x5.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
+                WinogradBasis.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
         // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles; the last few tiles of a block one by one.
@@ -229,37 +234,32 @@ internal sealed unsafe class WinogradForward : BatchParallelWork
                     GemmMicroKernel.Tile1x32RowMajorA(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
-        // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 8 tiles along a tile row gives 16 vectors per
+        // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 16 / m tiles along a tile row gives 16 vectors per
         // output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored in place.
-        Vector512<float>* upper = stackalloc Vector512<float>[Lanes];
-        Vector512<float>* lower = stackalloc Vector512<float>[Lanes];
+        Vector512<float>* rowsOut = stackalloc Vector512<float>[Lanes * side];
         int outW = g.OutW, outPlane = g.OutPlane;
         fixed (float* y = _y)
         fixed (float* biasAll = _bias)
             for (int tt = 0; tt < count;)
             {
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-                int run = Math.Min(Math.Min(Lanes / 2, _tilesW - tx), count - tt);
-                int width = Math.Min(2 * run, outW - 2 * tx);
-                bool down = 2 * ty + 1 < g.OutH;
+                int run = Math.Min(Math.Min(Lanes / side, _tilesW - tx), count - tt);
+                int width = Math.Min(side * run, outW - side * tx), height = Math.Min(side, g.OutH - side * ty);
                 var mask = Transpose16x16.FirstLanes(width);
-                float* yRow = y + (long)(firstImage + n) * rows * outPlane + 2 * ty * outW + 2 * tx;
+                float* yRow = y + (long)(firstImage + n) * rows * outPlane + side * ty * outW + side * tx;
                 for (int o0 = 0; o0 < rows; o0 += Lanes)
                 {
                     var bias = _hasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
                     for (int i = 0; i < run; i++)
-                    {
-                        WinogradF2x5.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, out var y00, out var y01, out var y10, out var y11);
-                        upper[2 * i] = y00 + bias; upper[2 * i + 1] = y01 + bias;
-                        lower[2 * i] = y10 + bias; lower[2 * i + 1] = y11 + bias;
-                    }
-                    // Entries past 2·run are left as they are: they become lanes that are not stored.
+                        T.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, bias, rowsOut + side * i, Lanes);
+                    // Entries past side·run are left as they are: they become lanes that are not stored.
                     int lanes = Math.Min(Lanes, rows - o0);
-                    Transpose16x16.Transpose(upper, upper);
-                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane, mask, upper[j]);
-                    if (!down) continue;
-                    Transpose16x16.Transpose(lower, lower);
-                    for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + outW, mask, lower[j]);
+                    for (int a = 0; a < height; a++)
+                    {
+                        Vector512<float>* row = rowsOut + a * Lanes;
+                        Transpose16x16.Transpose(row, row);
+                        for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + a * outW, mask, row[j]);
+                    }
                 }
                 tt += run;
             }

@@ -25,7 +25,7 @@ public sealed class AvgPool2D : Pool2D
     {
         var y = BeginForward(input);
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            _parallel.AvgForward(input.Data, _geometry, _batch, y.Data);
+            PoolParallel.AvgForward(Context, input.Data, _geometry, _batch, y.Data);
         else
             PoolIm2Col.AvgForward(input.Span, _geometry, _batch, _col, y.Span);
         return y;
@@ -38,7 +38,7 @@ public sealed class AvgPool2D : Pool2D
         var dx = BeginBackward(outputGradient);
         if (dx is null) return null;
         if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            _parallel.AvgBackward(outputGradient.Data, _geometry, _batch, dx.Data);
+            PoolParallel.AvgBackward(Context, outputGradient.Data, _geometry, _batch, dx.Data);
         else
             PoolIm2Col.AvgBackward(outputGradient.Span, _geometry, _batch, _col, dx.Span);
         return dx;

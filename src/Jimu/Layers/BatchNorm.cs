@@ -100,7 +100,7 @@ public abstract class BatchNorm : Layer
         {
             long m = (long)n * s;
             if (m < 2) throw new ShapeException($"{Who} needs more than one value per channel in training, got input {input.ShapeString}; use a batch of at least 2.");
-            _kernel.Statistics(input.Data, n, c, s, _mean, _variance);
+            _kernel.Statistics(Context, input.Data, n, c, s, _mean, _variance);
             float momentum = (float)Momentum;
             for (int i = 0; i < c; i++)
             {
@@ -124,7 +124,7 @@ public abstract class BatchNorm : Layer
             _scale[i] = _weight.Value.Data[i] * _invStd[i];
             _shift[i] = _bias.Value.Data[i] - _meanF[i] * _scale[i];
         }
-        _kernel.Affine(input.Data, y.Data, n, c, s, _scale, _shift);
+        _kernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
         return y;
     }
 
@@ -135,7 +135,7 @@ public abstract class BatchNorm : Layer
         CheckOutputGradient(_output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
-        _kernel.Sums(_input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
+        _kernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
         double m = (double)n * s;
         for (int i = 0; i < c; i++)
         {
@@ -150,7 +150,7 @@ public abstract class BatchNorm : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
-        _kernel.InputGradient(_input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
+        _kernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
         return dx;
     }
 

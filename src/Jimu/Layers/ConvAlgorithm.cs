@@ -10,14 +10,16 @@ public enum ConvAlgorithm
     Im2Col,
 
     /// <summary>
-    /// Winograd F(2×2, 5×5) (<see cref="Kernels.ConvWinograd"/>): 2.8 times fewer multiply-adds, for 5×5 kernels at stride 1
-    /// with padding up to 4 on machines with AVX-512; any other convolution runs as <see cref="Im2Col"/>.
+    /// Winograd (<see cref="Kernels.ConvWinograd"/>) for kernels at stride 1 on machines with AVX-512: F(2×2, 5×5) for 5×5
+    /// kernels with padding up to 4 (2.8 times fewer multiply-adds) and F(4×4, 3×3) for 3×3 kernels with padding up to
+    /// 2 (4 times fewer); any other convolution runs as <see cref="Im2Col"/>.
     /// </summary>
     Winograd,
 
     /// <summary>
     /// The default: <see cref="Winograd"/> where it applies and the layer has at least <see cref="Conv2D.WinogradMinChannels"/>
-    /// input channels (below that the transforms cost more than they save); with fewer, <see cref="Vectorized"/> for a
+    /// input channels for a 5×5 kernel, <see cref="Conv2D.Winograd3x3MinChannels"/> for a 3×3 one (below that the transforms
+    /// cost more than they save); with fewer, <see cref="Vectorized"/> for a
     /// layer that needs no input gradient (a network's first) where it applies; else <see cref="Im2Col"/>.
     /// </summary>
     Auto,

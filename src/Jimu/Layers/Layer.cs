@@ -1,3 +1,4 @@
+using Jimu.Kernels;
 using Jimu.Tensors;
 
 namespace Jimu.Layers;
@@ -24,6 +25,16 @@ public abstract class Layer
 
     /// <summary>A layer named <paramref name="name"/>.</summary>
     protected Layer(string name) => Name = name;
+
+    /// <summary>
+    /// The threads and scratch memory the layer's kernels run on. A <see cref="Models.Sequential"/> sets its own on
+    /// each of its layers; a lone layer gets a one-thread context of its own. One caller at a time, as the layer itself.
+    /// </summary>
+    public ComputeContext Context
+    {
+        get => field ??= new ComputeContext(1);
+        set => field = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>Training mode (dropout active). Eval mode otherwise.</summary>
     public bool Training { get; set; } = true;

@@ -63,7 +63,7 @@ public sealed class Linear : Layer
         int n = input.Dim(0);
         _input = input;
         var y = Tensor.Ensure(ref _output, n, OutFeatures);
-        Gemm.Multiply(n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
+        Gemm.Multiply(Context, n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
         if (_bias is not null)
             for (int i = 0; i < n; i++) Elementwise.Add(y.Span.Slice(i * OutFeatures, OutFeatures), _bias.Value.Span);
         return y;
@@ -78,7 +78,7 @@ public sealed class Linear : Layer
             throw new ShapeException($"Linear '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
         int n = _output.Dim(0);
         var dy = outputGradient.Span;
-        Gemm.Multiply(OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
+        Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
         if (_bias is not null)
         {
             var db = _bias.Grad.Span;
@@ -87,7 +87,7 @@ public sealed class Linear : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, n, InFeatures);
-        Gemm.Multiply(n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
+        Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
         return dx;
     }
 

@@ -14,7 +14,6 @@ public abstract class Pool2D : Layer
     private protected PoolAlgorithm _forwardAlgorithm;
     private protected Tensor? _output, _inputGradient;
     private protected float[] _col = [];
-    private protected readonly PoolParallel _parallel = new();
 
     private protected Pool2D(string name, int kernelH, int kernelW, int strideH, int strideW, Padding padding, PoolAlgorithm algorithm)
         : base(name)

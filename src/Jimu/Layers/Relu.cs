@@ -7,7 +7,6 @@ namespace Jimu.Layers;
 public sealed class Relu(string name = "relu") : Layer(name)
 {
     private Tensor? _output, _inputGradient;
-    private readonly ReluKernel _kernel = new();
 
     /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
@@ -16,7 +15,7 @@ public sealed class Relu(string name = "relu") : Layer(name)
     public override Tensor Forward(Tensor input)
     {
         var y = Tensor.Ensure(ref _output, input.Shape);
-        _kernel.Forward(input.Data, y.Data, input.Length);
+        ReluKernel.Forward(Context, input.Data, y.Data, input.Length);
         return y;
     }
 
@@ -28,7 +27,7 @@ public sealed class Relu(string name = "relu") : Layer(name)
             throw new ShapeException($"ReLU '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
-        _kernel.Backward(_output.Data, outputGradient.Data, dx.Data, dx.Length);
+        ReluKernel.Backward(Context, _output.Data, outputGradient.Data, dx.Data, dx.Length);
         return dx;
     }
 

@@ -1,5 +1,6 @@
 using Jimu.Data;
 using Jimu.IO;
+using Jimu.Kernels;
 using Jimu.Losses;
 using Jimu.Tensors;
 using Jimu.Training;
@@ -10,18 +11,27 @@ namespace Jimu.Models;
 /// A trainable classifier: an <see cref="Models.Architecture"/>, the <see cref="Sequential"/> network built from it,
 /// and the optimizer state once trained. Train with <see cref="Fit"/>, then <see cref="Evaluate"/>,
 /// <see cref="Predict"/>, <see cref="Save"/> and <see cref="Load(string, Architecture?)"/>.
+/// The model owns the threads its kernels run on (<see cref="Threads"/>, every core by default): dispose it to end them.
 /// </summary>
-public sealed class Model
+public sealed class Model : IDisposable
 {
+    private ComputeContext _context = new(Environment.ProcessorCount);
     private Optimizer? _optimizer;
     private OptimizerSettings? _settings;
-    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith).
-    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [];
+    // Inference copies of Network, one per concurrent caller of Predict or Evaluate (see Sequential.ShareWeightsWith),
+    // with BatchNorm folded into the convolution before it; Inspect's keep every layer (it shows each conv's output).
+    private readonly System.Collections.Concurrent.ConcurrentBag<Inference> _inference = [], _inspection = [];
 
-    /// <summary>One caller's network for inference (weights shared with <see cref="Network"/>) and its buffers.</summary>
-    private sealed class Inference(Sequential network)
+    /// <summary>
+    /// One caller's network for inference (weights shared with <see cref="Network"/>, or folded from them) and its
+    /// buffers. Its context is a fork of the model's: the same workers (a lone caller gets every thread; concurrent
+    /// callers whose jobs find the workers busy run them on their own thread, split the same way, so with the same
+    /// numbers) and its own scratch.
+    /// </summary>
+    private sealed class Inference(Sequential network, BatchNormFolding? folding = null)
     {
         public readonly Sequential Network = network;
+        public readonly BatchNormFolding? Folding = folding;
         public Tensor? Input, Probabilities;
     }
 
@@ -29,7 +39,30 @@ public sealed class Model
     {
         Architecture = architecture;
         Network = network;
+        Network.Context = _context;
     }
+
+    /// <summary>
+    /// Threads the model's kernels split work over, in training and inference (at least 1; default: every core).
+    /// The numbers depend only on it: set it before training or predicting, not while a call runs.
+    /// </summary>
+    public int Threads
+    {
+        get => _context.Threads;
+        set
+        {
+            if (value == _context.Threads) return;
+            var old = _context;
+            _context = new ComputeContext(value); // throws for value < 1, leaving the model as it was
+            Network.Context = _context;
+            _inference.Clear(); // their contexts were forks of the old one
+            _inspection.Clear();
+            old.Dispose();
+        }
+    }
+
+    /// <summary>Ends the model's worker threads. A disposed model still works, on one thread per caller.</summary>
+    public void Dispose() => _context.Dispose();
 
     /// <summary>What the network is built from; saved with the model.</summary>
     public Architecture Architecture { get; }
@@ -148,7 +181,8 @@ public sealed class Model
     /// same options and settings (a different one is an error: the continuation would not be the same run);
     /// otherwise starts a new optimizer. <paramref name="onCheckpoint"/> is called every
     /// <see cref="TrainingOptions.CheckpointEvery"/> steps and after every epoch, when <see cref="Save"/> would
-    /// write a checkpoint of exactly that position.
+    /// write a checkpoint of exactly that position. Single caller: one thread trains, on the model's
+    /// <see cref="Threads"/>, and nothing predicts on the model meanwhile.
     /// </summary>
     public IReadOnlyList<EpochResult> Fit(Dataset train, Dataset? test, OptimizerSettings optimizer, TrainingOptions options,
         Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null, bool resume = false,
@@ -211,10 +245,13 @@ public sealed class Model
     /// Classifies images [N, C, H, W] with pixels in [0, 1] in evaluation mode (the model's <see cref="Normalization"/> is applied).
     /// Safe to call from many threads at once on one model: each concurrent caller runs its own inference copy of
     /// the network, whose weights are this model's (no copy), and gets exactly the numbers a lone call gets.
-    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs.
+    /// Training (<see cref="Fit"/>) is single-caller: do not predict while it runs. Runs on <see cref="Threads"/> threads.
+    /// Images of another shape than the model's input are refused before any work (<see cref="ShapeException"/>);
+    /// <see cref="DataCheck.CheckImages"/> also warns about pixels that cannot be what the model expects.
     /// </summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
+        DataCheck.CheckShape(this, images, "Predict");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
         var inference = Rent();
         try { return Run(inference, images, batchSize); }
@@ -230,7 +267,7 @@ public sealed class Model
     {
         if (image.Length != Tensor.Count(Network.InputShape))
             throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
-        var inference = Rent();
+        var inference = _inspection.TryTake(out var idle) ? idle : new Inference(Twin());
         try
         {
             var x = Tensor.Ensure(ref inference.Input, [1, .. Network.InputShape]);
@@ -238,16 +275,33 @@ public sealed class Model
             Normalization?.Apply(x);
             return Inspection.Run(inference.Network, x, LabelOf);
         }
-        finally { _inference.Add(inference); }
+        finally { _inspection.Add(inference); }
     }
 
-    /// <summary>An idle inference copy, or a new one when every copy is in use.</summary>
+    /// <summary>
+    /// An idle inference copy, or a new one when every copy is in use, its folded BatchNorms recomputed from the
+    /// current weights (a few microseconds: the convolutions' weights once), so that training, loading or any write
+    /// to <see cref="Network"/> between calls shows through.
+    /// </summary>
     private Inference Rent()
     {
-        if (_inference.TryTake(out var inference)) return inference;
+        if (!_inference.TryTake(out var inference))
+        {
+            var folding = BatchNormFolding.Build(Architecture, Network);
+            folding.Network.Context = _context.Fork();
+            inference = folding.Folded ? new Inference(folding.Network, folding) : new Inference(folding.Network);
+        }
+        inference.Folding?.Refresh();
+        return inference;
+    }
+
+    /// <summary>A network that computes what <see cref="Network"/> computes in evaluation, every layer kept, sharing its weights.</summary>
+    private Sequential Twin()
+    {
         var twin = Architecture.Build();
         Network.ShareWeightsWith(twin);
-        return new Inference(twin);
+        twin.Context = _context.Fork();
+        return twin;
     }
 
     private Prediction[] Run(Inference inference, Tensor images, int batchSize)

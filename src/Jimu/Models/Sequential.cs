@@ -1,3 +1,4 @@
+using Jimu.Kernels;
 using Jimu.Layers;
 using Jimu.Tensors;
 
@@ -26,6 +27,7 @@ public sealed class Sequential
         // Validates that every layer fits the previous one's output, and fixes the output shape.
         OutputShape = ShapeAfter(_layers.Count, 1)[1..];
         PlanSteps();
+        Context = new ComputeContext(1);
     }
 
     /// <summary>maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.</summary>
@@ -51,6 +53,22 @@ public sealed class Sequential
         _layers.Add(layer);
         foreach (var p in layer.Parameters) _parameters.Add(($"{layer.Name}.{p.Name}", p));
         foreach (var b in layer.Buffers) _buffers.Add(($"{layer.Name}.{b.Name}", b));
+    }
+
+    /// <summary>
+    /// The threads and scratch memory every layer runs on (set on each layer). By default a one-thread context of
+    /// the network's own; give it one of <c>new ComputeContext(threads)</c> to use more, and dispose that context when
+    /// done. One caller at a time: a network is not reentrant (<see cref="Model.Predict"/> is, through copies).
+    /// </summary>
+    public ComputeContext Context
+    {
+        get => field!;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+            foreach (var layer in _layers) layer.Context = value;
+        }
     }
 
     /// <summary>The layers in order.</summary>

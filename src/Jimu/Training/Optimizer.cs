@@ -1,3 +1,4 @@
+using Jimu.Kernels;
 using Jimu.Layers;
 using Jimu.Tensors;
 
@@ -28,6 +29,13 @@ public abstract class Optimizer
             if (!(value >= 0) || float.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), $"Learning rate must be a finite non-negative number, got {value}.");
             field = value;
         }
+    }
+
+    /// <summary>The threads the update runs on (a <see cref="Trainer"/> sets its network's); by default a one-thread context of its own.</summary>
+    public ComputeContext Context
+    {
+        get => field ??= new ComputeContext(1);
+        set => field = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     /// <summary>Number of steps taken so far.</summary>

@@ -11,7 +11,6 @@ namespace Jimu.Training;
 public sealed class Sgd : Optimizer
 {
     private readonly Tensor[] _momentum;
-    private readonly SgdKernel _kernel = new();
 
     /// <summary>torch.optim.SGD over <paramref name="parameters"/>.</summary>
     public Sgd(IReadOnlyList<(string Name, Parameter Parameter)> parameters, float learningRate,
@@ -42,7 +41,7 @@ public sealed class Sgd : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Parameter;
-            _kernel.Step(p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
+            SgdKernel.Step(Context, p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
         }
         Steps++;
     }

@@ -31,6 +31,7 @@ public sealed class Trainer
     {
         options.Validate();
         _model = model; _optimizer = optimizer; _options = options;
+        optimizer.Context = model.Context;
         _baseRate = optimizer.LearningRate;
     }
 

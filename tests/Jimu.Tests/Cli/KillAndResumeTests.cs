@@ -55,7 +55,7 @@ public class KillAndResumeTests(ITestOutputHelper output)
         var model = Model.Create(Architecture.Load(Path.Combine(dir, "kill.json")), final.TrainingOptions!.Seed);
         var data = Jimu.Data.MnistFolder.Load(Path.Combine(dir, "data"));
         var at = new Dictionary<TrainingPosition, string>();
-        Jimu.Kernels.Parallelism.Threads = 1; // as the child processes (--threads 1)
+        model.Threads = 1; // as the child processes (--threads 1)
         model.Fit(data.Train, data.Test, final.OptimizerSettings!, final.TrainingOptions with { CheckpointEvery = 1 },
             onCheckpoint: p => at[p] = Hash(model));
         Assert.True(TinyModel.SameBits(TinyModel.Weights(final), TinyModel.Weights(model)));
@@ -166,8 +166,7 @@ public class KillAndResumeTests(ITestOutputHelper output)
 }
 
 /// <summary>
-/// Child processes and timing: these tests run alone, so that neither other tests' load nor their changes to the
-/// process-wide thread count (<see cref="Jimu.Kernels.Parallelism.Threads"/>) touch them.
+/// Child processes and timing: these tests run alone, so that other tests' load does not touch them.
 /// </summary>
 [CollectionDefinition(nameof(KillAndResumeCollection), DisableParallelization = true)]
 public sealed class KillAndResumeCollection;

@@ -17,17 +17,14 @@ public class ConvIm2ColTests
         var x = GradientCheck.Random(rng, batch, inChannels, size, size);
         var conv = new Conv2D(inChannels, outChannels, 5, Padding.Parse(padding), algorithm: ConvAlgorithm.Im2Col);
         Jimu.Models.Initializer.Initialize(conv, rng);
-        int saved = Parallelism.Threads;
-        try
-        {
-            Parallelism.Threads = 1;
-            var one = conv.Forward(x).Clone();
-            Parallelism.Threads = 2;
-            var two = conv.Forward(x).Clone();
-            Assert.Equal(one.Span.ToArray(), two.Span.ToArray());
-            conv.Algorithm = ConvAlgorithm.Direct;
-            Assert.True(GradientCheck.MaxAbsDiff(one, conv.Forward(x)) < 1e-4);
-        }
-        finally { Parallelism.Threads = saved; }
+        using var oneThread = new ComputeContext(1);
+        using var twoThreads = new ComputeContext(2);
+        conv.Context = oneThread;
+        var one = conv.Forward(x).Clone();
+        conv.Context = twoThreads;
+        var two = conv.Forward(x).Clone();
+        Assert.Equal(one.Span.ToArray(), two.Span.ToArray());
+        conv.Algorithm = ConvAlgorithm.Direct;
+        Assert.True(GradientCheck.MaxAbsDiff(one, conv.Forward(x)) < 1e-4);
     }
 }

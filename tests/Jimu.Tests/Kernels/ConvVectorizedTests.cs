@@ -70,17 +70,17 @@ public class ConvVectorizedTests
     public void Forward_is_the_same_for_any_thread_count_and_dW_repeats_run_to_run()
     {
         Assert.SkipUnless(Vector512.IsHardwareAccelerated, "the vectorised direct convolution is AVX-512 only; without it Conv2D uses im2col");
-        int saved = Parallelism.Threads;
-        try
+        using var oneThread = new ComputeContext(1);
+        using var twoThreads = new ComputeContext(2);
         {
             var rng = new Random(8);
             var conv = new Conv2D(1, 32, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Vectorized) { InputGradientRequired = false };
             Initializer.Initialize(conv, rng);
             var x = GradientCheck.Random(rng, 6, 1, 28, 28);
             var dy = GradientCheck.Random(rng, 6, 32, 28, 28);
-            Parallelism.Threads = 1;
+            conv.Context = oneThread;
             var y1 = conv.Forward(x).Span.ToArray();
-            Parallelism.Threads = 2;
+            conv.Context = twoThreads;
             Assert.Equal(y1, conv.Forward(x).Span.ToArray());
             conv.Backward(dy);
             var dw = conv.Weight.Grad.Span.ToArray();
@@ -88,7 +88,7 @@ public class ConvVectorizedTests
             conv.Backward(dy);
             Assert.Equal(dw, conv.Weight.Grad.Span.ToArray());
         }
-        finally { Parallelism.Threads = saved; }
+
     }
 
     [Fact]
@@ -99,7 +99,8 @@ public class ConvVectorizedTests
         [
             new Conv2D(1, 8, 5, Padding.Symmetric(2), name: "first"),
             new Conv2D(8, 8, 5, Padding.Symmetric(2), name: "winograd"),
-            new Conv2D(8, 2, 3, Padding.Symmetric(1), name: "im2col"),
+            new Conv2D(8, 4, 3, Padding.Symmetric(1), name: "winograd3x3"),
+            new Conv2D(4, 2, 3, Padding.Symmetric(1), name: "im2col"),
             new Conv2D(2, 2, 3, Padding.Symmetric(1), name: "few-but-not-first"),
         ], [1, 8, 8]);
         int[] shape = [1, 1, 8, 8];
@@ -109,7 +110,7 @@ public class ConvVectorizedTests
             algorithms.Add(layer.AlgorithmFor(shape));
             shape = layer.OutputShape(shape);
         }
-        Assert.Equal([ConvAlgorithm.Vectorized, ConvAlgorithm.Winograd, ConvAlgorithm.Im2Col, ConvAlgorithm.Im2Col], algorithms);
+        Assert.Equal([ConvAlgorithm.Vectorized, ConvAlgorithm.Winograd, ConvAlgorithm.Winograd, ConvAlgorithm.Im2Col, ConvAlgorithm.Im2Col], algorithms);
         var strided = new Conv2D(1, 4, 5, stride: 2, name: "strided") { InputGradientRequired = false };
         Assert.Equal(ConvAlgorithm.Im2Col, strided.AlgorithmFor([1, 1, 9, 9]));
     }

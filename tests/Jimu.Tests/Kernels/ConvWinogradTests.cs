@@ -6,7 +6,7 @@ using Jimu.Tensors;
 namespace Jimu.Tests.Kernels;
 
 /// <summary>
-/// Winograd F(2×2, 5×5): its transforms are the published matrices, and the convolution agrees with the direct loops
+/// Winograd F(2×2, 5×5) and F(4×4, 3×3): their transforms are the published matrices, and the convolution agrees with the direct loops
 /// (forward, input gradient, weight and bias gradients) over paddings, odd sizes, channel counts that fill no vector,
 /// batches that span several chunks, and thread counts, with the threaded results identical to one thread's.
 /// </summary>
@@ -58,9 +58,25 @@ public unsafe class ConvWinogradTests
                 Assert.True(Math.Abs(expected[i, j] - actual(i, j)) <= tol, $"{what}[{i},{j}]: expected {expected[i, j]}, got {actual(i, j)}");
     }
 
-    [Fact]
-    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints()
+    // F(4, 3) with the same points: G is F(2, 5)'s first three columns, Aᵀ the points' powers 0..3.
+    private static readonly double[,] G3 =
     {
+        { 1 / 4.0, 0, 0 }, { -1 / 6.0, -1 / 6.0, -1 / 6.0 }, { -1 / 6.0, 1 / 6.0, -1 / 6.0 },
+        { 1 / 24.0, 1 / 12.0, 1 / 6.0 }, { 1 / 24.0, -1 / 12.0, 1 / 6.0 }, { 0, 0, 1 },
+    };
+    private static readonly double[,] AT4 = { { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 } };
+
+    [Fact]
+    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints() => CheckTransforms<WinogradF2x5>(G, AT);
+
+    [Fact]
+    public void Transforms_are_the_matrices_of_F4x3_and_their_adjoints() => CheckTransforms<WinogradF4x3>(G3, AT4);
+
+    private static void CheckTransforms<T>(double[,] g, double[,] at) where T : struct, IWinogradTiles
+    {
+        int m = T.Out, r = T.Kernel;
+        Assert.Equal(m, at.GetLength(0));
+        Assert.Equal(r, g.GetLength(1));
         var rng = new Random(3);
         Vector512<float>* block = stackalloc Vector512<float>[36];
         float* src = stackalloc float[36 * 16];
@@ -70,80 +86,95 @@ public unsafe class ConvWinogradTests
             // V = Bᵀ d B: d[i][j] at (6i + j)·16, lane 5 of each vector checked.
             var d = RandomMatrix(rng, 6, 6);
             for (int i = 0; i < 36 * 16; i++) src[i] = (float)d[i / 16 / 6, i / 16 % 6];
-            WinogradF2x5.InputTransform(src, 6 * 16, 16, dst, 16, block);
+            WinogradBasis.InputTransform(src, 6 * 16, 16, dst, 16, block);
             AssertMatrix(Mul(Mul(BT, d), Transpose(BT)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "Bᵀ d B");
 
-            // y = Aᵀ M A.
-            var m = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36 * 16; i++) src[i] = (float)m[i / 16 / 6, i / 16 % 6];
-            WinogradF2x5.OutputTransform(src, 16, out var y00, out var y01, out var y10, out var y11);
-            var y = new[,] { { y00[5], y01[5] }, { y10[5], y11[5] } };
-            AssertMatrix(Mul(Mul(AT, m), Transpose(AT)), (i, j) => y[i, j], 1e-4, "Aᵀ M A");
+            // y = Aᵀ M A + bias, rows of the output tile 8 vectors apart.
+            var mm = RandomMatrix(rng, 6, 6);
+            for (int i = 0; i < 36 * 16; i++) src[i] = (float)mm[i / 16 / 6, i / 16 % 6];
+            T.OutputTransform(src, 16, Vector512.Create(0.5f), block, 8);
+            var expected = Mul(Mul(at, mm), Transpose(at));
+            AssertMatrix(expected, (i, j) => block[i * 8 + j][5] - 0.5, 1e-4, "Aᵀ M A");
 
             // dM = A dY Aᵀ, lanes 0–7 to one buffer and 8–15 to another.
-            var dy = RandomMatrix(rng, 2, 2);
-            WinogradF2x5.OutputGradientTransform(Vector512.Create((float)dy[0, 0]), Vector512.Create((float)dy[0, 1]),
-                Vector512.Create((float)dy[1, 0]), Vector512.Create((float)dy[1, 1]), dst, dst + 8, 16);
-            AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "A dY Aᵀ (low half)");
-            AssertMatrix(Mul(Mul(Transpose(AT), dy), AT), (i, j) => dst[(i * 6 + j) * 16 + 13], 1e-4, "A dY Aᵀ (high half)");
+            var dy = RandomMatrix(rng, m, m);
+            for (int i = 0; i < m * m; i++) block[i] = Vector512.Create((float)dy[i / m, i % m]);
+            T.OutputGradientTransform(block, dst, dst + 8, 16);
+            AssertMatrix(Mul(Mul(Transpose(at), dy), at), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "A dY Aᵀ (low half)");
+            AssertMatrix(Mul(Mul(Transpose(at), dy), at), (i, j) => dst[(i * 6 + j) * 16 + 13], 1e-4, "A dY Aᵀ (high half)");
 
             // U = G g Gᵀ and dg = Gᵀ dU G, 16 kernels at once (lane 5 checked).
-            var g = RandomMatrix(rng, 5, 5);
-            for (int i = 0; i < 25; i++) block[i] = Vector512.Create((float)g[i / 5, i % 5]);
-            WinogradF2x5.KernelTransform(block, dst, 16);
-            AssertMatrix(Mul(Mul(G, g), Transpose(G)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-5, "G g Gᵀ");
+            var kernel = RandomMatrix(rng, r, r);
+            for (int i = 0; i < r * r; i++) block[i] = Vector512.Create((float)kernel[i / r, i % r]);
+            T.KernelTransform(block, dst, 16);
+            AssertMatrix(Mul(Mul(g, kernel), Transpose(g)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-5, "G g Gᵀ");
 
             var du = RandomMatrix(rng, 6, 6);
             for (int i = 0; i < 36 * 16; i++) src[i] = (float)du[i / 16 / 6, i / 16 % 6];
-            WinogradF2x5.KernelGradientTransform(src, 16, block);
-            AssertMatrix(Mul(Mul(Transpose(G), du), G), (i, j) => block[i * 5 + j][5], 1e-5, "Gᵀ dU G");
+            T.KernelGradientTransform(src, 16, block);
+            AssertMatrix(Mul(Mul(Transpose(g), du), g), (i, j) => block[i * r + j][5], 1e-5, "Gᵀ dU G");
         }
     }
 
-    [Fact]
-    public void F2x5_computes_the_correlation_of_a_tile()
+    [Theory]
+    [InlineData(2, 5)]
+    [InlineData(4, 3)]
+    public void Fmr_computes_the_correlation_of_a_tile(int m, int r)
     {
         // Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A = Σ_ab g[a,b] d[i+a, j+b], in exact arithmetic.
+        var (gm, at) = r == 5 ? (G, AT) : (G3, AT4);
         var rng = new Random(4);
         var d = RandomMatrix(rng, 6, 6);
-        var g = RandomMatrix(rng, 5, 5);
-        var u = Mul(Mul(G, g), Transpose(G));
+        var g = RandomMatrix(rng, r, r);
+        var u = Mul(Mul(gm, g), Transpose(gm));
         var v = Mul(Mul(BT, d), Transpose(BT));
         var uv = new double[6, 6];
         for (int i = 0; i < 6; i++)
             for (int j = 0; j < 6; j++) uv[i, j] = u[i, j] * v[i, j];
-        var y = Mul(Mul(AT, uv), Transpose(AT));
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 2; j++)
+        var y = Mul(Mul(at, uv), Transpose(at));
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++)
             {
                 double s = 0;
-                for (int a = 0; a < 5; a++)
-                    for (int b = 0; b < 5; b++) s += g[a, b] * d[i + a, j + b];
+                for (int a = 0; a < r; a++)
+                    for (int b = 0; b < r; b++) s += g[a, b] * d[i + a, j + b];
                 Assert.Equal(s, y[i, j], 9);
             }
     }
 
-    public static TheoryData<int, int, int, int, int, string> Shapes => new()
+    public static TheoryData<int, int, int, int, int, int, string> Shapes => new()
     {
-        { 4, 32, 64, 14, 14, "2" },          // the seed network's conv2
-        { 1, 32, 64, 14, 14, "2" },          // ... for one image: 49 tiles, the last through the one-row kernel
-        { 2, 1, 32, 28, 28, "2" },           // its conv1: one input channel
-        { 1, 3, 5, 9, 7, "0" },              // valid, odd output 5x3
-        { 3, 5, 9, 8, 11, "1,2,0,3" },       // asymmetric padding, odd widths
-        { 2, 17, 13, 6, 6, "4" },            // the largest padding; 17 channels fill no vector
-        { 1, 40, 70, 5, 5, "same" },         // 5x5 image: one tile row and column short of even
-        { 70, 2, 3, 5, 6, "2" },             // 70 images: the forward pass pads them in two chunks
-        { 2, 1, 1, 1, 1, "2" },              // one pixel
+        { 5, 4, 32, 64, 14, 14, "2" },          // the seed network's conv2
+        { 5, 1, 32, 64, 14, 14, "2" },          // ... for one image: 49 tiles, the last through the one-row kernel
+        { 5, 2, 1, 32, 28, 28, "2" },           // its conv1: one input channel
+        { 5, 1, 3, 5, 9, 7, "0" },              // valid, odd output 5x3
+        { 5, 3, 5, 9, 8, 11, "1,2,0,3" },       // asymmetric padding, odd widths
+        { 5, 2, 17, 13, 6, 6, "4" },            // the largest padding; 17 channels fill no vector
+        { 5, 1, 40, 70, 5, 5, "same" },         // 5x5 image: one tile row and column short of even
+        { 5, 70, 2, 3, 5, 6, "2" },             // 70 images: the forward pass pads them in two chunks
+        { 5, 2, 1, 1, 1, 1, "2" },              // one pixel
+        { 3, 2, 32, 32, 28, 28, "1" },          // vgg3's conv2: 7x7 tiles of 4x4
+        { 3, 1, 32, 64, 14, 14, "1" },          // its conv3 for one image: 16 tiles, the last 2 of 14 rows and columns cut
+        { 3, 3, 64, 64, 14, 14, "1" },          // its conv4
+        { 3, 1, 3, 5, 9, 7, "0" },              // valid, odd output 7x5
+        { 3, 3, 5, 9, 8, 11, "1,2,0,1" },       // asymmetric padding, widths that are no multiple of 4
+        { 3, 2, 17, 13, 6, 6, "2" },            // the largest padding; 17 channels fill no vector
+        { 3, 1, 40, 70, 3, 5, "same" },         // 3x5 image: one tile, mostly cut
+        { 3, 70, 2, 3, 5, 6, "1" },             // 70 images: the forward pass pads them in two chunks
+        { 3, 64, 16, 16, 9, 9, "1" },           // batch 64, 3x3 tiles per image
+        { 3, 2, 1, 1, 1, 1, "2" },              // one pixel
+        { 3, 1, 7, 20, 37, 21, "1" },           // a row of more than 16 / 4 tiles: runs cut at 4 tiles
     };
 
     [Theory, MemberData(nameof(Shapes))]
-    public void Agrees_with_direct_loops_forward_and_backward(int batch, int inChannels, int outChannels, int h, int w, string padding)
+    public void Agrees_with_direct_loops_forward_and_backward(int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding)
     {
         Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch * 1000 + inChannels * 10 + h);
         var pad = Padding.Parse(padding);
-        var direct = new Conv2D(inChannels, outChannels, 5, 5, 1, 1, pad, true, ConvAlgorithm.Direct);
-        var winograd = new Conv2D(inChannels, outChannels, 5, 5, 1, 1, pad, true, ConvAlgorithm.Winograd);
+        var direct = new Conv2D(inChannels, outChannels, kernel, kernel, 1, 1, pad, true, ConvAlgorithm.Direct);
+        var winograd = new Conv2D(inChannels, outChannels, kernel, kernel, 1, 1, pad, true, ConvAlgorithm.Winograd);
+        Assert.Equal(ConvAlgorithm.Winograd, winograd.AlgorithmFor([batch, inChannels, h, w]));
         foreach (var p in direct.Parameters)
             for (int i = 0; i < p.Value.Length; i++) p.Value.Data[i] = (float)(rng.NextDouble() * 2 - 1);
         for (int i = 0; i < direct.Parameters.Count; i++) winograd.Parameters[i].Value.CopyFrom(direct.Parameters[i].Value);
@@ -170,22 +201,24 @@ public unsafe class ConvWinogradTests
     private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 
     [Theory]
-    [InlineData(1)]   // one image: the strips of the forward pass go to different threads
-    [InlineData(5)]   // a batch: images split for the weight gradient
-    public void Two_threads_match_one_thread_bit_for_bit(int batch)
+    [InlineData(5, 1)]   // one image: the strips of the forward pass go to different threads
+    [InlineData(5, 5)]   // a batch: images split for the weight gradient
+    [InlineData(3, 1)]
+    [InlineData(3, 64)]
+    public void Two_threads_match_one_thread_bit_for_bit(int kernel, int batch)
     {
         Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
         var rng = new Random(batch);
-        var conv = new Conv2D(32, 64, 5, Padding.Symmetric(2), algorithm: ConvAlgorithm.Winograd);
+        var conv = new Conv2D(32, 64, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Winograd);
         Jimu.Models.Initializer.Initialize(conv, rng);
         var x = GradientCheck.Random(rng, batch, 32, 14, 14);
         var dy = GradientCheck.Random(rng, batch, 64, 14, 14);
-        int saved = Parallelism.Threads;
-        try
+        using var oneThread = new ComputeContext(1);
+        using var twoThreads = new ComputeContext(2);
         {
             (float[] y, float[] dx, float[] dw, float[] db) Run(int threads)
             {
-                Parallelism.Threads = threads;
+                conv.Context = threads == 1 ? oneThread : twoThreads;
                 var y = conv.Forward(x).Span.ToArray();
                 var dx = conv.Backward(dy)!.Span.ToArray();
                 return (y, dx, conv.Weight.Grad.Span.ToArray(), conv.Bias!.Grad.Span.ToArray());
@@ -200,7 +233,7 @@ public unsafe class ConvWinogradTests
             Assert.Equal(two.db, again.db);
             AssertClose(Tensor.FromArray(one.dw, one.dw.Length), Tensor.FromArray(two.dw, two.dw.Length), "dW, 1 vs 2 threads");
         }
-        finally { Parallelism.Threads = saved; }
+
     }
 
     [Fact]
@@ -208,14 +241,24 @@ public unsafe class ConvWinogradTests
     {
         var g5 = ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(2));
         Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(g5));
-        Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
+        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
+        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(2))));
+        Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(3))));
+        Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 2, 2, Padding.Symmetric(1))));
+        Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 5, 1, 1, Padding.Symmetric(1))));
+        Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 4, 4, 1, 1, Padding.Symmetric(1))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 5, 5, 2, 2, Padding.Symmetric(2))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(5))));
 
+        // Auto: 3×3 stride 1 with enough input channels is Winograd; a first layer is not.
+        Assert.Equal(Vector512.IsHardwareAccelerated ? ConvAlgorithm.Winograd : ConvAlgorithm.Im2Col,
+            new Conv2D(32, 32, 3, Padding.Symmetric(1)).AlgorithmFor([1, 32, 28, 28]));
+        Assert.NotEqual(ConvAlgorithm.Winograd, new Conv2D(1, 32, 3, Padding.Symmetric(1)).AlgorithmFor([1, 1, 28, 28]));
+
         // Winograd asked for where it does not apply runs im2col, with the same numbers as the direct loops.
         var rng = new Random(9);
-        var direct = new Conv2D(3, 4, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Direct);
-        var asked = new Conv2D(3, 4, 3, Padding.Symmetric(1), algorithm: ConvAlgorithm.Winograd);
+        var direct = new Conv2D(3, 4, 3, Padding.Symmetric(1), stride: 2, algorithm: ConvAlgorithm.Direct);
+        var asked = new Conv2D(3, 4, 3, Padding.Symmetric(1), stride: 2, algorithm: ConvAlgorithm.Winograd);
         Jimu.Models.Initializer.Initialize(direct, rng);
         for (int i = 0; i < direct.Parameters.Count; i++) asked.Parameters[i].Value.CopyFrom(direct.Parameters[i].Value);
         var x = GradientCheck.Random(rng, 2, 3, 6, 6);

@@ -26,7 +26,7 @@ public class GemmTests
         var c = (float[])c0.Clone();
         var cRef = (float[])c0.Clone();
 
-        Gemm.Multiply(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
+        Gemm.Multiply(Ctx, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
         if (!accumulate) for (int i = 0; i < m; i++) Array.Clear(cRef, i * ldc, n);
         GemmReference.Multiply(m, n, k, a, lda, transA, b, ldb, transB, cRef, ldc);
 
@@ -45,23 +45,27 @@ public class GemmTests
                     exact += (double)(transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
                 if (Math.Abs(c[at] - exact) > tol * (1 + Math.Abs(exact)) || Math.Abs(c[at] - cRef[at]) > 2 * tol * (1 + Math.Abs(exact)))
                     Assert.Fail($"C[{i},{j}] = {c[at]}, exact {exact}, reference {cRef[at]} " +
-                        $"(m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} pad={pad} threads={Parallelism.Threads})");
+                        $"(m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} pad={pad} threads={Ctx.Threads})");
             }
     }
 
+    /// <summary>The context the products run on (tests of one class run one after another).</summary>
+    private static ComputeContext Ctx = new(1);
+
     private static void WithThreads(int threads, Action body)
     {
-        int saved = Parallelism.Threads;
+        var saved = Ctx;
         long savedThreshold = GemmDriver.ParallelThreshold;
+        using var context = new ComputeContext(threads);
         try
         {
-            Parallelism.Threads = threads;
+            Ctx = context;
             GemmDriver.ParallelThreshold = 0; // split even the small cases, to test the split
             body();
         }
         finally
         {
-            Parallelism.Threads = saved;
+            Ctx = saved;
             GemmDriver.ParallelThreshold = savedThreshold;
         }
     }
@@ -142,9 +146,9 @@ public class GemmTests
     public void KZero_ClearsOrKeepsC()
     {
         var c = new float[] { 1, 2, 3, 4 };
-        Gemm.Multiply(2, 2, 0, [], 0, false, [], 2, false, c, 2, accumulate: true);
+        Gemm.Multiply(Ctx, 2, 2, 0, [], 0, false, [], 2, false, c, 2, accumulate: true);
         Assert.Equal([1f, 2, 3, 4], c);
-        Gemm.Multiply(2, 2, 0, [], 0, false, [], 2, false, c, 2);
+        Gemm.Multiply(Ctx, 2, 2, 0, [], 0, false, [], 2, false, c, 2);
         Assert.Equal([0f, 0, 0, 0], c);
     }
 
@@ -152,20 +156,21 @@ public class GemmTests
     public void TooShortSpans_Throw()
     {
         var a = new float[6]; var b = new float[6]; var c = new float[4];
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a.AsSpan(0, 5), 3, false, b, 2, false, c, 2));
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 3, false, b.AsSpan(0, 5), 2, false, c, 2));
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 3, false, b, 2, false, c.AsSpan(0, 3), 2));
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply(2, 2, 3, a, 2, false, b, 2, false, c, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(-1, 2, 3, a, 3, false, b, 2, false, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(Ctx, 2, 2, 3, a.AsSpan(0, 5), 3, false, b, 2, false, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(Ctx, 2, 2, 3, a, 3, false, b.AsSpan(0, 5), 2, false, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(Ctx, 2, 2, 3, a, 3, false, b, 2, false, c.AsSpan(0, 3), 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(Ctx, 2, 2, 3, a, 2, false, b, 2, false, c, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(Ctx, -1, 2, 3, a, 3, false, b, 2, false, c, 2));
     }
 
     [Fact]
     public void AfterWarmUp_AllocatesNothing()
     {
-        int saved = Parallelism.Threads;
+        var saved = Ctx;
+        using var context = new ComputeContext(2);
         try
         {
-            Parallelism.Threads = 2;
+            Ctx = context;
             var rng = new Random(5);
             (int m, int n, int k, bool ta, bool tb)[] shapes =
                 [(64, 196, 800, false, false), (32, 784, 25, false, false), (64, 800, 196, false, true), (200, 196, 64, true, false), (5, 7, 3, false, false)];
@@ -176,7 +181,7 @@ public class GemmTests
                 {
                     var (m, n, k, ta, tb) = shapes[i];
                     var (a, b, c) = buffers[i];
-                    Gemm.Multiply(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, accumulate: i % 2 == 0);
+                    Gemm.Multiply(Ctx, m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, accumulate: i % 2 == 0);
                 }
             }
             // Chunks are claimed dynamically, so a worker may first take part (and allocate its pack buffers, once)
@@ -196,6 +201,6 @@ public class GemmTests
             }
             Assert.True(leastTotal == 0, $"{leastTotal} bytes allocated by all threads during 100 GEMMs");
         }
-        finally { Parallelism.Threads = saved; }
+        finally { Ctx = saved; }
     }
 }

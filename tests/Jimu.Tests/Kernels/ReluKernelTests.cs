@@ -13,10 +13,10 @@ public class ReluKernelTests
         var rng = new Random(length);
         var x = Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var dy = Enumerable.Range(0, length).Select(_ => (float)rng.NextDouble()).ToArray();
-        var kernel = new ReluKernel();
+        using var context = new ComputeContext(2);
         float[] y = new float[length], dx = new float[length];
-        kernel.Forward(x, y, length);
-        kernel.Backward(y, dy, dx, length);
+        ReluKernel.Forward(context, x, y, length);
+        ReluKernel.Backward(context, y, dy, dx, length);
         for (int i = 0; i < length; i++)
         {
             Assert.Equal(Math.Max(x[i], 0f), y[i]);

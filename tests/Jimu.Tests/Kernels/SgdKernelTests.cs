@@ -12,24 +12,20 @@ public class SgdKernelTests
     [InlineData(2, 0f, false)]
     public void Threaded_step_equals_the_plain_one(int threads, float momentum, bool nesterov)
     {
-        int saved = Parallelism.Threads;
-        try
+        using var context = new ComputeContext(threads);
         {
-            Parallelism.Threads = threads;
             var rng = new Random(threads);
             int length = (1 << 17) + 5;   // large enough to split, ragged at the end
             float[] R() { var a = new float[length]; for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() - 0.5); return a; }
             float[] w = R(), grad = R(), buffer = R();
             float[] w2 = (float[])w.Clone(), buffer2 = (float[])buffer.Clone();
-            var kernel = new SgdKernel();
             foreach (bool first in new[] { true, false })
             {
-                kernel.Step(w, grad, buffer, length, 0.01f, momentum, 5e-4f, nesterov, first);
+                SgdKernel.Step(context, w, grad, buffer, length, 0.01f, momentum, 5e-4f, nesterov, first);
                 SgdUpdate.Step(w2, grad, momentum != 0f ? buffer2 : default, 0.01f, momentum, 5e-4f, nesterov, first);
             }
             Assert.Equal(w2, w);
             Assert.Equal(buffer2, buffer);
         }
-        finally { Parallelism.Threads = saved; }
     }
 }

@@ -79,16 +79,13 @@ public class BatchNormTests
         var dy = RandomInput(10, 16, 8, 20, 20);
         float[] Run(int threads)
         {
-            int old = Jimu.Kernels.Parallelism.Threads;
-            Jimu.Kernels.Parallelism.Threads = threads;
-            try
+            using var context = new ComputeContext(threads);
             {
-                var bn = new BatchNorm2d(8) { InputGradientRequired = true };
+                var bn = new BatchNorm2d(8) { InputGradientRequired = true, Context = context };
                 var y = bn.Forward(x).Span.ToArray();
                 var dx = bn.Backward(dy)!.Span.ToArray();
                 return [.. y, .. dx, .. bn.Weight.Grad.Span, .. bn.Bias.Grad.Span, .. bn.RunningVar.Span];
             }
-            finally { Jimu.Kernels.Parallelism.Threads = old; }
         }
         Assert.Equal(Run(1), Run(2));
     }

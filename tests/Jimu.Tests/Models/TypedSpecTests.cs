@@ -56,7 +56,8 @@ public class TypedSpecTests
         Assert.Equal("idx", model.TrainedOn!.Format);
         var e = model.Evaluate(MnistFolder.Load(RepoPaths.MnistSample).Test);
         Assert.Equal(0.5745, e.Accuracy);
-        Assert.Equal(1.222586668180465, e.Loss, 1e-9);
+        // f0baf0c's figure; inference now folds each BatchNorm into the conv before it, which moves the loss in the 8th digit.
+        Assert.Equal(1.222586668180465, e.Loss, 1e-6);
     }
 
     [Fact]

@@ -17,16 +17,15 @@ public class AllocationTests
     [InlineData(2)]
     public void Training_and_inference_steps_allocate_nothing_after_warm_up(int threads)
     {
-        int saved = Jimu.Kernels.Parallelism.Threads;
-        Jimu.Kernels.Parallelism.Threads = threads;
-        try
+        using var model = Model.Create(BuiltIns.MnistTf, seed: 3);
+        model.Threads = threads;
         {
-            var net = Model.Create(BuiltIns.MnistTf, seed: 3).Network;
+            var net = model.Network;
             var rng = new Random(1);
             var x = GradientCheck.Random(rng, 8, 1, 28, 28);
             var labels = Enumerable.Range(0, 8).Select(i => i % 10).ToArray();
             var loss = new SoftmaxCrossEntropy();
-            var sgd = new Sgd(net.Parameters, 0.01f, 0.9f, 5e-4f);
+            var sgd = new Sgd(net.Parameters, 0.01f, 0.9f, 5e-4f) { Context = net.Context };
             void Step()
             {
                 loss.Forward(net.Forward(x), labels);
@@ -56,7 +55,6 @@ public class AllocationTests
             for (int i = 0; i < 30; i++) net.Forward(x);
             Assert.Equal(0, MinimumAllocated(() => net.Forward(x)));
         }
-        finally { Jimu.Kernels.Parallelism.Threads = saved; }
     }
 
     private static long MinimumAllocated(Action action)

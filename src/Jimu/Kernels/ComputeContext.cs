@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using Jimu.Kernels;
+
+namespace Jimu;
+
+/// <summary>
+/// Where kernels run: a number of threads (the caller and <see cref="Threads"/> − 1 workers, started on first use and
+/// ended by <see cref="Dispose"/>) and the scratch memory the kernels work in. A context serves one caller at a
+/// time; give each thread its own (a <see cref="Models.Model"/> does this for its concurrent
+/// <see cref="Models.Model.Predict"/> callers). The thread count decides how work is split, so results are
+/// deterministic for a given count; they do not depend on whether the workers were free.
+/// </summary>
+/// <remarks>
+/// Not called ExecutionContext, which <c>System.Threading</c> (an implicit using) already defines.
+/// <code>
+/// using var ctx = new ComputeContext(threads: 4);
+/// network.Context = ctx;           // a Sequential and its layers run on it
+/// </code>
+/// </remarks>
+public sealed class ComputeContext : IDisposable
+{
+    private readonly WorkerPool? _pool;
+    private readonly bool _ownsPool;
+    private ComputeContext? _lane;
+
+    /// <summary>A context of <paramref name="threads"/> threads (at least 1): the caller and threads − 1 workers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
+    public ComputeContext(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"A context needs at least 1 thread, got {threads}.");
+        Threads = threads;
+        if (threads > 1) { _pool = new WorkerPool(threads - 1); _ownsPool = true; }
+    }
+
+    private ComputeContext(int threads, WorkerPool? pool)
+    {
+        Threads = threads;
+        _pool = pool;
+    }
+
+    /// <summary>A one-thread context for the thread that runs a job's items (a worker's, or the caller's).</summary>
+    internal static ComputeContext Lane() => new(1, null);
+
+    /// <summary>
+    /// A context for another caller: the same threads and workers (one job runs on them at a time; a job started
+    /// while they are busy runs on its caller, split the same way), its own scratch memory. Disposing it leaves the
+    /// workers to this context.
+    /// </summary>
+    internal ComputeContext Fork() => new(Threads, _pool);
+
+    /// <summary>Worker threads running now (for tests): none before the first parallel job and after <see cref="Dispose"/>.</summary>
+    internal int LiveWorkers => _pool?.LiveWorkers ?? 0;
+
+    /// <summary>Threads that kernels split work over (at least 1).</summary>
+    public int Threads { get; }
+
+    /// <summary>Scratch memory for kernels called on this context (see <see cref="Scratch"/>).</summary>
+    internal Workspace Workspace => field ??= new Workspace();
+
+    /// <summary>
+    /// Runs <paramref name="job"/>.Run(i, lane) for i in [0, <paramref name="count"/>) and returns when all are done:
+    /// on the calling thread and up to <see cref="Threads"/> − 1 workers, each item with the one-thread context of
+    /// the thread that runs it. Items are claimed in order; nothing is allocated. <paramref name="job"/> must be a
+    /// local variable of the caller. When the workers are busy (or inside an item) the items run in order on the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void For<TJob>(int count, ref TJob job) where TJob : struct, IParallelJob
+    {
+        var lane = _lane ??= Lane();
+        if (_pool is not null && count > 1 && _pool.TryRun(ref job, count, Math.Min(Threads, count), lane)) return;
+        for (int i = 0; i < count; i++) job.Run(i, lane);
+    }
+
+    /// <summary>Ends the worker threads (a forked context leaves them to its parent). Kernels still run afterwards, on the caller alone.</summary>
+    public void Dispose()
+    {
+        if (_ownsPool) _pool!.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ComputeContext({Threads} thread{(Threads == 1 ? "" : "s")})";
+}

@@ -1,0 +1,58 @@
+namespace Jimu.Kernels;
+
+/// <summary>
+/// Scratch memory of one <see cref="ComputeContext"/>, by <see cref="Scratch"/> slot: 64-byte aligned floats,
+/// grown on demand and never shrunk, so a kernel allocates nothing once the shapes are seen. What a slot holds is
+/// undefined when a kernel gets it: scratch lives for one kernel call (results the next call needs, such as what a
+/// backward pass reuses from its forward pass, belong to the layer, not here).
+/// </summary>
+internal sealed unsafe class Workspace
+{
+    private readonly AlignedBuffer?[] _buffers = new AlignedBuffer?[Enum.GetValues<Scratch>().Length];
+    private readonly float[]?[] _arrays = new float[]?[Enum.GetValues<Scratch>().Length];
+    private readonly double[]?[] _doubles = new double[]?[Enum.GetValues<Scratch>().Length];
+
+    /// <summary>At least <paramref name="length"/> aligned floats of slot <paramref name="slot"/>.</summary>
+    public float* Floats(Scratch slot, long length) => AlignedBuffer.Ensure(ref _buffers[(int)slot], Math.Max(length, 1));
+
+    /// <summary>The first <paramref name="length"/> floats of slot <paramref name="slot"/> as a span.</summary>
+    public Span<float> Span(Scratch slot, int length) => new(Floats(slot, length), length);
+
+    /// <summary>At least <paramref name="length"/> doubles of slot <paramref name="slot"/> (for sums kept in float64).</summary>
+    public double[] Doubles(Scratch slot, int length)
+    {
+        ref var d = ref _doubles[(int)slot];
+        if (d is null || d.Length < length) d = new double[length];
+        return d;
+    }
+
+    /// <summary>A managed array of at least <paramref name="length"/> floats for slot <paramref name="slot"/> (for jobs that hold arrays).</summary>
+    public float[] Array(Scratch slot, int length)
+    {
+        ref var a = ref _arrays[(int)slot];
+        if (a is null || a.Length < length) a = new float[length];
+        return a;
+    }
+}
+
+/// <summary>
+/// The slots of a <see cref="Workspace"/>, one per use. A kernel that keeps something in a slot while it calls
+/// another kernel on the same context must use a slot that kernel does not: give each use its own.
+/// </summary>
+internal enum Scratch
+{
+    /// <summary>GEMM's packed A and B panels (<see cref="GemmDriver"/>).</summary>
+    GemmPack,
+    /// <summary>A gathered row of Aᵀ (<see cref="GemmSmallM"/>).</summary>
+    GemmRow,
+    /// <summary>An image's patch matrix (<see cref="ConvIm2Col"/>, one per thread; shared by the threads for one image).</summary>
+    Im2ColPatches,
+    /// <summary>The patch-matrix gradient before folding (<see cref="ConvIm2Col"/>, one per thread).</summary>
+    Im2ColPatchGradient,
+    /// <summary>Per-part weight gradients, summed after the parts in order (conv backward passes).</summary>
+    PartWeightGradients,
+    /// <summary>Per-part bias gradients in float64, summed after the parts in order.</summary>
+    PartBiasGradients,
+    /// <summary>Pooling windows unfolded by <see cref="PoolIm2Col"/>.</summary>
+    PoolPatches,
+}

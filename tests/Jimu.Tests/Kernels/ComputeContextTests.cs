@@ -1,0 +1,166 @@
+using Jimu.Kernels;
+
+namespace Jimu.Tests.Kernels;
+
+public class ComputeContextTests
+{
+    /// <summary>Adds 1 to counts[i] and records the lane that ran item i.</summary>
+    private readonly struct CountJob(int[] counts, ComputeContext?[] lanes) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane)
+        {
+            Interlocked.Increment(ref counts[index]);
+            lanes[index] = lane;
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 7)]
+    [InlineData(2, 1)]
+    [InlineData(2, 100)]
+    [InlineData(4, 3)]
+    [InlineData(4, 1000)]
+    public void For_runs_every_item_once_on_one_thread_lanes(int threads, int count)
+    {
+        using var ctx = new ComputeContext(threads);
+        for (int repeat = 0; repeat < 20; repeat++)
+        {
+            var counts = new int[count];
+            var lanes = new ComputeContext?[count];
+            var job = new CountJob(counts, lanes);
+            ctx.For(count, ref job);
+            Assert.All(counts, c => Assert.Equal(1, c));
+            Assert.All(lanes, l => Assert.Equal(1, l!.Threads));
+            Assert.DoesNotContain(ctx, lanes); // items get a lane, never the caller's context and its scratch
+        }
+    }
+
+    private readonly struct ThrowJob(int bad) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane)
+        {
+            if (index == bad) throw new InvalidOperationException($"item {index}");
+        }
+    }
+
+    [Fact]
+    public void An_exception_in_an_item_reaches_the_caller_and_the_context_still_works()
+    {
+        using var ctx = new ComputeContext(2);
+        for (int bad = 0; bad < 8; bad++)
+        {
+            var job = new ThrowJob(bad);
+            var e = Assert.Throws<InvalidOperationException>(() => ctx.For(8, ref job));
+            Assert.Equal($"item {bad}", e.Message);
+        }
+        var counts = new int[50];
+        var ok = new CountJob(counts, new ComputeContext?[50]);
+        ctx.For(50, ref ok);
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
+    public void Dispose_ends_the_workers_and_later_jobs_run_on_the_caller()
+    {
+        var ctx = new ComputeContext(3);
+        Assert.Equal(0, ctx.LiveWorkers); // started on first use
+        var counts = new int[64];
+        var job = new CountJob(counts, new ComputeContext?[64]);
+        ctx.For(64, ref job);
+        Assert.Equal(2, ctx.LiveWorkers);
+        ctx.Dispose();
+        Assert.Equal(0, ctx.LiveWorkers);
+        ctx.For(64, ref job);
+        Assert.All(counts, c => Assert.Equal(2, c));
+        ctx.Dispose(); // twice is fine
+    }
+
+    [Fact]
+    public void Forks_share_the_workers_and_run_concurrently_with_their_own_scratch()
+    {
+        using var ctx = new ComputeContext(2);
+        var forks = Enumerable.Range(0, 8).Select(_ => ctx.Fork()).ToArray();
+        Assert.All(forks, f => Assert.Equal(2, f.Threads));
+        Assert.Equal(8, forks.Select(f => f.Workspace).Distinct().Count());
+        Parallel.For(0, forks.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            for (int r = 0; r < 200; r++)
+            {
+                var counts = new int[33];
+                var job = new CountJob(counts, new ComputeContext?[33]);
+                forks[i].For(33, ref job);
+                Assert.All(counts, c => Assert.Equal(1, c));
+            }
+        });
+        foreach (var f in forks) f.Dispose(); // leaves the workers to ctx
+        var again = new int[10];
+        var last = new CountJob(again, new ComputeContext?[10]);
+        ctx.For(10, ref last);
+        Assert.All(again, c => Assert.Equal(1, c));
+    }
+
+    private readonly struct NestedJob(float[] sums) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane)
+        {
+            // A kernel inside an item gets the lane: one thread, that thread's scratch.
+            var inner = new float[4];
+            Gemm.Multiply(lane, 1, 4, 3, new float[] { 1, 2, 3 }, 3, false, Enumerable.Repeat((float)index, 12).ToArray(), 4, false, inner, 4);
+            sums[index] = inner[0];
+        }
+    }
+
+    [Fact]
+    public void A_kernel_called_inside_an_item_runs_on_the_lane()
+    {
+        using var ctx = new ComputeContext(2);
+        var sums = new float[16];
+        var job = new NestedJob(sums);
+        ctx.For(16, ref job);
+        for (int i = 0; i < 16; i++) Assert.Equal(6f * i, sums[i]);
+    }
+
+    private readonly struct SumJob(float[] data, float[] partial) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane)
+        {
+            var (from, to) = BatchSplit.ElementRange(data.Length, partial.Length, index);
+            float s = 0;
+            for (int i = from; i < to; i++) s += data[i];
+            partial[index] = s;
+        }
+    }
+
+    [Fact]
+    public void For_allocates_nothing_after_warm_up()
+    {
+        using var ctx = new ComputeContext(2);
+        var data = Enumerable.Range(0, 4096).Select(i => (float)i).ToArray();
+        var partial = new float[8];
+        void Once()
+        {
+            var job = new SumJob(data, partial);
+            ctx.For(partial.Length, ref job);
+        }
+        for (int i = 0; i < 100; i++) Once();
+        // The calling thread, exactly (other tests running meanwhile allocate on theirs; the workers run the same
+        // code as the caller, and AllocationTests measures every thread over whole training steps).
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++) Once();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(4095f * 4096 / 2, partial.Sum());
+    }
+
+    [Fact]
+    public void Fewer_than_one_thread_is_an_error()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ComputeContext(0));
+        using var model = Jimu.Models.Model.Create(Jimu.Models.BuiltIns.LeNet5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Threads = 0);
+        Assert.Equal(Environment.ProcessorCount, model.Threads);
+        model.Threads = 1;
+        Assert.Equal(1, model.Network.Context.Threads);
+        Assert.Same(model.Network.Context, model.Network.Layers[0].Context);
+    }
+}
