@@ -20,8 +20,8 @@ if grep -E "warning (IL|AOT)" "$log"; then echo "check-aot: FAILED: trimming/AOT
 [ "$(head -c 4 "$out/jimu" | od -An -c | tr -d ' \n')" = '177ELF' ] || { echo "check-aot: FAILED: $out/jimu is not a native executable"; exit 1; }
 model=tests/Jimu.Tests/Models/fixtures/every-layer-f0baf0c.safetensors
 png=fuzz/corpus/image/grey.png
-native=$("$out/jimu" predict --model "$model" --format json --top 3 "$png")
-jit=$(dotnet src/Jimu.Cli/bin/Release/net10.0/Jimu.Cli.dll predict --model "$model" --format json --top 3 "$png")
+native=$("$out/jimu" predict --model "$model" --format json --top 3 --invert "$png")
+jit=$(dotnet src/Jimu.Cli/bin/Release/net10.0/Jimu.Cli.dll predict --model "$model" --format json --top 3 --invert "$png")
 # The native file may run other vector paths than the JIT on this CPU (it targets the portable x64 baseline):
 # the same class and top 3, logits within 1e-5.
 python3 - "$native" "$jit" <<'PY'

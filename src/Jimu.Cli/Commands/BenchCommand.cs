@@ -10,6 +10,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks: layer algorithms, GEMM and whole models.");
         bench.Subcommands.Add(BenchLayersCommand.Create());
         bench.Subcommands.Add(BenchModelCommand.Create());
+        bench.Subcommands.Add(BenchModelCommand.CreateSuite());
         bench.Subcommands.Add(BenchGemmCommand.Create());
         return bench;
     }

@@ -20,28 +20,60 @@ public static class BenchModelCommand
 {
     public static Command Create()
     {
-        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5 or a JSON file.", DefaultValueFactory = _ => "mnist-tf" };
+        var arch = new Option<string>("--arch")
+        {
+            Description = $"Architecture: a built-in ({string.Join(", ", BuiltIns.Names)}) or a JSON file; several separated by commas are measured one after another in this process.",
+            DefaultValueFactory = _ => "mnist-tf",
+        };
+        var cmd = new Command("model", "Training and inference speed of a network on synthetic data.") { arch };
+        AddMeasureOptions(cmd, r => r.GetValue(arch)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        return cmd;
+    }
+
+    /// <summary>`jimu bench suite`: <c>bench model</c> over <see cref="BuiltIns.Suite"/>.</summary>
+    public static Command CreateSuite()
+    {
+        var cmd = new Command("suite",
+            $"Training (batch 64) and inference (batch 1000 and 1) speed of every network of the suite ({string.Join(", ", BuiltIns.Suite)}) in one run, with managed allocations per training step.");
+        AddMeasureOptions(cmd, _ => [.. BuiltIns.Suite]);
+        return cmd;
+    }
+
+    /// <summary>The options and action shared by `bench model` and `bench suite`: measure each architecture, print.</summary>
+    private static void AddMeasureOptions(Command cmd, Func<ParseResult, string[]> architectures)
+    {
         var batch = new Option<int>("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => 64 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats of each measurement (median, min and max reported).", DefaultValueFactory = _ => 5 };
         var steps = new Option<int>("--steps") { Description = "Training steps per timed repeat.", DefaultValueFactory = _ => 20 };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (an array of them for several architectures)." };
         var profile = new Option<bool>("--profile") { Description = "Also time each layer's forward and backward in a training step." };
-        var cmd = new Command("model", "Training and inference speed of a network on synthetic data.") { arch, batch, repeats, steps, json, profile };
+        cmd.Options.Add(batch); cmd.Options.Add(repeats); cmd.Options.Add(steps); cmd.Options.Add(json); cmd.Options.Add(profile);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
             int b = r.GetValue(batch), reps = r.GetValue(repeats), n = r.GetValue(steps);
             if (b < 1 || reps < 1 || n < 1) throw new ArgumentException("--batch-size, --repeats and --steps must be at least 1.");
-            var result = Run(Architecture.Resolve(r.GetValue(arch)!), b, reps, n, r.GetValue(profile));
+            var names = architectures(r);
+            if (names.Length == 0) throw new ArgumentException("--arch names no architecture; give a built-in name or a JSON file.");
+            // Every architecture is resolved before the first is measured: a typo fails at once, not after minutes.
+            var resolved = names.Select(Architecture.Resolve).ToArray();
+            var results = new List<Result>();
+            foreach (var a in resolved)
+            {
+                var result = Run(a, b, reps, n, r.GetValue(profile));
+                results.Add(result);
+                if (!r.GetValue(json) && (resolved.Length == 1 || r.GetValue(profile))) Print(result);
+            }
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(result.ToJson(), CliJson.Default.DictionaryStringObject));
+                Console.Out.WriteLine(resolved.Length == 1
+                    ? JsonSerializer.Serialize(results[0].ToJson(), CliJson.Default.DictionaryStringObject)
+                    : JsonSerializer.Serialize(results.Select(x => x.ToJson()).ToArray(), CliJson.Default.DictionaryStringObjectArray));
                 return 0;
             }
-            Print(result);
+            if (resolved.Length > 1) PrintSummary(results);
             return 0;
         });
-        return cmd;
     }
 
     public sealed record LayerTime(string Layer, double ForwardMs, double BackwardMs);
@@ -235,6 +267,20 @@ public static class BenchModelCommand
         var t = new Tensor([n, .. shape]);
         for (int i = 0; i < t.Length; i++) t.Data[i] = (float)rng.NextDouble();
         return t;
+    }
+
+    /// <summary>One row per architecture: what the README's comparison with TorchSharp and ONNX Runtime quotes.</summary>
+    private static void PrintSummary(IReadOnlyList<Result> results)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var r0 = results[0];
+        var table = new Table().Title($"{results.Count} networks, training batch {r0.BatchSize}, {r0.Threads} thread(s), medians")
+            .AddColumns("network", "train images/s", "% of FMA peak", "infer images/s (batch 1000)", "latency ms (batch 1)", "managed bytes per training step");
+        foreach (var r in results)
+            table.AddRow(Markup.Escape(r.Arch), r.TrainImagesPerSecond.Median.ToString("F0", inv), r.TrainPercentOfPeak.ToString("F1", inv),
+                r.PredictImagesPerSecond.Median.ToString("F0", inv), r.PredictLatencyMs.Median.ToString("F3", inv), r.AllocatedBytesPerStep.ToString("F0", inv));
+        AnsiConsole.Console.Write(table);
+        AnsiConsole.Console.WriteLine(string.Create(inv, $"FMA peak measured at {r0.PeakGflopsPerCore:F0} GFLOP/s per core"));
     }
 
     private static void Print(Result r)

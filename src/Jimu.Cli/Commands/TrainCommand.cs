@@ -22,7 +22,7 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5, mnist-tf-bn, bn-cnn or a JSON architecture file. A built-in's class count (and bn-cnn's input size) follow the data.", DefaultValueFactory = _ => "mnist-tf" };
+        var arch = new Option<string>("--arch") { Description = "Architecture: mnist-tf, lenet5, mnist-tf-bn, bn-cnn, vgg3 or a JSON architecture file. A built-in's class count (and bn-cnn's input size) follow the data.", DefaultValueFactory = _ => "mnist-tf" };
         var data = new DataOptions();
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs (in total, when resuming).", DefaultValueFactory = _ => DefaultEpochs };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => DefaultBatchSize };

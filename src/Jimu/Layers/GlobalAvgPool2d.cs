@@ -15,18 +15,24 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
     /// <inheritdoc/>
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
+        Validate(inputShape);
+        return [inputShape[0], inputShape[1]];
+    }
+
+    private void Validate(ReadOnlySpan<int> inputShape)
+    {
         if (inputShape.Length != 4)
             throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {Tensor.Format(inputShape)}.");
-        return [inputShape[0], inputShape[1]];
     }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
-        var shape = OutputShape(input.Shape);
-        _inputShape = input.Shape.ToArray();
-        var y = Tensor.Ensure(ref _output, shape);
-        int planes = shape[0] * shape[1], hw = input.Dim(2) * input.Dim(3);
+        Validate(input.Shape);
+        // Kept, not copied, while the shape stays: a training step allocates nothing.
+        if (!input.Shape.SequenceEqual(_inputShape)) _inputShape = input.Shape.ToArray();
+        var y = Tensor.Ensure(ref _output, input.Dim(0), input.Dim(1));
+        int planes = input.Dim(0) * input.Dim(1), hw = input.Dim(2) * input.Dim(3);
         float inv = 1f / hw;
         for (int p = 0; p < planes; p++)
         {

@@ -6,7 +6,13 @@ namespace Jimu.Models;
 public static class BuiltIns
 {
     /// <summary>The names of the built-in architectures.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mnist-tf", "lenet5", "mnist-tf-bn", "bn-cnn"];
+    public static IReadOnlyList<string> Names { get; } = ["mnist-tf", "lenet5", "mnist-tf-bn", "bn-cnn", "vgg3"];
+
+    /// <summary>
+    /// The benchmark suite (<c>jimu bench suite</c>): the seed network, LeNet-5, a stack of 3×3 convolutions and the
+    /// BatchNorm built-ins, which between them run every fast convolution path.
+    /// </summary>
+    public static IReadOnlyList<string> Suite { get; } = ["mnist-tf", "lenet5", "vgg3", "mnist-tf-bn", "bn-cnn"];
 
     /// <summary>Whether a built-in takes its input shape from the data (it ends in global average pooling).</summary>
     public static bool TakesAnyInputSize(string name) => name.Equals("bn-cnn", StringComparison.OrdinalIgnoreCase);
@@ -111,6 +117,34 @@ public static class BuiltIns
         ],
     };
 
+    /// <summary>
+    /// A VGG-style stack of 3×3 convolutions for 28×28 grey images, the network of the TorchSharp and ONNX Runtime
+    /// anchors: conv 3×3×32 pad 1 → ReLU → conv 3×3×32 pad 1 → ReLU → max-pool 2/2 → conv 3×3×64 pad 1 → ReLU →
+    /// conv 3×3×64 pad 1 → ReLU → max-pool 2/2 → flatten 3136 → Linear 256 → ReLU → Linear 10.
+    /// </summary>
+    public static Architecture Vgg3 { get; } = new()
+    {
+        Name = "vgg3",
+        Input = [1, 28, 28],
+        Layers =
+        [
+            new LayerSpec.Conv2d { Name = "conv1", OutChannels = 32, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu1" },
+            new LayerSpec.Conv2d { Name = "conv2", OutChannels = 32, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu2" },
+            new LayerSpec.MaxPool2d { Name = "pool1", Kernel = [2], Stride = [2] },
+            new LayerSpec.Conv2d { Name = "conv3", OutChannels = 64, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.Conv2d { Name = "conv4", OutChannels = 64, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu4" },
+            new LayerSpec.MaxPool2d { Name = "pool2", Kernel = [2], Stride = [2] },
+            new LayerSpec.Flatten { Name = "flatten" },
+            new LayerSpec.Linear { Name = "fc1", OutFeatures = 256 },
+            new LayerSpec.Relu { Name = "relu5" },
+            new LayerSpec.Linear { Name = "fc2", OutFeatures = 10 },
+        ],
+    };
+
     /// <summary>The built-in architecture of that name (case-insensitive), or null.</summary>
     public static Architecture? TryGet(string name) => name.ToLowerInvariant() switch
     {
@@ -118,6 +152,7 @@ public static class BuiltIns
         "lenet5" => LeNet5,
         "mnist-tf-bn" => MnistTfBn,
         "bn-cnn" => BnCnn,
+        "vgg3" => Vgg3,
         _ => null,
     };
 }

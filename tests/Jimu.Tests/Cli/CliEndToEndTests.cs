@@ -245,4 +245,28 @@ public class CliEndToEndTests(TrainedTinyModel fixture) : IClassFixture<TrainedT
         Assert.Equal(0, code);
         Assert.Contains("Usage", output);
     }
+
+    [Fact]
+    public void Bench_model_takes_several_architectures_and_checks_every_name_first()
+    {
+        // An unknown name after a good one fails before anything is measured.
+        var (bad, _, badErr) = CliRunner.Run("bench", "model", "--arch", "lenet5,no-such-net");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("no-such-net", badErr);
+
+        var (code, output, err) = CliRunner.Run("bench", "model", "--arch", "lenet5, vgg3", "--repeats", "1", "--steps", "1", "--json");
+        Assert.True(code == 0, err + output);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var results = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(["lenet5", "vgg3"], results.Select(r => r.GetProperty("arch").GetString()));
+        foreach (var r in results)
+        {
+            Assert.True(r.GetProperty("train_images_per_s").GetDouble() > 0);
+            Assert.True(r.GetProperty("predict_latency_ms_batch1").GetDouble() > 0);
+        }
+
+        var (suite, help, _) = CliRunner.Run("bench", "suite", "--help");
+        Assert.Equal(0, suite);
+        foreach (var name in BuiltIns.Suite) Assert.Contains(name, help);
+    }
 }

@@ -12,17 +12,27 @@ public sealed class AllocationCollection;
 [Collection(nameof(AllocationCollection))]
 public class AllocationTests
 {
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Training_and_inference_steps_allocate_nothing_after_warm_up(int threads)
+    /// <summary>Every network of the benchmark suite (<c>jimu bench suite</c>), on one thread and on two.</summary>
+    public static TheoryData<string, int> SuiteNetworks()
     {
-        using var model = Model.Create(BuiltIns.MnistTf, seed: 3);
+        var data = new TheoryData<string, int>();
+        foreach (var name in BuiltIns.Suite)
+        {
+            data.Add(name, 1);
+            data.Add(name, 2);
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(SuiteNetworks))]
+    public void Training_and_inference_steps_allocate_nothing_after_warm_up(string arch, int threads)
+    {
+        using var model = Model.Create(BuiltIns.TryGet(arch)!, seed: 3);
         model.Threads = threads;
         {
             var net = model.Network;
             var rng = new Random(1);
-            var x = GradientCheck.Random(rng, 8, 1, 28, 28);
+            var x = GradientCheck.Random(rng, [8, .. net.InputShape]);
             var labels = Enumerable.Range(0, 8).Select(i => i % 10).ToArray();
             var loss = new SoftmaxCrossEntropy();
             var sgd = new Sgd(net.Parameters, 0.01f, 0.9f, 5e-4f) { Context = net.Context };
