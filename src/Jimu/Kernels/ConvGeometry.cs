@@ -18,6 +18,13 @@ internal readonly record struct ConvGeometry(
     /// <summary>Rows of the im2col matrix: C·kh·kw.</summary>
     public int PatchSize => Channels * KernelH * KernelW;
 
+    /// <summary>
+    /// A 1×1 kernel at stride 1 without padding: the im2col matrix of an image is the image itself (C × H·W, row-major),
+    /// so the convolution is a plain GEMM on it, and the patch gradient is the input gradient.
+    /// </summary>
+    public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1
+        && PadTop == 0 && PadBottom == 0 && PadLeft == 0 && PadRight == 0;
+
     /// <summary>Validates the hyper-parameters and input size, naming <paramref name="who"/> in every error.</summary>
     public static ConvGeometry Create(string who, int channels, int inH, int inW,
         int kernelH, int kernelW, int strideH, int strideW, Padding padding)

@@ -12,6 +12,8 @@ namespace Jimu.Kernels;
 /// forward:  col[P, Q] = unfold(x_n);  y_n[O, Q] = W[O, P] · col + b
 /// backward: dW[O, P] += dY_n · colᵀ;  db[O] += Σ_q dY_n[O, q];  dx_n = fold(Wᵀ · dY_n)
 /// </code>
+/// A 1×1 convolution at stride 1 without padding (<see cref="ConvGeometry.IsPointwise"/>) unfolds nothing: col is x_n
+/// and fold is the identity, so each pass is one plain GEMM per image on the NCHW data in place.
 /// Stateless: scratch comes from the context's <see cref="Workspace"/>; nothing is allocated once the shapes are seen.
 /// </summary>
 internal static class ConvIm2Col
@@ -23,9 +25,13 @@ internal static class ConvIm2Col
         {
             // One image (inference latency): split the image instead of the batch. First the patch matrix by
             // input channels, then the product by blocks of 8 output channels (one micro-kernel row block).
-            float[] col = ctx.Workspace.Array(Scratch.Im2ColPatches, g.PatchSize * g.OutPlane);
-            var unfold = new UnfoldChannelsJob(x, col, g, BatchSplit.Parts(ctx.Threads, g.Channels));
-            ctx.For(unfold.Parts, ref unfold);
+            float[] col = x;
+            if (!g.IsPointwise)
+            {
+                col = ctx.Workspace.Array(Scratch.Im2ColPatches, g.PatchSize * g.OutPlane);
+                var unfold = new UnfoldChannelsJob(x, col, g, BatchSplit.Parts(ctx.Threads, g.Channels));
+                ctx.For(unfold.Parts, ref unfold);
+            }
             int blocks = (outChannels + 7) / 8;
             var multiply = new MultiplyRowsJob(weight, bias, col, y, outChannels, g, blocks, BatchSplit.Parts(ctx.Threads, blocks));
             ctx.For(multiply.Parts, ref multiply);
@@ -55,6 +61,38 @@ internal static class ConvIm2Col
                 for (int p = 0; p < parts; p++) s += db[p * outChannels + o];
                 dBias[o] = (float)s;
             }
+    }
+
+    /// <summary>Sets dx to the input gradient: dx_n = fold(Wᵀ · dY_n), images split over the threads.</summary>
+    public static void BackwardInput(ComputeContext ctx, float[] weight, float[] dy, float[] dx, int batch, int outChannels, in ConvGeometry g)
+    {
+        var job = new InputGradientJob(weight, dy, dx, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
+        ctx.For(job.Parts, ref job);
+    }
+
+    /// <summary>The input gradient of the images of one part, through the thread's own patch-gradient matrix.</summary>
+    private readonly struct InputGradientJob(float[] weight, float[] dy, float[] dx, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
+            bool pointwise = g.IsPointwise;
+            var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
+            for (int n = start; n < end; n++)
+            {
+                var dxn = dx.AsSpan(n * inSize, inSize);
+                // A 1×1 convolution's patch gradient is its input gradient: the product goes straight there.
+                Span<float> dcol = pointwise ? dxn : patches;
+                Gemm.Multiply(lane, p, q, o, weight, p, true, dy.AsSpan(n * o * q, o * q), q, false, dcol, q);
+                if (pointwise) continue;
+                dxn.Clear();
+                Im2Col.Fold(dcol, g, dxn);
+            }
+        }
     }
 
     /// <summary>One image, a range of channels [c0, c1): their rows of the patch matrix, col[c·kh·kw + (i·kw + j), :].</summary>
@@ -99,11 +137,14 @@ internal static class ConvIm2Col
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
-            var col = lane.Workspace.Span(Scratch.Im2ColPatches, p * q);
+            bool pointwise = g.IsPointwise;
+            var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatches, p * q);
             for (int n = start; n < end; n++)
             {
                 var yn = y.AsSpan(n * o * q, o * q);
-                Im2Col.Unfold(x.AsSpan(n * inSize, inSize), g, col);
+                var xn = x.AsSpan(n * inSize, inSize);
+                Span<float> col = pointwise ? xn : patches;
+                if (!pointwise) Im2Col.Unfold(xn, g, col);
                 Gemm.Multiply(lane, o, q, p, weight, p, false, col, q, false, yn, q);
                 if (bias is not null) Elementwise.AddChannelBias(yn, bias.AsSpan(0, o), q);
             }
@@ -119,7 +160,8 @@ internal static class ConvIm2Col
         {
             var (start, end) = BatchSplit.Range(batch, part, parts);
             int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
-            var col = lane.Workspace.Span(Scratch.Im2ColPatches, p * q);
+            bool pointwise = g.IsPointwise;
+            var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatches, p * q);
             var dw = partDw.AsSpan(part * o * p, o * p);
             var db = partDb.AsSpan(part * o, o);
             dw.Clear();
@@ -127,14 +169,21 @@ internal static class ConvIm2Col
             for (int n = start; n < end; n++)
             {
                 var dyn = dy.AsSpan(n * o * q, o * q);
-                Im2Col.Unfold(x.AsSpan(n * inSize, inSize), g, col);
+                var xn = x.AsSpan(n * inSize, inSize);
+                Span<float> col = pointwise ? xn : patches;
+                if (!pointwise) Im2Col.Unfold(xn, g, col);
                 Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
                 for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
                 if (dx is not null)
                 {
+                    var dxn = dx.AsSpan(n * inSize, inSize);
+                    if (pointwise)
+                    {
+                        Gemm.Multiply(lane, p, q, o, weight, p, true, dyn, q, false, dxn, q);
+                        continue;
+                    }
                     var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
                     Gemm.Multiply(lane, p, q, o, weight, p, true, dyn, q, false, dcol, q);
-                    var dxn = dx.AsSpan(n * inSize, inSize);
                     dxn.Clear();
                     Im2Col.Fold(dcol, g, dxn);
                 }

@@ -18,7 +18,7 @@ namespace Jimu.Kernels;
 /// parts are summed in a fixed order, so results are deterministic for a given thread count.
 /// </summary>
 [SkipLocalsInit]
-internal unsafe class ConvVectorized : BatchParallelWork
+internal static unsafe class ConvVectorized
 {
     private const int Lanes = 16, Group = 8;
 
@@ -28,88 +28,99 @@ internal unsafe class ConvVectorized : BatchParallelWork
     /// <summary>Output rows per work item when one image is split over the threads.</summary>
     private const int RowBlock = 4;
 
-    private enum Job { Forward, ForwardRows, Backward }
-    private Job _job;
-
-    // W regrouped as [o / 8][c][a][b][o % 8], zero past the last output channel, so the 8 broadcasts of a step are adjacent.
-    private float[] _wg = [];
-    private float[] _bias = [];
-    private AlignedBuffer?[] _frame = [], _dwv = [];
-    private double[][] _db = [];
-
-    private float[] _x = [], _y = [], _dy = [];
-    private ConvGeometry _g;
-    private int _outChannels, _groups, _frameH, _frameW, _chunks;
-    private bool _hasBias;
-
     /// <summary>Whether geometry <paramref name="g"/> runs here: stride 1, a kernel at most 8 wide, AVX-512.</summary>
     public static bool Supports(in ConvGeometry g) =>
         Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1 && g.KernelW <= MaxKernelW;
 
+    /// <summary>The sizes of one call, and the regrouped weights and padded bias of a forward pass.</summary>
+    private readonly struct Plan
+    {
+        public readonly ConvGeometry G;
+        public readonly int OutChannels, Groups, Chunks, FrameH, FrameW;
+        // W regrouped as [o / 8][c][a][b][o % 8], zero past the last output channel, so the 8 broadcasts of a step are adjacent.
+        public readonly float* Wg, Bias;
+        public readonly bool HasBias;
+
+        public Plan(in ConvGeometry g, int outChannels, float* wg = null, float* bias = null, bool hasBias = false)
+        {
+            G = g; OutChannels = outChannels; Wg = wg; Bias = bias; HasBias = hasBias;
+            Groups = (outChannels + Group - 1) / Group;
+            Chunks = (g.OutW + Lanes - 1) / Lanes;
+            FrameH = g.OutH + g.KernelH - 1;
+            // Rows of whole cache lines, wide enough for the padded input (16·chunks + kw − 1 columns).
+            FrameW = (Chunks * Lanes + g.KernelW - 1 + Lanes - 1) / Lanes * Lanes;
+        }
+
+        /// <summary>One copy of the padded image, C × frameH × frameW.</summary>
+        public long ShiftedSize => (long)G.Channels * FrameH * FrameW;
+
+        /// <summary>
+        /// kw copies of the padded image, copy b shifted left by b columns: xpad[c][r][j + b] = frame[b][c][r][j]. Every
+        /// load of 16 pixels at column j0 + b is then a cache-line-aligned load at j0 of copy b; an unaligned 64-byte load
+        /// always spans two lines, which made the weight gradient (one load per multiply-add) twice as slow.
+        /// </summary>
+        public long FrameSize => G.KernelW * ShiftedSize;
+
+        public long DwvSize => (long)OutChannels * G.Channels * G.KernelH * G.KernelW * Lanes;
+        public int Taps => G.Channels * G.KernelH * G.KernelW;
+    }
+
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
-    public void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        Prepare(x, g, outChannels);
-        _y = y;
-        RegroupWeights(weight);
-        _hasBias = bias is not null;
-        if (_bias.Length < _groups * Group) _bias = new float[_groups * Group];
-        if (bias is not null) bias.AsSpan(0, outChannels).CopyTo(_bias);
+        var sizes = new Plan(g, outChannels);
+        int taps = sizes.Taps, wgSize = sizes.Groups * taps * Group;
+        float* wg = ctx.Workspace.Floats(Scratch.VectorizedWeights, wgSize + sizes.Groups * Group);
+        RegroupWeights(weight, wg, taps, outChannels, wgSize);
+        float* paddedBias = wg + wgSize;
+        if (bias is not null) bias.AsSpan(0, outChannels).CopyTo(new Span<float>(paddedBias, outChannels));
+        var plan = new Plan(g, outChannels, wg, paddedBias, bias is not null);
 
         if (batch == 1 && ctx.Threads > 1)
         {
             // One image (inference latency): pad it once, then split its rows over the threads.
-            EnsureParts(1);
-            PadImage(0, 0);
-            _job = Job.ForwardRows;
-            RunOver(ctx, (g.OutH + RowBlock - 1) / RowBlock);
+            float* frame = ctx.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
+            PadImage(plan, x, 0, frame);
+            int blocks = (g.OutH + RowBlock - 1) / RowBlock;
+            var rows = new RowsJob(plan, frame, y, blocks, BatchSplit.Parts(ctx.Threads, blocks));
+            ctx.For(rows.Parts, ref rows);
+            return;
         }
-        else
-        {
-            EnsureParts(PartsFor(ctx, batch));
-            _job = Job.Forward;
-            RunOver(ctx, batch);
-        }
-        _x = _y = [];
+        var job = new ForwardJob(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch));
+        ctx.For(job.Parts, ref job);
     }
 
     /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        Prepare(x, g, outChannels);
-        _dy = dy;
-        int parts = PartsFor(ctx, batch);
-        EnsureParts(parts);
-        long dwvSize = DwvSize;
-        for (int p = 0; p < parts; p++)
-        {
-            AlignedBuffer.Ensure(ref _dwv[p], dwvSize);
-            _dwv[p]!.Clear(dwvSize);
-            if (_db[p].Length < outChannels) _db[p] = new double[outChannels];
-        }
-        _job = Job.Backward;
-        RunOver(ctx, batch);
+        var plan = new Plan(g, outChannels);
+        int parts = BatchSplit.Parts(ctx.Threads, batch);
+        long dwvSize = plan.DwvSize;
+        // Each part's 16-lane dW and db, summed below in part order.
+        float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, parts * dwvSize);
+        double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
+        var job = new BackwardJob(plan, x, dy, dwv, db, batch, parts);
+        ctx.For(parts, ref job);
 
         // dW = Σ over parts in order, each the sum of its 16 lanes.
-        int taps = g.Channels * g.KernelH * g.KernelW;
+        int taps = plan.Taps;
         for (int o = 0; o < outChannels; o++)
             for (int r = 0; r < taps; r++)
             {
                 float s = 0;
-                for (int p = 0; p < parts; p++) s += Vector512.Sum(Vector512.Load(_dwv[p]!.Pointer + ((long)o * taps + r) * Lanes));
+                for (int p = 0; p < parts; p++) s += Vector512.Sum(Vector512.Load(dwv + p * dwvSize + ((long)o * taps + r) * Lanes));
                 dWeight[o * taps + r] = s;
             }
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
             {
                 double s = 0;
-                for (int p = 0; p < parts; p++) s += _db[p][o];
+                for (int p = 0; p < parts; p++) s += db[p * outChannels + o];
                 dBias[o] = (float)s;
             }
-        _x = _dy = [];
     }
 
     private static void Require(in ConvGeometry g)
@@ -119,131 +130,121 @@ internal unsafe class ConvVectorized : BatchParallelWork
                 $"The vectorised direct convolution needs stride 1, a kernel at most {MaxKernelW} wide and AVX-512; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}.");
     }
 
-    private void Prepare(float[] x, in ConvGeometry g, int outChannels)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RegroupWeights(float[] weight, float* wg, int taps, int outChannels, int size)
     {
-        _x = x; _g = g; _outChannels = outChannels;
-        _groups = (outChannels + Group - 1) / Group;
-        _chunks = (g.OutW + Lanes - 1) / Lanes;
-        _frameH = g.OutH + g.KernelH - 1;
-        // Rows of whole cache lines, wide enough for the padded input (16·chunks + kw − 1 columns).
-        _frameW = (_chunks * Lanes + g.KernelW - 1 + Lanes - 1) / Lanes * Lanes;
+        new Span<float>(wg, size).Clear();
+        for (int o = 0; o < outChannels; o++)
+            for (int r = 0; r < taps; r++)
+                wg[((o / Group) * taps + r) * Group + o % Group] = weight[o * taps + r];
     }
 
-    /// <summary>One copy of the padded image, C × frameH × frameW.</summary>
-    private long ShiftedSize => (long)_g.Channels * _frameH * _frameW;
-
-    /// <summary>
-    /// kw copies of the padded image, copy b shifted left by b columns: xpad[c][r][j + b] = frame[b][c][r][j]. Every
-    /// load of 16 pixels at column j0 + b is then a cache-line-aligned load at j0 of copy b; an unaligned 64-byte load
-    /// always spans two lines, which made the weight gradient (one load per multiply-add) twice as slow.
-    /// </summary>
-    private long FrameSize => _g.KernelW * ShiftedSize;
-    private long DwvSize => (long)_outChannels * _g.Channels * _g.KernelH * _g.KernelW * Lanes;
-
-    private void EnsureParts(int parts)
+    /// <summary>The images of one part, each padded into the thread's frame and then convolved.</summary>
+    private readonly struct ForwardJob(Plan plan, float[] x, float[] y, int batch, int parts) : IParallelJob
     {
-        if (_frame.Length < parts) { Array.Resize(ref _frame, parts); Array.Resize(ref _dwv, parts); Array.Resize(ref _db, parts); }
-        for (int p = 0; p < parts; p++)
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
         {
-            AlignedBuffer.Ensure(ref _frame[p], FrameSize);
-            _db[p] ??= [];
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
+            for (int n = start; n < end; n++)
+            {
+                PadImage(plan, x, n, frame);
+                ForwardRows(plan, frame, y, n, 0, plan.G.OutH);
+            }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RegroupWeights(float[] weight)
+    /// <summary>A range of blocks of <see cref="RowBlock"/> output rows of one image, padded once into a shared frame.</summary>
+    private readonly struct RowsJob(Plan plan, float* frame, float[] y, int blocks, int parts) : IParallelJob
     {
-        int taps = _g.Channels * _g.KernelH * _g.KernelW, size = _groups * taps * Group;
-        if (_wg.Length < size) _wg = new float[size];
-        Array.Clear(_wg, 0, size);
-        for (int o = 0; o < _outChannels; o++)
-            for (int r = 0; r < taps; r++)
-                _wg[((o / Group) * taps + r) * Group + o % Group] = weight[o * taps + r];
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(blocks, part, Parts);
+            ForwardRows(plan, frame, y, 0, start * RowBlock, Math.Min(plan.G.OutH, end * RowBlock));
+        }
     }
 
-    /// <summary>Copies image <paramref name="image"/> into part <paramref name="part"/>'s frame: xpad[c][top + i][left + j] = x[c][i][j], zeros around.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PadImage(int part, int image)
+    /// <summary>The images of one part: its 16-lane dW and db (slices of the caller's per-part sums).</summary>
+    private readonly struct BackwardJob(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts) : IParallelJob
     {
-        var g = _g;
-        float* frame = _frame[part]!.Pointer;
-        new Span<float>(frame, checked((int)ShiftedSize)).Clear();
-        fixed (float* x = _x)
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, parts);
+            float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
+            float* dwv = partDwv + part * plan.DwvSize;
+            new Span<float>(dwv, checked((int)plan.DwvSize)).Clear();
+            for (int n = start; n < end; n++)
+            {
+                PadImage(plan, x, n, frame);
+                AccumulateWeightGradient(plan, frame, dy, n, dwv);
+            }
+            int o = plan.OutChannels, q = plan.G.OutPlane;
+            for (int c = 0; c < o; c++)
+            {
+                double s = 0;
+                for (int n = start; n < end; n++) s += Elementwise.Sum(dy.AsSpan((n * o + c) * q, q));
+                partDb[part * o + c] = s;
+            }
+        }
+    }
+
+    /// <summary>Copies image <paramref name="image"/> into <paramref name="frame"/>: xpad[c][top + i][left + j] = x[c][i][j], zeros around.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadImage(in Plan p, float[] input, int image, float* frame)
+    {
+        var g = p.G;
+        int frameH = p.FrameH, frameW = p.FrameW;
+        long shiftedSize = p.ShiftedSize;
+        new Span<float>(frame, checked((int)shiftedSize)).Clear();
+        fixed (float* x = input)
             for (int c = 0; c < g.Channels; c++)
             {
                 float* plane = x + ((long)image * g.Channels + c) * g.InH * g.InW;
                 for (int i = 0; i < g.InH; i++)
                 {
                     int fy = i + g.PadTop;
-                    if (fy >= _frameH) break;
+                    if (fy >= frameH) break;
                     // Columns beyond the right padding are never read by a kept output; the frame is wide enough for them.
-                    new ReadOnlySpan<float>(plane + (long)i * g.InW, Math.Min(g.InW, _frameW - g.PadLeft))
-                        .CopyTo(new Span<float>(frame + ((long)c * _frameH + fy) * _frameW + g.PadLeft, _frameW - g.PadLeft));
+                    new ReadOnlySpan<float>(plane + (long)i * g.InW, Math.Min(g.InW, frameW - g.PadLeft))
+                        .CopyTo(new Span<float>(frame + ((long)c * frameH + fy) * frameW + g.PadLeft, frameW - g.PadLeft));
                 }
             }
         // The shifted copies, as far as loads reach (16·chunks columns).
-        int width = _chunks * Lanes;
-        long rows = (long)g.Channels * _frameH;
+        int width = p.Chunks * Lanes;
+        long rows = (long)g.Channels * frameH;
         for (int b = 1; b < g.KernelW; b++)
             for (long r = 0; r < rows; r++)
-                new ReadOnlySpan<float>(frame + r * _frameW + b, width).CopyTo(new Span<float>(frame + b * ShiftedSize + r * _frameW, width));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(ComputeContext lane, int part, int start, int end)
-    {
-        switch (_job)
-        {
-            case Job.Forward:
-                for (int n = start; n < end; n++)
-                {
-                    PadImage(part, n);
-                    ForwardRows(_frame[part]!.Pointer, n, 0, _g.OutH);
-                }
-                break;
-            case Job.ForwardRows:
-                ForwardRows(_frame[0]!.Pointer, 0, start * RowBlock, Math.Min(_g.OutH, end * RowBlock));
-                break;
-            case Job.Backward:
-                for (int n = start; n < end; n++)
-                {
-                    PadImage(part, n);
-                    AccumulateWeightGradient(_frame[part]!.Pointer, n, _dwv[part]!.Pointer);
-                }
-                for (int o = 0; o < _outChannels; o++)
-                {
-                    double s = 0;
-                    for (int n = start; n < end; n++) s += Elementwise.Sum(_dy.AsSpan((n * _outChannels + o) * _g.OutPlane, _g.OutPlane));
-                    _db[part][o] = s;
-                }
-                break;
-        }
+                new ReadOnlySpan<float>(frame + r * frameW + b, width).CopyTo(new Span<float>(frame + b * shiftedSize + r * frameW, width));
     }
 
     /// <summary>Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ForwardRows(float* frame, int image, int i0, int i1)
+    private static void ForwardRows(in Plan p, float* frame, float[] output, int image, int i0, int i1)
     {
-        var g = _g;
+        var g = p.G;
+        int chunks = p.Chunks, groups = p.Groups, outChannels = p.OutChannels;
         int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outPlane = g.OutPlane;
         int taps = channels * kh * kw;
-        long frameW = _frameW, framePlane = (long)_frameH * _frameW, shift = ShiftedSize;
-        fixed (float* wg = _wg)
-        fixed (float* biasAll = _bias)
-        fixed (float* y = _y)
+        long frameW = p.FrameW, framePlane = (long)p.FrameH * p.FrameW, shift = p.ShiftedSize;
+        float* wg = p.Wg, biasAll = p.Bias;
+        fixed (float* y = output)
             for (int i = i0; i < i1; i++)
-                for (int chunk = 0; chunk < _chunks; chunk++)
+                for (int chunk = 0; chunk < chunks; chunk++)
                 {
                     int j0 = chunk * Lanes;
                     var mask = Transpose16x16.FirstLanes(Math.Min(Lanes, outW - j0));
-                    for (int grp = 0; grp < _groups; grp++)
+                    for (int grp = 0; grp < groups; grp++)
                     {
                         float* bias = biasAll + grp * Group;
                         Vector512<float> a0 = Vector512.Create(bias[0]), a1 = Vector512.Create(bias[1]);
                         Vector512<float> a2 = Vector512.Create(bias[2]), a3 = Vector512.Create(bias[3]);
                         Vector512<float> a4 = Vector512.Create(bias[4]), a5 = Vector512.Create(bias[5]);
                         Vector512<float> a6 = Vector512.Create(bias[6]), a7 = Vector512.Create(bias[7]);
-                        if (!_hasBias) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
+                        if (!p.HasBias) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
                         float* w = wg + (long)grp * taps * Group;
                         for (int c = 0; c < channels; c++)
                             for (int a = 0; a < kh; a++)
@@ -262,8 +263,8 @@ internal unsafe class ConvVectorized : BatchParallelWork
                                     a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w[7]), xv, a7);
                                 }
                             }
-                        int o0 = grp * Group, count = Math.Min(Group, _outChannels - o0);
-                        float* dst = y + ((long)image * _outChannels + o0) * outPlane + (long)i * outW + j0;
+                        int o0 = grp * Group, count = Math.Min(Group, outChannels - o0);
+                        float* dst = y + ((long)image * outChannels + o0) * outPlane + (long)i * outW + j0;
                         Avx512F.MaskStore(dst, mask, a0);
                         if (count > 1) Avx512F.MaskStore(dst + outPlane, mask, a1);
                         if (count > 2) Avx512F.MaskStore(dst + 2L * outPlane, mask, a2);
@@ -323,15 +324,16 @@ internal unsafe class ConvVectorized : BatchParallelWork
 
     /// <summary>dWv[o][c][a][b] (16 lanes) += Σ_{i,j} dY[image][o][i][j] · xpad[c][i + a][j + b], lanes along j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AccumulateWeightGradient(float* frame, int image, float* dwv)
+    private static void AccumulateWeightGradient(in Plan p, float* frame, float[] outputGradient, int image, float* dwv)
     {
-        var g = _g;
+        var g = p.G;
+        int outChannels = p.OutChannels;
         int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outH = g.OutH, outPlane = g.OutPlane;
-        long frameW = _frameW, framePlane = (long)_frameH * _frameW, shift = ShiftedSize;
-        fixed (float* dyAll = _dy)
-            for (int o = 0; o < _outChannels; o++)
+        long frameW = p.FrameW, framePlane = (long)p.FrameH * p.FrameW, shift = p.ShiftedSize;
+        fixed (float* dyAll = outputGradient)
+            for (int o = 0; o < outChannels; o++)
             {
-                float* dy = dyAll + ((long)image * _outChannels + o) * outPlane;
+                float* dy = dyAll + ((long)image * outChannels + o) * outPlane;
                 if (kh == 5 && kw == 5)
                 {
                     for (int c = 0; c < channels; c++)

@@ -6,7 +6,7 @@ namespace Jimu.Kernels;
 
 /// <summary>
 /// Measures the FP32 fused-multiply-add peak of one core: a loop of independent vector FMAs on registers only
-/// (12 accumulators, enough to hide the FMA latency on two pipes), at the widest accelerated vector width.
+/// (12 accumulators, enough to hide the FMA latency on two pipes), at the width the GEMM micro-kernel runs at (<see cref="GemmMicroKernel.Selected"/>).
 /// The yardstick for GEMM efficiency.
 /// </summary>
 internal static class FmaPeak
@@ -42,50 +42,36 @@ internal static class FmaPeak
         return best;
     }
 
-    private static int Lanes => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1;
+    private static int Lanes => GemmMicroKernel.Selected switch
+    {
+        GemmMicroKernel.Kind.Vector512 => Simd512.Lanes, GemmMicroKernel.Kind.Vector256 => Simd256.Lanes,
+        GemmMicroKernel.Kind.Vector128 => Simd128.Lanes, _ => 1,
+    };
 
-    private static float Run(long iterations) =>
-        Vector512.IsHardwareAccelerated ? Run512(iterations) :
-        Vector256.IsHardwareAccelerated ? Run256(iterations) : RunScalar(iterations);
+    // The width the GEMM micro-kernel runs at, so that its efficiency is measured against the right peak.
+    private static float Run(long iterations) => GemmMicroKernel.Selected switch
+    {
+        GemmMicroKernel.Kind.Vector512 => Run<Simd512, Vector512<float>>(iterations),
+        GemmMicroKernel.Kind.Vector256 => Run<Simd256, Vector256<float>>(iterations),
+        GemmMicroKernel.Kind.Vector128 => Run<Simd128, Vector128<float>>(iterations),
+        _ => RunScalar(iterations),
+    };
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Run512(long iterations)
+    private static float Run<S, V>(long iterations) where S : struct, ISimdWidth<V> where V : struct
     {
-        var x = Vector512.Create(0.999999f);
-        var y = Vector512.Create(1e-6f);
-        var a0 = Vector512.Create(1f); var a1 = a0 + y; var a2 = a1 + y; var a3 = a2 + y;
-        var a4 = a3 + y; var a5 = a4 + y; var a6 = a5 + y; var a7 = a6 + y;
-        var a8 = a7 + y; var a9 = a8 + y; var a10 = a9 + y; var a11 = a10 + y;
+        var x = S.Broadcast(0.999999f);
+        var y = S.Broadcast(1e-6f);
+        var a0 = S.Broadcast(1f); var a1 = S.Add(a0, y); var a2 = S.Add(a1, y); var a3 = S.Add(a2, y);
+        var a4 = S.Add(a3, y); var a5 = S.Add(a4, y); var a6 = S.Add(a5, y); var a7 = S.Add(a6, y);
+        var a8 = S.Add(a7, y); var a9 = S.Add(a8, y); var a10 = S.Add(a9, y); var a11 = S.Add(a10, y);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Vector512.FusedMultiplyAdd(a0, x, y); a1 = Vector512.FusedMultiplyAdd(a1, x, y);
-            a2 = Vector512.FusedMultiplyAdd(a2, x, y); a3 = Vector512.FusedMultiplyAdd(a3, x, y);
-            a4 = Vector512.FusedMultiplyAdd(a4, x, y); a5 = Vector512.FusedMultiplyAdd(a5, x, y);
-            a6 = Vector512.FusedMultiplyAdd(a6, x, y); a7 = Vector512.FusedMultiplyAdd(a7, x, y);
-            a8 = Vector512.FusedMultiplyAdd(a8, x, y); a9 = Vector512.FusedMultiplyAdd(a9, x, y);
-            a10 = Vector512.FusedMultiplyAdd(a10, x, y); a11 = Vector512.FusedMultiplyAdd(a11, x, y);
+            a0 = S.Fma(a0, x, y); a1 = S.Fma(a1, x, y); a2 = S.Fma(a2, x, y); a3 = S.Fma(a3, x, y);
+            a4 = S.Fma(a4, x, y); a5 = S.Fma(a5, x, y); a6 = S.Fma(a6, x, y); a7 = S.Fma(a7, x, y);
+            a8 = S.Fma(a8, x, y); a9 = S.Fma(a9, x, y); a10 = S.Fma(a10, x, y); a11 = S.Fma(a11, x, y);
         }
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Run256(long iterations)
-    {
-        var x = Vector256.Create(0.999999f);
-        var y = Vector256.Create(1e-6f);
-        var a0 = Vector256.Create(1f); var a1 = a0 + y; var a2 = a1 + y; var a3 = a2 + y;
-        var a4 = a3 + y; var a5 = a4 + y; var a6 = a5 + y; var a7 = a6 + y;
-        var a8 = a7 + y; var a9 = a8 + y; var a10 = a9 + y; var a11 = a10 + y;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector256.FusedMultiplyAdd(a0, x, y); a1 = Vector256.FusedMultiplyAdd(a1, x, y);
-            a2 = Vector256.FusedMultiplyAdd(a2, x, y); a3 = Vector256.FusedMultiplyAdd(a3, x, y);
-            a4 = Vector256.FusedMultiplyAdd(a4, x, y); a5 = Vector256.FusedMultiplyAdd(a5, x, y);
-            a6 = Vector256.FusedMultiplyAdd(a6, x, y); a7 = Vector256.FusedMultiplyAdd(a7, x, y);
-            a8 = Vector256.FusedMultiplyAdd(a8, x, y); a9 = Vector256.FusedMultiplyAdd(a9, x, y);
-            a10 = Vector256.FusedMultiplyAdd(a10, x, y); a11 = Vector256.FusedMultiplyAdd(a11, x, y);
-        }
-        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        return S.Sum(S.Add(S.Add(S.Add(a0, a1), S.Add(a2, a3)), S.Add(S.Add(S.Add(a4, a5), S.Add(a6, a7)), S.Add(S.Add(a8, a9), S.Add(a10, a11)))));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -6,22 +6,33 @@ namespace Jimu.Kernels;
 /// <summary>
 /// The register-tiled inner kernel of <see cref="GemmDriver"/>: one MR×NR tile of C from an MR-tall packed strip of A
 /// and an NR-wide packed strip of B, C[MR×NR] (=|+=) Σ_p a[p·MR + i] · b[p·NR + j].
-/// The width is chosen once at start-up: 8×32 with Vector512 (16 zmm accumulators), 6×16 with Vector256
-/// (12 ymm accumulators), or 4×4 scalar.
+/// Written once over the vector width (<see cref="ISimdWidth{V}"/>): a tile is <see cref="ISimdWidth{V}.TileRows"/> rows
+/// of two vectors, 8×32 with Vector512, 6×16 with Vector256, 6×8 with Vector128 on x86 and 8×8 on ARM64; the width
+/// is chosen once at start-up, with 4×4 scalar loops where there are no vectors.
 /// </summary>
 internal static unsafe class GemmMicroKernel
 {
-    public enum Kind { Vector512, Vector256, Scalar }
+    public enum Kind { Vector512, Vector256, Vector128, Scalar }
 
     public static readonly Kind Selected =
         Vector512.IsHardwareAccelerated ? Kind.Vector512 :
-        Vector256.IsHardwareAccelerated ? Kind.Vector256 : Kind.Scalar;
+        Vector256.IsHardwareAccelerated ? Kind.Vector256 :
+        Vector128.IsHardwareAccelerated ? Kind.Vector128 : Kind.Scalar;
 
     /// <summary>Rows of a tile (the height of a packed A strip).</summary>
-    public static readonly int MR = Selected switch { Kind.Vector512 => 8, Kind.Vector256 => 6, _ => 4 };
+    public static readonly int MR = Selected switch
+    {
+        Kind.Vector512 => Simd512.TileRows, Kind.Vector256 => Simd256.TileRows, Kind.Vector128 => Simd128.TileRows, _ => 4,
+    };
 
-    /// <summary>Columns of a tile (the width of a packed B strip).</summary>
-    public static readonly int NR = Selected switch { Kind.Vector512 => 32, Kind.Vector256 => 16, _ => 4 };
+    /// <summary>Columns of a tile (the width of a packed B strip): two vectors.</summary>
+    public static readonly int NR = Selected switch
+    {
+        Kind.Vector512 => 2 * Simd512.Lanes, Kind.Vector256 => 2 * Simd256.Lanes, Kind.Vector128 => 2 * Simd128.Lanes, _ => 4,
+    };
+
+    /// <summary>Columns computed by <see cref="NarrowTile"/>: one vector.</summary>
+    public static readonly int NarrowNR = NR / 2;
 
     /// <summary>
     /// C[i·ldc + j] = (or += when !overwrite) Σ_{p&lt;kc} a[p·MR + i] · b[p·NR + j] for the full MR×NR tile.
@@ -29,8 +40,9 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
-        if (Selected == Kind.Vector512) Tile8x32(kc, a, 1, 8, b, c, ldc, overwrite);
-        else if (Selected == Kind.Vector256) Tile6x16(kc, a, b, c, ldc, overwrite);
+        if (Selected == Kind.Vector512) Tile<Simd512, Vector512<float>>(kc, a, 1, Simd512.TileRows, b, c, ldc, overwrite);
+        else if (Selected == Kind.Vector256) Tile<Simd256, Vector256<float>>(kc, a, 1, Simd256.TileRows, b, c, ldc, overwrite);
+        else if (Selected == Kind.Vector128) Tile<Simd128, Vector128<float>>(kc, a, 1, Simd128.TileRows, b, c, ldc, overwrite);
         else Tile4x4(kc, a, b, c, ldc, overwrite);
     }
 
@@ -41,157 +53,136 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool NarrowTile(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
-        if (Selected != Kind.Vector512) return false;
-        Tile8x16(kc, a, b, c, ldc, overwrite);
+        if (Selected == Kind.Vector512) NarrowTile<Simd512, Vector512<float>>(kc, a, b, c, ldc, overwrite);
+        else if (Selected == Kind.Vector256) NarrowTile<Simd256, Vector256<float>>(kc, a, b, c, ldc, overwrite);
+        else if (Selected == Kind.Vector128) NarrowTile<Simd128, Vector128<float>>(kc, a, b, c, ldc, overwrite);
+        else return false;
         return true;
     }
 
-    /// <summary>Columns computed by <see cref="NarrowTile"/>.</summary>
-    public const int NarrowNR = 16;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile8x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
-    {
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.LoadAligned(b);
-            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
-            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
-            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
-            a += 8;
-            b += 32;
-        }
-        Store1(c, c0, overwrite); c += ldc;
-        Store1(c, c1, overwrite); c += ldc;
-        Store1(c, c2, overwrite); c += ldc;
-        Store1(c, c3, overwrite); c += ldc;
-        Store1(c, c4, overwrite); c += ldc;
-        Store1(c, c5, overwrite); c += ldc;
-        Store1(c, c6, overwrite); c += ldc;
-        Store1(c, c7, overwrite);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store1(float* c, Vector512<float> v, bool overwrite)
-    {
-        if (!overwrite) v += Vector512.Load(c);
-        v.Store(c);
-    }
-
     /// <summary>
-    /// One row of <see cref="Tile8x32"/> with a row-major A: c[j] (=|+=) Σ_{p&lt;kc} a[p] · b[p·32 + j], for the last rows of an
-    /// operand whose row count is not a multiple of 8 (an 8-row tile would compute the missing rows for nothing).
-    /// It sums in the same order as the 8-row tile, so a row's result does not depend on which kernel computed it.
+    /// A tile of <see cref="ISimdWidth{V}.TileRows"/> rows and two vectors,
+    /// C[i·ldc + j] (=|+=) Σ_{p&lt;kc} a[i·rowStride + p·depthStride] · b[p·2L + j] (L lanes). A packed strip has
+    /// rowStride 1 and depthStride MR; a row-major A (as the Winograd products read theirs, unpacked) has rowStride
+    /// lda and depthStride 1. The broadcasts cost the same either way: a row pointer each and one running offset.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile1x32RowMajorA(int kc, float* a, float* b, float* c, bool overwrite)
+    public static void Tile<S, V>(int kc, float* a, long rowStride, long depthStride, float* b, float* c, long ldc, bool overwrite)
+        where S : struct, ISimdWidth<V> where V : struct
     {
-        Vector512<float> c0 = default, c1 = default;
-        for (int p = 0; p < kc; p++, b += 32)
-        {
-            var ap = Vector512.Create(a[p]);
-            c0 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadAligned(b), c0);
-            c1 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadAligned(b + 16), c1);
-        }
-        Store2(c, c0, c1, overwrite);
-    }
-
-    /// <summary>
-    /// The 8×32 tile, C[i·ldc + j] (=|+=) Σ_{p&lt;kc} a[i·rowStride + p·depthStride] · b[p·32 + j]. A packed strip has
-    /// rowStride 1 and depthStride MR = 8; a row-major A (as the Winograd products read theirs, unpacked) has rowStride
-    /// lda and depthStride 1. The broadcasts cost the same either way: eight row pointers and one running offset.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x32(int kc, float* a, long rowStride, long depthStride, float* b, float* c, long ldc, bool overwrite)
-    {
+        // Rows 6 and 7 exist only where S.TileRows (a JIT-time constant) is 8; their code is dropped otherwise.
+        bool eight = S.TileRows == 8;
+        int lanes = S.Lanes;
         float* a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride;
         float* a4 = a + 4 * rowStride, a5 = a + 5 * rowStride, a6 = a + 6 * rowStride, a7 = a + 7 * rowStride;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        V c00 = S.Zero, c01 = S.Zero, c10 = S.Zero, c11 = S.Zero, c20 = S.Zero, c21 = S.Zero, c30 = S.Zero, c31 = S.Zero;
+        V c40 = S.Zero, c41 = S.Zero, c50 = S.Zero, c51 = S.Zero, c60 = S.Zero, c61 = S.Zero, c70 = S.Zero, c71 = S.Zero;
         long q = 0;
         for (int p = 0; p < kc; p++, q += depthStride)
         {
-            var b0 = Vector512.LoadAligned(b);
-            var b1 = Vector512.LoadAligned(b + 16);
-            Vector512<float> ai;
-            ai = Vector512.Create(a0[q]); c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a1[q]); c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a2[q]); c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a3[q]); c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a4[q]); c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a5[q]); c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a6[q]); c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a7[q]); c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            b += 32;
+            var b0 = S.Load(b);
+            var b1 = S.Load(b + lanes);
+            V ai;
+            ai = S.Broadcast(a0[q]); c00 = S.Fma(ai, b0, c00); c01 = S.Fma(ai, b1, c01);
+            ai = S.Broadcast(a1[q]); c10 = S.Fma(ai, b0, c10); c11 = S.Fma(ai, b1, c11);
+            ai = S.Broadcast(a2[q]); c20 = S.Fma(ai, b0, c20); c21 = S.Fma(ai, b1, c21);
+            ai = S.Broadcast(a3[q]); c30 = S.Fma(ai, b0, c30); c31 = S.Fma(ai, b1, c31);
+            ai = S.Broadcast(a4[q]); c40 = S.Fma(ai, b0, c40); c41 = S.Fma(ai, b1, c41);
+            ai = S.Broadcast(a5[q]); c50 = S.Fma(ai, b0, c50); c51 = S.Fma(ai, b1, c51);
+            if (eight)
+            {
+                ai = S.Broadcast(a6[q]); c60 = S.Fma(ai, b0, c60); c61 = S.Fma(ai, b1, c61);
+                ai = S.Broadcast(a7[q]); c70 = S.Fma(ai, b0, c70); c71 = S.Fma(ai, b1, c71);
+            }
+            b += 2 * lanes;
         }
-        Store2(c, c00, c01, overwrite); c += ldc;
-        Store2(c, c10, c11, overwrite); c += ldc;
-        Store2(c, c20, c21, overwrite); c += ldc;
-        Store2(c, c30, c31, overwrite); c += ldc;
-        Store2(c, c40, c41, overwrite); c += ldc;
-        Store2(c, c50, c51, overwrite); c += ldc;
-        Store2(c, c60, c61, overwrite); c += ldc;
-        Store2(c, c70, c71, overwrite);
+        Store2<S, V>(c, c00, c01, overwrite); c += ldc;
+        Store2<S, V>(c, c10, c11, overwrite); c += ldc;
+        Store2<S, V>(c, c20, c21, overwrite); c += ldc;
+        Store2<S, V>(c, c30, c31, overwrite); c += ldc;
+        Store2<S, V>(c, c40, c41, overwrite); c += ldc;
+        Store2<S, V>(c, c50, c51, overwrite);
+        if (!eight) return;
+        c += ldc;
+        Store2<S, V>(c, c60, c61, overwrite); c += ldc;
+        Store2<S, V>(c, c70, c71, overwrite);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
-    {
-        if (!overwrite)
-        {
-            v0 += Vector512.Load(c);
-            v1 += Vector512.Load(c + 16);
-        }
-        v0.Store(c);
-        v1.Store(c + 16);
-    }
-
+    /// <summary>
+    /// One row of <see cref="Tile{S, V}"/> with a row-major A: c[j] (=|+=) Σ_{p&lt;kc} a[p] · b[p·2L + j], for the last
+    /// rows of an operand whose row count is not a multiple of the tile's (a full tile would compute the missing rows
+    /// for nothing). It sums in the same order as the full tile, so a row's result does not depend on which kernel
+    /// computed it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile6x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    public static void TileRow<S, V>(int kc, float* a, float* b, float* c, bool overwrite)
+        where S : struct, ISimdWidth<V> where V : struct
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int lanes = S.Lanes;
+        V c0 = S.Zero, c1 = S.Zero;
+        for (int p = 0; p < kc; p++, b += 2 * lanes)
+        {
+            var ap = S.Broadcast(a[p]);
+            c0 = S.Fma(ap, S.Load(b), c0);
+            c1 = S.Fma(ap, S.Load(b + lanes), c1);
+        }
+        Store2<S, V>(c, c0, c1, overwrite);
+    }
+
+    /// <summary>The first vector of columns of <see cref="Tile{S, V}"/> for a packed A (depthStride MR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowTile<S, V>(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+        where S : struct, ISimdWidth<V> where V : struct
+    {
+        bool eight = S.TileRows == 8;
+        int mr = S.TileRows, nr = 2 * S.Lanes;
+        V c0 = S.Zero, c1 = S.Zero, c2 = S.Zero, c3 = S.Zero, c4 = S.Zero, c5 = S.Zero, c6 = S.Zero, c7 = S.Zero;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            Vector256<float> ai;
-            ai = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(ai, b0, c00); c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(ai, b0, c10); c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(ai, b0, c20); c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(ai, b0, c30); c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
-            a += 6;
-            b += 16;
+            var b0 = S.Load(b);
+            c0 = S.Fma(S.Broadcast(a[0]), b0, c0);
+            c1 = S.Fma(S.Broadcast(a[1]), b0, c1);
+            c2 = S.Fma(S.Broadcast(a[2]), b0, c2);
+            c3 = S.Fma(S.Broadcast(a[3]), b0, c3);
+            c4 = S.Fma(S.Broadcast(a[4]), b0, c4);
+            c5 = S.Fma(S.Broadcast(a[5]), b0, c5);
+            if (eight)
+            {
+                c6 = S.Fma(S.Broadcast(a[6]), b0, c6);
+                c7 = S.Fma(S.Broadcast(a[7]), b0, c7);
+            }
+            a += mr;
+            b += nr;
         }
-        Store2(c, c00, c01, overwrite); c += ldc;
-        Store2(c, c10, c11, overwrite); c += ldc;
-        Store2(c, c20, c21, overwrite); c += ldc;
-        Store2(c, c30, c31, overwrite); c += ldc;
-        Store2(c, c40, c41, overwrite); c += ldc;
-        Store2(c, c50, c51, overwrite);
+        Store1<S, V>(c, c0, overwrite); c += ldc;
+        Store1<S, V>(c, c1, overwrite); c += ldc;
+        Store1<S, V>(c, c2, overwrite); c += ldc;
+        Store1<S, V>(c, c3, overwrite); c += ldc;
+        Store1<S, V>(c, c4, overwrite); c += ldc;
+        Store1<S, V>(c, c5, overwrite);
+        if (!eight) return;
+        c += ldc;
+        Store1<S, V>(c, c6, overwrite); c += ldc;
+        Store1<S, V>(c, c7, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store2(float* c, Vector256<float> v0, Vector256<float> v1, bool overwrite)
+    private static void Store1<S, V>(float* c, V v, bool overwrite) where S : struct, ISimdWidth<V> where V : struct
+    {
+        if (!overwrite) v = S.Add(v, S.Load(c));
+        S.Store(c, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2<S, V>(float* c, V v0, V v1, bool overwrite) where S : struct, ISimdWidth<V> where V : struct
     {
         if (!overwrite)
         {
-            v0 += Vector256.Load(c);
-            v1 += Vector256.Load(c + 8);
+            v0 = S.Add(v0, S.Load(c));
+            v1 = S.Add(v1, S.Load(c + S.Lanes));
         }
-        v0.Store(c);
-        v1.Store(c + 8);
+        S.Store(c, v0);
+        S.Store(c + S.Lanes, v1);
     }
 
     private static void Tile4x4(int kc, float* a, float* b, float* c, int ldc, bool overwrite)

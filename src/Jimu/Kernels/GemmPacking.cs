@@ -36,15 +36,13 @@ internal static unsafe class GemmPacking
         {
             // B is stored k×n: read each stored row once, front to back (what the prefetchers follow best),
             // scattering its NR-wide pieces to the strips.
-            int fullStrips = (nr & 7) == 0 ? nc / nr : 0;
+            int fullStrips = (nr & 3) == 0 ? nc / nr : 0;
             long stripSize = (long)nr * kc;
             float* src = b + (long)p0 * ldb + j0;
             for (int p = 0; p < kc; p++, src += ldb)
             {
                 float* d = dst + p * nr;
-                for (int s = 0; s < fullStrips; s++, d += stripSize)
-                    for (int j = 0; j < nr; j += 8)
-                        Vector256.Store(Vector256.Load(src + s * nr + j), d + j);
+                for (int s = 0; s < fullStrips; s++, d += stripSize) Copy(src + s * nr, d, nr);
             }
             int done = fullStrips * nr;
             if (done < nc)
@@ -63,11 +61,9 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(float* src, int lds, int steps, int count, float* dst, int width)
     {
-        if (count == width && (width & 7) == 0)
+        if (count == width && (width & 3) == 0)
         {
-            for (int p = 0; p < steps; p++, src += lds, dst += width)
-                for (int j = 0; j < width; j += 8)
-                    Vector256.Store(Vector256.Load(src + j), dst + j);
+            for (int p = 0; p < steps; p++, src += lds, dst += width) Copy(src, dst, width);
             return;
         }
         for (int p = 0; p < steps; p++, src += lds, dst += width)
@@ -76,6 +72,16 @@ internal static unsafe class GemmPacking
             for (; j < count; j++) dst[j] = src[j];
             for (; j < width; j++) dst[j] = 0;
         }
+    }
+
+    /// <summary>dst[j] = src[j] for j &lt; count, a multiple of 4 (of 8 where 256-bit vectors run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* src, float* dst, int count)
+    {
+        if (Vector256.IsHardwareAccelerated && (count & 7) == 0)
+            for (int j = 0; j < count; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        else
+            for (int j = 0; j < count; j += 4) Vector128.Store(Vector128.Load(src + j), dst + j);
     }
 
     /// <summary>

@@ -108,6 +108,18 @@ internal static unsafe class GemmSmallM
             }
             s = Vector256.Sum(s0 + s1);
         }
+        else if (GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector128)
+        {
+            Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; q <= k - 16; q += 16)
+            {
+                s0 = Simd128.Fma(Vector128.Load(x + q), Vector128.Load(y + q), s0);
+                s1 = Simd128.Fma(Vector128.Load(x + q + 4), Vector128.Load(y + q + 4), s1);
+                s2 = Simd128.Fma(Vector128.Load(x + q + 8), Vector128.Load(y + q + 8), s2);
+                s3 = Simd128.Fma(Vector128.Load(x + q + 12), Vector128.Load(y + q + 12), s3);
+            }
+            s = Vector128.Sum((s0 + s1) + (s2 + s3));
+        }
         for (; q < k; q++) s = MathF.FusedMultiplyAdd(x[q], y[q], s);
         return s;
     }

@@ -15,14 +15,14 @@ namespace Jimu.Kernels;
 /// y_{r,t} = Aᵀ M[·][t][r] A + b[r]
 /// </code>
 /// The input is first copied channels-last (<see cref="ChannelsLast"/>), so the transforms load 16 channels per
-/// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile8x32"/> reads unpacked.
+/// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile{S, V}"/> reads unpacked.
 /// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
 /// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
 /// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
 /// the input gradient of a convolution, dx = conv(dy padded by r − 1 − p, rot180(Wᵀ)).
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : struct, IWinogradTiles
+internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
 {
     private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per block: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
@@ -37,26 +37,6 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
     /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
     private const int ChunkImages = 64;
 
-    private enum Job { Images, Copy, Tiles }
-    private Job _job;
-
-    // Packed Uᵀ: [ξ][block of 32 rows][k][32], and the weights it was made from.
-    private AlignedBuffer? _u;
-    private float[] _uSource = [];
-    private bool _uRotated;
-    private int _uRows;
-    private float[] _bias = [];
-    // Per part: V [ξ][tile][kPad], Mᵀ [ξ][tile][rPad] and a channels-last frame of Group images; the shared frame
-    // of a chunk when tiles are split.
-    private AlignedBuffer?[] _v = [], _m = [], _partFrame = [];
-    private AlignedBuffer? _frame;
-
-    // The call in progress.
-    private float[] _x = [], _y = [];
-    private bool _hasBias;
-    private ConvGeometry _g;
-    private int _rows, _rPad, _kPad, _tilesH, _tilesW, _padH, _padW, _chunkStart, _chunkImages;
-
     /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine: r×r, stride 1, padding 0 to r − 1.</summary>
     public static bool Supports(in ConvGeometry g)
     {
@@ -66,96 +46,131 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
             && (uint)g.PadTop < r && (uint)g.PadBottom < r && (uint)g.PadLeft < r && (uint)g.PadRight < r;
     }
 
+    /// <summary>The sizes of one call.</summary>
+    private readonly struct Plan
+    {
+        public readonly ConvGeometry G;
+        public readonly int Rows, RPad, KPad, TilesH, TilesW, PadH, PadW;
+        public readonly float* U, Bias;
+        public readonly bool HasBias;
+
+        public Plan(in ConvGeometry g, int rows, float* u, float* bias, bool hasBias)
+        {
+            G = g; Rows = rows; U = u; Bias = bias; HasBias = hasBias;
+            RPad = (rows + NR - 1) / NR * NR;
+            KPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
+            int m = T.Out;
+            TilesH = (g.OutH + m - 1) / m; TilesW = (g.OutW + m - 1) / m;
+            PadH = m * TilesH + T.Kernel - 1; PadW = m * TilesW + T.Kernel - 1;
+        }
+
+        public long FrameSize => (long)PadH * PadW * KPad;
+        public long VPlane => (long)TileBlock * KPad + WinogradBasis.PlaneSkew;
+        public long MPlane => (long)TileBlock * RPad + WinogradBasis.PlaneSkew;
+    }
+
     /// <summary>
     /// y = conv(x, w) + bias for a batch; <paramref name="rows"/> output channels, <paramref name="g"/>.Channels input
     /// channels. Without <paramref name="rotate"/> the weight is [rows, K, r, r]; with it, [K, rows, r, r] rotated 180°.
+    /// <paramref name="transformed"/> is the caller's (a layer's) cache of the transformed weights.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ComputeContext ctx, float[] x, float[] weight, bool rotate, float[]? bias, float[] y, int batch, int rows, in ConvGeometry g)
+    public static void Run(ComputeContext ctx, WinogradWeights transformed, float[] x, float[] weight, bool rotate, float[]? bias, float[] y,
+        int batch, int rows, in ConvGeometry g)
     {
-        _g = g; _x = x; _y = y; _rows = rows;
-        _rPad = (rows + NR - 1) / NR * NR;
-        _kPad = (g.Channels + Lanes - 1) / Lanes * Lanes;
-        int m = T.Out;
-        _tilesH = (g.OutH + m - 1) / m; _tilesW = (g.OutW + m - 1) / m;
-        _padH = m * _tilesH + T.Kernel - 1; _padW = m * _tilesW + T.Kernel - 1;
-        TransformWeights(weight, rotate, rows, g.Channels);
-        if (_bias.Length < _rPad) _bias = new float[_rPad];
-        _hasBias = bias is not null;
-        if (bias is not null) bias.AsSpan(0, rows).CopyTo(_bias);
+        int rPad = (rows + NR - 1) / NR * NR;
+        TransformWeights(transformed, weight, rotate, rows, g.Channels, rPad);
+        float* paddedBias = ctx.Workspace.Floats(Scratch.WinogradBias, rPad);
+        if (bias is not null) bias.AsSpan(0, rows).CopyTo(new Span<float>(paddedBias, rows));
+        var plan = new Plan(g, rows, transformed.U!.Pointer, paddedBias, bias is not null);
 
         int threads = ctx.Threads;
         if (batch >= 2 * Group * threads || threads == 1)
         {
-            PrepareParts(PartsFor(ctx, batch), Group);
-            _job = Job.Images;
-            RunOver(ctx, batch);
+            var job = new ImagesJob(plan, x, y, batch, BatchSplit.Parts(threads, batch));
+            ctx.For(job.Parts, ref job);
+            return;
         }
-        else
+        int chunk = Math.Min(batch, ChunkImages);
+        float* frame = ctx.Workspace.Floats(Scratch.WinogradSharedFrame, chunk * plan.FrameSize);
+        for (int n0 = 0; n0 < batch; n0 += chunk)
         {
-            int chunk = Math.Min(batch, ChunkImages);
-            AlignedBuffer.Ensure(ref _frame, chunk * FrameSize);
-            for (int n0 = 0; n0 < batch; n0 += chunk)
-            {
-                _chunkStart = n0;
-                _chunkImages = Math.Min(chunk, batch - n0);
-                _job = Job.Copy;
-                RunOver(ctx, _chunkImages);
-                int blocks = (_chunkImages * _tilesH * _tilesW + SplitBlock - 1) / SplitBlock;
-                PrepareParts(PartsFor(ctx, blocks), 0);
-                _job = Job.Tiles;
-                RunOver(ctx, blocks);
-            }
+            int images = Math.Min(chunk, batch - n0);
+            var copy = new CopyJob(plan, x, frame, n0, images, BatchSplit.Parts(threads, images));
+            ctx.For(copy.Parts, ref copy);
+            int blocks = (images * plan.TilesH * plan.TilesW + SplitBlock - 1) / SplitBlock;
+            var tiles = new TilesJob(plan, frame, y, n0, images, blocks, BatchSplit.Parts(threads, blocks));
+            ctx.For(tiles.Parts, ref tiles);
         }
-        _x = _y = [];
     }
 
-    private long FrameSize => (long)_padH * _padW * _kPad;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(ComputeContext lane, int part, int start, int end)
+    /// <summary>A part of the batch, a few images at a time: copied channels-last, then transformed block by block.</summary>
+    private readonly struct ImagesJob(Plan plan, float[] x, float[] y, int batch, int parts) : IParallelJob
     {
-        var g = _g;
-        switch (_job)
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
         {
-            case Job.Images:
-                int tilesPerImage = _tilesH * _tilesW;
-                float* frame = _partFrame[part]!.Pointer;
-                for (int n0 = start; n0 < end; n0 += Group)
-                {
-                    int images = Math.Min(Group, end - n0);
-                    ChannelsLast.Copy(_x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _kPad, frame);
-                    for (int t0 = 0; t0 < images * tilesPerImage; t0 += TileBlock)
-                        ProcessBlock(part, frame, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
-                }
-                break;
-            case Job.Copy:
-                ChannelsLast.Copy(_x, _chunkStart + start, end - start, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft,
-                    _padH, _padW, _kPad, _frame!.Pointer + start * FrameSize);
-                break;
-            case Job.Tiles:
-                int tiles = _chunkImages * _tilesH * _tilesW;
-                for (int b = start; b < end; b++)
-                    ProcessBlock(part, _frame!.Pointer, _chunkStart, b * SplitBlock, Math.Min(SplitBlock, tiles - b * SplitBlock));
-                break;
+            var (start, end) = BatchSplit.Range(batch, part, Parts);
+            var g = plan.G;
+            int tilesPerImage = plan.TilesH * plan.TilesW;
+            float* frame = lane.Workspace.Floats(Scratch.WinogradFrame, Group * plan.FrameSize);
+            for (int n0 = start; n0 < end; n0 += Group)
+            {
+                int images = Math.Min(Group, end - n0);
+                ChannelsLast.Copy(x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, plan.PadW, plan.KPad, frame);
+                for (int t0 = 0; t0 < images * tilesPerImage; t0 += TileBlock)
+                    ProcessBlock(plan, lane.Workspace, frame, y, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
+            }
+        }
+    }
+
+    /// <summary>Images [first + start, first + end) of a chunk copied channels-last into the shared frame.</summary>
+    private readonly struct CopyJob(Plan plan, float[] x, float* frame, int first, int images, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(images, part, Parts);
+            var g = plan.G;
+            if (end > start)
+                ChannelsLast.Copy(x, first + start, end - start, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft,
+                    plan.PadH, plan.PadW, plan.KPad, frame + start * plan.FrameSize);
+        }
+    }
+
+    /// <summary>A range of blocks of <see cref="SplitBlock"/> tiles of a chunk copied into the shared frame.</summary>
+    private readonly struct TilesJob(Plan plan, float* frame, float[] y, int first, int images, int blocks, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(blocks, part, Parts);
+            int tiles = images * plan.TilesH * plan.TilesW;
+            for (int b = start; b < end; b++)
+                ProcessBlock(plan, lane.Workspace, frame, y, first, b * SplitBlock, Math.Min(SplitBlock, tiles - b * SplitBlock));
         }
     }
 
     // Uᵀ from the weights, unless they are bit for bit the ones it was made from (compared as integers, which is
     // vectorised: compared as floats it took a quarter of a one-image forward pass).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformWeights(float[] weight, bool rotate, int rows, int k)
+    private static void TransformWeights(WinogradWeights t, float[] weight, bool rotate, int rows, int k, int rPad)
     {
         int taps = T.Kernel * T.Kernel, count = rows * k * taps;
         var source = weight.AsSpan(0, count);
-        if (_u is not null && _uRotated == rotate && _uRows == rows && _uSource.Length == count
-            && MemoryMarshal.Cast<float, int>(source).SequenceEqual(MemoryMarshal.Cast<float, int>(_uSource.AsSpan())))
+        if (t.U is not null && t.Kernel == T.Kernel && t.Rotated == rotate && t.Rows == rows && t.Source.Length == count
+            && MemoryMarshal.Cast<float, int>(source).SequenceEqual(MemoryMarshal.Cast<float, int>(t.Source.AsSpan())))
             return;
-        int blocks = _rPad / NR;
-        long size = (long)Points * _rPad * k;
+        int blocks = rPad / NR;
+        long size = (long)Points * rPad * k;
         // Cleared when made: columns past the last row's 16-lane group are never written and must stay zero.
-        if (_u is null || _u.Length < size) { AlignedBuffer.Ensure(ref _u, size); _u!.Clear(size); }
-        float* u = _u.Pointer;
+        if (t.U is null || t.U.Length < size) { AlignedBuffer.Ensure(ref t.U, size); t.U!.Clear(size); }
+        float* u = t.U.Pointer;
         Vector512<float>* g = stackalloc Vector512<float>[taps];
         int* lane = stackalloc int[Lanes];
         fixed (float* w = weight)
@@ -181,44 +196,30 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
                     T.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
                 }
             }
-        if (_uSource.Length != count) _uSource = new float[count];
-        source.CopyTo(_uSource);
-        _uRotated = rotate; _uRows = rows;
-    }
-
-    private long VPlane => (long)TileBlock * _kPad + WinogradBasis.PlaneSkew;
-    private long MPlane => (long)TileBlock * _rPad + WinogradBasis.PlaneSkew;
-
-    private void PrepareParts(int parts, int frameImages)
-    {
-        if (_v.Length < parts) { Array.Resize(ref _v, parts); Array.Resize(ref _m, parts); Array.Resize(ref _partFrame, parts); }
-        for (int p = 0; p < parts; p++)
-        {
-            if (frameImages > 0) AlignedBuffer.Ensure(ref _partFrame[p], frameImages * FrameSize);
-            // Cleared when made: rows past the last tile of a batch enter the GEMM (their results are dropped).
-            if (_v[p] is null || _v[p]!.Length < Points * VPlane) { AlignedBuffer.Ensure(ref _v[p], Points * VPlane); _v[p]!.Clear(Points * VPlane); }
-            AlignedBuffer.Ensure(ref _m[p], Points * MPlane);
-        }
+        if (t.Source.Length != count) t.Source = new float[count];
+        source.CopyTo(t.Source);
+        t.Rotated = rotate; t.Rows = rows; t.Kernel = T.Kernel;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // Tiles [t0, t0 + count) of the images in a channels-last frame, whose first is image firstImage of the batch.
-    private void ProcessBlock(int part, float* frame, int firstImage, int t0, int count)
+    // V (zero when the slot grows: rows past the last tile enter the GEMM, their results dropped) and Mᵀ are the thread's scratch.
+    private static void ProcessBlock(in Plan plan, Workspace workspace, float* frame, float[] output, int firstImage, int t0, int count)
     {
-        var g = _g;
-        int k = g.Channels, rows = _rows, kPad = _kPad, rPad = _rPad, rBlocks = rPad / NR;
-        int tilesPerImage = _tilesH * _tilesW, side = T.Out;
-        long vPlane = VPlane, mPlane = MPlane;
-        float* v = _v[part]!.Pointer, m = _m[part]!.Pointer, u = _u!.Pointer;
+        var g = plan.G;
+        int k = g.Channels, rows = plan.Rows, kPad = plan.KPad, rPad = plan.RPad, rBlocks = rPad / NR;
+        int tilesPerImage = plan.TilesH * plan.TilesW, tilesW = plan.TilesW, padW = plan.PadW, side = T.Out;
+        long vPlane = plan.VPlane, mPlane = plan.MPlane;
+        float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane), m = workspace.Floats(Scratch.WinogradM, Points * mPlane), u = plan.U;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
 
         // V = Bᵀ d B: tile by tile, 16 channels per vector.
         for (int tt = 0; tt < count; tt++)
         {
-            int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-            float* window = frame + (((long)n * _padH + side * ty) * _padW + side * tx) * kPad;
+            int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / tilesW, tx = r % tilesW;
+            float* window = frame + (((long)n * plan.PadH + side * ty) * padW + side * tx) * kPad;
             for (int c = 0; c < kPad; c += Lanes)
-                WinogradBasis.InputTransform(window + c, (long)_padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
+                WinogradBasis.InputTransform(window + c, (long)padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
         // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles; the last few tiles of a block one by one.
@@ -229,27 +230,27 @@ internal sealed unsafe class WinogradForward<T> : BatchParallelWork where T : st
                 float* uPanel = u + ((long)xi * rBlocks + rb) * k * NR, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * NR;
                 int tt = 0;
                 for (; tt < tileRows; tt += MR)
-                    GemmMicroKernel.Tile8x32(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
+                    GemmMicroKernel.Tile<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
                 for (; tt < count; tt++)
-                    GemmMicroKernel.Tile1x32RowMajorA(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
+                    GemmMicroKernel.TileRow<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
         // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 16 / m tiles along a tile row gives 16 vectors per
         // output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored in place.
         Vector512<float>* rowsOut = stackalloc Vector512<float>[Lanes * side];
         int outW = g.OutW, outPlane = g.OutPlane;
-        fixed (float* y = _y)
-        fixed (float* biasAll = _bias)
+        float* biasAll = plan.Bias;
+        fixed (float* y = output)
             for (int tt = 0; tt < count;)
             {
-                int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / _tilesW, tx = r % _tilesW;
-                int run = Math.Min(Math.Min(Lanes / side, _tilesW - tx), count - tt);
+                int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / tilesW, tx = r % tilesW;
+                int run = Math.Min(Math.Min(Lanes / side, tilesW - tx), count - tt);
                 int width = Math.Min(side * run, outW - side * tx), height = Math.Min(side, g.OutH - side * ty);
                 var mask = Transpose16x16.FirstLanes(width);
                 float* yRow = y + (long)(firstImage + n) * rows * outPlane + side * ty * outW + side * tx;
                 for (int o0 = 0; o0 < rows; o0 += Lanes)
                 {
-                    var bias = _hasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
+                    var bias = plan.HasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
                     for (int i = 0; i < run; i++)
                         T.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, bias, rowsOut + side * i, Lanes);
                     // Entries past side·run are left as they are: they become lanes that are not stored.

@@ -18,46 +18,50 @@ namespace Jimu.Kernels;
 /// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
-internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where T : struct, IWinogradTiles
+internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogradTiles
 {
     private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
 
-    private sealed class PartBuffers
+    /// <summary>The sizes of one call.</summary>
+    private readonly struct Plan
     {
-        public AlignedBuffer? X, Dy, V, Dm, Du;
-        public double[] Db = [];
+        public readonly ConvGeometry G;
+        public readonly int OutChannels, CPad, OPad, TilesH, TilesW, PadH, PadW;
+
+        public Plan(in ConvGeometry g, int outChannels)
+        {
+            G = g; OutChannels = outChannels;
+            CPad = (g.Channels + NR - 1) / NR * NR;
+            OPad = (outChannels + Lanes - 1) / Lanes * Lanes;
+            int m = T.Out;
+            TilesH = (g.OutH + m - 1) / m; TilesW = (g.OutW + m - 1) / m;
+            PadH = m * TilesH + T.Kernel - 1; PadW = m * TilesW + T.Kernel - 1;
+        }
+
+        public long DuSize => (long)Points * OPad * CPad;
     }
-
-    private PartBuffers[] _parts = [];
-
-    private float[] _x = [], _dy = [];
-    private ConvGeometry _g;
-    private int _outChannels, _cPad, _oPad, _tilesH, _tilesW, _padH, _padW;
 
     /// <summary>dW[O, C, r, r] (and db[O] when given) = the batch sums of the gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    public static void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
-        _x = x; _dy = dy; _g = g; _outChannels = outChannels;
-        _cPad = (g.Channels + NR - 1) / NR * NR;
-        _oPad = (outChannels + Lanes - 1) / Lanes * Lanes;
-        int m = T.Out;
-        _tilesH = (g.OutH + m - 1) / m; _tilesW = (g.OutW + m - 1) / m;
-        _padH = m * _tilesH + T.Kernel - 1; _padW = m * _tilesW + T.Kernel - 1;
+        var plan = new Plan(g, outChannels);
+        int parts = BatchSplit.Parts(ctx.Threads, batch);
+        // Each part's dU and db, summed below in part order.
+        float* partDu = ctx.Workspace.Floats(Scratch.WinogradPartDu, parts * plan.DuSize);
+        double[] partDb = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
+        var job = new PartJob(plan, x, dy, partDu, partDb, batch, parts);
+        ctx.For(parts, ref job);
 
-        int parts = PartsFor(ctx, batch);
-        if (_parts.Length < parts) Array.Resize(ref _parts, parts);
-        for (int p = 0; p < parts; p++) _parts[p] ??= new PartBuffers();
-        RunOver(ctx, batch);
-
+        int oPad = plan.OPad, cPad = plan.CPad;
         // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
         int c = g.Channels;
-        long duSize = (long)Points * _oPad * _cPad;
-        float* du = _parts[0].Du!.Pointer;
+        long duSize = plan.DuSize;
+        float* du = partDu;
         for (int p = 1; p < parts; p++)
-            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(_parts[p].Du!.Pointer, (int)duSize));
+            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(partDu + p * duSize, (int)duSize));
         int taps = T.Kernel * T.Kernel;
         Vector512<float>* dg = stackalloc Vector512<float>[taps];
         float* lanes = stackalloc float[Lanes];
@@ -65,7 +69,7 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
             for (int o = 0; o < outChannels; o++)
                 for (int c0 = 0; c0 < c; c0 += Lanes)
                 {
-                    T.KernelGradientTransform(du + (long)o * _cPad + c0, (long)_oPad * _cPad, dg);
+                    T.KernelGradientTransform(du + (long)o * cPad + c0, (long)oPad * cPad, dg);
                     int count = Math.Min(Lanes, c - c0);
                     float* kernel = dw + ((long)o * c + c0) * taps;
                     for (int e = 0; e < taps; e++)
@@ -78,63 +82,71 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
             for (int o = 0; o < outChannels; o++)
             {
                 double s = 0;
-                for (int p = 0; p < parts; p++) s += _parts[p].Db[o];
+                for (int p = 0; p < parts; p++) s += partDb[p * outChannels + o];
                 dBias[o] = (float)s;
             }
-        _x = _dy = [];
+    }
+
+    /// <summary>The images of one part, one at a time: its dU (a slice of the caller's per-part sums) and db.</summary>
+    private readonly struct PartJob(Plan plan, float[] x, float[] dy, float* partDu, double[] partDb, int batch, int parts) : IParallelJob
+    {
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(batch, part, parts);
+            Part(plan, lane.Workspace, x, dy, partDu + part * plan.DuSize, partDb.AsSpan(part * plan.OutChannels, plan.OutChannels), start, end);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void Process(ComputeContext lane, int part, int start, int end)
+    private static void Part(in Plan plan, Workspace workspace, float[] input, float[] outputGradient, float* du, Span<double> db, int start, int end)
     {
-        var g = _g;
-        var b = _parts[part];
-        int tilesPerImage = _tilesH * _tilesW;
-        int side = T.Out, oh2 = side * _tilesH, ow2 = side * _tilesW;
-        float* x = AlignedBuffer.Ensure(ref b.X, (long)_padH * _padW * _cPad);
-        float* dy = AlignedBuffer.Ensure(ref b.Dy, (long)oh2 * ow2 * _oPad);
-        long vPlane = (long)_cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)_oPad * ChunkTiles + WinogradBasis.PlaneSkew;
-        float* v = AlignedBuffer.Ensure(ref b.V, Points * vPlane);
-        float* dm = AlignedBuffer.Ensure(ref b.Dm, Points * mPlane);
-        float* du = AlignedBuffer.Ensure(ref b.Du, (long)Points * _oPad * _cPad);
-        if (b.Db.Length < _outChannels) b.Db = new double[_outChannels];
+        var g = plan.G;
+        int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, tilesW = plan.TilesW, padW = plan.PadW;
+        int tilesPerImage = plan.TilesH * tilesW;
+        int side = T.Out, oh2 = side * plan.TilesH, ow2 = side * tilesW;
+        long xSize = (long)plan.PadH * padW * cPad;
+        float* x = workspace.Floats(Scratch.WinogradImage, xSize + (long)oh2 * ow2 * oPad);
+        float* dy = x + xSize;
+        long vPlane = (long)cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)oPad * ChunkTiles + WinogradBasis.PlaneSkew;
+        float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane);
+        float* dm = workspace.Floats(Scratch.WinogradM, Points * mPlane);
 
         int outPlane = g.OutPlane;
-        for (int o = 0; o < _outChannels; o++)
+        for (int o = 0; o < outChannels; o++)
         {
             double s = 0;
-            for (int n = start; n < end; n++) s += Elementwise.Sum(_dy.AsSpan((n * _outChannels + o) * outPlane, outPlane));
-            b.Db[o] = s;
+            for (int n = start; n < end; n++) s += Elementwise.Sum(outputGradient.AsSpan((n * outChannels + o) * outPlane, outPlane));
+            db[o] = s;
         }
 
-        int oBlocks = _oPad / MR, cStrips = _cPad / NR;
+        int oBlocks = oPad / MR, cStrips = cPad / NR;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
         Vector512<float>* dyTile = stackalloc Vector512<float>[side * side];
         bool first = true;
         for (int image = start; image < end; image++)
         {
             // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[m·TH][m·TW][oPad].
-            ChannelsLast.Copy(_x, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, _padH, _padW, _cPad, x);
-            ChannelsLast.Copy(_dy, image, 1, _outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, _oPad, dy);
+            ChannelsLast.Copy(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
+            ChannelsLast.Copy(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
             for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
             {
                 int count = Math.Min(ChunkTiles, tilesPerImage - t0);
                 for (int tt = 0; tt < count; tt++)
                 {
-                    int r = t0 + tt, ty = r / _tilesW, tx = r % _tilesW;
+                    int r = t0 + tt, ty = r / tilesW, tx = r % tilesW;
                     // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                    float* window = x + ((long)side * ty * _padW + side * tx) * _cPad;
-                    for (int c = 0; c < _cPad; c += Lanes)
-                        WinogradBasis.InputTransform(window + c, (long)_padW * _cPad, _cPad,
+                    float* window = x + ((long)side * ty * padW + side * tx) * cPad;
+                    for (int c = 0; c < cPad; c += Lanes)
+                        WinogradBasis.InputTransform(window + c, (long)padW * cPad, cPad,
                             v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
                     // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                    float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * _oPad;
-                    for (int o = 0; o < _oPad; o += Lanes)
+                    float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;
+                    for (int o = 0; o < oPad; o += Lanes)
                     {
+                        float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
                         for (int a = 0; a < side; a++)
                             for (int bb = 0; bb < side; bb++)
-                                dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * _oPad + o);
-                        float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
+                                dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * oPad + o);
                         T.OutputGradientTransform(dyTile, lo, lo + (long)ChunkTiles * MR, mPlane);
                     }
                 }
@@ -146,7 +158,7 @@ internal sealed unsafe class WinogradWeightGradient<T> : BatchParallelWork where
                         for (int cs = 0; cs < cStrips; cs++)
                             GemmMicroKernel.Tile(count,
                                 dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
-                                du + ((long)xi * _oPad + ob * MR) * _cPad + cs * NR, _cPad, overwrite);
+                                du + ((long)xi * oPad + ob * MR) * cPad + cs * NR, cPad, overwrite);
             }
         }
     }

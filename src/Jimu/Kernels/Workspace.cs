@@ -12,8 +12,17 @@ internal sealed unsafe class Workspace
     private readonly float[]?[] _arrays = new float[]?[Enum.GetValues<Scratch>().Length];
     private readonly double[]?[] _doubles = new double[]?[Enum.GetValues<Scratch>().Length];
 
-    /// <summary>At least <paramref name="length"/> aligned floats of slot <paramref name="slot"/>.</summary>
-    public float* Floats(Scratch slot, long length) => AlignedBuffer.Ensure(ref _buffers[(int)slot], Math.Max(length, 1));
+    /// <summary>At least <paramref name="length"/> aligned floats of slot <paramref name="slot"/> (zero when the slot grows; afterwards what the last user left).</summary>
+    public float* Floats(Scratch slot, long length)
+    {
+        ref var b = ref _buffers[(int)slot];
+        if (b is null || b.Length < length)
+        {
+            b = new AlignedBuffer(Math.Max(length, 1));
+            b.Clear(b.Length);
+        }
+        return b.Pointer;
+    }
 
     /// <summary>The first <paramref name="length"/> floats of slot <paramref name="slot"/> as a span.</summary>
     public Span<float> Span(Scratch slot, int length) => new(Floats(slot, length), length);
@@ -55,4 +64,24 @@ internal enum Scratch
     PartBiasGradients,
     /// <summary>Pooling windows unfolded by <see cref="PoolIm2Col"/>.</summary>
     PoolPatches,
+    /// <summary>The bias padded to whole 32-row blocks (<see cref="WinogradForward{T}"/>).</summary>
+    WinogradBias,
+    /// <summary>A chunk of images copied channels-last, shared by the threads (<see cref="WinogradForward{T}"/>, one image split over threads).</summary>
+    WinogradSharedFrame,
+    /// <summary>A thread's few images copied channels-last (<see cref="WinogradForward{T}"/>).</summary>
+    WinogradFrame,
+    /// <summary>A thread's transformed input tiles V (<see cref="WinogradForward{T}"/>, <see cref="WinogradWeightGradient{T}"/>).</summary>
+    WinogradV,
+    /// <summary>A thread's products Mᵀ before the output transform (<see cref="WinogradForward{T}"/>), or transformed output gradient dM (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    WinogradM,
+    /// <summary>A thread's image and output gradient copied channels-last (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    WinogradImage,
+    /// <summary>Per-part dU, summed after the parts in order (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    WinogradPartDu,
+    /// <summary>Padded copies of the input (<see cref="ConvVectorized"/>, one per thread; shared for one image split over threads).</summary>
+    VectorizedFrame,
+    /// <summary>Regrouped weights and padded bias (<see cref="ConvVectorized"/>).</summary>
+    VectorizedWeights,
+    /// <summary>Per-part 16-lane weight gradients, summed after the parts in order (<see cref="ConvVectorized"/>).</summary>
+    VectorizedPartDw,
 }

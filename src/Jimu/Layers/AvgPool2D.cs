@@ -24,10 +24,7 @@ public sealed class AvgPool2D : Pool2D
     public override Tensor Forward(Tensor input)
     {
         var y = BeginForward(input);
-        if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolParallel.AvgForward(Context, input.Data, _geometry, _batch, y.Data);
-        else
-            PoolIm2Col.AvgForward(input.Span, _geometry, _batch, _col, y.Span);
+        _used.AvgForward(Context, input.Data, y.Data, _batch, _geometry);
         return y;
     }
 
@@ -37,10 +34,7 @@ public sealed class AvgPool2D : Pool2D
     {
         var dx = BeginBackward(outputGradient);
         if (dx is null) return null;
-        if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolParallel.AvgBackward(Context, outputGradient.Data, _geometry, _batch, dx.Data);
-        else
-            PoolIm2Col.AvgBackward(outputGradient.Span, _geometry, _batch, _col, dx.Span);
+        _used.AvgBackward(Context, outputGradient.Data, dx.Data, _batch, _geometry);
         return dx;
     }
 

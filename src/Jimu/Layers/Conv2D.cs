@@ -11,24 +11,21 @@ namespace Jimu.Layers;
 /// OH = floor((H + padTop + padBottom − kh) / sh) + 1, likewise OW
 /// </code>
 /// Backward returns sums over the batch (dW = Σ_n …): dividing by the batch size is the loss's job.
-/// Every <see cref="ConvAlgorithm"/> gives the same numbers up to rounding: <see cref="ConvAlgorithm.Direct"/> (loops, the
-/// reference), <see cref="ConvAlgorithm.Im2Col"/> (unfold + GEMM), <see cref="ConvAlgorithm.Winograd"/> (5×5 and 3×3
-/// kernels at stride 1) and <see cref="ConvAlgorithm.Vectorized"/> (direct loops along output rows); <see cref="ConvAlgorithm.Auto"/>,
-/// the default, picks the fastest that applies.
+/// Every <see cref="ConvAlgorithm"/> gives the same numbers up to rounding; each is a strategy registered in
+/// <see cref="ConvStrategies"/>, where <see cref="ConvAlgorithm.Auto"/>, the default, finds the fastest that applies.
 /// </summary>
 public sealed class Conv2D : Layer
 {
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
 
-    // Buffers reused across calls: the output and dx; scratch memory is the context's.
+    // Buffers reused across calls: the output and dx; what the strategies derive from the weights; scratch memory is the context's.
     private Tensor? _output, _inputGradient;
-    private ConvWinograd? _winograd;
-    private ConvVectorized? _vectorized;
+    private readonly ConvCache _cache = new();
     // What Backward needs from the last Forward.
     private Tensor? _input;
     private ConvGeometry _geometry;
-    private ConvAlgorithm _used;
+    private ConvStrategy _used = ConvStrategies.Im2Col;
 
     /// <summary>A convolution with a kh×kw kernel and stride (sh, sw); weights start at zero until initialised or loaded.</summary>
     public Conv2D(int inChannels, int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
@@ -81,31 +78,20 @@ public sealed class Conv2D : Layer
     public ConvAlgorithm Algorithm { get; set; }
 
     /// <summary>Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd F(2×2, 5×5) to im2col.</summary>
-    public const int WinogradMinChannels = 4;
+    public const int WinogradMinChannels = ConvStrategies.WinogradMinChannels;
 
     /// <summary>
     /// Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd F(4×4, 3×3) to im2col: a 3×3 kernel
     /// has fewer taps to save on, so the transforms need more channels to pay off (batch 64, 14×14, forward + backward:
     /// 0.9× im2col's speed at 4 channels, 2.1× at 8, 1.9–2.2× at 32 and 64).
     /// </summary>
-    public const int Winograd3x3MinChannels = 8;
+    public const int Winograd3x3MinChannels = ConvStrategies.Winograd3x3MinChannels;
 
-    private int AutoWinogradMinChannels => KernelH == 3 ? Winograd3x3MinChannels : WinogradMinChannels;
-
-    /// <summary>The algorithm that runs for geometry <paramref name="g"/>: Direct, Im2Col, Winograd or Vectorized.</summary>
-    private ConvAlgorithm Resolve(in ConvGeometry g) => Algorithm switch
-    {
-        ConvAlgorithm.Winograd or ConvAlgorithm.Auto when ConvWinograd.Supports(g)
-            && (Algorithm == ConvAlgorithm.Winograd || InChannels >= AutoWinogradMinChannels) => ConvAlgorithm.Winograd,
-        ConvAlgorithm.Vectorized when ConvVectorized.Supports(g) => ConvAlgorithm.Vectorized,
-        ConvAlgorithm.Auto when ConvVectorized.Supports(g) && InChannels < AutoWinogradMinChannels && !InputGradientRequired
-            => ConvAlgorithm.Vectorized,
-        ConvAlgorithm.Direct => ConvAlgorithm.Direct,
-        _ => ConvAlgorithm.Im2Col,
-    };
+    /// <summary>The strategy that runs for geometry <paramref name="g"/>.</summary>
+    private ConvStrategy Resolve(in ConvGeometry g) => ConvStrategies.Resolve(Algorithm, g, InputGradientRequired);
 
     /// <summary>The algorithm that the next forward pass on an input of shape <paramref name="inputShape"/> will use.</summary>
-    public ConvAlgorithm AlgorithmFor(ReadOnlySpan<int> inputShape) => Resolve(Geometry(inputShape));
+    public ConvAlgorithm AlgorithmFor(ReadOnlySpan<int> inputShape) => Resolve(Geometry(inputShape)).Algorithm;
 
     /// <summary>[out, in, kh, kw]</summary>
     public Parameter Weight => _weight;
@@ -141,22 +127,7 @@ public sealed class Conv2D : Layer
         _input = input;
         _geometry = g;
         _used = Resolve(g);
-
-        switch (_used)
-        {
-            case ConvAlgorithm.Direct:
-                ConvDirect.Forward(input.Span, _weight.Value.Span, BiasValues, y.Span, batch, OutChannels, g);
-                break;
-            case ConvAlgorithm.Winograd:
-                (_winograd ??= ConvWinograd.For(g)).Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
-                break;
-            case ConvAlgorithm.Vectorized:
-                (_vectorized ??= new()).Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
-                break;
-            default:
-                ConvIm2Col.Forward(Context, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
-                break;
-        }
+        _used.Forward(Context, _cache, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
         return y;
     }
 
@@ -171,31 +142,11 @@ public sealed class Conv2D : Layer
         int batch = _input.Dim(0);
         var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
 
-        // The algorithm of the forward pass, whose saved state (if any) belongs to it.
-        switch (_used)
-        {
-            case ConvAlgorithm.Direct:
-                ConvDirect.BackwardWeights(_input.Span, outputGradient.Span, _weight.Grad.Span, BiasGradient, batch, OutChannels, g);
-                if (dx is not null)
-                    ConvDirect.BackwardInput(outputGradient.Span, _weight.Value.Span, dx.Span, batch, OutChannels, g);
-                break;
-            case ConvAlgorithm.Winograd:
-                _winograd!.Backward(Context, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
-                    batch, OutChannels, g);
-                break;
-            case ConvAlgorithm.Vectorized when dx is null:
-                _vectorized!.BackwardWeights(Context, _input.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, batch, OutChannels, g);
-                break;
-            default:
-                ConvIm2Col.Backward(Context, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
-                    batch, OutChannels, g);
-                break;
-        }
+        // The strategy of the forward pass.
+        _used.Backward(Context, _cache, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
+            batch, OutChannels, g);
         return dx;
     }
-
-    private ReadOnlySpan<float> BiasValues => _bias is null ? default : _bias.Value.Span;
-    private Span<float> BiasGradient => _bias is null ? default : _bias.Grad.Span;
 
     /// <inheritdoc/>
     public override string Describe()

@@ -15,9 +15,6 @@ public sealed class MaxPool2D : Pool2D
     /// <summary>Window argmax of the last forward pass, [N, C, outH, outW]: an index h·W + w into the input plane
     /// (Direct) or a window row i·kw + j (Im2Col).</summary>
     private int[] _argmax = [];
-    // The 2×2 kernel's window corners for the last geometry, computed once per geometry.
-    private int[]? _corners;
-    private ConvGeometry _cornersFor;
 
     /// <summary>A square window; the stride defaults to the window size, the padding to none.</summary>
     public MaxPool2D(int kernelSize, int? stride = null, Padding padding = default, PoolAlgorithm algorithm = PoolAlgorithm.Direct, string name = "maxpool")
@@ -52,19 +49,7 @@ public sealed class MaxPool2D : Pool2D
     {
         var y = BeginForward(input);
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
-        var argmax = _argmax.AsSpan(0, y.Length);
-        if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            {
-            if (MaxPool2x2.Applies(_geometry) && (_corners is null || _cornersFor != _geometry))
-                (_corners, _cornersFor) = (MaxPool2x2.Corners(_geometry), _geometry);
-            PoolParallel.MaxForward(Context, input.Data, _geometry, _batch, y.Data, _argmax, AppliesRelu,
-                MaxPool2x2.Applies(_geometry) ? _corners : null);
-        }
-        else
-        {
-            PoolIm2Col.MaxForward(input.Span, _geometry, _batch, _col, y.Span, argmax);
-            if (AppliesRelu) PoolDirect.ReluOfMax(y.Span, argmax);
-        }
+        _used.MaxForward(Context, _cache, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
         return y;
     }
 
@@ -74,11 +59,7 @@ public sealed class MaxPool2D : Pool2D
     {
         var dx = BeginBackward(outputGradient);
         if (dx is null) return null;
-        var argmax = _argmax.AsSpan(0, outputGradient.Length);
-        if (_forwardAlgorithm == PoolAlgorithm.Direct)
-            PoolParallel.MaxBackward(Context, outputGradient.Data, _argmax, _geometry, _batch, dx.Data);
-        else
-            PoolIm2Col.MaxBackward(outputGradient.Span, argmax, _geometry, _batch, _col, dx.Span);
+        _used.MaxBackward(Context, outputGradient.Data, _argmax, dx.Data, _batch, _geometry);
         return dx;
     }
 

@@ -11,9 +11,10 @@ public abstract class Pool2D : Layer
 {
     private protected ConvGeometry _geometry;
     private protected int _batch = -1;
-    private protected PoolAlgorithm _forwardAlgorithm;
+    // The strategy of the last forward pass (its backward pass must be the same one), and what strategies keep.
+    private protected PoolStrategy _used = PoolStrategies.Direct;
+    private protected readonly PoolCache _cache = new();
     private protected Tensor? _output, _inputGradient;
-    private protected float[] _col = [];
 
     private protected Pool2D(string name, int kernelH, int kernelW, int strideH, int strideW, Padding padding, PoolAlgorithm algorithm)
         : base(name)
@@ -59,12 +60,7 @@ public abstract class Pool2D : Layer
     {
         _geometry = Geometry(input.Shape);
         _batch = input.Dim(0);
-        _forwardAlgorithm = Algorithm;
-        if (_forwardAlgorithm == PoolAlgorithm.Im2Col)
-        {
-            int need = _geometry.PatchSize * _geometry.OutPlane;
-            if (_col.Length < need) _col = new float[need];
-        }
+        _used = PoolStrategies.Resolve(Algorithm, _geometry);
         return Tensor.Ensure(ref _output, _batch, _geometry.Channels, _geometry.OutH, _geometry.OutW);
     }
 

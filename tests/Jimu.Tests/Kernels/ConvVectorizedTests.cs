@@ -18,6 +18,8 @@ public class ConvVectorizedTests
     {
         { 4, 1, 32, 28, 28, 5, 5, "2" },      // the seed network's conv1
         { 1, 1, 32, 28, 28, 5, 5, "2" },      // ... one image, its rows split over the threads
+        { 3, 1, 32, 28, 28, 3, 3, "1" },      // vgg3's conv1: 3x3, one channel
+        { 1, 1, 32, 28, 28, 3, 3, "1" },      // ... one image
         { 3, 3, 5, 9, 37, 3, 3, "1" },        // RGB, 3x3; rows of 37 (two full vectors and 5); 5 channels of a group of 8
         { 2, 2, 13, 6, 16, 1, 8, "0,1,3,4" }, // widest kernel, a 1-tall one, asymmetric padding; 13 output channels
         { 5, 1, 8, 7, 7, 7, 1, "valid" },     // 1-wide kernel, a 1x7 output

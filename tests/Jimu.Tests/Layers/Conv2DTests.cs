@@ -108,6 +108,8 @@ public class Conv2DTests
     private static readonly Config[] Configs =
     [
         new(1, 1, 1, 5, 5, 3, 3, 1, 1, "0", true),
+        new(3, 5, 4, 4, 3, 1, 1, 1, 1, "0", true),          // 1x1: a plain GEMM on the image, no unfold
+        new(2, 3, 2, 5, 5, 1, 1, 2, 2, "0", false),         // 1x1 at stride 2 (a downsampling shortcut): unfolded
         new(2, 3, 2, 6, 6, 3, 3, 2, 2, "0", true),          // stride 2
         new(1, 2, 3, 7, 7, 3, 3, 2, 2, "1", true),          // stride 2, size not divisible
         new(2, 2, 2, 5, 5, 4, 4, 2, 2, "same", true),       // even kernel, stride 2, asymmetric same padding (1, 2)
