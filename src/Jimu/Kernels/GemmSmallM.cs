@@ -72,12 +72,68 @@ internal static unsafe class GemmSmallM
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dots(in GemmProblem p, float* ai, int i, int j0, int j1)
     {
-        for (int j = j0; j < j1; j++)
+        float* c = p.C + (long)i * p.Ldc;
+        int j = j0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Four rows of B at a time: four streams from memory in flight instead of one (B, the weights of a Linear
+            // layer, is read once per call, so this product waits on memory), each dot summed exactly as Dot sums it.
+            float* d = stackalloc float[4];
+            for (; j + 4 <= j1; j += 4)
+            {
+                Dot4(ai, p.B + (long)j * p.Ldb, p.Ldb, p.K, d);
+                for (int r = 0; r < 4; r++) c[j + r] = p.Accumulate ? c[j + r] + d[r] : d[r];
+            }
+        }
+        for (; j < j1; j++)
         {
             float d = Dot(ai, p.B + (long)j * p.Ldb, p.K);
-            float* c = p.C + (long)i * p.Ldc + j;
-            *c = p.Accumulate ? *c + d : d;
+            c[j] = p.Accumulate ? c[j] + d : d;
         }
+    }
+
+    /// <summary>
+    /// d[r] = Dot(x, y + r·ldy, k) for r &lt; 4, bit for bit: each row keeps <see cref="Dot"/>'s four accumulators and
+    /// order of operations; the loads of x are shared.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4(float* x, float* y0, int ldy, int k, float* d)
+    {
+        float* y1 = y0 + ldy, y2 = y1 + ldy, y3 = y2 + ldy;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        int q = 0;
+        for (; q <= k - 64; q += 64)
+        {
+            var x0 = Vector512.Load(x + q);
+            a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y0 + q), a0); b0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y1 + q), b0);
+            c0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y2 + q), c0); d0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y3 + q), d0);
+            var x1 = Vector512.Load(x + q + 16);
+            a1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(y0 + q + 16), a1); b1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(y1 + q + 16), b1);
+            c1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(y2 + q + 16), c1); d1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(y3 + q + 16), d1);
+            var x2 = Vector512.Load(x + q + 32);
+            a2 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(y0 + q + 32), a2); b2 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(y1 + q + 32), b2);
+            c2 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(y2 + q + 32), c2); d2 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(y3 + q + 32), d2);
+            var x3 = Vector512.Load(x + q + 48);
+            a3 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(y0 + q + 48), a3); b3 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(y1 + q + 48), b3);
+            c3 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(y2 + q + 48), c3); d3 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(y3 + q + 48), d3);
+        }
+        for (; q <= k - 16; q += 16)
+        {
+            var x0 = Vector512.Load(x + q);
+            a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y0 + q), a0); b0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y1 + q), b0);
+            c0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y2 + q), c0); d0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(y3 + q), d0);
+        }
+        float sa = Vector512.Sum((a0 + a1) + (a2 + a3)), sb = Vector512.Sum((b0 + b1) + (b2 + b3));
+        float sc = Vector512.Sum((c0 + c1) + (c2 + c3)), sd = Vector512.Sum((d0 + d1) + (d2 + d3));
+        for (; q < k; q++)
+        {
+            sa = MathF.FusedMultiplyAdd(x[q], y0[q], sa); sb = MathF.FusedMultiplyAdd(x[q], y1[q], sb);
+            sc = MathF.FusedMultiplyAdd(x[q], y2[q], sc); sd = MathF.FusedMultiplyAdd(x[q], y3[q], sd);
+        }
+        d[0] = sa; d[1] = sb; d[2] = sc; d[3] = sd;
     }
 
     private static float Dot(float* x, float* y, int k) => GemmMicroKernel.Selected switch

@@ -142,6 +142,33 @@ public class GemmTests
         Check(rng, GemmMicroKernel.MR + 1, n, k, transA: true, transB: true, accumulate: true, pad: 3);
     });
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 2)]
+    [InlineData(3, 2)]
+    public void FewRows_TimesBTransposed_EqualsOneColumnAtATime_BitForBit(int m, int threads) => WithThreads(threads, () =>
+    {
+        // Columns go four at a time (the weights of a Linear layer at batch 1); each must be exactly the dot
+        // product a lone column gets, so the batch-1 numbers do not depend on how the columns are grouped.
+        var rng = new Random(m);
+        foreach (int k in new[] { 3136, 100, 17, 64 })
+        {
+            int n = 515;
+            var a = Random(rng, m * k);
+            var b = Random(rng, n * k);
+            var c = new float[m * n];
+            Gemm.Multiply(Ctx, m, n, k, a, k, false, b, k, true, c, n);
+            var one = new float[m];
+            for (int j = 0; j < n; j++)
+            {
+                Gemm.Multiply(Ctx, m, 1, k, a, k, false, b.AsSpan(j * k, k), k, true, one, 1);
+                for (int i = 0; i < m; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(c[i * n + j]),
+                        $"C[{i},{j}] (k={k}) = {c[i * n + j]}, alone {one[i]}");
+            }
+        }
+    });
+
     [Fact]
     public void KZero_ClearsOrKeepsC()
     {
