@@ -95,6 +95,14 @@ internal static class ConvIm2Col
         }
     }
 
+    /// <summary>The patch matrix of image <paramref name="xn"/>: the image itself for a 1×1 convolution, else unfolded into <paramref name="scratch"/>.</summary>
+    private static Span<float> Patches(Span<float> xn, in ConvGeometry g, Span<float> scratch)
+    {
+        if (g.IsPointwise) return xn;
+        Im2Col.Unfold(xn, g, scratch);
+        return scratch;
+    }
+
     /// <summary>One image, a range of channels [c0, c1): their rows of the patch matrix, col[c·kh·kw + (i·kw + j), :].</summary>
     private readonly struct UnfoldChannelsJob(float[] x, float[] col, ConvGeometry g, int parts) : IParallelJob
     {
@@ -142,9 +150,7 @@ internal static class ConvIm2Col
             for (int n = start; n < end; n++)
             {
                 var yn = y.AsSpan(n * o * q, o * q);
-                var xn = x.AsSpan(n * inSize, inSize);
-                Span<float> col = pointwise ? xn : patches;
-                if (!pointwise) Im2Col.Unfold(xn, g, col);
+                var col = Patches(x.AsSpan(n * inSize, inSize), g, patches);
                 Gemm.Multiply(lane, o, q, p, weight, p, false, col, q, false, yn, q);
                 if (bias is not null) Elementwise.AddChannelBias(yn, bias.AsSpan(0, o), q);
             }
@@ -169,9 +175,7 @@ internal static class ConvIm2Col
             for (int n = start; n < end; n++)
             {
                 var dyn = dy.AsSpan(n * o * q, o * q);
-                var xn = x.AsSpan(n * inSize, inSize);
-                Span<float> col = pointwise ? xn : patches;
-                if (!pointwise) Im2Col.Unfold(xn, g, col);
+                var col = Patches(x.AsSpan(n * inSize, inSize), g, patches);
                 Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
                 for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
                 if (dx is not null)

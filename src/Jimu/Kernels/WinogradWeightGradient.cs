@@ -13,8 +13,8 @@ namespace Jimu.Kernels;
 /// </code>
 /// Here the GEMM's depth is the tiles, so its operands are laid out with channels along the vector lanes: the input
 /// and the output gradient are first copied channels-last (NHWC, zero-padded), which makes every 6×6 window a
-/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part works one image at a
-/// time (its copies, V and dM stay in L2) and sums its own dU over chunks of at most 64 of the image's tiles, and
+/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part copies one image at a
+/// time (its copies, V and dM stay in L2) and sums its own dU over chunks of 64 tiles (which may span images), and
 /// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
@@ -122,44 +122,52 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
         int oBlocks = oPad / MR, cStrips = cPad / NR;
         Vector512<float>* scratch = stackalloc Vector512<float>[Points];
         Vector512<float>* dyTile = stackalloc Vector512<float>[side * side];
+        // Tiles fill chunks of ChunkTiles across image boundaries: the GEMM depth stays 64 even for a 14×14 image's
+        // 16 tiles of 4×4 (one image per pass made it 16, a quarter of the micro-kernel's work per C load and store).
         bool first = true;
+        int filled = 0;
         for (int image = start; image < end; image++)
         {
             // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[m·TH][m·TW][oPad].
             ChannelsLast.Copy(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
             ChannelsLast.Copy(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
-            for (int t0 = 0; t0 < tilesPerImage; t0 += ChunkTiles)
+            for (int r = 0; r < tilesPerImage; r++)
             {
-                int count = Math.Min(ChunkTiles, tilesPerImage - t0);
-                for (int tt = 0; tt < count; tt++)
+                int ty = r / tilesW, tx = r % tilesW, tt = filled;
+                // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
+                float* window = x + ((long)side * ty * padW + side * tx) * cPad;
+                for (int c = 0; c < cPad; c += Lanes)
+                    WinogradBasis.InputTransform(window + c, (long)padW * cPad, cPad,
+                        v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
+                // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
+                float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;
+                for (int o = 0; o < oPad; o += Lanes)
                 {
-                    int r = t0 + tt, ty = r / tilesW, tx = r % tilesW;
-                    // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
-                    float* window = x + ((long)side * ty * padW + side * tx) * cPad;
-                    for (int c = 0; c < cPad; c += Lanes)
-                        WinogradBasis.InputTransform(window + c, (long)padW * cPad, cPad,
-                            v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
-                    // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
-                    float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;
-                    for (int o = 0; o < oPad; o += Lanes)
-                    {
-                        float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
-                        for (int a = 0; a < side; a++)
-                            for (int bb = 0; bb < side; bb++)
-                                dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * oPad + o);
-                        T.OutputGradientTransform(dyTile, lo, lo + (long)ChunkTiles * MR, mPlane);
-                    }
+                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
+                    for (int a = 0; a < side; a++)
+                        for (int bb = 0; bb < side; bb++)
+                            dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * oPad + o);
+                    T.OutputGradientTransform(dyTile, lo, lo + (long)ChunkTiles * MR, mPlane);
                 }
-                // dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ over this chunk's tiles.
-                bool overwrite = first;
+                if (++filled < ChunkTiles) continue;
+                Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oPad, cPad, first);
                 first = false;
-                for (int xi = 0; xi < Points; xi++)
-                    for (int ob = 0; ob < oBlocks; ob++)
-                        for (int cs = 0; cs < cStrips; cs++)
-                            GemmMicroKernel.Tile(count,
-                                dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
-                                du + ((long)xi * oPad + ob * MR) * cPad + cs * NR, cPad, overwrite);
+                filled = 0;
             }
         }
+        if (filled > 0) Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oPad, cPad, first);
+    }
+
+    /// <summary>dU[ξ] (=|+=) dM[ξ] · V[ξ]ᵀ over the <paramref name="count"/> tiles of a chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate(int count, float* dm, long mPlane, float* v, long vPlane, float* du, int oBlocks, int cStrips,
+        int oPad, int cPad, bool overwrite)
+    {
+        for (int xi = 0; xi < Points; xi++)
+            for (int ob = 0; ob < oBlocks; ob++)
+                for (int cs = 0; cs < cStrips; cs++)
+                    GemmMicroKernel.Tile(count,
+                        dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
+                        du + ((long)xi * oPad + ob * MR) * cPad + cs * NR, cPad, overwrite);
     }
 }
