@@ -15,6 +15,13 @@ public static class TrainCommand
     public const int DefaultEpochs = 12;
     public const int DefaultBatchSize = 64;
     public const float DefaultLearningRate = 0.05f;
+
+    /// <summary>
+    /// The learning rate when --lr is not given: 0.05, and 0.1 for bn-cnn, whose BatchNorm layers take the larger
+    /// step (on the bundled sample, 12 epochs: 98.75 % against 98.35 % at 0.05).
+    /// </summary>
+    public static float DefaultLearningRateFor(string arch) =>
+        arch.Equals("bn-cnn", StringComparison.OrdinalIgnoreCase) ? 0.1f : DefaultLearningRate;
     public const float DefaultMomentum = 0.9f;
     public const float DefaultWeightDecay = 5e-4f;
     public const string DefaultSchedule = "cosine";
@@ -26,7 +33,7 @@ public static class TrainCommand
         var data = new DataOptions();
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs (in total, when resuming).", DefaultValueFactory = _ => DefaultEpochs };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size.", DefaultValueFactory = _ => DefaultBatchSize };
-        var lr = new Option<float>("--lr") { Description = "Learning rate (at the start of the schedule).", DefaultValueFactory = _ => DefaultLearningRate };
+        var lr = new Option<float>("--lr") { Description = "Learning rate (at the start of the schedule; default 0.05, for bn-cnn 0.1).", DefaultValueFactory = _ => DefaultLearningRate };
         var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, cosine, or step:EPOCHS:GAMMA.", DefaultValueFactory = _ => DefaultSchedule };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => DefaultMomentum };
         var nesterov = new Option<bool>("--nesterov") { Description = "Use Nesterov momentum (SGD)." };
@@ -73,7 +80,7 @@ public static class TrainCommand
             var settings = new OptimizerSettings
             {
                 Kind = r.GetValue(optimizer)!,
-                LearningRate = r.GetValue(lr),
+                LearningRate = r.GetResult(lr) is { Implicit: false } ? r.GetValue(lr) : DefaultLearningRateFor(r.GetValue(arch)!),
                 Momentum = r.GetValue(optimizer) == "adam" ? 0 : r.GetValue(momentum),
                 Nesterov = r.GetValue(nesterov),
                 WeightDecay = r.GetValue(wd),

@@ -122,9 +122,8 @@ public sealed class Dataset
     {
         int per = SampleLength;
         if (_bytes is null) { _images!.Data.AsSpan(start * per, count * per).CopyTo(destination); return; }
-        var src = _bytes.AsSpan(start * per, count * per);
         // v / 255 exactly as ImagePixels.ToPlanar computes it, so an image-folder set feeds what predict feeds.
-        for (int i = 0; i < src.Length; i++) destination[i] = src[i] / 255f;
+        Jimu.Kernels.Elementwise.BytesToUnit(_bytes.AsSpan(start * per, count * per), destination);
     }
 
     /// <summary>Writes image <paramref name="index"/> as float32 in [0, 1] to <paramref name="destination"/> (C·H·W values).</summary>

@@ -22,7 +22,6 @@ public abstract class BatchNorm : Layer
     private readonly Parameter _weight, _bias;
     private readonly Tensor _runningMean, _runningVar;
     private readonly long[] _batchesTracked = new long[1];
-    private readonly BatchNormKernel _kernel = new();
     private readonly double[] _mean, _variance, _sumDy, _sumDyX;
     private readonly float[] _meanF, _invStd, _scale, _shift, _k, _p, _q;
     private Tensor? _input, _output, _inputGradient;
@@ -100,7 +99,7 @@ public abstract class BatchNorm : Layer
         {
             long m = (long)n * s;
             if (m < 2) throw new ShapeException($"{Who} needs more than one value per channel in training, got input {input.ShapeString}; use a batch of at least 2.");
-            _kernel.Statistics(Context, input.Data, n, c, s, _mean, _variance);
+            BatchNormKernel.Statistics(Context, input.Data, n, c, s, _mean, _variance);
             float momentum = (float)Momentum;
             for (int i = 0; i < c; i++)
             {
@@ -124,7 +123,7 @@ public abstract class BatchNorm : Layer
             _scale[i] = _weight.Value.Data[i] * _invStd[i];
             _shift[i] = _bias.Value.Data[i] - _meanF[i] * _scale[i];
         }
-        _kernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
+        BatchNormKernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
         return y;
     }
 
@@ -135,7 +134,7 @@ public abstract class BatchNorm : Layer
         CheckOutputGradient(_output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
-        _kernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
+        BatchNormKernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
         double m = (double)n * s;
         for (int i = 0; i < c; i++)
         {
@@ -150,7 +149,7 @@ public abstract class BatchNorm : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
-        _kernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
+        BatchNormKernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
         return dx;
     }
 

@@ -9,7 +9,7 @@ public static class Augmentation
     /// <paramref name="cropPadding"/>, then a horizontal flip with probability 1/2. With every transform off,
     /// dst = src.
     /// </summary>
-    public static void Apply(Span<float> src, Span<float> dst, ReadOnlySpan<int> chw, int shift, int cropPadding, bool flip, Random rng)
+    public static void Apply(Span<float> src, Span<float> dst, ReadOnlySpan<int> chw, int shift, int cropPadding, bool flip, ref SplitMix64 rng)
     {
         int per = chw[0] * chw[1] * chw[2];
         src = src[..per]; dst = dst[..per];

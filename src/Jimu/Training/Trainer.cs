@@ -22,7 +22,7 @@ public sealed class Trainer
     private readonly float _baseRate;
     private Tensor? _batch;
     private int[] _batchLabels = [];
-    private Random? _augmentRandom;
+    private SplitMix64 _augment;
     private float[] _image = [];
     private int[] _batchShape = [];
 
@@ -162,7 +162,7 @@ public sealed class Trainer
     {
         for (int i = 0; i < _model.Layers.Count; i++)
             if (_model.Layers[i] is Dropout d) d.Reseed(Seeds.ForStep(_options.Seed, epoch, step, Seeds.DropoutStream + i));
-        _augmentRandom = _options.Augments ? new Random(Seeds.ForStep(_options.Seed, epoch, step, Seeds.AugmentStream)) : null;
+        _augment = new SplitMix64(Seeds.ForStep(_options.Seed, epoch, step, Seeds.AugmentStream));
     }
 
     /// <summary>The batch of <paramref name="indices"/>: each image copied, augmented (training only), then normalised.</summary>
@@ -176,11 +176,11 @@ public sealed class Trainer
         for (int b = 0; b < indices.Length; b++)
         {
             var dst = x.Data.AsSpan(b * per, per);
-            if (_augmentRandom is null) data.CopyImage(indices[b], dst);
+            if (!_options.Augments) data.CopyImage(indices[b], dst);
             else
             {
                 data.CopyImage(indices[b], _image);
-                Augmentation.Apply(_image.AsSpan(0, per), dst, _model.InputShape, _options.MaxShift, _options.CropPadding, _options.Flip, _augmentRandom);
+                Augmentation.Apply(_image.AsSpan(0, per), dst, _model.InputShape, _options.MaxShift, _options.CropPadding, _options.Flip, ref _augment);
             }
             _batchLabels[b] = data.Labels[indices[b]];
         }
