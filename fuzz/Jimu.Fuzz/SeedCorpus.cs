@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -29,7 +30,7 @@ public static class SeedCorpus
         var images = new Tensor(4, 1, 6, 6);
         for (int i = 0; i < images.Length; i++) images.Span[i] = (i * 37 % 11) / 10f;
         var data = new Jimu.Data.Dataset(images, [0, 1, 2, 1]);
-        model.Fit(data, null, new OptimizerSettings { Kind = "sgd", LearningRate = 0.1f, Momentum = 0.9f },
+        model.Fit(data, null, new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.1f, Momentum = 0.9f },
             new TrainingOptions { Epochs = 1, BatchSize = 2 });
         foreach (var target in new[] { "model", "safetensors" })
         {
@@ -37,7 +38,7 @@ public static class SeedCorpus
             Save(root, target, "plain.safetensors", ToBytes(p => Model.Create(tiny).Save(p)));
         }
         Save(root, "onnx", "trained.onnx", Jimu.Onnx.OnnxExport.ToOnnxBytes(model));
-        var bn = new ArchitectureBuilder("bn", 1, 6, 6).Conv2D(2, kernel: 3, padding: "same").BatchNorm().Relu().AvgPool(2).Flatten().Linear(2).Build();
+        var bn = new ArchitectureBuilder("bn", 1, 6, 6).Conv2D(2, kernel: 3, padding: Padding.Same).BatchNorm().Relu().AvgPool(2).Flatten().Linear(2).Build();
         Save(root, "onnx", "batchnorm.onnx", Jimu.Onnx.OnnxExport.ToOnnxBytes(Model.Create(bn, seed: 5)));
         var halves = new Dictionary<string, Tensor> { ["a"] = new Tensor([1f, -2f, 0.5f], 3), ["b"] = new Tensor(2, 0) };
         Save(root, "safetensors", "f32-empty.safetensors", ToBytes(p => Jimu.IO.SafeTensors.Write(p, halves, new Dictionary<string, string> { ["k"] = "v" })));

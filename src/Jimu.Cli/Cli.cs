@@ -55,7 +55,7 @@ public static class Cli
         catch (Exception e) when (IsUserError(e))
         {
             // ArgumentException appends " (Parameter 'name')": noise for a command-line user.
-            string message = e is ArgumentException { ParamName: { } param } a ? a.Message.Replace($" (Parameter '{param}')", "") : e.Message;
+            string message = e is ArgumentException { ParamName: { } param } a ? a.Message.Replace($" (Parameter '{param}')", "") : ErrorHints.Explain(e);
             err.WriteLine($"error: {OneLine(message)}");
             return 1;
         }

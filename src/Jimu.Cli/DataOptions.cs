@@ -82,7 +82,7 @@ public sealed class DataOptions
             if (BuiltIns.TakesAnyInputSize(a.Name)) a = a.WithInput(DataSource.IdxShape(dir));
             classes = classesFile is not null || File.Exists(Path.Combine(dir, "classes.txt"))
                 ? File.ReadAllLines(classesFile ?? Path.Combine(dir, "classes.txt")).Count(l => l.Trim().Length > 0)
-                : a.Layers[^1].OutFeatures ?? 10;
+                : (a.Layers[^1] as LayerSpec.Linear)?.OutFeatures ?? 10;
         }
         else
         {

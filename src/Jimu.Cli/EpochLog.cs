@@ -104,17 +104,8 @@ public sealed class EpochLog
     {
         var sb = new StringBuilder();
         foreach (var e in epochs)
-            sb.Append(JsonSerializer.Serialize(new
-            {
-                epoch = e.Epoch,
-                lr = e.LearningRate,
-                train_loss = e.TrainLoss,
-                train_accuracy = e.TrainAccuracy,
-                test_loss = Finite(e.TestLoss),
-                test_accuracy = Finite(e.TestAccuracy),
-                seconds = e.Elapsed.TotalSeconds,
-                images_per_second = e.ImagesPerSecond,
-            })).Append('\n');
+            sb.Append(JsonSerializer.Serialize(new EpochLine(e.Epoch, e.LearningRate, e.TrainLoss, e.TrainAccuracy, Finite(e.TestLoss),
+                Finite(e.TestAccuracy), e.Elapsed.TotalSeconds, e.ImagesPerSecond), CliJson.Default.EpochLine)).Append('\n');
         return sb.ToString();
     }
 

@@ -51,22 +51,22 @@ public static class DataSource
     public static string Detect(string directory)
     {
         if (File.Exists(directory))
-            throw new JimuException($"'{directory}' is a file, but --data takes a directory: an MNIST-format folder ({string.Join(", ", MnistFolder.FileNames)}, each optionally .gz) or an image folder (one subfolder per class); pass that directory.");
+            throw new DataFormatException(directory, $"'{directory}' is a file, but the data must be a directory: an MNIST-format folder ({string.Join(", ", MnistFolder.FileNames)}, each optionally .gz) or an image folder (one subfolder per class); give that directory.");
         if (!Directory.Exists(directory))
-            throw new JimuException($"data directory '{directory}' does not exist; pass --data with an MNIST-format folder or an image folder (one subfolder per class).");
+            throw new DataFormatException(directory, $"data directory '{directory}' does not exist; give an MNIST-format folder or an image folder (one subfolder per class).");
         if (MnistFolder.Find(directory, "train-images-idx3-ubyte") is not null || MnistFolder.Find(directory, "t10k-images-idx3-ubyte") is not null)
             return Idx;
         if (Directory.GetDirectories(directory).Length > 0) return ImageFolderFormat;
-        throw new JimuException($"{directory}: neither MNIST-format files ({string.Join(", ", MnistFolder.FileNames)}, each optionally .gz) nor class subfolders of images; check --data.");
+        throw new DataFormatException(directory, $"{directory}: neither MNIST-format files ({string.Join(", ", MnistFolder.FileNames)}, each optionally .gz) nor class subfolders of images.");
     }
 
     /// <summary>One IDX image's shape [1, rows, cols], from the test images' header (nothing loaded).</summary>
     public static int[] IdxShape(string directory)
     {
         string path = MnistFolder.Find(directory, "t10k-images-idx3-ubyte") ?? MnistFolder.Find(directory, "train-images-idx3-ubyte")
-            ?? throw new JimuException($"{directory}: no t10k-images-idx3-ubyte(.gz) or train-images-idx3-ubyte(.gz).");
+            ?? throw new DataFormatException(directory, $"{directory}: no t10k-images-idx3-ubyte(.gz) or train-images-idx3-ubyte(.gz).");
         var dims = IdxReader.ReadDims(path);
-        if (dims.Length != 3) throw new JimuException($"{path}: IDX images file has {dims.Length} dimension(s), an images file needs 3 (count × rows × cols).");
+        if (dims.Length != 3) throw new DataFormatException(path, $"{path}: IDX images file has {dims.Length} dimension(s), an images file needs 3 (count × rows × cols).");
         return [1, dims[1], dims[2]];
     }
 
@@ -91,7 +91,7 @@ public static class DataSource
         if (format == Idx)
         {
             if (options.ValSplit is not null)
-                throw new JimuException($"{directory}: an MNIST-format folder has its own test split; leave out --val-split.");
+                throw new SettingException("validation split", options.ValSplit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{directory}: an MNIST-format folder has its own test split; a validation split does not apply.");
             Dataset train, test;
             if (options.TestOnly)
             {
@@ -131,15 +131,15 @@ public static class DataSource
     {
         string? path = file ?? (File.Exists(Path.Combine(directory, "classes.txt")) ? Path.Combine(directory, "classes.txt") : null);
         if (path is null) return null;
-        if (!File.Exists(path)) throw new JimuException($"{path}: the classes file does not exist; check --classes.");
+        if (!File.Exists(path)) throw new SettingException("class names", path, $"{path}: the class names file does not exist.");
         var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         if (lines.Count != count)
-            throw new JimuException($"{path}: {lines.Count} class name(s) but the data has {count} classes; give one name per line, in label order.");
+            throw new SettingException("class names", path, $"{path}: {lines.Count} class name(s) but the data has {count} classes; give one name per line, in label order.");
         int blank = lines.FindIndex(l => l.Length == 0);
-        if (blank >= 0) throw new JimuException($"{path}: line {blank + 1} is empty; every class needs a name.");
+        if (blank >= 0) throw new SettingException("class names", path, $"{path}: line {blank + 1} is empty; every class needs a name.");
         var dup = lines.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new JimuException($"{path}: the class name '{dup.Key}' appears twice; class names must differ.");
+        if (dup is not null) throw new SettingException("class names", path, $"{path}: the class name '{dup.Key}' appears twice; class names must differ.");
         return lines;
     }
 }

@@ -80,16 +80,16 @@ public static class ImageDecoder
         if (channels is not (1 or 3))
             throw new JimuException($"{name}: images can be decoded to 1 (grey) or 3 (RGB) channels, not {channels}; use an architecture whose input has 1 or 3 channels.");
         if (!IsImage(bytes))
-            throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); remove the file or pass --skip-bad.");
+            throw new ImageDecodeException(name, $"{name}: not a PNG or JPEG image (nor BMP or GIF); remove the file or skip bad images.");
         if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
-            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or pass --skip-bad.");
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or skip bad images.");
         if (bytes[0] == 0x89 && !PngChunksFit(bytes))
-            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); replace the file or pass --skip-bad.");
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); replace the file or skip bad images.");
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); replace the file or pass --skip-bad."); }
+        catch (Exception e) { throw new ImageDecodeException(name, $"{name}: cannot decode the image ({Printable(e.Message)}); replace the file or skip bad images."); }
         if (img is null || img.Width < 1 || img.Height < 1 || img.Data is null || img.Data.Length != img.Width * img.Height * channels)
-            throw new JimuException($"{name}: cannot decode the image (no pixels); replace the file or pass --skip-bad.");
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (no pixels); replace the file or skip bad images.");
         return new Decoded(img.Data, img.Height, img.Width, channels, (int)img.SourceComp);
     }
 

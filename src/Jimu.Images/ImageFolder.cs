@@ -57,7 +57,7 @@ public static class ImageFolder
     private static Split List(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new JimuException($"{directory}: the folder does not exist; pass --data with an image folder (one subfolder per class) or an MNIST-format folder.");
+            throw new DataFormatException(directory, $"{directory}: the folder does not exist; give an image folder (one subfolder per class) or an MNIST-format folder.");
         var classes = Directory.GetDirectories(directory).Select(Path.GetFileName).OfType<string>()
             .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
         var files = new List<string>();
@@ -78,9 +78,9 @@ public static class ImageFolder
     {
         var (directory, classes, files, labels) = (split.Directory, split.Classes, split.Files, split.Labels);
         if (files.Count == 0)
-            throw new JimuException($"{directory}: no images found (PNG, JPEG, BMP or GIF in one subfolder per class); check --data.");
+            throw new DataFormatException(directory, $"{directory}: no images found (PNG, JPEG, BMP or GIF in one subfolder per class).");
         if (classes.Count < 2)
-            throw new JimuException($"{directory}: only one class ('{classes[0]}'); a classifier needs at least two class subfolders.");
+            throw new DataFormatException(directory, $"{directory}: only one class ('{classes[0]}'); a classifier needs at least two class subfolders.");
         var counts = new int[classes.Count];
         foreach (int l in labels) counts[l]++;
         for (int c = 0; c < classes.Count; c++)
@@ -98,7 +98,7 @@ public static class ImageFolder
         if (HasSplits(directory))
         {
             if (valSplit is not null)
-                throw new JimuException($"{directory}: the folder already has train/ and test/; leave out --val-split.");
+                throw new SettingException("validation split", valSplit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{directory}: the folder already has train/ and test/; a validation split does not apply.");
             var train = List(Path.Combine(directory, "train"));
             var test = List(Path.Combine(directory, "test"));
             foreach (var c in train.Classes.Except(test.Classes))
@@ -109,9 +109,9 @@ public static class ImageFolder
         }
         var all = Scan(directory);
         if (valSplit is not { } f)
-            throw new JimuException($"{directory}: the folder has no train/ and test/ subfolders; pass --val-split F (for example 0.2) to hold out a fraction of each class for testing.");
+            throw new DataFormatException(directory, $"{directory}: the folder has no train/ and test/ subfolders; hold out a fraction of each class for testing with a validation split (for example 0.2).");
         if (!(f > 0 && f < 1))
-            throw new JimuException($"--val-split must be between 0 and 1 (exclusive), got {f}.");
+            throw new SettingException("validation split", f.ToString(System.Globalization.CultureInfo.InvariantCulture), $"the validation split must be between 0 and 1 (exclusive), got {f}.");
         var rng = new Random(seed);
         var trainFiles = new List<string>(); var trainLabels = new List<int>();
         var testFiles = new List<string>(); var testLabels = new List<int>();
@@ -119,7 +119,7 @@ public static class ImageFolder
         {
             var members = Enumerable.Range(0, all.Files.Count).Where(i => all.Labels[i] == c).ToArray();
             if (members.Length < 2)
-                throw new JimuException($"{Path.Combine(directory, all.Classes[c])}: class '{all.Classes[c]}' has only one image; --val-split needs at least two per class, one for each split.");
+                throw new JimuException($"{Path.Combine(directory, all.Classes[c])}: class '{all.Classes[c]}' has only one image; a validation split needs at least two per class, one for each split.");
             for (int i = members.Length - 1; i > 0; i--) { int j = rng.Next(i + 1); (members[i], members[j]) = (members[j], members[i]); }
             int held = Math.Clamp((int)Math.Round(f * members.Length), 1, members.Length - 1);
             var test = members[..held].Order().ToArray();
@@ -146,7 +146,7 @@ public static class ImageFolder
         Dataset Make(Split split, int offset, string name)
         {
             var keep = Enumerable.Range(0, split.Files.Count).Where(i => !badSet.Contains(offset + i)).ToArray();
-            if (keep.Length == 0 && split.Files.Count > 0) throw new JimuException($"{split.Directory}: none of its {split.Files.Count} images decodes.");
+            if (keep.Length == 0 && split.Files.Count > 0) throw new DataFormatException(split.Directory, $"{split.Directory}: none of its {split.Files.Count} images decodes.");
             int per = options.Channels * options.Height * options.Width;
             var pixels = new byte[(long)keep.Length * per];
             for (int k = 0; k < keep.Length; k++) decoded[offset + keep[k]]!.CopyTo(pixels, (long)k * per);
@@ -161,7 +161,7 @@ public static class ImageFolder
             var present = set.Labels.ToHashSet();
             for (int c = 0; c < split.Classes.Count; c++)
                 if (!present.Contains(c))
-                    throw new JimuException($"{split.Directory}: every image of class '{split.Classes[c]}' failed to decode; fix them or remove the class.");
+                    throw new DataFormatException(split.Directory, $"{split.Directory}: every image of class '{split.Classes[c]}' failed to decode; fix them or remove the class.");
         }
         return new ImageFolderData(trainSet, testSet, train.Classes, layout, train.SkippedFiles + test.SkippedFiles,
             bad.Select(b => b.Path).ToList(), colour, time);
@@ -216,7 +216,7 @@ public static class ImageFolder
             sizes[(p.Height, p.Width)] = sizes.GetValueOrDefault((p.Height, p.Width)) + 1;
             colour |= p.Channels >= 3;
         }
-        if (sizes.Count == 0) throw new JimuException($"none of the sampled images has a readable header; check --data.");
+        if (sizes.Count == 0) throw new JimuException($"none of the sampled images has a readable header.");
         var (h, w) = sizes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First().Key;
         return [colour ? 3 : 1, h, w];
     }

@@ -98,18 +98,15 @@ public static class OnnxExport
     private static IEnumerable<(string, string)> Metadata(Model model)
     {
         yield return (ArchitectureKey, model.Architecture.ToJson());
-        if (model.Classes is { } classes) yield return (ModelFile.ClassesKey, JsonSerializer.Serialize(classes));
-        if (model.Normalization is { } norm) yield return (ModelFile.NormalizationKey, JsonSerializer.Serialize(norm));
-        if (model.TrainedOn is { } data) yield return (ModelFile.DataKey, JsonSerializer.Serialize(data, MetadataJson));
+        foreach (var entry in ModelFile.DataMetadataEntries(new ModelFile.DataMetadata(model.Classes, model.Normalization, model.TrainedOn)))
+            yield return entry;
         var counts = model.Network.Buffers.Where(b => b.Buffer.Int64 is { Length: 1 })
             .ToDictionary(b => b.Name, b => b.Buffer.Int64![0]);
-        if (counts.Count > 0) yield return (Int64BuffersKey, JsonSerializer.Serialize(counts));
+        if (counts.Count > 0) yield return (Int64BuffersKey, JsonSerializer.Serialize(counts, OnnxJsonContext.Default.DictionaryStringInt64));
     }
 
     /// <summary>metadata_props key of the int64 buffers (BatchNorm's num_batches_tracked), which no ONNX node uses: {"bn1.num_batches_tracked": 120}.</summary>
     public const string Int64BuffersKey = "jimu.int64_buffers";
-
-    private static readonly JsonSerializerOptions MetadataJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>(input − mean) / std per channel, as nodes at the front: the ONNX model takes [0, 1] pixels as `jimu predict` does.</summary>
     private static string Normalize(GraphProto graph, Normalization norm)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Jimu.Data;
+using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Onnx.Proto;
 using Jimu.Tensors;
@@ -140,12 +141,12 @@ internal sealed class OnnxGraphReader
             case "Conv": Conv(n); break;
             case "MaxPool": Pool(n, max: true); break;
             case "AveragePool": Pool(n, max: false); break;
-            case "Relu": Attributes(n); Elementwise(n, new LayerSpec { Type = "relu" }); break;
-            case "Sigmoid": Attributes(n); Elementwise(n, new LayerSpec { Type = "sigmoid" }); break;
-            case "Tanh": Attributes(n); Elementwise(n, new LayerSpec { Type = "tanh" }); break;
+            case "Relu": Attributes(n); Elementwise(n, new LayerSpec.Relu()); break;
+            case "Sigmoid": Attributes(n); Elementwise(n, new LayerSpec.Sigmoid()); break;
+            case "Tanh": Attributes(n); Elementwise(n, new LayerSpec.Tanh()); break;
             case "LeakyRelu":
                 Attributes(n, "alpha");
-                Elementwise(n, new LayerSpec { Type = "leakyrelu", NegativeSlope = Shortest(Float(n, "alpha", 0.01f)) });
+                Elementwise(n, new LayerSpec.LeakyRelu { NegativeSlope = Shortest(Float(n, "alpha", 0.01f)) });
                 break;
             case "BatchNormalization": BatchNormalization(n); break;
             case "GlobalAveragePool": GlobalAveragePool(n); break;
@@ -186,10 +187,10 @@ internal sealed class OnnxGraphReader
         int oh = OutSize(n, x.Shape[1], kh, sh, pads[0], pads[1]), ow = OutSize(n, x.Shape[2], kw, sw, pads[2], pads[3]);
         var tensors = new Dictionary<string, Tensor> { ["weight"] = w.ToTensor() };
         if (b is not null) tensors["bias"] = b.ToTensor();
-        AddLayer(n, new LayerSpec
+        AddLayer(n, new LayerSpec.Conv2d
         {
-            Type = "conv2d", OutChannels = o, Kernel = [kh, kw], Stride = [sh, sw],
-            Padding = string.Join(",", pads), Bias = b is not null,
+            OutChannels = o, Kernel = [kh, kw], Stride = [sh, sw],
+            Padding = Padding.Explicit(pads[0], pads[1], pads[2], pads[3]), Bias = b is not null,
         }, tensors, [o, oh, ow]);
     }
 
@@ -211,10 +212,10 @@ internal sealed class OnnxGraphReader
             throw Refuse(n, "count_include_pad=0 with padding; Jimu's average pooling divides by the full window (count_include_pad=1)");
         var pads = pending is null ? own : own.Zip(pending, (a, b) => a + b).ToArray();
         int oh = OutSize(n, x.Shape[1], kh, sh, pads[0], pads[1]), ow = OutSize(n, x.Shape[2], kw, sw, pads[2], pads[3]);
-        AddLayer(n, new LayerSpec
-        {
-            Type = max ? "maxpool2d" : "avgpool2d", Kernel = [kh, kw], Stride = [sh, sw], Padding = string.Join(",", pads),
-        }, [], [x.Shape[0], oh, ow]);
+        var padding = Padding.Explicit(pads[0], pads[1], pads[2], pads[3]);
+        AddLayer(n, max
+            ? new LayerSpec.MaxPool2d { Kernel = [kh, kw], Stride = [sh, sw], Padding = padding }
+            : new LayerSpec.AvgPool2d { Kernel = [kh, kw], Stride = [sh, sw], Padding = padding }, [], [x.Shape[0], oh, ow]);
     }
 
     private void BatchNormalization(NodeProto n)
@@ -238,7 +239,7 @@ internal sealed class OnnxGraphReader
         bool image = x.Shape.Length == 3 && !x.Flat;
         if (!image && !(x.Shape.Length == 1 || x.Flat)) throw Refuse(n, $"input has shape [N, {string.Join(", ", x.Shape)}]; Jimu normalises images [N, C, H, W] or features [N, C]");
         tensors["num_batches_tracked"] = new Tensor(new float[1]);
-        AddLayer(n, new LayerSpec { Type = image ? "batchnorm2d" : "batchnorm1d", Eps = Shortest(Float(n, "epsilon", 1e-5f)) },
+        AddLayer(n, image ? new LayerSpec.BatchNorm2d { Eps = Shortest(Float(n, "epsilon", 1e-5f)) } : new LayerSpec.BatchNorm1d { Eps = Shortest(Float(n, "epsilon", 1e-5f)) },
             tensors, x.Shape, x.Flat);
     }
 
@@ -247,7 +248,7 @@ internal sealed class OnnxGraphReader
         Attributes(n);
         Outputs(n, 1);
         var (x, _) = ImageInput(n, allowPad: false);
-        AddLayer(n, new LayerSpec { Type = "globalavgpool2d" }, [], [x.Shape[0], 1, 1], flat: true);
+        AddLayer(n, new LayerSpec.GlobalAvgPool2d(), [], [x.Shape[0], 1, 1], flat: true);
     }
 
     /// <summary>Sub mean, then Div std (or Mul 1/std), per channel, on the graph input: the model's normalisation.</summary>
@@ -297,7 +298,7 @@ internal sealed class OnnxGraphReader
     private void ToFlat(NodeProto n, Act x)
     {
         if (x.Shape.Length == 1 || x.Flat) { SetTip(n, [checked((int)Features(x))]); return; }
-        AddLayer(n, new LayerSpec { Type = "flatten" }, [], [checked((int)Features(x))]);
+        AddLayer(n, new LayerSpec.Flatten(), [], [checked((int)Features(x))]);
     }
 
     private void Gemm(NodeProto n)
@@ -335,7 +336,7 @@ internal sealed class OnnxGraphReader
         if (w.Dim(1) != x.Shape[0]) throw Refuse(n, $"the weight takes {w.Dim(1)} features but the input has {x.Shape[0]}");
         var tensors = new Dictionary<string, Tensor> { ["weight"] = w };
         if (c is not null) tensors["bias"] = BiasVector(n, c, o);
-        AddLayer(n, new LayerSpec { Type = "linear", OutFeatures = o, Bias = c is not null }, tensors, [o]);
+        AddLayer(n, new LayerSpec.Linear { OutFeatures = o, Bias = c is not null }, tensors, [o]);
     }
 
     /// <summary>A bias that broadcasts to [N, out] the same for every sample: [], [1], [out], [1, 1] or [1, out].</summary>
@@ -362,8 +363,8 @@ internal sealed class OnnxGraphReader
         if (_matMulOutput is null || act.Id != _matMulOutput.Id || act.Id != _tip.Id)
             throw Refuse(n, "the Add does not follow a MatMul; Jimu folds Add only as the bias of the MatMul right before it");
         var layer = _layers[^1];
-        int o = layer.Spec.OutFeatures!.Value;
-        _layers[^1] = new FoundLayer(layer.Spec with { Bias = true }, new(layer.Tensors) { ["bias"] = BiasVector(n, c.C, o) });
+        var linear = (LayerSpec.Linear)layer.Spec; // _matMulOutput is set only by the MatMul that added it
+        _layers[^1] = new FoundLayer(linear with { Bias = true }, new(layer.Tensors) { ["bias"] = BiasVector(n, c.C, linear.OutFeatures) });
         _matMulOutput = null;
         SetTip(n, act.Shape);
     }

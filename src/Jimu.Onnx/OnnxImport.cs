@@ -53,7 +53,7 @@ public static class OnnxImport
             int i = 0;
             while (i < have.Count && i < want.Count && have[i] == want[i]) i++;
             if (i < have.Count || i < want.Count)
-                throw new JimuException($"{path}: weights do not fit the architecture '{model.Architecture.Name}': its layer {i + 1} is {(i < want.Count ? want[i] : "missing")} but the ONNX graph has {(i < have.Count ? have[i] : "nothing")}; check --arch.");
+                throw new ArchitectureMismatchException(path, $"{path}: weights do not fit the architecture '{model.Architecture.Name}': its layer {i + 1} is {(i < want.Count ? want[i] : "missing")} but the ONNX graph has {(i < have.Count ? have[i] : "nothing")}.");
             for (int p = 0; p < model.Network.Parameters.Count; p++)
                 model.Network.Parameters[p].Parameter.Value.CopyFrom(source.Network.Parameters[p].Parameter.Value);
         }
@@ -117,7 +117,7 @@ public static class OnnxImport
     {
         if (!metadata.TryGetValue(OnnxExport.Int64BuffersKey, out var json)) return null;
         Dictionary<string, long>? counts;
-        try { counts = JsonSerializer.Deserialize<Dictionary<string, long>>(json); }
+        try { counts = JsonSerializer.Deserialize(json, OnnxJsonContext.Default.DictionaryStringInt64); }
         catch (JsonException) { return null; }
         if (counts is null) return null;
         var result = new Dictionary<string, Int64Tensor>(StringComparer.Ordinal);

@@ -67,7 +67,7 @@ public class ExportTests
         foreach (var ((_, a), (_, b)) in source.Network.Parameters.Zip(target.Network.Parameters))
             Assert.Equal(Bits(a.Value), Bits(b.Value));
 
-        var e = Assert.Throws<JimuException>(() => Model.Create(BuiltIns.MnistTf).LoadWeightsFromOnnx(path));
+        var e = Assert.ThrowsAny<JimuException>(() => Model.Create(BuiltIns.MnistTf).LoadWeightsFromOnnx(path));
         Assert.Contains("weights do not fit the architecture 'mnist-tf': its layer 1 is conv 1>32", e.Message);
     }
 

@@ -1,4 +1,5 @@
 using Jimu.Data;
+using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Training;
 
@@ -14,14 +15,14 @@ public class ReadmeExampleTests
         var (train, test) = MnistFolder.Load(dataDirectory);
 
         var architecture = new ArchitectureBuilder("tiny-cnn", channels: 1, height: 28, width: 28)
-            .Conv2D(8, kernel: 5, padding: "same").Relu().MaxPool(2)
-            .Conv2D(16, kernel: 5, padding: "same").Relu().MaxPool(2)
+            .Conv2D(8, kernel: 5, padding: Padding.Same).Relu().MaxPool(2)
+            .Conv2D(16, kernel: 5, padding: Padding.Same).Relu().MaxPool(2)
             .Flatten().Linear(64).Relu().Dropout(0.25).Linear(10)
             .Build();
         var model = Model.Create(architecture, seed: 42);
 
         model.Fit(train, test,
-            new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
+            new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
             new TrainingOptions { Epochs = 2, BatchSize = 64 },
             onEpoch: e => Console.WriteLine($"epoch {e.Epoch}: test accuracy {e.TestAccuracy:P2}"));
 

@@ -69,7 +69,7 @@ public static class BenchGemmCommand
             var report = Run(Shapes, allCores == 1 ? [1] : [1, allCores], n);
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(report));
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, CliJson.Default.Report));
                 return 0;
             }
             var inv = CultureInfo.InvariantCulture;

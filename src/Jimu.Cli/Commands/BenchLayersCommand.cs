@@ -58,7 +58,7 @@ public static class BenchLayersCommand
                     }
                     return (object)o;
                 });
-                Console.Out.WriteLine(JsonSerializer.Serialize(obj));
+                Console.Out.WriteLine(JsonSerializer.Serialize(obj, CliJson.Default.DictionaryStringObject));
                 return 0;
             }
             var inv = CultureInfo.InvariantCulture;

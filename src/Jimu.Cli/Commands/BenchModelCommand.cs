@@ -67,8 +67,8 @@ public static class BenchModelCommand
             if (r.GetValue(json))
             {
                 Console.Out.WriteLine(resolved.Length == 1
-                    ? JsonSerializer.Serialize(results[0].ToJson())
-                    : JsonSerializer.Serialize(results.Select(x => x.ToJson()).ToArray()));
+                    ? JsonSerializer.Serialize(results[0].ToJson(), CliJson.Default.DictionaryStringObject)
+                    : JsonSerializer.Serialize(results.Select(x => x.ToJson()).ToArray(), CliJson.Default.DictionaryStringObjectArray));
                 return 0;
             }
             if (resolved.Length > 1) PrintSummary(results);

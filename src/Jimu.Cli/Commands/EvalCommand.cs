@@ -51,22 +51,9 @@ public static class EvalCommand
                     string.Create(CultureInfo.InvariantCulture, $"{m.Architecture.Name}: accuracy {e.Accuracy * 100:F2}% on {e.Count:N0} test images"), png);
             if (r.GetValue(json))
             {
-                var perClass = Enumerable.Range(0, e.Classes).Select(c => new
-                {
-                    @class = c,
-                    name = m.Classes?[c],
-                    precision = e.Precision(c),
-                    recall = e.Recall(c),
-                    support = e.Confusion[c].Sum(),
-                });
-                Console.Out.WriteLine(JsonSerializer.Serialize(new
-                {
-                    loss = e.Loss,
-                    accuracy = e.Accuracy,
-                    count = e.Count,
-                    per_class = perClass,
-                    confusion = e.Confusion,
-                }));
+                var perClass = Enumerable.Range(0, e.Classes)
+                    .Select(c => new EvalClass(c, m.Classes?[c], e.Precision(c), e.Recall(c), e.Confusion[c].Sum())).ToArray();
+                Console.Out.WriteLine(JsonSerializer.Serialize(new EvalReport(e.Loss, e.Accuracy, e.Count, perClass, e.Confusion), CliJson.Default.EvalReport));
                 return 0;
             }
             var console = AnsiConsole.Console;

@@ -51,7 +51,7 @@ public static class PredictCommand
             switch (r.GetValue(format))
             {
                 case "json":
-                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => PredictionRecord.From(items[i].Name, i, p, k, m.Classes))));
+                    output.WriteLine(JsonSerializer.Serialize(predictions.Select((p, i) => PredictionRecord.From(items[i].Name, i, p, k, m.Classes)).ToArray(), CliJson.Default.PredictionRecordArray));
                     break;
                 case "csv":
                     int classes = predictions.Length > 0 ? predictions[0].Logits.Length : 0;

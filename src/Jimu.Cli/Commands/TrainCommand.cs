@@ -79,7 +79,7 @@ public static class TrainCommand
             };
             var settings = new OptimizerSettings
             {
-                Kind = r.GetValue(optimizer)!,
+                Kind = Enum.Parse<OptimizerKind>(r.GetValue(optimizer)!, ignoreCase: true),
                 LearningRate = r.GetResult(lr) is { Implicit: false } ? r.GetValue(lr) : DefaultLearningRateFor(r.GetValue(arch)!),
                 Momentum = r.GetValue(optimizer) == "adam" ? 0 : r.GetValue(momentum),
                 Nesterov = r.GetValue(nesterov),
@@ -119,7 +119,8 @@ public static class TrainCommand
             string outPath = r.GetValue(output) ?? resumePath ?? $"{model.Architecture.Name}.safetensors";
             // Before any data is loaded or step taken: the checkpoint can be written (folder, permissions, room for it).
             Jimu.IO.AtomicFile.RemoveStale(outPath);
-            Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings));
+            try { Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings)); }
+            catch (JimuException e) { throw new JimuException(ErrorHints.With(e.Message, "--out"), e); }
             var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name, resumePath is not null ? model.EpochsTrained : 0);
 
             // Every check on the data's shape runs before anything is decoded; nothing is written until training ends.
@@ -143,7 +144,7 @@ public static class TrainCommand
             else ModelChecks.CheckTrainingData(model, loaded, resumePath);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{model.Architecture.Name}[/]: {model.Network.ParameterCount:N0} parameters; {DataOptions.Describe(loaded)}");
-            console.MarkupLineInterpolated($"{settings.Kind} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {model.Threads} threads");
+            console.MarkupLineInterpolated($"{settings.Kind.ToString().ToLowerInvariant()} lr {settings.LearningRate} ({options.Schedule}), momentum {settings.Momentum}{(settings.Nesterov ? " nesterov" : "")}, weight decay {settings.WeightDecay}, batch {options.BatchSize}, {Plural(options.Epochs, "epoch")}, shift {options.MaxShift}, crop {options.CropPadding}, flip {(options.Flip ? "on" : "off")}, normalize {(model.Normalization?.ToString() ?? "none")}, seed {options.Seed}, {model.Threads} threads");
 
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

@@ -36,8 +36,6 @@ public sealed class JimuServer
     private readonly IReadOnlyList<string> _classes;
     private DynamicBatcher? _batcher;
 
-    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public JimuServer(ServerOptions options)
     {
         _options = options;
@@ -75,13 +73,13 @@ public sealed class JimuServer
             app.Lifetime.ApplicationStopped.Register(() => _batcher.DisposeAsync().AsTask().Wait());
         }
         app.MapGet("/", () => Results.Text(Page.Html, "text/html; charset=utf-8"));
-        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
-        app.MapGet("/model", () => Results.Json(ModelInfo(), Json));
+        app.MapGet("/healthz", () => Results.Json(new ServeStatus("ok"), CliJson.Default.ServeStatus));
+        app.MapGet("/model", () => Results.Json(ModelInfo(), CliJson.Default.ServeModel));
         app.MapPost("/predict", (Func<HttpContext, Task<IResult>>)(c => Handle(c, PredictOne)));
         app.MapPost("/predict/batch", (Func<HttpContext, Task<IResult>>)(c => Handle(c, PredictBatch)));
         app.MapPost("/inspect", (Func<HttpContext, Task<IResult>>)(c => Handle(c, Inspect)));
         app.MapGet("/inspect", () => Inspection.FirstFilters(_model.Network) is { } f
-            ? Results.Json(new { filters = Maps(f) }, Json)
+            ? Results.Json(new ServeFilters(f), CliJson.Default.ServeFilters)
             : Error(404, "The model has no convolution: no filters to show."));
         app.MapFallback((HttpContext c) => Error(404, $"No endpoint {c.Request.Method} {c.Request.Path}: see GET /model, POST /predict, POST /predict/batch, POST /inspect."));
         return app;
@@ -91,22 +89,13 @@ public sealed class JimuServer
     public static IReadOnlyCollection<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
-    private object ModelInfo()
+    private ServeModel ModelInfo()
     {
         var m = _model;
-        return new
-        {
-            name = m.Architecture.Name,
-            architecture = JsonDocument.Parse(m.Architecture.ToJson()).RootElement,
-            input = _shape,
-            classes = _classes,
-            parameters = m.Network.ParameterCount,
-            // Applied by the model to [0, 1] pixels (null: fed as they are).
-            normalization = m.Normalization,
-            trained_on = m.TrainedOn,
-            preprocess = new[] { "none", "mnist" },
-            limits = new { max_body_bytes = _options.MaxBodyBytes, max_pixels = _options.MaxPixels, max_batch = _options.MaxBatch },
-        };
+        // The normalisation is applied by the model to [0, 1] pixels (null: fed as they are).
+        return new ServeModel(m.Architecture.Name, JsonDocument.Parse(m.Architecture.ToJson()).RootElement, _shape, _classes,
+            m.Network.ParameterCount, m.Normalization, m.TrainedOn, ["none", "mnist"],
+            new ServeLimits(_options.MaxBodyBytes, _options.MaxPixels, _options.MaxBatch));
     }
 
     private async Task<IResult> Handle(HttpContext context, Func<HttpContext, Task<IResult>> handler)
@@ -118,7 +107,7 @@ public sealed class JimuServer
         catch (Exception e) when (Cli.IsUserError(e) && e is not OperationCanceledException) { return Error(400, e.Message); }
     }
 
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+    private static IResult Error(int status, string message) => Results.Json(new ServeError(message), CliJson.Default.ServeError, statusCode: status);
 
     private async Task<IResult> PredictOne(HttpContext c)
     {
@@ -127,7 +116,7 @@ public sealed class JimuServer
         var prediction = _batcher is not null
             ? await _batcher.PredictAsync(input.Pixels)
             : _model.Predict(new Jimu.Tensors.Tensor(input.Pixels, [1, .. _shape]))[0];
-        return Results.Json(Record(input, 0, prediction, query), Json);
+        return Results.Json(Record(input, 0, prediction, query), CliJson.Default.PredictionRecord);
     }
 
     /// <summary>The body of /predict and /inspect: JSON pixels or one PNG or JPEG.</summary>
@@ -165,7 +154,7 @@ public sealed class JimuServer
         var batch = new Jimu.Tensors.Tensor([inputs.Count, .. _shape]);
         for (int i = 0; i < inputs.Count; i++) inputs[i].Pixels.CopyTo(batch.Data, i * Count);
         var predictions = _model.Predict(batch);
-        return Results.Json(predictions.Select((p, i) => Record(inputs[i], i, p, query)).ToArray(), Json);
+        return Results.Json(predictions.Select((p, i) => Record(inputs[i], i, p, query)).ToArray(), CliJson.Default.PredictionRecordArray);
     }
 
     private async Task<IResult> Inspect(HttpContext c)
@@ -173,16 +162,12 @@ public sealed class JimuServer
         var query = Query.From(c.Request);
         var input = await ReadInput(c, query);
         var inspection = _model.Inspect(input.Pixels);
-        return Results.Json(new
-        {
-            input = new { height = _shape[1], width = _shape[2], values = input.Pixels, inverted = input.Inverted },
-            filters = inspection.Filters is { } f ? Maps(f) : null,
-            convolutions = inspection.Convolutions.Select(Maps),
-            prediction = PredictionRecord.From(input.Name, 0, inspection.Prediction, _classes.Count, _model.Classes),
-        }, Json);
+        return Results.Json(new ServeInspection(
+            new ServeInput(_shape[1], _shape[2], input.Pixels, input.Inverted),
+            inspection.Filters,
+            [.. inspection.Convolutions],
+            PredictionRecord.From(input.Name, 0, inspection.Prediction, _classes.Count, _model.Classes)), CliJson.Default.ServeInspection);
     }
-
-    private static object Maps(FeatureMaps m) => new { layer = m.Layer, channels = m.Channels, height = m.Height, width = m.Width, values = m.Values };
 
     private int Count => _shape[0] * _shape[1] * _shape[2];
 

@@ -76,11 +76,11 @@ public static class IdxReader
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new JimuException($"{path}: file not found; check the path to the IDX data file.", e);
+            throw new DataFormatException(path, $"{path}: file not found; check the path to the IDX data file.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JimuException($"{path}: cannot open the IDX file: {e.Message}", e);
+            throw new DataFormatException(path, $"{path}: cannot open the IDX file: {e.Message}", e);
         }
     }
 
@@ -94,7 +94,7 @@ public static class IdxReader
         catch (InvalidDataException e)
         {
             // Raised by GZipStream on a damaged or cut-off compressed stream.
-            throw new JimuException($"{name}: corrupt gzip data ({e.Message}); re-download the data set.", e);
+            throw new DataFormatException(name, $"{name}: corrupt gzip data ({e.Message}); re-download the data set.", e);
         }
         finally
         {
@@ -117,7 +117,7 @@ public static class IdxReader
         int got = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
         stream.Position = start;
         gzip = got == 2 && head[0] == 0x1f && head[1] == 0x8b;
-        if (got == 0) throw new JimuException($"{name}: the file is empty; re-download or re-extract the data set.");
+        if (got == 0) throw new DataFormatException(name, $"{name}: the file is empty; re-download or re-extract the data set.");
         return gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
     }
 
@@ -130,7 +130,7 @@ public static class IdxReader
         using var stream = OpenFile(path);
         Stream input = Decompressing(stream, path, out bool gzip);
         try { return ReadHeader(input, path, null); }
-        catch (InvalidDataException e) { throw new JimuException($"{path}: corrupt gzip data ({e.Message}); re-download the data set.", e); }
+        catch (InvalidDataException e) { throw new DataFormatException(path, $"{path}: corrupt gzip data ({e.Message}); re-download the data set.", e); }
         finally { if (gzip) input.Dispose(); }
     }
 
@@ -141,11 +141,11 @@ public static class IdxReader
         foreach (int d in dims) total *= d;
         var payload = ReadPayload(input, (int)total, out int got);
         if (got < total)
-            throw new JimuException($"{name}: truncated IDX file: header says {Describe(dims)} ({total} bytes) but only {got} bytes follow; re-download or re-extract the data set.");
+            throw new DataFormatException(name, $"{name}: truncated IDX file: header says {Describe(dims)} ({total} bytes) but only {got} bytes follow; re-download or re-extract the data set.");
 
         long extra = CountRemaining(input);
         if (extra > 0)
-            throw new JimuException($"{name}: IDX file has {extra} unexpected byte(s) after the {Describe(dims)} ({total} bytes) its header declares; the file is damaged or not what its header says. Re-download or re-extract the data set.");
+            throw new DataFormatException(name, $"{name}: IDX file has {extra} unexpected byte(s) after the {Describe(dims)} ({total} bytes) its header declares; the file is damaged or not what its header says. Re-download or re-extract the data set.");
         return payload;
     }
 
@@ -154,7 +154,7 @@ public static class IdxReader
         Span<byte> word = stackalloc byte[4];
         int got = input.ReadAtLeast(word, 4, throwOnEndOfStream: false);
         if (got < 4)
-            throw new JimuException($"{name}: truncated IDX file: only {got} bytes, too short for the 4-byte magic number; re-download or re-extract the data set.");
+            throw new DataFormatException(name, $"{name}: truncated IDX file: only {got} bytes, too short for the 4-byte magic number; re-download or re-extract the data set.");
 
         int magic = BinaryPrimitives.ReadInt32BigEndian(word);
         string expected = expectedDims switch
@@ -164,17 +164,17 @@ public static class IdxReader
             _ => "00 00 08 0N (unsigned-byte, N dimensions)",
         };
         if (word[0] != 0 || word[1] != 0)
-            throw new JimuException($"{name}: not an IDX file: it starts with {Hex(word)}, expected {expected}; check that the path points at an MNIST-format data file.");
+            throw new DataFormatException(name, $"{name}: not an IDX file: it starts with {Hex(word)}, expected {expected}; check that the path points at an MNIST-format data file.");
         if (word[2] != UnsignedByteType)
-            throw new JimuException($"{name}: unsupported IDX element type 0x{word[2]:x2} ({TypeName(word[2])}); only unsigned-byte (0x08) IDX files can be read.");
+            throw new DataFormatException(name, $"{name}: unsupported IDX element type 0x{word[2]:x2} ({TypeName(word[2])}); only unsigned-byte (0x08) IDX files can be read.");
 
         int rank = word[3];
         if (rank == 0)
-            throw new JimuException($"{name}: IDX header declares 0 dimensions; the file is damaged.");
+            throw new DataFormatException(name, $"{name}: IDX header declares 0 dimensions; the file is damaged.");
         if (expectedDims is { } e && rank != e)
         {
             string what = e == 3 ? "an images file needs 3 (count × rows × cols)" : "a labels file needs 1 (count)";
-            throw new JimuException($"{name}: IDX file has {rank} dimension(s) (magic {Hex(word)}) but {what}; were the images and labels files swapped?");
+            throw new DataFormatException(name, $"{name}: IDX file has {rank} dimension(s) (magic {Hex(word)}) but {what}; were the images and labels files swapped?");
         }
 
         var dims = new int[rank];
@@ -183,14 +183,14 @@ public static class IdxReader
         {
             got = input.ReadAtLeast(word, 4, throwOnEndOfStream: false);
             if (got < 4)
-                throw new JimuException($"{name}: truncated IDX file: the header ends inside the size of dimension {i} of {rank}; re-download or re-extract the data set.");
+                throw new DataFormatException(name, $"{name}: truncated IDX file: the header ends inside the size of dimension {i} of {rank}; re-download or re-extract the data set.");
             int d = BinaryPrimitives.ReadInt32BigEndian(word);
             if (d <= 0)
-                throw new JimuException($"{name}: IDX header gives dimension {i} the size {d}; sizes must be positive. The file is damaged.");
+                throw new DataFormatException(name, $"{name}: IDX header gives dimension {i} the size {d}; sizes must be positive. The file is damaged.");
             dims[i] = d;
             total *= d;
             if (total > Array.MaxLength)
-                throw new JimuException($"{name}: IDX header sizes {string.Join("x", dims.Take(i + 1))} describe more than {Array.MaxLength} bytes, too large to load; the file is damaged.");
+                throw new DataFormatException(name, $"{name}: IDX header sizes {string.Join("x", dims.Take(i + 1))} describe more than {Array.MaxLength} bytes, too large to load; the file is damaged.");
         }
 
         return dims;

@@ -49,9 +49,9 @@ public static class MnistFolder
     private static void CheckDirectory(string directory)
     {
         if (File.Exists(directory))
-            throw new JimuException($"'{directory}' is a file, but the data set is a directory holding the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz); pass that directory.");
+            throw new DataFormatException(directory, $"'{directory}' is a file, but the data set is a directory holding the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz); pass that directory.");
         if (!Directory.Exists(directory))
-            throw new JimuException($"data directory '{directory}' does not exist; pass --data DIR with the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz).");
+            throw new DataFormatException(directory, $"data directory '{directory}' does not exist; give a directory with the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz).");
     }
 
     private static (Jimu.Tensors.Tensor Images, int[] Labels, string Name) ReadSplit(string directory, string prefix)
@@ -61,12 +61,12 @@ public static class MnistFolder
         var images = IdxReader.ReadImages(imagesPath);
         var labels = IdxReader.ReadLabels(labelsPath);
         if (images.Dim(0) != labels.Length)
-            throw new JimuException($"{imagesPath}: holds {images.Dim(0)} images but {labelsPath} holds {labels.Length} labels; the two files of a split must have the same count (re-download or re-extract the data set).");
+            throw new DataFormatException(imagesPath, $"{imagesPath}: holds {images.Dim(0)} images but {labelsPath} holds {labels.Length} labels; the two files of a split must have the same count (re-download or re-extract the data set).");
         return (images, labels, imagesPath);
     }
 
     private static string Require(string directory, string name) =>
-        Find(directory, name) ?? throw new JimuException(
+        Find(directory, name) ?? throw new DataFormatException(directory,
             $"data directory '{directory}' has no {name} or {name}.gz; it must hold the MNIST-format files {string.Join(", ", FileNames)} (each optionally .gz).");
 
     private static int Max(int[] labels) => labels.Length == 0 ? -1 : labels.Max();

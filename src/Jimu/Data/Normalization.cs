@@ -12,9 +12,9 @@ namespace Jimu.Data;
 public sealed record Normalization
 {
     /// <summary>Per-channel mean subtracted.</summary>
-    [JsonPropertyName("mean")] public float[] Mean { get; init; } = [];
+    [JsonPropertyName("mean")] public float[] Mean { get; init => field = value ?? []; } = [];
     /// <summary>Per-channel standard deviation divided by.</summary>
-    [JsonPropertyName("std")] public float[] Std { get; init; } = [];
+    [JsonPropertyName("std")] public float[] Std { get; init => field = value ?? []; } = [];
 
     /// <summary>An empty normalisation, for JSON deserialisation.</summary>
     public Normalization() { }
@@ -48,12 +48,12 @@ public sealed record Normalization
         var values = new float[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-                throw new JimuException($"--normalize '{text}': '{parts[i]}' is not a number; use auto, none, M,S or one mean per channel then one std per channel.");
+                throw new SettingException("normalization", text, $"normalization '{text}': '{parts[i]}' is not a number; give M,S or one mean per channel then one std per channel.");
         if (values.Length == 2)
             return new Normalization(Enumerable.Repeat(values[0], channels).ToArray(), Enumerable.Repeat(values[1], channels).ToArray());
         if (values.Length == 2 * channels)
             return new Normalization(values[..channels], values[channels..]);
-        throw new JimuException($"--normalize '{text}': give M,S or {channels} means then {channels} standard deviations ({2 * channels} numbers) for {channels}-channel images.");
+        throw new SettingException("normalization", text, $"normalization '{text}': give M,S or {channels} means then {channels} standard deviations ({2 * channels} numbers) for {channels}-channel images.");
     }
 
     /// <summary>The per-channel mean and (population) standard deviation of a data set's pixels, accumulated in double.</summary>

@@ -61,7 +61,7 @@ public static partial class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JimuException($"cannot write '{path}' ({bytes:N0} bytes): {e.Message}; free some space or choose another --out folder.", e);
+            throw new JimuException($"cannot write '{path}' ({bytes:N0} bytes): {e.Message}; free some space or write to another folder.", e);
         }
         finally
         {

@@ -80,41 +80,46 @@ public static class ModelFile
             [FormatKey] = "pt",
             [ArchitectureKey] = architecture.ToJson(),
         };
-        if (data?.Classes is { } classes) metadata[ClassesKey] = JsonSerializer.Serialize(classes);
-        if (data?.Normalization is { } norm) metadata[NormalizationKey] = JsonSerializer.Serialize(norm);
-        if (data?.TrainedOn is { } trainedOn) metadata[DataKey] = JsonSerializer.Serialize(trainedOn, MetadataJson);
+        foreach (var (key, value) in DataMetadataEntries(data ?? DataMetadata.None)) metadata[key] = value;
         if (optimizer is not null && settings is not null)
         {
             foreach (var (name, t) in optimizer.State()) tensors[OptimizerPrefix + name] = t;
             var record = new SavedOptimizer(settings, optimizer.Steps, epoch);
-            metadata[OptimizerKey] = JsonSerializer.Serialize(record);
-            if (training is not null) metadata[TrainingKey] = JsonSerializer.Serialize(training);
+            metadata[OptimizerKey] = JsonSerializer.Serialize(record, JimuJsonContext.Default.SavedOptimizer);
+            if (training is not null) metadata[TrainingKey] = JsonSerializer.Serialize(training, JimuJsonContext.Default.TrainingState);
         }
         SafeTensors.Write(path, tensors, metadata, int64);
     }
 
-    private static readonly JsonSerializerOptions MetadataJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    /// <summary>The metadata entries (key, JSON) of the class names, normalisation and data description that are known.</summary>
+    public static IEnumerable<(string Key, string Json)> DataMetadataEntries(DataMetadata data)
+    {
+        if (data.Classes is { } classes) yield return (ClassesKey, JsonSerializer.Serialize(classes.ToArray(), JimuJsonContext.Default.StringArray));
+        if (data.Normalization is { } norm) yield return (NormalizationKey, JsonSerializer.Serialize(norm, JimuJsonContext.Default.Normalization));
+        if (data.TrainedOn is { } trainedOn) yield return (DataKey, JsonSerializer.Serialize(trainedOn, JimuJsonContext.Default.DataDescription));
+    }
 
     /// <summary>Reads the class names, normalisation and data description of a file's metadata (absent entries are null).</summary>
     public static DataMetadata ReadDataMetadata(IReadOnlyDictionary<string, string> metadata, string path)
     {
-        T? Parse<T>(string key) where T : class
+        T? Parse<T>(string key, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) where T : class
         {
             if (!metadata.TryGetValue(key, out var json)) return null;
-            try { return JsonSerializer.Deserialize<T>(json, MetadataJson); }
-            catch (JsonException e) { throw new JimuException($"{path}: the metadata entry '{key}' is not valid ({e.Message}); the file is damaged, or remove the entry."); }
+            try { return JsonSerializer.Deserialize(json, info); }
+            catch (JsonException e) { throw new ModelFileException(path, $"{path}: the metadata entry '{key}' is not valid ({e.Message}); the file is damaged, or remove the entry.", e); }
         }
-        var classes = Parse<string[]>(ClassesKey);
-        var norm = Parse<Normalization>(NormalizationKey);
-        norm?.Validate($"{path} ({NormalizationKey})");
-        return new DataMetadata(classes, norm, Parse<DataDescription>(DataKey));
+        var classes = Parse(ClassesKey, JimuJsonContext.Default.StringArray);
+        var norm = Parse(NormalizationKey, JimuJsonContext.Default.Normalization);
+        try { norm?.Validate($"{path} ({NormalizationKey})"); }
+        catch (JimuException e) { throw new ModelFileException(path, e.Message, e); }
+        return new DataMetadata(classes, norm, Parse(DataKey, JimuJsonContext.Default.DataDescription));
     }
 
     /// <summary>An upper bound on the bytes <see cref="Save"/> writes for <paramref name="network"/> with an optimizer of <paramref name="settings"/>.</summary>
     public static long EstimateSize(Sequential network, OptimizerSettings? settings)
     {
         long values = network.Parameters.Sum(p => (long)p.Parameter.Value.Length);
-        int buffers = settings is null ? 0 : settings.Kind == "adam" ? 2 : settings.Momentum != 0 ? 1 : 0;
+        int buffers = settings is null ? 0 : settings.Kind == OptimizerKind.Adam ? 2 : settings.Momentum != 0 ? 1 : 0;
         long layerBuffers = network.Buffers.Sum(b => 8L * b.Buffer.Shape.Aggregate(1L, (a, d) => a * d));
         return 4 * values * (1 + buffers) + layerBuffers + 64 * 1024 + 256L * (network.Parameters.Count * (1 + buffers) + network.Buffers.Count);
     }
@@ -134,8 +139,9 @@ public static class ModelFile
         if (architecture is null)
         {
             if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
-                throw new JimuException($"{path}: the file does not say its architecture (a PyTorch state_dict?); pass --arch mnist-tf, lenet5 or a JSON architecture file.");
-            architecture = Architecture.FromJson(json, $"{path} (stored architecture)");
+                throw new MissingArchitectureException(path, $"{path}: the file does not say its architecture (a PyTorch state_dict?); give the architecture it was saved from.");
+            try { architecture = Architecture.FromJson(json, $"{path} (stored architecture)"); }
+            catch (ArchitectureException e) { throw new ModelFileException(path, $"{e.Message} The file is damaged.", e); }
         }
         // The weights must all be in the file: it bounds what the architecture may allocate (give or take 2²⁴
         // values, so that a small mismatch is reported by the tensor it concerns, below).
@@ -144,7 +150,7 @@ public static class ModelFile
         try { network = architecture.Build(maxParameters: Math.Min(values + (1 << 24), Architecture.MaxParameters)); }
         catch (Architecture.TooLargeException e)
         {
-            throw new JimuException($"{path}: weights do not fit the architecture: {e.Message} The file holds {values:N0} values; check --arch.");
+            throw new ArchitectureMismatchException(path, $"{path}: weights do not fit the architecture: {e.Message} The file holds {values:N0} values.", e);
         }
         LoadWeights(path, file.Tensors, network, file.Int64);
         OptimizerState? state = null;
@@ -153,10 +159,10 @@ public static class ModelFile
             SavedOptimizer saved;
             try
             {
-                saved = JsonSerializer.Deserialize<SavedOptimizer>(optJson) ?? throw new JsonException("empty");
+                saved = JsonSerializer.Deserialize(optJson, JimuJsonContext.Default.SavedOptimizer) ?? throw new JsonException("empty");
                 if (saved.Settings is null) throw new JsonException("no settings");
             }
-            catch (JsonException e) { throw new JimuException($"{path}: the stored optimizer state is unreadable ({e.Message}); use --init instead of --resume."); }
+            catch (JsonException e) { throw new CheckpointException(path, $"{path}: the stored optimizer state is unreadable ({e.Message}); training cannot continue from it, only start anew from its weights.", e); }
             var buffers = file.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
             state = new OptimizerState(saved.Settings, saved.Steps, saved.Epoch, buffers);
@@ -166,22 +172,23 @@ public static class ModelFile
         {
             try
             {
-                training = JsonSerializer.Deserialize<TrainingState>(trainingJson) ?? throw new JsonException("empty");
+                training = JsonSerializer.Deserialize(trainingJson, JimuJsonContext.Default.TrainingState) ?? throw new JsonException("empty");
                 if (training.Options?.Schedule is null || training.Position is null) throw new JsonException("options or position missing");
                 training.Options.Validate();
                 training.Options.Normalization?.Validate($"{path} ({TrainingKey})");
             }
-            catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
+            catch (Exception e) when (e is JsonException or ArgumentException or FormatException or JimuException)
             {
-                throw new JimuException($"{path}: the stored training state is unreadable ({e.Message}); use --init instead of --resume.");
+                throw new CheckpointException(path, $"{path}: the stored training state is unreadable ({e.Message}); training cannot continue from it, only start anew from its weights.", e);
             }
-            training.Position.Validate();
+            try { training.Position.Validate(); }
+            catch (JimuException e) { throw new CheckpointException(path, $"{path}: {e.Message}", e); }
         }
         var data = ReadDataMetadata(file.Metadata, path);
         if (data.Classes is { } names && names.Count != network.OutputShape[^1])
-            throw new JimuException($"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
+            throw new ModelFileException(path, $"{path}: the file names {names.Count} classes but the network has {network.OutputShape[^1]} outputs; the file is damaged or its '{ClassesKey}' entry belongs to another model.");
         if (data.Normalization is { } n && n.Channels != network.InputShape[0])
-            throw new JimuException($"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
+            throw new ModelFileException(path, $"{path}: the normalization has {n.Channels} channel(s) but the network takes {network.InputShape[0]}; the file is damaged.");
         return new Contents(architecture, network, state, data) { Training = training };
     }
 
@@ -195,17 +202,17 @@ public static class ModelFile
         foreach (var (name, p) in network.Parameters)
         {
             if (!tensors.TryGetValue(name, out var t))
-                throw new JimuException($"{source}: weights do not fit the architecture: tensor '{name}' {p.Value.ShapeString} is missing; check --arch.");
+                throw new ShapeMismatchException(source, name, p.Value.Shape.ToArray(), null, $"{source}: weights do not fit the architecture: tensor '{name}' {p.Value.ShapeString} is missing.");
             if (!t.ShapeEquals(p.Value.Shape))
-                throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {p.Value.ShapeString}; check --arch.");
+                throw new ShapeMismatchException(source, name, p.Value.Shape.ToArray(), t.Shape.ToArray(), $"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {p.Value.ShapeString}.");
             p.Value.CopyFrom(t);
         }
         foreach (var (name, b) in network.Buffers)
         {
             if (!tensors.TryGetValue(name, out var t))
-                throw new JimuException($"{source}: weights do not fit the architecture: buffer '{name}' {Tensor.Format(b.Shape)} is missing; check --arch.");
+                throw new ShapeMismatchException(source, name, b.Shape.ToArray(), null, $"{source}: weights do not fit the architecture: buffer '{name}' {Tensor.Format(b.Shape)} is missing.");
             if (!t.ShapeEquals(b.Shape))
-                throw new JimuException($"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {Tensor.Format(b.Shape)}; check --arch.");
+                throw new ShapeMismatchException(source, name, b.Shape.ToArray(), t.Shape.ToArray(), $"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {Tensor.Format(b.Shape)}.");
             if (b.Value is not null) b.Value.CopyFrom(t);
             else if (int64 is not null && int64.TryGetValue(name, out var exact)) exact.Data.CopyTo(b.Int64!, 0);
             else for (int i = 0; i < b.Int64!.Length; i++) b.Int64[i] = (long)Math.Round(t.Data[i]);
@@ -213,8 +220,8 @@ public static class ModelFile
         var known = network.Parameters.Select(p => p.Name).Concat(network.Buffers.Select(b => b.Name)).ToHashSet();
         var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Order().ToList();
         if (extra.Count > 0)
-            throw new JimuException($"{source}: weights do not fit the architecture: unexpected tensor(s) {string.Join(", ", extra.Take(5).Select(e => $"'{e}'"))}; check --arch.");
+            throw new ShapeMismatchException(source, extra[0], null, tensors[extra[0]].Shape.ToArray(), $"{source}: weights do not fit the architecture: unexpected tensor(s) {string.Join(", ", extra.Take(5).Select(e => $"'{e}'"))}.");
     }
 
-    private sealed record SavedOptimizer(OptimizerSettings Settings, long Steps, int Epoch);
+    internal sealed record SavedOptimizer(OptimizerSettings Settings, long Steps, int Epoch);
 }

@@ -148,11 +148,11 @@ public static class SafeTensors
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new JimuException($"{path}: file not found; check the path to the safetensors file.", e);
+            throw new ModelFileException(path, $"{path}: file not found; check the path to the safetensors file.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JimuException($"{path}: cannot open the safetensors file: {e.Message}", e);
+            throw new ModelFileException(path, $"{path}: cannot open the safetensors file: {e.Message}", e);
         }
         using (stream) return Read(stream, path);
     }
@@ -291,7 +291,7 @@ public static class SafeTensors
         string dtype = dtypeElement.GetString()!;
         int elementSize = ElementSize(dtype);
         if (elementSize == 0)
-            throw new JimuException($"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16, BF16 and I64. Convert the tensors to float32 before saving.");
+            throw new ModelFileException(name, $"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16, BF16 and I64. Convert the tensors to float32 before saving.");
 
         if (!element.TryGetProperty("shape", out var shapeElement))
             throw Corrupt(name, $"tensor '{tensor}' has no \"shape\"");
@@ -365,5 +365,5 @@ public static class SafeTensors
         }
     }
 
-    private static JimuException Corrupt(string name, string what) => new($"{name}: corrupt safetensors file: {what}.");
+    private static ModelFileException Corrupt(string name, string what) => new(name, $"{name}: corrupt safetensors file: {what}.");
 }

@@ -79,20 +79,26 @@ internal static class ConvIm2Col
         public void Run(int part, ComputeContext lane)
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
-            int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
-            bool pointwise = g.IsPointwise;
-            var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
+            int q = g.OutPlane, o = outChannels, inSize = g.InSize;
             for (int n = start; n < end; n++)
-            {
-                var dxn = dx.AsSpan(n * inSize, inSize);
-                // A 1×1 convolution's patch gradient is its input gradient: the product goes straight there.
-                Span<float> dcol = pointwise ? dxn : patches;
-                Gemm.Multiply(lane, p, q, o, weight, p, true, dy.AsSpan(n * o * q, o * q), q, false, dcol, q);
-                if (pointwise) continue;
-                dxn.Clear();
-                Im2Col.Fold(dcol, g, dxn);
-            }
+                InputGradientOfImage(lane, weight, dy.AsSpan(n * o * q, o * q), dx.AsSpan(n * inSize, inSize), o, g);
         }
+    }
+
+    /// <summary>dx_n = fold(Wᵀ · dY_n) for one image, through the thread's own patch-gradient matrix.</summary>
+    private static void InputGradientOfImage(ComputeContext lane, float[] weight, Span<float> dyn, Span<float> dxn, int outChannels, in ConvGeometry g)
+    {
+        int p = g.PatchSize, q = g.OutPlane;
+        // A 1×1 convolution's patch gradient is its input gradient: the product goes straight there.
+        if (g.IsPointwise)
+        {
+            Gemm.Multiply(lane, p, q, outChannels, weight, p, true, dyn, q, false, dxn, q);
+            return;
+        }
+        var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
+        Gemm.Multiply(lane, p, q, outChannels, weight, p, true, dyn, q, false, dcol, q);
+        dxn.Clear();
+        Im2Col.Fold(dcol, g, dxn);
     }
 
     /// <summary>The patch matrix of image <paramref name="xn"/>: the image itself for a 1×1 convolution, else unfolded into <paramref name="scratch"/>.</summary>
@@ -178,19 +184,7 @@ internal static class ConvIm2Col
                 var col = Patches(x.AsSpan(n * inSize, inSize), g, patches);
                 Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
                 for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
-                if (dx is not null)
-                {
-                    var dxn = dx.AsSpan(n * inSize, inSize);
-                    if (pointwise)
-                    {
-                        Gemm.Multiply(lane, p, q, o, weight, p, true, dyn, q, false, dxn, q);
-                        continue;
-                    }
-                    var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
-                    Gemm.Multiply(lane, p, q, o, weight, p, true, dyn, q, false, dcol, q);
-                    dxn.Clear();
-                    Im2Col.Fold(dcol, g, dxn);
-                }
+                if (dx is not null) InputGradientOfImage(lane, weight, dyn, dx.AsSpan(n * inSize, inSize), o, g);
             }
         }
     }

@@ -1,5 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
+using Jimu.IO;
 using Jimu.Layers;
 
 namespace Jimu.Models;
@@ -11,21 +16,12 @@ namespace Jimu.Models;
 /// </summary>
 public sealed record Architecture
 {
-    /// <summary>The architecture's name, shown in summaries and saved with the model.</summary>
-    [JsonPropertyName("name")] public string Name { get; init; } = "custom";
+    /// <summary>The architecture's name, shown in summaries and saved with the model ("custom" when not given).</summary>
+    [JsonPropertyName("name")] public string Name { get; init => field = value ?? "custom"; } = "custom";
     /// <summary>One sample's shape without the batch: [C, H, W].</summary>
-    [JsonPropertyName("input")] public int[] Input { get; init; } = [];
+    [JsonPropertyName("input")] public int[] Input { get; init => field = value ?? []; } = [];
     /// <summary>The layers in order.</summary>
-    [JsonPropertyName("layers")] public LayerSpec[] Layers { get; init; } = [];
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = false,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    [JsonPropertyName("layers")] public LayerSpec[] Layers { get; init => field = value ?? []; } = [];
 
     /// <summary>The same layers for another input shape [C, H, W] (for networks that take any size, such as those ending in global average pooling).</summary>
     public Architecture WithInput(int[] input) => this with { Input = (int[])input.Clone() };
@@ -36,59 +32,133 @@ public sealed record Architecture
     /// </summary>
     public Architecture WithClasses(int classes)
     {
-        if (Layers.Length == 0 || Layers[^1].Type.ToLowerInvariant() != "linear")
-            throw new JimuException($"Architecture '{Name}' does not end in a linear layer, so its number of classes cannot be changed.");
-        if (Layers[^1].OutFeatures == classes) return this;
-        return this with { Layers = [.. Layers[..^1], Layers[^1] with { OutFeatures = classes }] };
+        if (Layers.Length == 0 || Layers[^1] is not LayerSpec.Linear last)
+            throw new ArchitectureException($"Architecture '{Name}' does not end in a linear layer, so its number of classes cannot be changed.");
+        if (last.OutFeatures == classes) return this;
+        return this with { Layers = [.. Layers[..^1], last with { OutFeatures = classes }] };
     }
 
     /// <summary>The architecture as JSON, in the shape of an architecture file.</summary>
-    public string ToJson(bool indented = false) =>
-        JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = indented });
+    public string ToJson(bool indented = false) => indented
+        ? JsonSerializer.Serialize(this, IndentedInfo)
+        : JsonSerializer.Serialize(this, JimuJsonContext.Default.Architecture);
 
-    /// <summary>Parses an architecture; <paramref name="source"/> names the file in error messages.</summary>
+    private static readonly JsonTypeInfo<Architecture> IndentedInfo =
+        (JsonTypeInfo<Architecture>)new JsonSerializerOptions(JimuJsonContext.Default.Options) { WriteIndented = true }.GetTypeInfo(typeof(Architecture));
+
+    /// <summary>
+    /// Parses an architecture; <paramref name="source"/> names the file in error messages. Layer types are matched
+    /// ignoring case. Throws <see cref="ArchitectureException"/> naming the layer and field at fault: an unknown type
+    /// (with the valid ones), an unknown field (with the nearest valid name), a missing or invalid value.
+    /// </summary>
     public static Architecture FromJson(string json, string source = "architecture")
     {
+        json = CheckLayerTypes(json, source);
         Architecture? a;
-        try { a = JsonSerializer.Deserialize<Architecture>(json, Json); }
-        catch (JsonException e) when (UnknownField(json, e) is { } message) { throw new JimuException($"{source}: {message}"); }
-        catch (JsonException e) { throw new JimuException($"{source}: invalid architecture JSON: {e.Message}"); }
-        if (a is null) throw new JimuException($"{source}: the architecture JSON is empty.");
-        if (a.Input is null || a.Layers is null || a.Name is null)
-            throw new JimuException($"{source}: invalid architecture JSON: \"name\", \"input\" and \"layers\" must not be null.");
-        return a;
+        try { a = JsonSerializer.Deserialize(json, JimuJsonContext.StrictInfo<Architecture>()); }
+        catch (JsonException e) { throw Explain(json, e, source); }
+        catch (NotSupportedException e) // a layer whose "type" the serializer did not see as one (escaped, repeated)
+        {
+            throw new ArchitectureException($"{source}: invalid architecture JSON: {Regex.Replace(e.Message, @"\s*Path: .*$", "", RegexOptions.Singleline)
+                .Replace($"polymorphic interface or abstract type '{typeof(LayerSpec).FullName}'", "a layer")} Give each layer one plain \"type\".", inner: e);
+        }
+        return a ?? throw new ArchitectureException($"{source}: the architecture JSON is empty (null).");
+    }
+
+    /// <summary>The JSON type name of every layer spec, and the spec's type.</summary>
+    private static readonly (string Name, Type Type)[] SpecTypes =
+        JimuJsonContext.Default.LayerSpec.PolymorphismOptions!.DerivedTypes.Select(d => ((string)d.TypeDiscriminator!, d.DerivedType)).ToArray();
+
+    /// <summary>Every layer type a JSON architecture may use.</summary>
+    public static IReadOnlyList<string> LayerTypes { get; } = SpecTypes.Select(t => t.Name).ToArray();
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>
+    /// Every layer must be an object with a known "type": said here in words (the serializer's own message names .NET
+    /// types). A type in other case ("Conv2D") is rewritten to its JSON name. Malformed JSON is left to the serializer.
+    /// </summary>
+    private static string CheckLayerTypes(string json, string source)
+    {
+        var rewrite = new List<(int Index, string Type)>();
+        try
+        {
+            using var doc = JsonDocument.Parse(json, DocumentOptions);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("layers", out var layers)
+                || layers.ValueKind != JsonValueKind.Array) return json;
+            int i = 0;
+            foreach (var layer in layers.EnumerateArray())
+            {
+                if (layer.ValueKind != JsonValueKind.Object)
+                    throw new ArchitectureException($"{source}: layer {i + 1} is not an object; give each layer as an object with a \"type\".", i);
+                if (!layer.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String)
+                    throw new ArchitectureException($"{source}: layer {i + 1} has no \"type\"; use {Plain.List(LayerTypes)}.", i, "type");
+                string type = t.GetString()!;
+                if (!LayerTypes.Contains(type))
+                {
+                    string known = LayerTypes.FirstOrDefault(k => k.Equals(type, StringComparison.OrdinalIgnoreCase))
+                        ?? throw new ArchitectureException($"{source}: layer {i + 1} has an unknown layer type '{type}': use {Plain.List(LayerTypes)}.", i, "type");
+                    rewrite.Add((i, known));
+                }
+                i++;
+            }
+        }
+        catch (JsonException) { return json; } // malformed: the serializer says where
+        if (rewrite.Count == 0) return json;
+        try
+        {
+            var root = JsonNode.Parse(json, documentOptions: DocumentOptions)!;
+            foreach (var (index, type) in rewrite) root["layers"]![index]!["type"] = type;
+            return root.ToJsonString();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException) { return json; }
     }
 
     /// <summary>
-    /// For a field that no spec has ("out_chanels"): which layer, which field, and the nearest valid name, instead of
-    /// the serializer's words about .NET members. Null for any other error.
+    /// The serializer's error in the user's words: which layer, which field, and for an unknown field the nearest valid
+    /// name, instead of words about .NET members.
     /// </summary>
-    private static string? UnknownField(string json, JsonException e)
+    private static ArchitectureException Explain(string json, JsonException e, string source)
     {
-        var m = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '(.*)' could not be mapped to any .NET member contained in type '([^']*)'");
-        if (!m.Success) return null;
-        string field = m.Groups[1].Value;
-        var type = m.Groups[2].Value.EndsWith(nameof(LayerSpec), StringComparison.Ordinal) ? typeof(LayerSpec) : typeof(Architecture);
-        var names = type.GetProperties()
-            .Select(p => p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).OfType<JsonPropertyNameAttribute>().FirstOrDefault()?.Name)
-            .OfType<string>().ToList();
-        string nearest = names.MinBy(n => EditDistance(n, field.ToLowerInvariant())) ?? "";
-        string hint = EditDistance(nearest, field.ToLowerInvariant()) <= Math.Max(2, field.Length / 3) ? $"did you mean \"{nearest}\"? " : "";
+        var path = Regex.Match(e.Path ?? "", @"^\$\.layers\[(\d+)\](?:\.([\w]+))?");
+        int? index = path.Success ? int.Parse(path.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        string? field = path.Success && path.Groups[2].Success ? path.Groups[2].Value : null;
+        Type specType = typeof(Architecture);
         string where = "the architecture";
-        var layer = System.Text.RegularExpressions.Regex.Match(e.Path ?? "", @"^\$\.layers\[(\d+)\]");
-        if (layer.Success && type == typeof(LayerSpec))
+        if (index is { } i)
         {
-            int index = int.Parse(layer.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            string? layerType = null;
+            string? type = null;
             try
             {
-                using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                if (doc.RootElement.GetProperty("layers")[index].TryGetProperty("type", out var t)) layerType = t.GetString();
+                using var doc = JsonDocument.Parse(json, DocumentOptions);
+                if (doc.RootElement.GetProperty("layers")[i].TryGetProperty("type", out var t)) type = t.GetString();
             }
             catch (Exception x) when (x is JsonException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException) { }
-            where = $"layer {index + 1}{(layerType is null ? "" : $" ({layerType})")}";
+            where = $"layer {i + 1}{(type is null ? "" : $" ({type})")}";
+            specType = SpecTypes.FirstOrDefault(s => s.Name == type).Type ?? typeof(LayerSpec);
         }
-        return $"{where} has an unknown field \"{field}\"; {hint}the fields are {string.Join(", ", names)}.";
+        var fields = (specType == typeof(Architecture) ? [] : new[] { "type" })
+            .Concat(JimuJsonContext.Strict.GetTypeInfo(specType).Properties.Select(p => p.Name)).ToList();
+
+        var unknown = Regex.Match(e.Message, "The JSON property '(.*)' could not be mapped to any .NET member");
+        if (unknown.Success)
+        {
+            string name = unknown.Groups[1].Value;
+            string nearest = fields.MinBy(n => EditDistance(n, name.ToLowerInvariant())) ?? "";
+            string hint = EditDistance(nearest, name.ToLowerInvariant()) <= Math.Max(2, name.Length / 3) ? $"did you mean \"{nearest}\"? " : "";
+            return new ArchitectureException($"{source}: {where} has an unknown field \"{name}\"; {hint}the fields are {string.Join(", ", fields)}.", index, name, e);
+        }
+        var missing = Regex.Match(e.Message, "missing required properties including: (.*)\\.?$");
+        if (missing.Success)
+        {
+            var names = Regex.Matches(missing.Groups[1].Value, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
+            return new ArchitectureException($"{source}: {where} is missing {string.Join(" and ", names.Select(n => $"\"{n}\""))}.", index, names.FirstOrDefault(), e);
+        }
+        // A converter's own message ("unknown value 'fft': use …") or the serializer's; drop its " Path: … | LineNumber …" tail.
+        string message = Regex.Replace(e.Message, @"\s*Path: .*$", "", RegexOptions.Singleline);
+        message = Regex.Replace(message, @"^The JSON value could not be converted to [^.]+(\.[^.]+)*\.?", "the value has the wrong kind (a number, text, an array or an object where another is needed)");
+        string what = field is null ? where : $"{where}, \"{field}\"";
+        return new ArchitectureException($"{source}: invalid architecture JSON: {what}: {message.TrimEnd('.')}.", index, field, e);
     }
 
     private static int EditDistance(string a, string b)
@@ -112,7 +182,7 @@ public sealed record Architecture
     /// <summary>Reads a JSON architecture file; throws <see cref="JimuException"/> when it is missing or invalid.</summary>
     public static Architecture Load(string path)
     {
-        if (!File.Exists(path)) throw new JimuException($"Architecture file '{path}' does not exist; pass a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");
+        if (!File.Exists(path)) throw new ArchitectureException($"Architecture file '{path}' does not exist; give a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");
         return FromJson(File.ReadAllText(path), path);
     }
 
@@ -120,7 +190,7 @@ public sealed record Architecture
     public static Architecture Resolve(string nameOrPath) =>
         BuiltIns.TryGet(nameOrPath) ?? (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(nameOrPath)
             ? Load(nameOrPath)
-            : throw new JimuException($"Unknown architecture '{nameOrPath}': use {string.Join(", ", BuiltIns.Names)} or a JSON architecture file."));
+            : throw new ArchitectureException($"Unknown architecture '{nameOrPath}': use {string.Join(", ", BuiltIns.Names)} or a JSON architecture file."));
 
     /// <summary>Most parameters an architecture may have: 2²⁸ float32 values, 1 GiB (and as much for the gradients).</summary>
     public const long MaxParameters = 1L << 28;
@@ -132,147 +202,40 @@ public sealed record Architecture
     /// Builds the layers (weights zero until initialised or loaded), checking that each fits the previous output
     /// and that the parameters number at most <paramref name="maxParameters"/> before any is allocated (a model
     /// loader passes the number of values its file holds: a file cannot make Jimu allocate more than it brings).
+    /// Throws <see cref="ArchitectureException"/> naming the layer that does not fit.
     /// </summary>
     public Sequential Build(long maxParameters)
     {
         if (Input.Length != 3 || Input.Any(d => d < 1))
-            throw new JimuException($"Architecture '{Name}': \"input\" must be [channels, height, width] with positive sizes, got [{string.Join(", ", Input)}].");
-        if (Layers.Length == 0) throw new JimuException($"Architecture '{Name}' has no layers.");
+            throw new ArchitectureException($"Architecture '{Name}': \"input\" must be [channels, height, width] with positive sizes, got [{string.Join(", ", Input)}].", field: "input");
+        if (Layers.Length == 0) throw new ArchitectureException($"Architecture '{Name}' has no layers.", field: "layers");
         var layers = new List<Layer>();
         var counts = new Dictionary<string, int>();
         int[] shape = [1, .. Input];
         long parameters = 0;
         for (int i = 0; i < Layers.Length; i++)
         {
-            var spec = Layers[i] ?? throw new JimuException($"Architecture '{Name}', layer {i + 1} is null; give each layer as an object with a \"type\".");
+            var spec = Layers[i] ?? throw new ArchitectureException($"Architecture '{Name}', layer {i + 1} is null; give each layer as an object with a \"type\".", i);
             try
             {
-                parameters += ParameterCount(spec, shape);
+                parameters += spec.ParameterCount(shape);
                 if (parameters > maxParameters)
                     throw new TooLargeException($"Architecture '{Name}' has more than {maxParameters:N0} parameters by layer {i + 1} ({spec.Type}); make the layers smaller.");
-                var layer = Create(spec, shape, counts);
+                string prefix = spec.NamePrefix;
+                string name = spec.Name ?? $"{prefix}{(counts[prefix] = counts.GetValueOrDefault(prefix) + 1)}";
+                var layer = spec.Build(shape, name);
                 shape = layer.OutputShape(shape);
                 layers.Add(layer);
             }
             catch (Exception e) when (e is ArgumentException or JimuException or FormatException && e is not TooLargeException)
             {
-                throw new JimuException($"Architecture '{Name}', layer {i + 1} ({spec.Type}): {e.Message}");
+                string message = e is ArgumentException { ParamName: { } p } a ? a.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+                throw new ArchitectureException($"Architecture '{Name}', layer {i + 1} ({spec.Type}): {message}", i, (e as ArchitectureException)?.Field, e);
             }
         }
         return new Sequential(layers, Input);
     }
 
-    private static Layer Create(LayerSpec s, int[] inShape, Dictionary<string, int> counts)
-    {
-        string type = (s.Type ?? "").ToLowerInvariant();
-        string prefix = type switch
-        {
-            "conv2d" => "conv", "linear" => "fc", "maxpool2d" or "avgpool2d" => "pool",
-            "batchnorm2d" or "batchnorm1d" => "bn", "globalavgpool2d" => "gap", _ => type,
-        };
-        string name = s.Name ?? $"{prefix}{(counts[prefix] = counts.GetValueOrDefault(prefix) + 1)}";
-        var (kh, kw) = Pair(s.Kernel, "kernel");
-        switch (type)
-        {
-            case "conv2d":
-                RequireRank(inShape, 4, "conv2d");
-                var (sh, sw) = s.Stride is null ? (1, 1) : Pair(s.Stride, "stride");
-                return new Conv2D(inShape[1], s.OutChannels ?? throw Missing("out_channels"), kh, kw, sh, sw,
-                    ParsePadding(s.Padding), s.Bias ?? true, ConvAlgorithmOf(s.Algorithm), name);
-            case "maxpool2d":
-            case "avgpool2d":
-                RequireRank(inShape, 4, type);
-                var (ph, pw) = s.Stride is null ? (kh, kw) : Pair(s.Stride, "stride");
-                var algo = PoolAlgorithmOf(s.Algorithm);
-                return type == "maxpool2d"
-                    ? new MaxPool2D(kh, kw, ph, pw, ParsePadding(s.Padding), algo, name)
-                    : new AvgPool2D(kh, kw, ph, pw, ParsePadding(s.Padding), algo, name);
-            case "linear":
-                RequireRank(inShape, 2, "linear");
-                return new Linear(inShape[1], s.OutFeatures ?? throw Missing("out_features"), s.Bias ?? true, name);
-            case "batchnorm2d":
-                RequireRank(inShape, 4, type);
-                return new BatchNorm2d(inShape[1], s.Eps ?? 1e-5, s.Momentum ?? 0.1, name);
-            case "batchnorm1d":
-                RequireRank(inShape, 2, type);
-                return new BatchNorm1d(inShape[1], s.Eps ?? 1e-5, s.Momentum ?? 0.1, name);
-            case "globalavgpool2d":
-                RequireRank(inShape, 4, type);
-                return new GlobalAvgPool2d(name);
-            case "relu": return new Relu(name);
-            case "leakyrelu": return new LeakyRelu(s.NegativeSlope ?? 0.01, name);
-            case "sigmoid": return new Sigmoid(name);
-            case "tanh": return new Tanh(name);
-            case "flatten": return new Flatten(name);
-            case "dropout": return new Dropout(s.P ?? 0.5, seed: 0, name);
-            default:
-                throw new JimuException($"unknown layer type '{s.Type}': use {string.Join(", ", LayerTypes)}.");
-        }
-    }
-
     /// <summary>Thrown by <see cref="Build(long)"/> before allocating more parameters than allowed.</summary>
     public sealed class TooLargeException(string message) : JimuException(message);
-
-    /// <summary>The parameters <paramref name="s"/> would allocate on <paramref name="inShape"/>, computed before anything is allocated.</summary>
-    private static long ParameterCount(LayerSpec s, int[] inShape)
-    {
-        long bias = s.Bias ?? true ? 1 : 0;
-        switch ((s.Type ?? "").ToLowerInvariant())
-        {
-            case "conv2d" when inShape.Length == 4 && s.OutChannels is > 0 and var o:
-                var (kh, kw) = Pair(s.Kernel, "kernel");
-                return (long)o * (Math.Max(kh, 0) * (long)Math.Max(kw, 0) * inShape[1] + bias);
-            case "linear" when inShape.Length == 2 && s.OutFeatures is > 0 and var f:
-                return (long)f * (inShape[1] + bias);
-            case "batchnorm2d" or "batchnorm1d" when inShape.Length >= 2:
-                return 4L * inShape[1]; // weight, bias, running mean and variance
-            default:
-                return 0;
-        }
-    }
-
-    /// <summary>Every layer type a JSON architecture may use.</summary>
-    public static IReadOnlyList<string> LayerTypes { get; } =
-    [
-        "conv2d", "maxpool2d", "avgpool2d", "globalavgpool2d", "linear", "batchnorm2d", "batchnorm1d",
-        "relu", "leakyrelu", "sigmoid", "tanh", "flatten", "dropout",
-    ];
-
-    private static (int, int) Pair(int[]? v, string what) => v switch
-    {
-        null => (0, 0),
-        [int a] => (a, a),
-        [int a, int b] => (a, b),
-        _ => throw new JimuException($"\"{what}\" must be [n] or [h, w]."),
-    };
-
-    private static void RequireRank(int[] shape, int rank, string type)
-    {
-        if (shape.Length != rank)
-            throw new JimuException(rank == 2
-                ? $"{type} needs a flat input [N, features] but gets [{string.Join(", ", shape[1..])}] per sample; add a flatten layer before it."
-                : $"{type} needs an image input [N, C, H, W] but gets [{string.Join(", ", shape[1..])}] per sample.");
-    }
-
-    private static Padding ParsePadding(string? p) => p is null ? Padding.Zero : Padding.Parse(p);
-
-    private static ConvAlgorithm ConvAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
-    {
-        null or "auto" => ConvAlgorithm.Auto,
-        "winograd" => ConvAlgorithm.Winograd,
-        "vectorized" => ConvAlgorithm.Vectorized,
-        "im2col" => ConvAlgorithm.Im2Col,
-        "direct" => ConvAlgorithm.Direct,
-        _ => throw new JimuException($"unknown algorithm '{a}': use auto, winograd, vectorized, im2col or direct."),
-    };
-
-    // Pooling is memory-bound: the direct loops beat unfolding the windows first, so they are the default.
-    private static PoolAlgorithm PoolAlgorithmOf(string? a) => a?.ToLowerInvariant() switch
-    {
-        "im2col" => PoolAlgorithm.Im2Col,
-        null or "direct" => PoolAlgorithm.Direct,
-        _ => throw new JimuException($"unknown algorithm '{a}': use im2col or direct."),
-    };
-
-    private static JimuException Missing(string field) => new($"missing \"{field}\".");
 }

@@ -1,3 +1,5 @@
+using Jimu.Layers;
+
 namespace Jimu.Models;
 
 /// <summary>The built-in architectures.</summary>
@@ -25,17 +27,17 @@ public static class BuiltIns
         Input = [1, 28, 28],
         Layers =
         [
-            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [5], Padding = "same" },
-            new() { Type = "relu", Name = "relu1" },
-            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
-            new() { Type = "conv2d", Name = "conv2", OutChannels = 64, Kernel = [5], Padding = "same" },
-            new() { Type = "relu", Name = "relu2" },
-            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
-            new() { Type = "flatten", Name = "flatten" },
-            new() { Type = "linear", Name = "fc1", OutFeatures = 512 },
-            new() { Type = "relu", Name = "relu3" },
-            new() { Type = "dropout", Name = "dropout", P = 0.5 },
-            new() { Type = "linear", Name = "fc2", OutFeatures = 10 },
+            new LayerSpec.Conv2d { Name = "conv1", OutChannels = 32, Kernel = [5], Padding = Padding.Same },
+            new LayerSpec.Relu { Name = "relu1" },
+            new LayerSpec.MaxPool2d { Name = "pool1", Kernel = [2], Stride = [2] },
+            new LayerSpec.Conv2d { Name = "conv2", OutChannels = 64, Kernel = [5], Padding = Padding.Same },
+            new LayerSpec.Relu { Name = "relu2" },
+            new LayerSpec.MaxPool2d { Name = "pool2", Kernel = [2], Stride = [2] },
+            new LayerSpec.Flatten { Name = "flatten" },
+            new LayerSpec.Linear { Name = "fc1", OutFeatures = 512 },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.Dropout { Name = "dropout", P = 0.5 },
+            new LayerSpec.Linear { Name = "fc2", OutFeatures = 10 },
         ],
     };
 
@@ -49,18 +51,18 @@ public static class BuiltIns
         Input = [1, 28, 28],
         Layers =
         [
-            new() { Type = "conv2d", Name = "conv1", OutChannels = 6, Kernel = [5], Padding = "2" },
-            new() { Type = "relu", Name = "relu1" },
-            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
-            new() { Type = "conv2d", Name = "conv2", OutChannels = 16, Kernel = [5] },
-            new() { Type = "relu", Name = "relu2" },
-            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
-            new() { Type = "flatten", Name = "flatten" },
-            new() { Type = "linear", Name = "fc1", OutFeatures = 120 },
-            new() { Type = "relu", Name = "relu3" },
-            new() { Type = "linear", Name = "fc2", OutFeatures = 84 },
-            new() { Type = "relu", Name = "relu4" },
-            new() { Type = "linear", Name = "fc3", OutFeatures = 10 },
+            new LayerSpec.Conv2d { Name = "conv1", OutChannels = 6, Kernel = [5], Padding = 2 },
+            new LayerSpec.Relu { Name = "relu1" },
+            new LayerSpec.MaxPool2d { Name = "pool1", Kernel = [2], Stride = [2] },
+            new LayerSpec.Conv2d { Name = "conv2", OutChannels = 16, Kernel = [5] },
+            new LayerSpec.Relu { Name = "relu2" },
+            new LayerSpec.MaxPool2d { Name = "pool2", Kernel = [2], Stride = [2] },
+            new LayerSpec.Flatten { Name = "flatten" },
+            new LayerSpec.Linear { Name = "fc1", OutFeatures = 120 },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.Linear { Name = "fc2", OutFeatures = 84 },
+            new LayerSpec.Relu { Name = "relu4" },
+            new LayerSpec.Linear { Name = "fc3", OutFeatures = 10 },
         ],
     };
 
@@ -76,20 +78,20 @@ public static class BuiltIns
         Input = [1, 28, 28],
         Layers =
         [
-            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [5], Padding = "same", Bias = false },
-            new() { Type = "batchnorm2d", Name = "bn1" },
-            new() { Type = "relu", Name = "relu1" },
-            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
-            new() { Type = "conv2d", Name = "conv2", OutChannels = 64, Kernel = [5], Padding = "same", Bias = false },
-            new() { Type = "batchnorm2d", Name = "bn2" },
-            new() { Type = "relu", Name = "relu2" },
-            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
-            new() { Type = "flatten", Name = "flatten" },
-            new() { Type = "linear", Name = "fc1", OutFeatures = 512, Bias = false },
-            new() { Type = "batchnorm1d", Name = "bn3" },
-            new() { Type = "relu", Name = "relu3" },
-            new() { Type = "dropout", Name = "dropout", P = 0.5 },
-            new() { Type = "linear", Name = "fc2", OutFeatures = 10 },
+            new LayerSpec.Conv2d { Name = "conv1", OutChannels = 32, Kernel = [5], Padding = Padding.Same, Bias = false },
+            new LayerSpec.BatchNorm2d { Name = "bn1" },
+            new LayerSpec.Relu { Name = "relu1" },
+            new LayerSpec.MaxPool2d { Name = "pool1", Kernel = [2], Stride = [2] },
+            new LayerSpec.Conv2d { Name = "conv2", OutChannels = 64, Kernel = [5], Padding = Padding.Same, Bias = false },
+            new LayerSpec.BatchNorm2d { Name = "bn2" },
+            new LayerSpec.Relu { Name = "relu2" },
+            new LayerSpec.MaxPool2d { Name = "pool2", Kernel = [2], Stride = [2] },
+            new LayerSpec.Flatten { Name = "flatten" },
+            new LayerSpec.Linear { Name = "fc1", OutFeatures = 512, Bias = false },
+            new LayerSpec.BatchNorm1d { Name = "bn3" },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.Dropout { Name = "dropout", P = 0.5 },
+            new LayerSpec.Linear { Name = "fc2", OutFeatures = 10 },
         ],
     };
 
@@ -106,12 +108,12 @@ public static class BuiltIns
         [
             // The feature layers of mnist-tf-bn, then a third convolution and global average pooling instead of flatten.
             .. MnistTfBn.Layers[..8],
-            new() { Type = "conv2d", Name = "conv3", OutChannels = 128, Kernel = [5], Padding = "same", Bias = false },
-            new() { Type = "batchnorm2d", Name = "bn3" },
-            new() { Type = "relu", Name = "relu3" },
-            new() { Type = "globalavgpool2d", Name = "gap" },
-            new() { Type = "dropout", Name = "dropout", P = 0.25 },
-            new() { Type = "linear", Name = "fc", OutFeatures = 10 },
+            new LayerSpec.Conv2d { Name = "conv3", OutChannels = 128, Kernel = [5], Padding = Padding.Same, Bias = false },
+            new LayerSpec.BatchNorm2d { Name = "bn3" },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.GlobalAvgPool2d { Name = "gap" },
+            new LayerSpec.Dropout { Name = "dropout", P = 0.25 },
+            new LayerSpec.Linear { Name = "fc", OutFeatures = 10 },
         ],
     };
 
@@ -126,20 +128,20 @@ public static class BuiltIns
         Input = [1, 28, 28],
         Layers =
         [
-            new() { Type = "conv2d", Name = "conv1", OutChannels = 32, Kernel = [3], Padding = "1" },
-            new() { Type = "relu", Name = "relu1" },
-            new() { Type = "conv2d", Name = "conv2", OutChannels = 32, Kernel = [3], Padding = "1" },
-            new() { Type = "relu", Name = "relu2" },
-            new() { Type = "maxpool2d", Name = "pool1", Kernel = [2], Stride = [2] },
-            new() { Type = "conv2d", Name = "conv3", OutChannels = 64, Kernel = [3], Padding = "1" },
-            new() { Type = "relu", Name = "relu3" },
-            new() { Type = "conv2d", Name = "conv4", OutChannels = 64, Kernel = [3], Padding = "1" },
-            new() { Type = "relu", Name = "relu4" },
-            new() { Type = "maxpool2d", Name = "pool2", Kernel = [2], Stride = [2] },
-            new() { Type = "flatten", Name = "flatten" },
-            new() { Type = "linear", Name = "fc1", OutFeatures = 256 },
-            new() { Type = "relu", Name = "relu5" },
-            new() { Type = "linear", Name = "fc2", OutFeatures = 10 },
+            new LayerSpec.Conv2d { Name = "conv1", OutChannels = 32, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu1" },
+            new LayerSpec.Conv2d { Name = "conv2", OutChannels = 32, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu2" },
+            new LayerSpec.MaxPool2d { Name = "pool1", Kernel = [2], Stride = [2] },
+            new LayerSpec.Conv2d { Name = "conv3", OutChannels = 64, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu3" },
+            new LayerSpec.Conv2d { Name = "conv4", OutChannels = 64, Kernel = [3], Padding = 1 },
+            new LayerSpec.Relu { Name = "relu4" },
+            new LayerSpec.MaxPool2d { Name = "pool2", Kernel = [2], Stride = [2] },
+            new LayerSpec.Flatten { Name = "flatten" },
+            new LayerSpec.Linear { Name = "fc1", OutFeatures = 256 },
+            new LayerSpec.Relu { Name = "relu5" },
+            new LayerSpec.Linear { Name = "fc2", OutFeatures = 10 },
         ],
     };
 

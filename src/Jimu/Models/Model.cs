@@ -140,11 +140,12 @@ public sealed class Model : IDisposable
         if (c.Optimizer is { } s)
         {
             if (s.Steps < 0 || s.Epoch < 0)
-                throw new JimuException($"{name}: the stored optimizer state says {s.Steps} steps and epoch {s.Epoch}; the file is damaged. Use --init instead of --resume.");
+                throw new CheckpointException(name, $"{name}: the stored optimizer state says {s.Steps} steps and epoch {s.Epoch}; the file is damaged, so training cannot continue from it, only start anew from its weights.");
             model._settings = s.Settings;
             try { model._optimizer = s.Settings.Create(model.Network.Parameters); }
-            catch (ArgumentException e) { throw new JimuException($"{name}: the stored optimizer settings are invalid ({e.Message}); use --init instead of --resume."); }
-            model._optimizer.LoadState(s.Buffers, s.Steps);
+            catch (ArgumentException e) { throw new CheckpointException(name, $"{name}: the stored optimizer settings are invalid ({e.Message}); training cannot continue from them, only start anew from the file's weights.", e); }
+            try { model._optimizer.LoadState(s.Buffers, s.Steps); }
+            catch (JimuException e) when (e is not CheckpointException) { throw new CheckpointException(name, $"{name}: {e.Message}", e); }
             model.Position = c.Training?.Position ?? new TrainingPosition(s.Epoch, 0);
             model.TrainingOptions = c.Training?.Options;
         }
@@ -190,11 +191,11 @@ public sealed class Model : IDisposable
         if (resume)
         {
             if (_optimizer is null || _settings is null)
-                throw new JimuException("Cannot resume: the model file holds no optimizer state; use --init to start from its weights instead.");
+                throw new CheckpointException(null, "Cannot resume: the model file holds no optimizer state; start anew from its weights instead.");
             if (optimizer != _settings)
-                throw new JimuException($"Cannot resume with different optimizer settings: the checkpoint has {_settings}, given {optimizer}; resume with the checkpoint's settings or start anew with --init.");
+                throw new CheckpointException(null, $"Cannot resume with different optimizer settings: the checkpoint has {_settings}, given {optimizer}; resume with the checkpoint's settings or start anew from its weights.");
             if (TrainingOptions is { } saved && Comparable(saved) != Comparable(options))
-                throw new JimuException($"Cannot resume with different training options: the checkpoint has {Comparable(saved)}, given {Comparable(options)}; only the number of epochs may change. Resume with the checkpoint's options or start anew with --init.");
+                throw new CheckpointException(null, $"Cannot resume with different training options: the checkpoint has {Comparable(saved)}, given {Comparable(options)}; only the number of epochs may change. Resume with the checkpoint's options or start anew from its weights.");
             options = options with { Start = Position };
             _optimizer.LearningRate = _settings.LearningRate;
         }
@@ -227,7 +228,7 @@ public sealed class Model : IDisposable
 
     /// <summary>The options that must match for a resumed run to continue the same run (all but the epoch count).</summary>
     private static string Comparable(TrainingOptions o) =>
-        System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null });
+        System.Text.Json.JsonSerializer.Serialize(o with { Epochs = 0, Start = TrainingPosition.Start, CheckpointEvery = 0, Normalization = null }, IO.JimuJsonContext.Default.TrainingOptions);
 
     /// <summary>
     /// Loss, accuracy and confusion matrix on <paramref name="data"/> (pixels in [0, 1]; the model's <see cref="Normalization"/> is applied).

@@ -36,7 +36,7 @@ public sealed class Adam : Optimizer
     /// <summary>L2 penalty added to the gradient (torch.optim.Adam's weight_decay, not AdamW's).</summary>
     public float WeightDecay { get; }
     /// <inheritdoc/>
-    public override string Kind => "adam";
+    public override OptimizerKind Kind => OptimizerKind.Adam;
 
     /// <inheritdoc/>
     public override void Step()

@@ -44,8 +44,8 @@ public abstract class Optimizer
     /// <summary>Applies one update from the current gradients.</summary>
     public abstract void Step();
 
-    /// <summary>Optimizer kind as stored in model files: "sgd" or "adam".</summary>
-    public abstract string Kind { get; }
+    /// <summary>Which optimizer this is.</summary>
+    public abstract OptimizerKind Kind { get; }
 
     /// <summary>Buffers keyed "param.buffer" (e.g. "fc1.weight.momentum_buffer"), for saving.</summary>
     public abstract IEnumerable<(string Name, Tensor Value)> State();
@@ -57,9 +57,9 @@ public abstract class Optimizer
     protected static void RestoreBuffer(IReadOnlyDictionary<string, Tensor> state, string key, Tensor into)
     {
         if (!state.TryGetValue(key, out var t))
-            throw new JimuException($"Optimizer state has no '{key}': the file was saved by another optimizer or architecture; train without --resume or use --init.");
+            throw new CheckpointException(null, $"Optimizer state has no '{key}': the file was saved by another optimizer or architecture; training cannot continue from it, only start anew from its weights.");
         if (!t.ShapeEquals(into.Shape))
-            throw new JimuException($"Optimizer state '{key}' has shape {t.ShapeString}, expected {into.ShapeString}.");
+            throw new CheckpointException(null, $"Optimizer state '{key}' has shape {t.ShapeString}, expected {into.ShapeString}.");
         into.CopyFrom(t);
     }
 

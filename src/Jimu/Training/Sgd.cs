@@ -31,7 +31,7 @@ public sealed class Sgd : Optimizer
     /// <summary>Whether the momentum is Nesterov's.</summary>
     public bool Nesterov { get; }
     /// <inheritdoc/>
-    public override string Kind => "sgd";
+    public override OptimizerKind Kind => OptimizerKind.Sgd;
 
     /// <inheritdoc/>
     public override void Step()

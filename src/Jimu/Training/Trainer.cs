@@ -121,8 +121,8 @@ public sealed class Trainer
         return history;
     }
 
-    private static JimuException Diverged(int epoch, string what, int? step = null) =>
-        new($"Training diverged at epoch {epoch + 1}{(step is { } s ? $", step {s + 1}" : "")}: {what}. Lower the learning rate (--lr) or check the data; nothing from this run was saved.");
+    private static TrainingDivergedException Diverged(int epoch, string what, int? step = null) =>
+        new(epoch + 1, step + 1, $"Training diverged at epoch {epoch + 1}{(step is { } s ? $", step {s + 1}" : "")}: {what}. Lower the learning rate or check the data; nothing from this run was saved.");
 
     private bool WeightsFinite()
     {

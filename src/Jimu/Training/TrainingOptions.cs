@@ -3,29 +3,24 @@ using Jimu.Data;
 
 namespace Jimu.Training;
 
-/// <summary>How <see cref="Trainer"/> iterates over the data.</summary>
-public sealed record TrainingOptions
+/// <summary>
+/// How <see cref="Trainer"/> iterates over the data. The stored options' defaults are constructor parameters, so that
+/// a checkpoint that lacks a field (one written before the field existed) reads back with the default, not zero.
+/// </summary>
+/// <param name="Epochs">Epochs in total (10).</param>
+/// <param name="BatchSize">Images per step (64).</param>
+/// <param name="Shuffle">Shuffle the training set every epoch (true).</param>
+/// <param name="Seed">Seeds shuffling, dropout masks and augmentation (1).</param>
+/// <param name="Schedule">How the learning rate changes by epoch (null: constant).</param>
+/// <param name="MaxShift">Random translation by up to this many pixels (0: off).</param>
+/// <param name="CropPadding">Random crop after padding by this many pixels (0: off).</param>
+/// <param name="Flip">Random left–right flips (false).</param>
+/// <param name="Normalization">Applied to every batch (null: none).</param>
+public sealed record TrainingOptions(int Epochs = 10, int BatchSize = 64, bool Shuffle = true, int Seed = 1,
+    LearningRateSchedule? Schedule = null, int MaxShift = 0, int CropPadding = 0, bool Flip = false, Normalization? Normalization = null)
 {
-    /// <summary>Epochs in total (10).</summary>
-    public int Epochs { get; init; } = 10;
-    /// <summary>Images per step (64).</summary>
-    public int BatchSize { get; init; } = 64;
-    /// <summary>Shuffle the training set every epoch (from <see cref="Seed"/>).</summary>
-    public bool Shuffle { get; init; } = true;
-    /// <summary>Seeds shuffling and dropout masks.</summary>
-    public int Seed { get; init; } = 1;
-    /// <summary>How the learning rate changes by epoch (constant).</summary>
-    public LearningRateSchedule Schedule { get; init; } = new LearningRateSchedule.Constant();
-    /// <summary>Data augmentation: translate each training image by a random whole number of pixels in
-    /// [−MaxShift, MaxShift] on each axis (zero fill), drawn from <see cref="Seed"/>. 0: no augmentation.</summary>
-    public int MaxShift { get; init; }
-    /// <summary>Data augmentation: torchvision's RandomCrop(size, padding = CropPadding): pad every side with
-    /// zeros, then crop a random window of the original size. 0: off.</summary>
-    public int CropPadding { get; init; }
-    /// <summary>Data augmentation: flip each training image left–right with probability 1/2 (wrong for digits and letters).</summary>
-    public bool Flip { get; init; }
-    /// <summary>Applied to every batch (training and test) after augmentation; null: pixels in [0, 1] as they are.</summary>
-    public Normalization? Normalization { get; init; }
+    /// <summary>How the learning rate changes by epoch (constant when not given).</summary>
+    public LearningRateSchedule Schedule { get; init => field = value ?? new LearningRateSchedule.Constant(); } = Schedule ?? new LearningRateSchedule.Constant();
 
     /// <summary>Whether any random transform is on.</summary>
     [JsonIgnore] public bool Augments => MaxShift > 0 || CropPadding > 0 || Flip;

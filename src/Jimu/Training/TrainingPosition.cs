@@ -21,6 +21,6 @@ public sealed record TrainingPosition(int Epoch, int Step, double LossSum = 0, l
     public void Validate()
     {
         if (Epoch < 0 || Step < 0 || Seen < 0 || Correct < 0 || Correct > Seen || !double.IsFinite(LossSum))
-            throw new JimuException($"Invalid training position (epoch {Epoch}, step {Step}, {Seen} seen, {Correct} correct, loss sum {LossSum}): the checkpoint is damaged; start anew with --init.");
+            throw new CheckpointException(null, $"Invalid training position (epoch {Epoch}, step {Step}, {Seen} seen, {Correct} correct, loss sum {LossSum}): the checkpoint is damaged; start anew from its weights.");
     }
 }

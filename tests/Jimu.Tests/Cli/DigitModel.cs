@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using Jimu.Data;
 using Jimu.Models;
 using Jimu.Training;
@@ -36,7 +37,7 @@ public static class DigitModel
     {
         var (train, test) = MnistFolder.Load(RepoPaths.MnistSample);
         var model = Model.Create(Architecture.FromJson(ArchJson, "digits-small.json"), seed: 1);
-        model.Fit(train, test, new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
+        model.Fit(train, test, new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
             new TrainingOptions { Epochs = 3, BatchSize = 64, MaxShift = 2, Seed = 1, Schedule = LearningRateSchedule.Parse("cosine") });
         string dir = Directory.CreateTempSubdirectory("jimu-digit-model-").FullName;
         string path = System.IO.Path.Combine(dir, "digits-small.safetensors");

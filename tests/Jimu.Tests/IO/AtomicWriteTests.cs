@@ -52,7 +52,7 @@ public class AtomicWriteTests
         string path = dir.File("model.safetensors");
         byte[] original = WriteOriginal(path);
 
-        var e = Assert.Throws<JimuException>(() => AtomicFile.Write(path, stream =>
+        var e = Assert.ThrowsAny<JimuException>(() => AtomicFile.Write(path, stream =>
         {
             stream.Write(new byte[100]);
             stream.Flush();
@@ -71,7 +71,7 @@ public class AtomicWriteTests
         string missing = dir.File("no-such-dir");
         string path = Path.Combine(missing, "model.safetensors");
 
-        var e = Assert.Throws<JimuException>(() => SafeTensors.Write(path, new Dictionary<string, Tensor> { ["a"] = new Tensor(1) }));
+        var e = Assert.ThrowsAny<JimuException>(() => SafeTensors.Write(path, new Dictionary<string, Tensor> { ["a"] = new Tensor(1) }));
         Assert.Contains($"cannot write '{path}': directory '{missing}' does not exist", e.Message);
         Assert.False(Directory.Exists(missing));
         Assert.Empty(dir.FileNames());
@@ -83,7 +83,7 @@ public class AtomicWriteTests
         using var dir = new TempDirectory();
         string path = dir.File("checkpoints");
         Directory.CreateDirectory(path);
-        var e = Assert.Throws<JimuException>(() => AtomicFile.Write(path, s => s.WriteByte(1)));
+        var e = Assert.ThrowsAny<JimuException>(() => AtomicFile.Write(path, s => s.WriteByte(1)));
         Assert.Contains("is a directory", e.Message);
         Assert.Empty(dir.FileNames());
     }

@@ -78,7 +78,7 @@ public class ArchitectureJsonTests
 
     public static TheoryData<string, string[]> BadArchitectures => new()
     {
-        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", ["fft", "auto, winograd, vectorized, im2col or direct"] },
+        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", ["fft", "direct, im2col, winograd, auto or vectorized"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv3d", "out_channels": 2, "kernel": 3 } ] }""", ["layer 1", "conv3d", "unknown layer type"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "kernel": 3 } ] }""", ["layer 2", "conv2d", "out_channels"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 3 }, { "type": "linear", "out_features": 10 } ] }""", ["layer 2", "linear", "flatten"] },
@@ -91,8 +91,8 @@ public class ArchitectureJsonTests
     [MemberData(nameof(BadArchitectures))]
     public void BadLayers_AreErrorsNamingTheLayer(string json, string[] expected)
     {
-        var a = Architecture.FromJson(json, "bad.json");
-        var e = Assert.Throws<JimuException>(() => a.Build());
+        // Some are found when the JSON is read, the others when the layers are built: either way the error names the layer.
+        var e = Assert.ThrowsAny<JimuException>(() => Architecture.FromJson(json, "bad.json").Build());
         foreach (var s in expected) Assert.Contains(s, e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
@@ -100,16 +100,16 @@ public class ArchitectureJsonTests
     [Fact]
     public void UnknownField_IsAnError()
     {
-        var e = Assert.Throws<JimuException>(() => Architecture.FromJson("""{ "input": [1, 28, 28], "layers": [ { "type": "relu", "bogus": 1 } ] }""", "bad.json"));
+        var e = Assert.ThrowsAny<JimuException>(() => Architecture.FromJson("""{ "input": [1, 28, 28], "layers": [ { "type": "relu", "bogus": 1 } ] }""", "bad.json"));
         Assert.Contains("bad.json", e.Message);
     }
 
     [Fact]
     public void UnknownArchitectureName_IsAnError()
     {
-        var e = Assert.Throws<JimuException>(() => Architecture.Resolve("resnet50"));
+        var e = Assert.ThrowsAny<JimuException>(() => Architecture.Resolve("resnet50"));
         Assert.Contains("mnist-tf", e.Message);
-        var e2 = Assert.Throws<JimuException>(() => Architecture.Resolve("/nonexistent/arch.json"));
+        var e2 = Assert.ThrowsAny<JimuException>(() => Architecture.Resolve("/nonexistent/arch.json"));
         Assert.Contains("/nonexistent/arch.json", e2.Message);
     }
 }

@@ -84,7 +84,7 @@ public class BatchNormFoldingTests
         var arch = BuiltIns.MnistTfBn;
         var x = Images(32, arch.Input, 11);
         var data = new Dataset(x, [.. Enumerable.Range(0, 32).Select(i => i % 10)], 10);
-        var settings = new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f };
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f };
         var options = new TrainingOptions { Epochs = 1, BatchSize = 16, Seed = 3 };
 
         var a = Model.Create(arch, seed: 2);

@@ -12,7 +12,7 @@ public class BatchNormModelTests
 {
     private static Architecture Net() =>
         new ArchitectureBuilder("bn-net", channels: 1, height: 28, width: 28)
-            .Conv2D(4, kernel: 3, padding: "same", bias: false).BatchNorm().LeakyRelu(0.1).MaxPool(2)
+            .Conv2D(4, kernel: 3, padding: Padding.Same, bias: false).BatchNorm().LeakyRelu(0.1).MaxPool(2)
             .Conv2D(6, kernel: 3).BatchNorm().Relu().GlobalAvgPool()
             .BatchNorm().Linear(8).Tanh().Linear(10)
             .Build();
@@ -46,7 +46,7 @@ public class BatchNormModelTests
         Assert.Equal(1e-3, bn.Eps);
         Assert.Equal(0.2, bn.Momentum);
         Assert.Equal(0.3, Assert.IsType<LeakyRelu>(net.Layers[5]).NegativeSlope);
-        var e = Assert.Throws<JimuException>(() => Architecture.FromJson("""
+        var e = Assert.ThrowsAny<JimuException>(() => Architecture.FromJson("""
             { "input": [1, 8, 8], "layers": [ { "type": "batchnorm1d" }, { "type": "flatten" } ] }
             """).Build());
         Assert.Contains("flat input", e.Message);
@@ -70,7 +70,7 @@ public class BatchNormModelTests
         var model = Model.Create(Net(), seed: 3);
         model.Normalization = new Normalization([0.13f], [0.31f]);
         model.Classes = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-        model.Fit(train, test, new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f },
+        model.Fit(train, test, new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f },
             new TrainingOptions { Epochs = 1, BatchSize = 16 });
         string path = dir.File("bn.safetensors");
         model.Save(path);
@@ -122,7 +122,7 @@ public class BatchNormModelTests
         string path = dir.File("p.safetensors");
         var tensors = model.Network.Parameters.ToDictionary(p => p.Name, p => p.Parameter.Value);
         SafeTensors.Write(path, tensors);
-        var e = Assert.Throws<JimuException>(() => Model.Load(path, Net()));
+        var e = Assert.ThrowsAny<JimuException>(() => Model.Load(path, Net()));
         Assert.Contains("bn1.running_mean", e.Message);
     }
 

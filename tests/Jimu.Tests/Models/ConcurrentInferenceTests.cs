@@ -30,8 +30,8 @@ public class ConcurrentInferenceTests
     {
         if (name == "mnist-tf") return Model.Create(BuiltIns.TryGet("mnist-tf")!, seed: 5);
         var arch = new ArchitectureBuilder("mixed", channels: 1, height: 28, width: 28)
-            .Conv2D(6, kernel: 3, padding: "same").BatchNorm().LeakyRelu(0.1).AvgPool(2)
-            .Conv2D(8, kernel: 5, padding: "same").Sigmoid().MaxPool(2)
+            .Conv2D(6, kernel: 3, padding: Padding.Same).BatchNorm().LeakyRelu(0.1).AvgPool(2)
+            .Conv2D(8, kernel: 5, padding: Padding.Same).Sigmoid().MaxPool(2)
             .Conv2D(8, kernel: 3).Tanh().GlobalAvgPool().BatchNorm().Linear(16).Relu().Dropout(0.3).Linear(10)
             .Build();
         var model = Model.Create(arch, seed: 5);

@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using Jimu.Models;
 using Jimu.Tests.Cli;
 using Jimu.Training;
@@ -23,7 +24,7 @@ public class DeterminismAndResumeTests
     {
         using var dir = new TempDirectory();
         var data = TinyModel.LoadData(dir.Path);
-        var settings = new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f };
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f };
         var a = Train(TinyWithDropout, data, 11, settings, 1);
         var b = Train(TinyWithDropout, data, 11, settings, 1);
         var c = Train(TinyWithDropout, data, 12, settings, 1);
@@ -41,9 +42,9 @@ public class DeterminismAndResumeTests
         var data = TinyModel.LoadData(dir.Path);
         var settings = which switch
         {
-            "adam" => new OptimizerSettings { Kind = "adam", LearningRate = 1e-3f, WeightDecay = 1e-4f },
-            "sgd-nesterov" => new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true, WeightDecay = 5e-4f },
-            _ => new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
+            "adam" => new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 1e-3f, WeightDecay = 1e-4f },
+            "sgd-nesterov" => new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true, WeightDecay = 5e-4f },
+            _ => new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f },
         };
         var options = new TrainingOptions { Epochs = 2, BatchSize = 16, Seed = 5, Schedule = new LearningRateSchedule.Cosine() };
         var arch = TinyWithDropout;
@@ -83,7 +84,7 @@ public class DeterminismAndResumeTests
         string path = dir.File("untrained.safetensors");
         Model.Create(TinyModel.Architecture).Save(path);
         var m = Model.Load(path);
-        var e = Assert.Throws<JimuException>(() => m.Fit(data.Train, data.Test, new OptimizerSettings(), new TrainingOptions { Epochs = 1 }, resume: true));
-        Assert.Contains("--init", e.Message);
+        var e = Assert.Throws<CheckpointException>(() => m.Fit(data.Train, data.Test, new OptimizerSettings(), new TrainingOptions { Epochs = 1 }, resume: true));
+        Assert.Contains("start anew from its weights", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using Jimu.Data;
 using Jimu.IO;
 using Jimu.Models;
@@ -10,7 +11,7 @@ namespace Jimu.Tests.Models;
 /// <summary>Save → load keeps every weight and prediction; files without an architecture need one; mismatches are clear errors.</summary>
 public class ModelFileRoundTripTests
 {
-    private static readonly OptimizerSettings Sgd = new() { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f };
+    private static readonly OptimizerSettings Sgd = new() { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, WeightDecay = 5e-4f };
 
     private static Model TrainedTiny(TempDirectory dir, out Dataset test)
     {
@@ -73,8 +74,8 @@ public class ModelFileRoundTripTests
         string path = dir.File("state_dict.safetensors");
         SafeTensors.Write(path, model.Network.Parameters.ToDictionary(p => p.Name, p => p.Parameter.Value));
 
-        var e = Assert.Throws<JimuException>(() => Model.Load(path));
-        Assert.Contains("--arch", e.Message);
+        var e = Assert.Throws<MissingArchitectureException>(() => Model.Load(path));
+        Assert.Equal(path, e.Path);
         Assert.Contains(path, e.Message);
 
         var loaded = Model.Load(path, TinyModel.Architecture);
@@ -99,12 +100,16 @@ public class ModelFileRoundTripTests
         }
         string path = dir.File("bad.safetensors");
         SafeTensors.Write(path, tensors);
-        var e = Assert.Throws<JimuException>(() => Model.Load(path, TinyModel.Architecture));
+        var e = Assert.ThrowsAny<JimuException>(() => Model.Load(path, TinyModel.Architecture));
         Assert.Contains("weights do not fit the architecture", e.Message);
         Assert.Contains(kind switch { "shape" => "fc1.bias", "missing" => "conv1.weight", _ => "fc9.weight" }, e.Message);
+        var typed = Assert.IsType<ShapeMismatchException>(e);
+        Assert.Equal((path, kind switch { "shape" => "fc1.bias", "missing" => "conv1.weight", _ => "fc9.weight" }), (typed.Path, typed.TensorName));
+        Assert.Equal(kind != "unexpected", typed.Expected is not null);
+        Assert.Equal(kind != "missing", typed.Actual is not null);
 
         var fresh = Model.Create(TinyModel.Architecture, seed: 3);
-        var e2 = Assert.Throws<JimuException>(() => fresh.LoadWeightsFrom(path));
+        var e2 = Assert.ThrowsAny<JimuException>(() => fresh.LoadWeightsFrom(path));
         Assert.Contains("weights do not fit the architecture", e2.Message);
     }
 
@@ -114,7 +119,7 @@ public class ModelFileRoundTripTests
         using var dir = new TempDirectory();
         string path = dir.File("tiny.safetensors");
         Model.Create(TinyModel.Architecture).Save(path);
-        var e = Assert.Throws<JimuException>(() => Model.Load(path, BuiltIns.LeNet5));
+        var e = Assert.ThrowsAny<JimuException>(() => Model.Load(path, BuiltIns.LeNet5));
         Assert.Contains("weights do not fit the architecture", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using Jimu.Data;
 using Jimu.Models;
 using Jimu.Tests.Cli;
@@ -66,7 +67,7 @@ public class AugmentationPipelineTests
         using var dir = new TempDirectory();
         var (train, test) = TinyModel.LoadData(dir.Path);
         var options = new TrainingOptions { Epochs = 2, BatchSize = 16, Seed = 5, MaxShift = 1, CropPadding = 2, Flip = true };
-        var settings = new OptimizerSettings { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f };
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f };
         Model Train(TrainingOptions o)
         {
             var m = Model.Create(TinyModel.Architecture, seed: 3);

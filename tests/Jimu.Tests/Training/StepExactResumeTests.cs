@@ -1,3 +1,4 @@
+using Jimu.Layers;
 using Jimu.IO;
 using Jimu.Models;
 using Jimu.Tests.Cli;
@@ -17,7 +18,7 @@ public class StepExactResumeTests
     private static Architecture Arch => new ArchitectureBuilder("tiny-dropout", 1, 28, 28)
         .Conv2D(4, kernel: 3).BatchNorm().Relu().MaxPool(2).Flatten().Dropout(0.25).Linear(10).Build();
 
-    private static readonly OptimizerSettings Settings = new() { Kind = "sgd", LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true, WeightDecay = 5e-4f };
+    private static readonly OptimizerSettings Settings = new() { Kind = OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true, WeightDecay = 5e-4f };
     private static readonly TrainingOptions Options = new() { Epochs = 2, BatchSize = 10, Seed = 7, MaxShift = 1, CropPadding = 2, Flip = true, Schedule = new LearningRateSchedule.Cosine() };
 
     [Fact]
@@ -98,9 +99,9 @@ public class StepExactResumeTests
         string path = dir.File("m.safetensors");
         model.Save(path);
 
-        var e = Assert.Throws<JimuException>(() => Model.Load(path).Fit(data.Train, data.Test, Settings, Options with { BatchSize = 16 }, resume: true));
+        var e = Assert.ThrowsAny<JimuException>(() => Model.Load(path).Fit(data.Train, data.Test, Settings, Options with { BatchSize = 16 }, resume: true));
         Assert.Contains("different training options", e.Message);
-        e = Assert.Throws<JimuException>(() => Model.Load(path).Fit(data.Train, data.Test, Settings with { LearningRate = 0.1f }, Options, resume: true));
+        e = Assert.ThrowsAny<JimuException>(() => Model.Load(path).Fit(data.Train, data.Test, Settings with { LearningRate = 0.1f }, Options, resume: true));
         Assert.Contains("different optimizer settings", e.Message);
         // More epochs is allowed: the run goes on.
         var more = Model.Load(path);
