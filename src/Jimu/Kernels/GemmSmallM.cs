@@ -136,46 +136,33 @@ internal static unsafe class GemmSmallM
         d[0] = sa; d[1] = sb; d[2] = sc; d[3] = sd;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(float* x, float* y, int k)
+    private static float Dot(float* x, float* y, int k) => GemmMicroKernel.Selected switch
     {
-        int q = 0;
-        float s = 0;
-        if (Vector512.IsHardwareAccelerated)
+        GemmMicroKernel.Kind.Vector512 => Dot<Simd512, Vector512<float>>(x, y, k),
+        GemmMicroKernel.Kind.Vector256 => Dot<Simd256, Vector256<float>>(x, y, k),
+        GemmMicroKernel.Kind.Vector128 => Dot<Simd128, Vector128<float>>(x, y, k),
+        _ => DotTail(x, y, 0, k, 0),
+    };
+
+    /// <summary>Σ x[q]·y[q]: four vectors in flight, then one, then the last few floats one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Dot<S, V>(float* x, float* y, int k) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int q = 0, lanes = S.Lanes;
+        V s0 = S.Zero, s1 = S.Zero, s2 = S.Zero, s3 = S.Zero;
+        for (; q <= k - 4 * lanes; q += 4 * lanes)
         {
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; q <= k - 64; q += 64)
-            {
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + q), Vector512.Load(y + q), s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x + q + 16), Vector512.Load(y + q + 16), s1);
-                s2 = Vector512.FusedMultiplyAdd(Vector512.Load(x + q + 32), Vector512.Load(y + q + 32), s2);
-                s3 = Vector512.FusedMultiplyAdd(Vector512.Load(x + q + 48), Vector512.Load(y + q + 48), s3);
-            }
-            for (; q <= k - 16; q += 16) s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x + q), Vector512.Load(y + q), s0);
-            s = Vector512.Sum((s0 + s1) + (s2 + s3));
+            s0 = S.Fma(S.Load(x + q), S.Load(y + q), s0);
+            s1 = S.Fma(S.Load(x + q + lanes), S.Load(y + q + lanes), s1);
+            s2 = S.Fma(S.Load(x + q + 2 * lanes), S.Load(y + q + 2 * lanes), s2);
+            s3 = S.Fma(S.Load(x + q + 3 * lanes), S.Load(y + q + 3 * lanes), s3);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> s0 = default, s1 = default;
-            for (; q <= k - 16; q += 16)
-            {
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q), Vector256.Load(y + q), s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + q + 8), Vector256.Load(y + q + 8), s1);
-            }
-            s = Vector256.Sum(s0 + s1);
-        }
-        else if (GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector128)
-        {
-            Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; q <= k - 16; q += 16)
-            {
-                s0 = Simd128.Fma(Vector128.Load(x + q), Vector128.Load(y + q), s0);
-                s1 = Simd128.Fma(Vector128.Load(x + q + 4), Vector128.Load(y + q + 4), s1);
-                s2 = Simd128.Fma(Vector128.Load(x + q + 8), Vector128.Load(y + q + 8), s2);
-                s3 = Simd128.Fma(Vector128.Load(x + q + 12), Vector128.Load(y + q + 12), s3);
-            }
-            s = Vector128.Sum((s0 + s1) + (s2 + s3));
-        }
+        for (; q <= k - lanes; q += lanes) s0 = S.Fma(S.Load(x + q), S.Load(y + q), s0);
+        return DotTail(x, y, q, k, S.Sum(S.Add(S.Add(s0, s1), S.Add(s2, s3))));
+    }
+
+    private static float DotTail(float* x, float* y, int q, int k, float s)
+    {
         for (; q < k; q++) s = MathF.FusedMultiplyAdd(x[q], y[q], s);
         return s;
     }
