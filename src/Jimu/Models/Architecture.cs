@@ -138,7 +138,8 @@ public sealed record Architecture
             specType = SpecTypes.FirstOrDefault(s => s.Name == type).Type ?? typeof(LayerSpec);
         }
         var fields = (specType == typeof(Architecture) ? [] : new[] { "type" })
-            .Concat(JimuJsonContext.Strict.GetTypeInfo(specType).Properties.Select(p => p.Name)).ToList();
+            .Concat(JimuJsonContext.Strict.GetTypeInfo(specType).Properties.Select(p => p.Name))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList(); // the record's own Type property is the discriminator
 
         var unknown = Regex.Match(e.Message, "The JSON property '(.*)' could not be mapped to any .NET member");
         if (unknown.Success)

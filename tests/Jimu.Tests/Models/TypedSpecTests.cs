@@ -103,7 +103,7 @@ public class TypedSpecTests
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv3d", "out_channels": 2, "kernel": 3 } ] }""", 0, "type", ["layer 1", "conv3d", "unknown layer type", "conv2d, maxpool2d"] },
         { """{ "input": [1, 28, 28], "layers": [ { "out_channels": 2, "kernel": 3 } ] }""", 0, "type", ["layer 1 has no \"type\""] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "kernel": 3 } ] }""", 1, "out_channels", ["layer 2 (conv2d) is missing \"out_channels\""] },
-        { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "out_chanels": 3, "kernel": 3 } ] }""", 1, "out_chanels", ["layer 2 (conv2d) has an unknown field \"out_chanels\"", "did you mean \"out_channels\"", "the fields are type, name, out_channels, kernel"] },
+        { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "out_chanels": 3, "kernel": 3 } ] }""", 1, "out_chanels", ["layer 2 (conv2d) has an unknown field \"out_chanels\"", "did you mean \"out_channels\"", "the fields are type, name, out_channels, kernel, stride, padding, bias, algorithm."] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 3, "padding": "sam" } ] }""", 0, "padding", ["layer 1 (conv2d)", "\"padding\"", "\"same\", \"valid\""] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": "two", "kernel": 3 } ] }""", 0, "out_channels", ["layer 1 (conv2d)", "\"out_channels\"", "wrong kind"] },
         { """{ "input": [1, 28, 28], "layerz": [] }""", null, "layerz", ["the architecture has an unknown field \"layerz\"", "did you mean \"layers\""] },
