@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Jimu.Data;
+using Jimu.Images;
 using Jimu.Kernels;
 using Jimu.Layers;
 using Jimu.Losses;
@@ -47,7 +49,15 @@ public static class BenchModelCommand
         var steps = new Option<int>("--steps") { Description = "Training steps per timed repeat.", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (an array of them for several architectures)." };
         var profile = new Option<bool>("--profile") { Description = "Also time each layer's forward and backward in a training step." };
+        var data = new DataOptions();
+        data.Data.Description = "Also train from this data (an IDX or image folder, as train takes it) through train's own loop (batching, augmentation, normalisation, metrics), in turns with the synthetic steps, and report its images/s as a share of theirs.";
+        var shift = new Option<int>("--shift") { Description = "With --data: augment as train --shift N does (default 0: off)." };
+        var crop = new Option<int>("--crop") { Description = "With --data: augment as train --crop N does (default 0: off)." };
+        var flip = new Option<bool>("--flip") { Description = "With --data: augment as train --flip does." };
+        var normalize = new Option<bool>("--normalize-auto") { Description = "With --data: normalise the batches by the training split's mean and std, as train --normalize auto does." };
         cmd.Options.Add(batch); cmd.Options.Add(repeats); cmd.Options.Add(steps); cmd.Options.Add(json); cmd.Options.Add(profile);
+        foreach (var o in data.All) cmd.Options.Add(o);
+        cmd.Options.Add(shift); cmd.Options.Add(crop); cmd.Options.Add(flip); cmd.Options.Add(normalize);
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
@@ -57,10 +67,26 @@ public static class BenchModelCommand
             if (names.Length == 0) throw new ArgumentException("--arch names no architecture; give a built-in name or a JSON file.");
             // Every architecture is resolved before the first is measured: a typo fails at once, not after minutes.
             var resolved = names.Select(Architecture.Resolve).ToArray();
-            var results = new List<Result>();
-            foreach (var a in resolved)
+            if (r.GetValue(shift) < 0 || r.GetValue(crop) < 0) throw new ArgumentException("--shift and --crop must be 0 or more pixels.");
+            var feed = r.GetValue(data.Data) is null ? null : new TrainingOptions
             {
-                var result = Run(a, b, reps, n, r.GetValue(profile));
+                Epochs = 1, BatchSize = b, MaxShift = r.GetValue(shift), CropPadding = r.GetValue(crop), Flip = r.GetValue(flip),
+            };
+            var results = new List<Result>();
+            for (int i = 0; i < resolved.Length; i++)
+            {
+                var a = resolved[i];
+                DataFeed? from = null;
+                if (feed is not null)
+                {
+                    // The data is loaded as train loads it: a built-in fitted to it, every shape check before decoding.
+                    string dir = data.Directory(r);
+                    a = DataOptions.Fit(a, BuiltIns.TryGet(names[i]) is not null, dir, r.GetValue(data.ValSplit), feed.Seed, r.GetValue(data.Classes));
+                    DataSource.CheckFits(dir, DataSource.Detect(dir), a.Input, $"architecture '{a.Name}'");
+                    var loaded = data.Load(r, a.Input, feed.Seed);
+                    from = new DataFeed(loaded, feed, r.GetValue(normalize) ? Normalization.Compute(loaded.Train) : null);
+                }
+                var result = Run(a, b, reps, n, r.GetValue(profile), from);
                 results.Add(result);
                 if (!r.GetValue(json) && (resolved.Length == 1 || r.GetValue(profile))) Print(result);
             }
@@ -83,6 +109,9 @@ public static class BenchModelCommand
         double AllocatedBytesPerStep, double PeakWorkingSetMb, double TrainPercentOfPeak, long TrainMultiplyAdds,
         IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile)
     {
+        /// <summary>With --data: what was loaded, and training images/s through train's loop from it (null without).</summary>
+        public DataResult? Data { get; init; }
+
         public Dictionary<string, object> ToJson()
         {
             var d = new Dictionary<string, object>
@@ -105,6 +134,17 @@ public static class BenchModelCommand
                 ["peak_working_set_mb"] = PeakWorkingSetMb,
                 ["train_percent_of_peak"] = TrainPercentOfPeak,
             };
+            if (Data is { } f)
+            {
+                d["data"] = f.Description;
+                if (f.DecodeSeconds is { } seconds) d["data_decode_seconds"] = seconds;
+                d["data_train_images_per_s"] = f.ImagesPerSecond.Median;
+                d["data_train_images_per_s_min"] = f.ImagesPerSecond.Min;
+                d["data_train_images_per_s_max"] = f.ImagesPerSecond.Max;
+                d["data_percent_of_synthetic"] = f.PercentOfSynthetic.Median;
+                d["data_percent_of_synthetic_min"] = f.PercentOfSynthetic.Min;
+                d["data_percent_of_synthetic_max"] = f.PercentOfSynthetic.Max;
+            }
             if (Profile is not null)
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
@@ -115,7 +155,17 @@ public static class BenchModelCommand
         }
     }
 
-    public static Result Run(Architecture architecture, int batchSize, int repeats, int steps, bool profile)
+    /// <summary>Data to train from besides the synthetic batch (--data), and the options train's loop gets for it.</summary>
+    public sealed record DataFeed(LoadedData Loaded, TrainingOptions Options, Normalization? Normalization);
+
+    /// <summary>
+    /// Training from data against the synthetic steps: images/s through <see cref="Model.Fit"/>'s loop, and each
+    /// window's rate as a percentage of the synthetic window timed just before it (so load on the machine, clock
+    /// changes or the runtime's tiering hit both sides of each ratio alike).
+    /// </summary>
+    public sealed record DataResult(string Description, double? DecodeSeconds, Timing ImagesPerSecond, Timing PercentOfSynthetic);
+
+    public static Result Run(Architecture architecture, int batchSize, int repeats, int steps, bool profile, DataFeed? data = null)
     {
         int threads = CommonOptions.ThreadCount;
         double peak = FmaPeak.MeasureGflopsPerCore();
@@ -148,12 +198,32 @@ public static class BenchModelCommand
             return (double)(GC.GetTotalAllocatedBytes(precise: true) - before);
         }).ToArray()).Median;
 
-        var train = Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ =>
+        double Synthetic()
         {
+            net.Training = true;
             long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < steps; i++) Step();
             return steps * batchSize / Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        }).ToArray());
+        }
+        DataResult? fromData = null;
+        Timing train;
+        if (data is null) train = Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ => Synthetic()).ToArray());
+        else
+        {
+            // Turns: a synthetic window, then as many steps through train's loop on the data; the first pair warms up.
+            var synthetic = new double[repeats]; var fed = new double[repeats]; var shares = new double[repeats];
+            FromData(model, data, steps, 0);
+            for (int i = 0; i < repeats; i++)
+            {
+                synthetic[i] = Synthetic();
+                fed[i] = FromData(model, data, steps, i + 1);
+                shares[i] = fed[i] / synthetic[i] * 100;
+            }
+            train = Timing.FromSamples(synthetic);
+            fromData = new DataResult(DataOptions.Describe(data.Loaded), data.Loaded.Images?.DecodeTime.TotalSeconds,
+                Timing.FromSamples(fed), Timing.FromSamples(shares));
+            net.Training = true;
+        }
         double workingSet = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
         long macs = ModelCost.TrainingMultiplyAdds(net);
         double percent = train.Median * 2.0 * macs / 1e9 / (peak * threads) * 100;
@@ -178,7 +248,23 @@ public static class BenchModelCommand
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes);
+            percent, macs, layerTimes, optimizerMs, latencyTimes) { Data = fromData };
+    }
+
+    /// <summary>
+    /// Images/s of <paramref name="steps"/> training steps on the data through <see cref="Model.Fit"/> (shuffled as
+    /// epoch <paramref name="window"/> of a run, so each window reads other images): the rate train reports, taken
+    /// when the last step ends.
+    /// </summary>
+    private static double FromData(Model model, DataFeed data, int steps, int window)
+    {
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.001f, Momentum = 0.9f, WeightDecay = 5e-4f };
+        using var stop = new CancellationTokenSource();
+        double rate = 0;
+        model.Normalization = data.Normalization;
+        model.Fit(data.Loaded.Train, null, settings, data.Options with { Seed = window + 1 },
+            onStep: p => { rate = p.ImagesPerSecond; if (p.Step >= steps) stop.Cancel(); }, cancellation: stop.Token);
+        return rate;
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
@@ -274,11 +360,17 @@ public static class BenchModelCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var r0 = results[0];
+        bool fed = results.Any(r => r.Data is not null);
         var table = new Table().Title($"{results.Count} networks, training batch {r0.BatchSize}, {r0.Threads} thread(s), medians")
             .AddColumns("network", "train images/s", "% of FMA peak", "infer images/s (batch 1000)", "latency ms (batch 1)", "managed bytes per training step");
+        if (fed) table.AddColumns("train images/s from --data", "% of synthetic");
         foreach (var r in results)
-            table.AddRow(Markup.Escape(r.Arch), r.TrainImagesPerSecond.Median.ToString("F0", inv), r.TrainPercentOfPeak.ToString("F1", inv),
-                r.PredictImagesPerSecond.Median.ToString("F0", inv), r.PredictLatencyMs.Median.ToString("F3", inv), r.AllocatedBytesPerStep.ToString("F0", inv));
+        {
+            string[] row = [Markup.Escape(r.Arch), r.TrainImagesPerSecond.Median.ToString("F0", inv), r.TrainPercentOfPeak.ToString("F1", inv),
+                r.PredictImagesPerSecond.Median.ToString("F0", inv), r.PredictLatencyMs.Median.ToString("F3", inv), r.AllocatedBytesPerStep.ToString("F0", inv)];
+            if (fed) row = [.. row, r.Data?.ImagesPerSecond.Median.ToString("F0", inv) ?? "", r.Data?.PercentOfSynthetic.Median.ToString("F1", inv) ?? ""];
+            table.AddRow(row);
+        }
         AnsiConsole.Console.Write(table);
         AnsiConsole.Console.WriteLine(string.Create(inv, $"FMA peak measured at {r0.PeakGflopsPerCore:F0} GFLOP/s per core"));
     }
@@ -292,7 +384,13 @@ public static class BenchModelCommand
         Row("train images/s", r.TrainImagesPerSecond, "F0");
         Row("predict images/s (batch 1000)", r.PredictImagesPerSecond, "F0");
         Row("predict latency ms (batch 1)", r.PredictLatencyMs, "F3");
+        if (r.Data is { } f)
+        {
+            Row("train images/s from --data", f.ImagesPerSecond, "F0");
+            Row("  as % of synthetic (each window)", f.PercentOfSynthetic, "F1");
+        }
         console.Write(table);
+        if (r.Data is { } d) console.WriteLine(string.Create(inv, $"--data: {d.Description}"));
         console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
         console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
         if (r.Profile is null) return;

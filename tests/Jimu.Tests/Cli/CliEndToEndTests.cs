@@ -269,4 +269,27 @@ public class CliEndToEndTests(TrainedTinyModel fixture) : IClassFixture<TrainedT
         Assert.Equal(0, suite);
         foreach (var name in BuiltIns.Suite) Assert.Contains(name, help);
     }
+    [Fact]
+    public void Bench_model_with_data_trains_from_it_through_train_s_loop_in_turns_with_the_synthetic_steps()
+    {
+        using var dir = new TempDirectory();
+        string idx = TinyModel.WriteData(dir.Path), folder = dir.File("images");
+        var w = CliRunner.Run("write-images", "--data", idx, "--out", folder, "--format", "png");
+        Assert.True(w.Code == 0, w.Err);
+        var (code, output, err) = CliRunner.Run("bench", "model", "--arch", TinyModel.WriteArch(dir.Path), "--data", folder,
+            "--repeats", "2", "--steps", "2", "--shift", "1", "--normalize-auto", "--json");
+        Assert.True(code == 0, err + output);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var r = doc.RootElement;
+        Assert.True(r.GetProperty("data_train_images_per_s").GetDouble() > 0);
+        double share = r.GetProperty("data_percent_of_synthetic").GetDouble();
+        Assert.True(share > 0 && double.IsFinite(share), $"share {share}");
+        Assert.True(r.GetProperty("data_decode_seconds").GetDouble() >= 0);
+        Assert.Contains("image folder", r.GetProperty("data").GetString());
+
+        // A data set the network cannot take is refused before anything is measured.
+        var bad = CliRunner.Run("bench", "model", "--arch", "lenet5", "--data", dir.File("no-such-folder"), "--repeats", "1", "--steps", "1");
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("no-such-folder", bad.Err);
+    }
 }
