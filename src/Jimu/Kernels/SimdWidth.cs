@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Jimu.Kernels;
 
@@ -22,9 +23,25 @@ internal unsafe interface ISimdWidth<V> where V : struct
     /// </summary>
     static abstract int TileRows { get; }
 
+    /// <summary>
+    /// Whether this machine runs the width in hardware (and has the instructions its masked loads and transpose use).
+    /// A kernel may be run at a narrower width than <see cref="GemmMicroKernel.Selected"/> (the tests run every width
+    /// that is supported), never at a wider one.
+    /// </summary>
+    static abstract bool IsSupported { get; }
+
     static abstract V Zero { get; }
     static abstract V Load(float* p);
     static abstract void Store(float* p, V v);
+    /// <summary>The first <paramref name="count"/> floats at p (0 ≤ count ≤ Lanes), zero in the other lanes; nothing past them is read.</summary>
+    static abstract V LoadFirst(float* p, int count);
+    /// <summary>Lanes [0, count) of v stored at p (0 ≤ count ≤ Lanes); nothing past them is written.</summary>
+    static abstract void StoreFirst(float* p, V v, int count);
+    /// <summary>
+    /// The Lanes × Lanes transpose of the Lanes vectors at <paramref name="rows"/>, in place: lane i of vector j ← lane j
+    /// of vector i.
+    /// </summary>
+    static abstract void Transpose(float* rows);
     static abstract V Broadcast(float x);
     /// <summary>a·b + c, rounded once (on x86 without FMA, which .NET 10 turns off with AVX2, rounded twice).</summary>
     static abstract V Fma(V a, V b, V c);
@@ -39,9 +56,15 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
 {
     public static int Lanes => 16;
     public static int TileRows => 8;
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadFirst(float* p, int count) => Avx512F.MaskLoad(p, Transpose16x16.FirstLanes(count), Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(float* p, Vector512<float> v, int count) => Avx512F.MaskStore(p, Transpose16x16.FirstLanes(count), v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Transpose(float* rows) => Transpose16x16.Transpose((Vector512<float>*)rows, (Vector512<float>*)rows);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
@@ -55,9 +78,35 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
 {
     public static int Lanes => 8;
     public static int TileRows => 6;
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadFirst(float* p, int count) => Avx.MaskLoad(p, FirstLanes(count));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreFirst(float* p, Vector256<float> v, int count) => Avx.MaskStore(p, FirstLanes(count), v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> FirstLanes(int count) =>
+        Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
+
+    /// <summary>8×8: unpack row pairs, shuffle 2×2 blocks of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(float* r)
+    {
+        var rows = (Vector256<float>*)r;
+        var t0 = Avx.UnpackLow(rows[0], rows[1]); var t1 = Avx.UnpackHigh(rows[0], rows[1]);
+        var t2 = Avx.UnpackLow(rows[2], rows[3]); var t3 = Avx.UnpackHigh(rows[2], rows[3]);
+        var t4 = Avx.UnpackLow(rows[4], rows[5]); var t5 = Avx.UnpackHigh(rows[4], rows[5]);
+        var t6 = Avx.UnpackLow(rows[6], rows[7]); var t7 = Avx.UnpackHigh(rows[6], rows[7]);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        rows[0] = Avx.Permute2x128(u0, u4, 0x20); rows[4] = Avx.Permute2x128(u0, u4, 0x31);
+        rows[1] = Avx.Permute2x128(u1, u5, 0x20); rows[5] = Avx.Permute2x128(u1, u5, 0x31);
+        rows[2] = Avx.Permute2x128(u2, u6, 0x20); rows[6] = Avx.Permute2x128(u2, u6, 0x31);
+        rows[3] = Avx.Permute2x128(u3, u7, 0x20); rows[7] = Avx.Permute2x128(u3, u7, 0x31);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
@@ -72,9 +121,44 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     public static int Lanes => 4;
     // A JIT-time constant: AdvSimd.Arm64.IsSupported is folded when the method is compiled.
     public static int TileRows => AdvSimd.Arm64.IsSupported ? 8 : 6;
+    public static bool IsSupported => Vector128.IsHardwareAccelerated && (Sse.IsSupported || AdvSimd.Arm64.IsSupported);
     public static Vector128<float> Zero => Vector128<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector128<float> v) => v.Store(p);
+
+    // Neither SSE nor NEON has a masked load or store: a part of a vector goes float by float.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadFirst(float* p, int count) =>
+        count == 4 ? Vector128.Load(p) :
+        Vector128.Create(count > 0 ? p[0] : 0f, count > 1 ? p[1] : 0f, count > 2 ? p[2] : 0f, 0f);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(float* p, Vector128<float> v, int count)
+    {
+        if (count == 4) { v.Store(p); return; }
+        for (int i = 0; i < count; i++) p[i] = v.GetElement(i);
+    }
+
+    /// <summary>4×4: interleave row pairs (unpcklps / zip1), then their 64-bit halves (movlhps / zip1 on doubles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(float* r)
+    {
+        var rows = (Vector128<float>*)r;
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            var t0 = AdvSimd.Arm64.ZipLow(rows[0], rows[1]).AsDouble(); var t1 = AdvSimd.Arm64.ZipHigh(rows[0], rows[1]).AsDouble();
+            var t2 = AdvSimd.Arm64.ZipLow(rows[2], rows[3]).AsDouble(); var t3 = AdvSimd.Arm64.ZipHigh(rows[2], rows[3]).AsDouble();
+            rows[0] = AdvSimd.Arm64.ZipLow(t0, t2).AsSingle(); rows[1] = AdvSimd.Arm64.ZipHigh(t0, t2).AsSingle();
+            rows[2] = AdvSimd.Arm64.ZipLow(t1, t3).AsSingle(); rows[3] = AdvSimd.Arm64.ZipHigh(t1, t3).AsSingle();
+        }
+        else
+        {
+            var t0 = Sse.UnpackLow(rows[0], rows[1]); var t1 = Sse.UnpackHigh(rows[0], rows[1]);
+            var t2 = Sse.UnpackLow(rows[2], rows[3]); var t3 = Sse.UnpackHigh(rows[2], rows[3]);
+            rows[0] = Sse.MoveLowToHigh(t0, t2); rows[1] = Sse.MoveHighToLow(t2, t0);
+            rows[2] = Sse.MoveLowToHigh(t1, t3); rows[3] = Sse.MoveHighToLow(t3, t1);
+        }
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);
     // Vector128.FusedMultiplyAdd is fmla on ARM64 and vfmadd on x86 with FMA; without FMA it would round in software,
     // element by element, so there a multiply and an add (two pipes each on current x86 cores: the same peak).
