@@ -49,7 +49,7 @@ public sealed class MaxPool2D : Pool2D
     {
         var y = BeginForward(input);
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
-        _used.MaxForward(Context, _cache, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
+        _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
         return y;
     }
 
