@@ -281,14 +281,14 @@ internal static unsafe class ConvVectorized
                                 for (int b = 0; b < kw; b++, w += Group)
                                 {
                                     var xv = S.Load(row + b * shift);
-                                    a0 = S.Fma(S.Broadcast(w[0]), xv, a0);
-                                    a1 = S.Fma(S.Broadcast(w[1]), xv, a1);
-                                    a2 = S.Fma(S.Broadcast(w[2]), xv, a2);
-                                    a3 = S.Fma(S.Broadcast(w[3]), xv, a3);
-                                    a4 = S.Fma(S.Broadcast(w[4]), xv, a4);
-                                    a5 = S.Fma(S.Broadcast(w[5]), xv, a5);
-                                    a6 = S.Fma(S.Broadcast(w[6]), xv, a6);
-                                    a7 = S.Fma(S.Broadcast(w[7]), xv, a7);
+                                    a0 = S.Fma(S.LoadBroadcast(w + 0), xv, a0);
+                                    a1 = S.Fma(S.LoadBroadcast(w + 1), xv, a1);
+                                    a2 = S.Fma(S.LoadBroadcast(w + 2), xv, a2);
+                                    a3 = S.Fma(S.LoadBroadcast(w + 3), xv, a3);
+                                    a4 = S.Fma(S.LoadBroadcast(w + 4), xv, a4);
+                                    a5 = S.Fma(S.LoadBroadcast(w + 5), xv, a5);
+                                    a6 = S.Fma(S.LoadBroadcast(w + 6), xv, a6);
+                                    a7 = S.Fma(S.LoadBroadcast(w + 7), xv, a7);
                                 }
                             }
                         int o0 = grp * Group, count = Math.Min(Group, outChannels - o0);
