@@ -342,6 +342,19 @@ public unsafe class ConvWinogradTests
     }
 
     [Fact]
+    public void A_layer_with_few_channels_runs_at_256_bits_where_512_would_pad_twice_as_much()
+    {
+        var selected = GemmMicroKernel.Selected;
+        var narrow = selected == GemmMicroKernel.Kind.Vector512 ? GemmMicroKernel.Kind.Vector256 : selected;
+        Assert.Equal(selected, ConvWinograd.WidthFor(32, 64));   // mnist-tf's conv2: whole vectors and panels at 512 bits
+        Assert.Equal(selected, ConvWinograd.WidthFor(64, 64));
+        Assert.Equal(selected, ConvWinograd.WidthFor(20, 40));
+        Assert.Equal(narrow, ConvWinograd.WidthFor(6, 16));      // LeNet-5's conv2, and its input gradient's products
+        Assert.Equal(narrow, ConvWinograd.WidthFor(16, 6));
+        Assert.Equal(narrow, ConvWinograd.WidthFor(4, 32));
+    }
+
+    [Fact]
     public void Auto_uses_Winograd_only_where_it_applies()
     {
         // Every width with vectors runs it; only a machine (or leg) without SIMD does not.
