@@ -67,7 +67,7 @@ public static class BenchModelCommand
             if (names.Length == 0) throw new CommandLineException("--arch names no architecture; give a built-in name or a JSON file.");
             // Every architecture is resolved before the first is measured: a typo fails at once, not after minutes.
             var resolved = names.Select(Architecture.Resolve).ToArray();
-            if (r.GetValue(shift) < 0 || r.GetValue(crop) < 0) throw new ArgumentException("--shift and --crop must be 0 or more pixels.");
+            if (r.GetValue(shift) < 0 || r.GetValue(crop) < 0) throw new CommandLineException("--shift and --crop must be 0 or more pixels.");
             var feed = r.GetValue(data.Data) is null ? null : new TrainingOptions
             {
                 Epochs = 1, BatchSize = b, MaxShift = r.GetValue(shift), CropPadding = r.GetValue(crop), Flip = r.GetValue(flip),
