@@ -55,7 +55,11 @@ public static class OnnxImport
             if (i < have.Count || i < want.Count)
                 throw new ArchitectureMismatchException(path, $"{path}: weights do not fit the architecture '{model.Architecture.Name}': its layer {i + 1} is {(i < want.Count ? want[i] : "missing")} but the ONNX graph has {(i < have.Count ? have[i] : "nothing")}.");
             for (int p = 0; p < model.Network.Parameters.Count; p++)
-                model.Network.Parameters[p].Parameter.Value.CopyFrom(source.Network.Parameters[p].Parameter.Value);
+            {
+                var into = model.Network.Parameters[p].Parameter;
+                into.Value.CopyFrom(source.Network.Parameters[p].Parameter.Value);
+                into.MarkChanged();
+            }
         }
     }
 

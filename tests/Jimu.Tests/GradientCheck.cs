@@ -35,7 +35,12 @@ public static class GradientCheck
 
         if (dx is not null) Compare("input", x, dx, Loss, rng, samples, h, rtol, atol);
         for (int p = 0; p < paramGrads.Length; p++)
-            Compare(layer.Parameters[p].Name, layer.Parameters[p].Value, paramGrads[p], Loss, rng, samples, h, rtol, atol);
+        {
+            var parameter = layer.Parameters[p];
+            // Each perturbation is a write: caches derived from the weights (Winograd's transform) must see it.
+            double Perturbed() { parameter.MarkChanged(); return Loss(); }
+            Compare(parameter.Name, parameter.Value, paramGrads[p], Perturbed, rng, samples, h, rtol, atol);
+        }
     }
 
     private static void Compare(string what, Tensor theta, Tensor analytic, Func<double> loss, Random rng, int samples, float h, double rtol, double atol)

@@ -102,7 +102,12 @@ public static class BenchLayersCommand
         {
             var v = direct.Parameters[i].Value;
             for (int j = 0; j < v.Length; j++) v.Data[j] = (float)(rng.NextDouble() * 0.2 - 0.1);
-            foreach (var other in layers.Skip(1)) other.Parameters[i].Value.CopyFrom(v);
+            direct.Parameters[i].MarkChanged();
+            foreach (var other in layers.Skip(1))
+            {
+                other.Parameters[i].Value.CopyFrom(v);
+                other.Parameters[i].MarkChanged();
+            }
         }
         var x = Random(rng, inputShape);
         var dy = Random(rng, direct.OutputShape(inputShape));

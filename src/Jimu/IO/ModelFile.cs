@@ -206,6 +206,7 @@ public static class ModelFile
             if (!t.ShapeEquals(p.Value.Shape))
                 throw new ShapeMismatchException(source, name, p.Value.Shape.ToArray(), t.Shape.ToArray(), $"{source}: weights do not fit the architecture: '{name}' has shape {t.ShapeString} in the file but the model needs {p.Value.ShapeString}.");
             p.Value.CopyFrom(t);
+            p.MarkChanged();
         }
         foreach (var (name, b) in network.Buffers)
         {
@@ -216,6 +217,7 @@ public static class ModelFile
             if (b.Value is not null) b.Value.CopyFrom(t);
             else if (int64 is not null && int64.TryGetValue(name, out var exact)) exact.Data.CopyTo(b.Int64!, 0);
             else for (int i = 0; i < b.Int64!.Length; i++) b.Int64[i] = (long)Math.Round(t.Data[i]);
+            b.MarkChanged();
         }
         var known = network.Parameters.Select(p => p.Name).Concat(network.Buffers.Select(b => b.Name)).ToHashSet();
         var extra = tensors.Keys.Where(k => !known.Contains(k) && !k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).Order().ToList();

@@ -56,4 +56,14 @@ internal sealed class ConvCache
 {
     /// <summary>Winograd's transformed weights for the forward pass and for the input gradient (rotated).</summary>
     public readonly WinogradWeights Winograd = new(), WinogradRotated = new();
+
+    /// <summary>
+    /// The version of the weights the next calls pass (the layer's <c>Parameter.Version</c>), which decides whether
+    /// what is derived from them is still good; <see cref="WinogradWeights.Unversioned"/> (the default): unknown, remake it each call.
+    /// </summary>
+    public long WeightVersion
+    {
+        get => Winograd.WeightVersion;
+        set { Winograd.WeightVersion = value; WinogradRotated.WeightVersion = value; }
+    }
 }

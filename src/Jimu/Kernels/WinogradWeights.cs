@@ -1,15 +1,38 @@
 namespace Jimu.Kernels;
 
 /// <summary>
-/// Winograd's transformed weights Uᵀ, packed [ξ][block of 32 rows][k][32], and the weights they were made from: a
+/// Winograd's transformed weights Uᵀ, packed [ξ][block of 32 rows][k][32], and what they were made from: a
 /// convolution layer's state (<see cref="ConvCache"/>), kept between calls so that unchanged weights (inference)
-/// are not transformed again. <see cref="WinogradForward{T}"/> remakes them when the weights, the kernel size, the
-/// rotation or the row count differ.
+/// are not transformed again. <see cref="WinogradForward{T}"/> remakes them unless <see cref="Holds"/>: the same
+/// weight array at the same version (<see cref="WeightVersion"/>, the layer's <c>Parameter.Version</c>), kernel size,
+/// rotation and shape. Without a version (<see cref="Unversioned"/>: a caller that does not track its writes) they
+/// are remade on every call.
 /// </summary>
 internal sealed class WinogradWeights
 {
+    /// <summary>The weights' version is unknown: nothing is reused.</summary>
+    public const long Unversioned = -1;
+
     public AlignedBuffer? U;
-    public float[] Source = [];
-    public bool Rotated;
-    public int Rows, Kernel;
+
+    /// <summary>The version of the weights the next call passes; set by the owner (<see cref="ConvCache.WeightVersion"/>).</summary>
+    public long WeightVersion = Unversioned;
+
+    // What U was made from.
+    private float[]? _source;
+    private long _sourceVersion = Unversioned;
+    private bool _rotated;
+    private int _rows, _channels, _kernel;
+
+    /// <summary>Whether U was made from <paramref name="weight"/> at <see cref="WeightVersion"/> with this layout.</summary>
+    public bool Holds(float[] weight, bool rotate, int rows, int channels, int kernel) =>
+        U is not null && WeightVersion != Unversioned && _sourceVersion == WeightVersion && ReferenceEquals(_source, weight)
+        && _rotated == rotate && _rows == rows && _channels == channels && _kernel == kernel;
+
+    /// <summary>Records that U was just made from <paramref name="weight"/> at <see cref="WeightVersion"/>.</summary>
+    public void MadeFrom(float[] weight, bool rotate, int rows, int channels, int kernel)
+    {
+        _source = weight; _sourceVersion = WeightVersion;
+        _rotated = rotate; _rows = rows; _channels = channels; _kernel = kernel;
+    }
 }

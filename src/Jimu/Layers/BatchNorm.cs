@@ -21,6 +21,7 @@ public abstract class BatchNorm : Layer
 {
     private readonly Parameter _weight, _bias;
     private readonly Tensor _runningMean, _runningVar;
+    private readonly LayerBuffer _runningMeanBuffer, _runningVarBuffer;
     private readonly long[] _batchesTracked = new long[1];
     private readonly double[] _mean, _variance, _sumDy, _sumDyX;
     private readonly float[] _meanF, _invStd, _scale, _shift, _k, _p, _q;
@@ -38,7 +39,9 @@ public abstract class BatchNorm : Layer
         _bias = new Parameter("bias", channels);
         _runningMean = new Tensor(channels);
         _runningVar = new Tensor(channels);
-        Buffers = [new LayerBuffer("running_mean", _runningMean), new LayerBuffer("running_var", _runningVar), new LayerBuffer("num_batches_tracked", _batchesTracked)];
+        _runningMeanBuffer = new LayerBuffer("running_mean", _runningMean);
+        _runningVarBuffer = new LayerBuffer("running_var", _runningVar);
+        Buffers = [_runningMeanBuffer, _runningVarBuffer, new LayerBuffer("num_batches_tracked", _batchesTracked)];
         _mean = new double[channels]; _variance = new double[channels]; _sumDy = new double[channels]; _sumDyX = new double[channels];
         _meanF = new float[channels]; _invStd = new float[channels]; _scale = new float[channels]; _shift = new float[channels];
         _k = new float[channels]; _p = new float[channels]; _q = new float[channels];
@@ -95,7 +98,25 @@ public abstract class BatchNorm : Layer
         _weight.Value.Span.Fill(1); _bias.Value.Clear();
         _runningMean.Clear(); _runningVar.Span.Fill(1);
         _batchesTracked[0] = 0;
+        MarkChanged();
     }
+
+    /// <summary>
+    /// Records that γ, β or the running statistics were written directly (<see cref="Parameter.MarkChanged"/> of
+    /// both parameters and <see cref="LayerBuffer.MarkChanged"/> of both statistics), so that a model that folds this
+    /// BatchNorm into the layer before it refolds.
+    /// </summary>
+    public void MarkChanged()
+    {
+        _weight.MarkChanged(); _bias.MarkChanged();
+        _runningMeanBuffer.MarkChanged(); _runningVarBuffer.MarkChanged();
+    }
+
+    /// <summary>
+    /// A number that changes whenever γ, β or a running statistic does (the sum of their versions, each of which only
+    /// grows): what evaluation reads.
+    /// </summary>
+    internal long EvaluationVersion => _weight.Version + _bias.Version + _runningMeanBuffer.Version + _runningVarBuffer.Version;
 
     /// <summary>Checks the input's shape; returns the spatial size S (values per sample and channel).</summary>
     protected abstract int SpatialSize(ReadOnlySpan<int> inputShape);
@@ -128,6 +149,7 @@ public abstract class BatchNorm : Layer
                 _runningVar.Data[i] = (1 - momentum) * _runningVar.Data[i] + momentum * (float)(_variance[i] * m / (m - 1));
             }
             _batchesTracked[0]++;
+            _runningMeanBuffer.MarkChanged(); _runningVarBuffer.MarkChanged();
         }
         else
         {

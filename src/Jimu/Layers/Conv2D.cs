@@ -127,6 +127,7 @@ public sealed class Conv2D : Layer
         _input = input;
         _geometry = g;
         _used = Resolve(g);
+        _cache.WeightVersion = _weight.Version;
         _used.Forward(Context, _cache, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
         return y;
     }
@@ -143,6 +144,7 @@ public sealed class Conv2D : Layer
         var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
 
         // The strategy of the forward pass.
+        _cache.WeightVersion = _weight.Version;
         _used.Backward(Context, _cache, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
             batch, OutChannels, g);
         return dx;

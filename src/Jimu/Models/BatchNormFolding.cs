@@ -11,14 +11,20 @@ namespace Jimu.Models;
 /// </code>
 /// and conv(x; w', b') = BN(conv(x; w, b)) up to rounding: one pass fewer over the largest activations. The folded
 /// layers hold their own w' and b' (the model file keeps PyTorch's tensors); <see cref="Refresh"/> recomputes them
-/// from the source network's current weights before each use, so training or loading between calls shows through.
+/// before each use from the source network's current weights where their versions (<see cref="Parameter.Version"/>)
+/// changed, so training, loading or a write followed by MarkChanged between calls shows through, at no cost otherwise.
 /// Every other layer shares its weights with the source (<see cref="Sequential.ShareWeightsWith"/>).
 /// </summary>
 internal sealed class BatchNormFolding
 {
     private readonly List<Fold> _folds;
 
-    private sealed record Fold(Parameter Weight, Parameter? Bias, BatchNorm Norm, Parameter FoldedWeight, Parameter FoldedBias);
+    private sealed record Fold(Parameter Weight, Parameter? Bias, BatchNorm Norm, Parameter FoldedWeight, Parameter FoldedBias)
+    {
+        /// <summary>The sum of the source versions w', b' were computed from (they only grow: it changes when one does); −1: never.</summary>
+        public long Built = -1;
+        public long SourceVersion => Weight.Version + (Bias?.Version ?? 0) + Norm.EvaluationVersion;
+    }
 
     private BatchNormFolding(Sequential network, List<Fold> folds)
     {
@@ -69,11 +75,14 @@ internal sealed class BatchNormFolding
         return new BatchNormFolding(network, folds);
     }
 
-    /// <summary>Recomputes every folded weight and bias from the source network's current values.</summary>
+    /// <summary>Recomputes the folded weights and biases whose sources changed since they were last computed.</summary>
     public void Refresh()
     {
         foreach (var f in _folds)
         {
+            // Read before the values: a write during the pass (not allowed, but) leaves the old number, so it is redone next time.
+            long version = f.SourceVersion;
+            if (version == f.Built) continue;
             var w = f.Weight.Value.Span;
             var wf = f.FoldedWeight.Value.Span;
             var bf = f.FoldedBias.Value.Span;
@@ -89,6 +98,8 @@ internal sealed class BatchNormFolding
                 w.Slice(o * per, per).CopyTo(wf.Slice(o * per, per));
                 Kernels.Elementwise.Scale(wf.Slice(o * per, per), (float)s);
             }
+            f.FoldedWeight.MarkChanged(); f.FoldedBias.MarkChanged();
+            f.Built = version;
         }
     }
 }

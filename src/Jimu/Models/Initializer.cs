@@ -27,7 +27,11 @@ public static class Initializer
         // fan_in: every weight dimension but the first (output) one.
         int fanIn = weight.Value.Length / weight.Value.Dim(0);
         float bound = 1f / MathF.Sqrt(fanIn);
-        foreach (var p in ps) Uniform(p.Value, bound, rng);
+        foreach (var p in ps)
+        {
+            Uniform(p.Value, bound, rng);
+            p.MarkChanged();
+        }
     }
 
     private static void Uniform(Tensor t, float bound, Random rng)

@@ -280,9 +280,10 @@ public sealed class Model : IDisposable
 
     /// <summary>
     /// An idle inference copy, or a new one when every copy is in use, its folded BatchNorms recomputed from the
-    /// current weights (one copy-and-scale pass over each folded layer's weights: for mnist-tf-bn's 3136×512 linear
-    /// layer that is 1.6 M floats per call, more than a one-image forward pass), so that training, loading or any
-    /// write to <see cref="Network"/> between calls shows through.
+    /// current weights where their versions changed (a copy-and-scale pass over the folded layer's weights: for
+    /// mnist-tf-bn's 3136×512 linear layer 1.6 M floats, more than a one-image forward pass, so only then), so that
+    /// training, loading or a write to <see cref="Network"/> followed by <see cref="Layers.Parameter.MarkChanged"/>
+    /// between calls shows through.
     /// </summary>
     private Inference Rent()
     {

@@ -163,14 +163,9 @@ public sealed class Sequential
     {
         if (twin._layers.Count != _layers.Count || twin._parameters.Count != _parameters.Count || twin._buffers.Count != _buffers.Count)
             throw new ArgumentException("The twin network has a different structure.", nameof(twin));
-        for (int i = 0; i < _parameters.Count; i++)
-        {
-            twin._parameters[i].Parameter.Value.ShareStorageOf(_parameters[i].Parameter.Value);
-            // Inference never writes a gradient: share it too, so the twin's own is not kept alive.
-            twin._parameters[i].Parameter.Grad.ShareStorageOf(_parameters[i].Parameter.Grad);
-        }
+        for (int i = 0; i < _parameters.Count; i++) twin._parameters[i].Parameter.ShareWith(_parameters[i].Parameter);
         for (int i = 0; i < _buffers.Count; i++)
-            if (_buffers[i].Buffer.Value is { } v) twin._buffers[i].Buffer.Value!.ShareStorageOf(v);
+            if (_buffers[i].Buffer.Value is not null) twin._buffers[i].Buffer.ShareWith(_buffers[i].Buffer);
         for (int i = 0; i < _layers.Count; i++)
         {
             switch (_layers[i], twin._layers[i])

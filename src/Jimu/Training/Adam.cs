@@ -60,6 +60,7 @@ public sealed class Adam : Optimizer
                 float denom = MathF.Sqrt(v[j]) / bias2Sqrt + eps;
                 w[j] -= stepSize * m[j] / denom;
             }
+            p.MarkChanged();
         }
     }
 

@@ -41,7 +41,10 @@ public abstract class Optimizer
     /// <summary>Number of steps taken so far.</summary>
     public long Steps { get; protected set; }
 
-    /// <summary>Applies one update from the current gradients.</summary>
+    /// <summary>
+    /// Applies one update from the current gradients, calling <see cref="Parameter.MarkChanged"/> on every parameter
+    /// it writes (an optimizer of your own must too, or predictions may keep using what was derived from the old values).
+    /// </summary>
     public abstract void Step();
 
     /// <summary>Which optimizer this is.</summary>

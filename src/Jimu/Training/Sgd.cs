@@ -42,6 +42,7 @@ public sealed class Sgd : Optimizer
         {
             var p = Parameters[i].Parameter;
             SgdKernel.Step(Context, p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
+            p.MarkChanged();
         }
         Steps++;
     }

@@ -193,12 +193,43 @@ public unsafe class ConvWinogradTests
         // Calling again reuses every buffer and the cached weight transform, and gives the same numbers.
         var again = winograd.Forward(x);
         Assert.Equal(y2.Span.ToArray(), again.Span.ToArray());
-        winograd.Weight.Value.Data[0] += 1;   // a changed weight must be seen
+        // A weight written directly is not seen until MarkChanged says so (documented: the transform is cached by version)...
+        winograd.Weight.Value.Data[0] += 1;
         direct.Weight.Value.Data[0] += 1;
+        Assert.Equal(y2.Span.ToArray(), winograd.Forward(x).Span.ToArray());
+        // ... and then it is.
+        winograd.Weight.MarkChanged();
         AssertClose(direct.Forward(x), winograd.Forward(x), "y after a weight change");
     }
 
     private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(3)]
+    public void Transformed_weights_follow_an_optimizer_step(int kernel)
+    {
+        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        var rng = new Random(kernel);
+        var direct = new Conv2D(16, 24, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Direct);
+        var winograd = new Conv2D(16, 24, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Winograd);
+        Jimu.Models.Initializer.Initialize(direct, rng);
+        for (int i = 0; i < direct.Parameters.Count; i++) { winograd.Parameters[i].Value.CopyFrom(direct.Parameters[i].Value); winograd.Parameters[i].MarkChanged(); }
+        var x = GradientCheck.Random(rng, 2, 16, 9, 9);
+        var dy = GradientCheck.Random(rng, 2, 24, 9, 9);
+        var sgdDirect = new Jimu.Training.Sgd([.. direct.Parameters.Select(p => (p.Name, p))], 0.5f);
+        var sgdWinograd = new Jimu.Training.Sgd([.. winograd.Parameters.Select(p => (p.Name, p))], 0.5f);
+        for (int step = 0; step < 3; step++)
+        {
+            // Forward and input gradient read the transforms made for this step's weights (the rotated one included).
+            AssertClose(direct.Forward(x), winograd.Forward(x), $"y at step {step}");
+            AssertClose(direct.Backward(dy)!, winograd.Backward(dy)!, $"dx at step {step}");
+            long version = winograd.Weight.Version;
+            sgdDirect.Step();
+            sgdWinograd.Step();
+            Assert.Equal(version + 1, winograd.Weight.Version);
+        }
+    }
 
     [Theory]
     [InlineData(5, 1)]   // one image: the strips of the forward pass go to different threads

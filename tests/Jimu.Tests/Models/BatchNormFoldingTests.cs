@@ -31,6 +31,7 @@ public class BatchNormFoldingTests
                 bn.RunningVar.Data[c] = (float)(0.05 + 3 * rng.NextDouble());
                 bn.Weight.Value.Data[c] = (float)(0.5 + rng.NextDouble());
                 bn.Bias.Value.Data[c] = (float)(rng.NextDouble() - 0.5);
+                bn.MarkChanged();
             }
     }
 
@@ -102,8 +103,74 @@ public class BatchNormFoldingTests
         var after = a.Predict(x);
         AgreeToRounding(Unfolded(a, x), after);
         Assert.NotEqual(before[0].Logits, after[0].Logits);
-        // And a write straight into the network's weights shows through as well.
+        // A write straight into the network's weights shows through once MarkChanged says so.
         a.Network.Parameter("bn1.bias").Value.Data[0] += 1;
+        a.Network.Parameter("bn1.bias").MarkChanged();
         AgreeToRounding(Unfolded(a, x), a.Predict(x));
+    }
+
+    [Theory]
+    [InlineData("conv1.weight")]
+    [InlineData("bn1.bias")]
+    [InlineData("fc1.weight")]
+    public void ADirectWrite_IsSeen_AfterMarkChanged_AndNotBefore(string name)
+    {
+        var arch = BuiltIns.MnistTfBn;
+        var model = Model.Create(arch, seed: 4);
+        Perturb(model.Network, 5);
+        var x = Images(3, arch.Input, 6);
+        var before = model.Predict(x);
+        var p = model.Network.Parameter(name);
+        long version = p.Version;
+        for (int i = 0; i < p.Value.Length; i += 7) p.Value.Data[i] += 0.5f;
+        // Documented: without MarkChanged the folded copy keeps the weights it was folded from.
+        Assert.Equal(version, p.Version);
+        Assert.Equal(before[0].Logits, model.Predict(x)[0].Logits);
+        p.MarkChanged();
+        Assert.Equal(version + 1, p.Version);
+        var after = model.Predict(x);
+        Assert.NotEqual(before[0].Logits, after[0].Logits);
+        AgreeToRounding(Unfolded(model, x), after);
+    }
+
+    [Fact]
+    public void Refresh_RecomputesOnlyWhatChanged()
+    {
+        var arch = BuiltIns.MnistTfBn;
+        var model = Model.Create(arch, seed: 4);
+        var folding = BatchNormFolding.Build(arch, model.Network);
+        var conv1 = (Conv2D)folding.Network.Layers[0];
+        var fc1 = folding.Network.Layers.OfType<Linear>().First();
+        folding.Refresh();
+        long conv1Version = conv1.Weight.Version, fc1Version = fc1.Weight.Version;
+        Assert.True(conv1Version > 0 && fc1Version > 0, "the first refresh folds every pair");
+        folding.Refresh();
+        Assert.Equal((conv1Version, fc1Version), (conv1.Weight.Version, fc1.Weight.Version));
+        // A running statistic of bn1 (conv1's BatchNorm) changes: conv1 is refolded, fc1 is not.
+        var bn1 = model.Network.Layers.OfType<BatchNorm2d>().First();
+        bn1.RunningVar.Data[0] = 4;
+        bn1.MarkChanged();
+        folding.Refresh();
+        Assert.True(conv1.Weight.Version > conv1Version);
+        Assert.Equal(fc1Version, fc1.Weight.Version);
+        float s = (float)(1 / Math.Sqrt(4 + bn1.Eps));
+        Assert.Equal(model.Network.Parameter("conv1.weight").Value.Data[0] * s, conv1.Weight.Value.Data[0], 6);
+    }
+
+    [Fact]
+    public void RunningStatistics_UpdatedByTraining_AreFoldedIn()
+    {
+        // Learning rate 0: no weight moves, only BatchNorm's running statistics (its training pass writes them).
+        var arch = BuiltIns.MnistTfBn;
+        var x = Images(32, arch.Input, 11);
+        var data = new Dataset(x, [.. Enumerable.Range(0, 32).Select(i => i % 10)], 10);
+        var model = Model.Create(arch, seed: 2);
+        var before = model.Predict(x);
+        var weights = model.Network.Parameters.Select(p => p.Parameter.Value.Span.ToArray()).ToArray();
+        model.Fit(data, null, new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0f }, new TrainingOptions { Epochs = 1, BatchSize = 16, Seed = 3 });
+        for (int i = 0; i < weights.Length; i++) Assert.Equal(weights[i], model.Network.Parameters[i].Parameter.Value.Span.ToArray());
+        var after = model.Predict(x);
+        Assert.NotEqual(before[0].Logits, after[0].Logits);
+        AgreeToRounding(Unfolded(model, x), after);
     }
 }

@@ -108,8 +108,49 @@ public class ConcurrentInferenceTests
         var x = One(Images(1, seed: 6), 0);
         var before = model.Predict(x)[0].Logits;
         model.Network.Parameter("fc2.bias").Value.Data[3] += 1;
+        model.Network.Parameter("fc2.bias").MarkChanged();
         var after = model.Predict(x)[0].Logits;
         Assert.Equal(before[3] + 1, after[3], 5);
         Assert.Equal(before[0], after[0]);
+    }
+
+    /// <summary>A fresh model holding copies of <paramref name="model"/>'s current weights and buffers: no cache of its own yet.</summary>
+    private static Model Snapshot(Model model)
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in model.Network.Parameters) tensors[name] = p.Value.Clone();
+        foreach (var (name, b) in model.Network.Buffers)
+            tensors[name] = b.Value?.Clone() ?? new Tensor([.. b.Int64!.Select(v => (float)v)], b.Shape);
+        var copy = Model.FromWeights(model.Architecture, tensors);
+        copy.Normalization = model.Normalization;
+        return copy;
+    }
+
+    [Theory]
+    [InlineData("mnist-tf")]
+    [InlineData("mnist-tf-bn")]
+    public void Predict_BetweenTrainingSteps_SeesEachStepsWeights(string name)
+    {
+        // Winograd's cached transform (mnist-tf's conv2) and the folded BatchNorms (mnist-tf-bn) are remade from the
+        // weights' versions: after every optimizer step Predict gives what a model fresh from those weights gives.
+        var arch = BuiltIns.TryGet(name)!;
+        var model = Model.Create(arch, seed: 8);
+        var images = Images(32, seed: 12);
+        var data = new Dataset(images, [.. Enumerable.Range(0, 32).Select(i => i % 10)], 10);
+        var probe = new Tensor(images.Data.AsSpan(0, 3 * 784).ToArray(), 3, 1, 28, 28);
+        var seen = new List<float[]>();
+        void Check()
+        {
+            var got = model.Predict(probe);
+            using var fresh = Snapshot(model);
+            var expected = fresh.Predict(probe);
+            for (int i = 0; i < got.Length; i++) Assert.Equal(expected[i].Logits, got[i].Logits);
+            seen.Add(got[0].Logits);
+        }
+        Check();
+        model.Fit(data, data, new Jimu.Training.OptimizerSettings { Kind = Jimu.Training.OptimizerKind.Sgd, LearningRate = 0.05f, Momentum = 0.9f },
+            new Jimu.Training.TrainingOptions { Epochs = 2, BatchSize = 16, Seed = 3 }, onStep: _ => Check(), onEpoch: _ => Check());
+        Assert.True(seen.Count >= 7, $"{seen.Count} checks");
+        Assert.NotEqual(seen[0], seen[^1]);
     }
 }
