@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
@@ -15,9 +14,9 @@ namespace Jimu.Kernels;
 /// Backward:   sumDy[c] = Σ dy,  sumDyX[c] = Σ dy·(x − mean[c])
 ///             dx = dy·k + (x − mean)·p + q   with k, p, q per channel (the layer derives them from the sums)
 /// </code>
-/// Every pass streams each plane once with 512-bit vectors (256-bit where AVX-512 is missing; a scalar tail for
-/// the rest), two accumulators per sum so that the adds do not wait on each other; each plane's vector sums are
-/// added in double.
+/// Every pass streams each plane once with vectors of the machine's width (written once over it,
+/// <see cref="ISimdWidth{V}"/>; a scalar tail for the rest), two accumulators per sum so that the adds do not wait
+/// on each other; each plane's vector sums are added in double.
 /// </summary>
 internal static class BatchNormKernel
 {
@@ -137,157 +136,184 @@ internal static class BatchNormKernel
     }
 
     /// <summary>Σ x.</summary>
-    internal static double Sum(ReadOnlySpan<float> x)
+    internal static unsafe double Sum(ReadOnlySpan<float> x)
     {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int j = 0, len = x.Length;
+        fixed (float* px = x)
+            return GemmMicroKernel.Selected switch
+            {
+                GemmMicroKernel.Kind.Vector512 => Sum<Simd512, Vector512<float>>(px, x.Length),
+                GemmMicroKernel.Kind.Vector256 => Sum<Simd256, Vector256<float>>(px, x.Length),
+                GemmMicroKernel.Kind.Vector128 => Sum<Simd128, Vector128<float>>(px, x.Length),
+                _ => SumTail(px, 0, x.Length, 0),
+            };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe double Sum<S, V>(float* x, int len) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes, j = 0;
         double total = 0;
-        if (Vector512.IsHardwareAccelerated && len >= 16)
+        if (len >= l)
         {
-            Vector512<float> a0 = default, a1 = default;
-            for (; j + 32 <= len; j += 32) { a0 += Vector512.LoadUnsafe(ref r, (nuint)j); a1 += Vector512.LoadUnsafe(ref r, (nuint)(j + 16)); }
-            for (; j + 16 <= len; j += 16) a0 += Vector512.LoadUnsafe(ref r, (nuint)j);
-            total = Vector512.Sum(a0 + a1);
+            V a0 = S.Zero, a1 = S.Zero;
+            for (; j + 2 * l <= len; j += 2 * l) { a0 = S.Add(a0, S.Load(x + j)); a1 = S.Add(a1, S.Load(x + j + l)); }
+            for (; j + l <= len; j += l) a0 = S.Add(a0, S.Load(x + j));
+            total = S.Sum(S.Add(a0, a1));
         }
-        else if (Vector256.IsHardwareAccelerated && len >= 8)
-        {
-            Vector256<float> a0 = default, a1 = default;
-            for (; j + 16 <= len; j += 16) { a0 += Vector256.LoadUnsafe(ref r, (nuint)j); a1 += Vector256.LoadUnsafe(ref r, (nuint)(j + 8)); }
-            for (; j + 8 <= len; j += 8) a0 += Vector256.LoadUnsafe(ref r, (nuint)j);
-            total = Vector256.Sum(a0 + a1);
-        }
+        return SumTail(x, j, len, total);
+    }
+
+    private static unsafe double SumTail(float* x, int j, int len, double total)
+    {
         for (; j < len; j++) total += x[j];
         return total;
     }
 
     /// <summary>(Σ (x − K), Σ (x − K)²) for a shift K.</summary>
-    internal static (double Sum, double Squares) ShiftedSums(ReadOnlySpan<float> x, float shift)
+    internal static unsafe (double Sum, double Squares) ShiftedSums(ReadOnlySpan<float> x, float shift)
     {
-        ref float r = ref MemoryMarshal.GetReference(x);
-        int j = 0, len = x.Length;
+        fixed (float* px = x)
+            return GemmMicroKernel.Selected switch
+            {
+                GemmMicroKernel.Kind.Vector512 => ShiftedSums<Simd512, Vector512<float>>(px, x.Length, shift),
+                GemmMicroKernel.Kind.Vector256 => ShiftedSums<Simd256, Vector256<float>>(px, x.Length, shift),
+                GemmMicroKernel.Kind.Vector128 => ShiftedSums<Simd128, Vector128<float>>(px, x.Length, shift),
+                _ => ShiftedSumsTail(px, 0, x.Length, shift, 0, 0),
+            };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes, j = 0;
         double sum = 0, sq = 0;
-        if (Vector512.IsHardwareAccelerated && len >= 16)
+        if (len >= l)
         {
-            var k = Vector512.Create(shift);
-            Vector512<float> s0 = default, s1 = default, q0 = default, q1 = default;
-            for (; j + 32 <= len; j += 32)
+            var k = S.Broadcast(shift);
+            V s0 = S.Zero, s1 = S.Zero, q0 = S.Zero, q1 = S.Zero;
+            for (; j + 2 * l <= len; j += 2 * l)
             {
-                var d0 = Vector512.LoadUnsafe(ref r, (nuint)j) - k;
-                var d1 = Vector512.LoadUnsafe(ref r, (nuint)(j + 16)) - k;
-                s0 += d0; s1 += d1;
-                q0 = Vector512.FusedMultiplyAdd(d0, d0, q0); q1 = Vector512.FusedMultiplyAdd(d1, d1, q1);
+                var d0 = S.Sub(S.Load(x + j), k);
+                var d1 = S.Sub(S.Load(x + j + l), k);
+                s0 = S.Add(s0, d0); s1 = S.Add(s1, d1);
+                q0 = S.Fma(d0, d0, q0); q1 = S.Fma(d1, d1, q1);
             }
-            for (; j + 16 <= len; j += 16) { var d = Vector512.LoadUnsafe(ref r, (nuint)j) - k; s0 += d; q0 = Vector512.FusedMultiplyAdd(d, d, q0); }
-            sum = Vector512.Sum(s0 + s1); sq = Vector512.Sum(q0 + q1);
+            for (; j + l <= len; j += l) { var d = S.Sub(S.Load(x + j), k); s0 = S.Add(s0, d); q0 = S.Fma(d, d, q0); }
+            sum = S.Sum(S.Add(s0, s1)); sq = S.Sum(S.Add(q0, q1));
         }
-        else if (Vector256.IsHardwareAccelerated && len >= 8)
-        {
-            var k = Vector256.Create(shift);
-            Vector256<float> s0 = default, s1 = default, q0 = default, q1 = default;
-            for (; j + 16 <= len; j += 16)
-            {
-                var d0 = Vector256.LoadUnsafe(ref r, (nuint)j) - k;
-                var d1 = Vector256.LoadUnsafe(ref r, (nuint)(j + 8)) - k;
-                s0 += d0; s1 += d1;
-                q0 += d0 * d0; q1 += d1 * d1;
-            }
-            for (; j + 8 <= len; j += 8) { var d = Vector256.LoadUnsafe(ref r, (nuint)j) - k; s0 += d; q0 += d * d; }
-            sum = Vector256.Sum(s0 + s1); sq = Vector256.Sum(q0 + q1);
-        }
+        return ShiftedSumsTail(x, j, len, shift, sum, sq);
+    }
+
+    private static unsafe (double Sum, double Squares) ShiftedSumsTail(float* x, int j, int len, float shift, double sum, double sq)
+    {
         for (; j < len; j++) { double d = x[j] - shift; sum += d; sq += d * d; }
         return (sum, sq);
     }
 
     /// <summary>y = x·a + b.</summary>
-    internal static void MultiplyAdd(ReadOnlySpan<float> x, float a, float b, Span<float> y)
+    internal static unsafe void MultiplyAdd(ReadOnlySpan<float> x, float a, float b, Span<float> y)
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int j = 0, len = x.Length;
-        if (Vector512.IsHardwareAccelerated)
+        if (y.Length < x.Length) throw new ArgumentException($"Destination has {y.Length} elements, need {x.Length}.");
+        fixed (float* px = x)
+        fixed (float* py = y)
         {
-            Vector512<float> va = Vector512.Create(a), vb = Vector512.Create(b);
-            for (; j + 16 <= len; j += 16) Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, (nuint)j), va, vb).StoreUnsafe(ref ry, (nuint)j);
+            int j = GemmMicroKernel.Selected switch
+            {
+                GemmMicroKernel.Kind.Vector512 => MultiplyAdd<Simd512, Vector512<float>>(px, x.Length, a, b, py),
+                GemmMicroKernel.Kind.Vector256 => MultiplyAdd<Simd256, Vector256<float>>(px, x.Length, a, b, py),
+                GemmMicroKernel.Kind.Vector128 => MultiplyAdd<Simd128, Vector128<float>>(px, x.Length, a, b, py),
+                _ => 0,
+            };
+            for (; j < x.Length; j++) py[j] = MathF.FusedMultiplyAdd(px[j], a, b);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> va = Vector256.Create(a), vb = Vector256.Create(b);
-            for (; j + 8 <= len; j += 8) (Vector256.LoadUnsafe(ref rx, (nuint)j) * va + vb).StoreUnsafe(ref ry, (nuint)j);
-        }
-        for (; j < len; j++) y[j] = MathF.FusedMultiplyAdd(x[j], a, b);
+    }
+
+    /// <summary>The whole vectors of <see cref="MultiplyAdd(ReadOnlySpan{float}, float, float, Span{float})"/>; returns where the tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int MultiplyAdd<S, V>(float* x, int len, float a, float b, float* y) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes, j = 0;
+        V va = S.Broadcast(a), vb = S.Broadcast(b);
+        for (; j + l <= len; j += l) S.Store(y + j, S.Fma(S.Load(x + j), va, vb));
+        return j;
     }
 
     /// <summary>(Σ dy, Σ dy·(x − mean)).</summary>
-    internal static (double SumDy, double SumDyX) GradientSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
+    internal static unsafe (double SumDy, double SumDyX) GradientSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rd = ref MemoryMarshal.GetReference(dy);
-        int j = 0, len = x.Length;
+        if (x.Length != dy.Length) throw new ArgumentException($"Span lengths differ: {x.Length} and {dy.Length}.");
+        fixed (float* px = x)
+        fixed (float* pd = dy)
+            return GemmMicroKernel.Selected switch
+            {
+                GemmMicroKernel.Kind.Vector512 => GradientSums<Simd512, Vector512<float>>(px, pd, x.Length, mean),
+                GemmMicroKernel.Kind.Vector256 => GradientSums<Simd256, Vector256<float>>(px, pd, x.Length, mean),
+                GemmMicroKernel.Kind.Vector128 => GradientSums<Simd128, Vector128<float>>(px, pd, x.Length, mean),
+                _ => GradientSumsTail(px, pd, 0, x.Length, mean, 0, 0),
+            };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (double SumDy, double SumDyX) GradientSums<S, V>(float* x, float* dy, int len, float mean) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes, j = 0;
         double sa = 0, sb = 0;
-        if (Vector512.IsHardwareAccelerated && len >= 16)
+        if (len >= l)
         {
-            var m = Vector512.Create(mean);
-            Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
-            for (; j + 32 <= len; j += 32)
+            var m = S.Broadcast(mean);
+            V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
+            for (; j + 2 * l <= len; j += 2 * l)
             {
-                var d0 = Vector512.LoadUnsafe(ref rd, (nuint)j);
-                var d1 = Vector512.LoadUnsafe(ref rd, (nuint)(j + 16));
-                a0 += d0; a1 += d1;
-                b0 = Vector512.FusedMultiplyAdd(d0, Vector512.LoadUnsafe(ref rx, (nuint)j) - m, b0);
-                b1 = Vector512.FusedMultiplyAdd(d1, Vector512.LoadUnsafe(ref rx, (nuint)(j + 16)) - m, b1);
+                var d0 = S.Load(dy + j);
+                var d1 = S.Load(dy + j + l);
+                a0 = S.Add(a0, d0); a1 = S.Add(a1, d1);
+                b0 = S.Fma(d0, S.Sub(S.Load(x + j), m), b0);
+                b1 = S.Fma(d1, S.Sub(S.Load(x + j + l), m), b1);
             }
-            for (; j + 16 <= len; j += 16)
+            for (; j + l <= len; j += l)
             {
-                var d = Vector512.LoadUnsafe(ref rd, (nuint)j);
-                a0 += d; b0 = Vector512.FusedMultiplyAdd(d, Vector512.LoadUnsafe(ref rx, (nuint)j) - m, b0);
+                var d = S.Load(dy + j);
+                a0 = S.Add(a0, d); b0 = S.Fma(d, S.Sub(S.Load(x + j), m), b0);
             }
-            sa = Vector512.Sum(a0 + a1); sb = Vector512.Sum(b0 + b1);
+            sa = S.Sum(S.Add(a0, a1)); sb = S.Sum(S.Add(b0, b1));
         }
-        else if (Vector256.IsHardwareAccelerated && len >= 8)
-        {
-            var m = Vector256.Create(mean);
-            Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
-            for (; j + 16 <= len; j += 16)
-            {
-                var d0 = Vector256.LoadUnsafe(ref rd, (nuint)j);
-                var d1 = Vector256.LoadUnsafe(ref rd, (nuint)(j + 8));
-                a0 += d0; a1 += d1;
-                b0 += d0 * (Vector256.LoadUnsafe(ref rx, (nuint)j) - m);
-                b1 += d1 * (Vector256.LoadUnsafe(ref rx, (nuint)(j + 8)) - m);
-            }
-            for (; j + 8 <= len; j += 8)
-            {
-                var d = Vector256.LoadUnsafe(ref rd, (nuint)j);
-                a0 += d; b0 += d * (Vector256.LoadUnsafe(ref rx, (nuint)j) - m);
-            }
-            sa = Vector256.Sum(a0 + a1); sb = Vector256.Sum(b0 + b1);
-        }
+        return GradientSumsTail(x, dy, j, len, mean, sa, sb);
+    }
+
+    private static unsafe (double SumDy, double SumDyX) GradientSumsTail(float* x, float* dy, int j, int len, float mean, double sa, double sb)
+    {
         for (; j < len; j++) { sa += dy[j]; sb += dy[j] * ((double)x[j] - mean); }
         return (sa, sb);
     }
 
     /// <summary>dx = dy·k + (x − mean)·p + q.</summary>
-    internal static void Combine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float k, float p, float q, Span<float> dx)
+    internal static unsafe void Combine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float k, float p, float q, Span<float> dx)
     {
-        ref float rd = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ro = ref MemoryMarshal.GetReference(dx);
-        int j = 0, len = dy.Length;
+        if (x.Length != dy.Length || dx.Length < dy.Length) throw new ArgumentException($"Span lengths differ: dy {dy.Length}, x {x.Length}, dx {dx.Length}.");
         // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
         float c = q - mean * p;
-        if (Vector512.IsHardwareAccelerated)
+        fixed (float* pd = dy)
+        fixed (float* px = x)
+        fixed (float* po = dx)
         {
-            Vector512<float> vk = Vector512.Create(k), vp = Vector512.Create(p), vc = Vector512.Create(c);
-            for (; j + 16 <= len; j += 16)
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rd, (nuint)j), vk,
-                    Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, (nuint)j), vp, vc)).StoreUnsafe(ref ro, (nuint)j);
+            int j = GemmMicroKernel.Selected switch
+            {
+                GemmMicroKernel.Kind.Vector512 => Combine<Simd512, Vector512<float>>(pd, px, dy.Length, k, p, c, po),
+                GemmMicroKernel.Kind.Vector256 => Combine<Simd256, Vector256<float>>(pd, px, dy.Length, k, p, c, po),
+                GemmMicroKernel.Kind.Vector128 => Combine<Simd128, Vector128<float>>(pd, px, dy.Length, k, p, c, po),
+                _ => 0,
+            };
+            for (; j < dy.Length; j++) po[j] = pd[j] * k + (px[j] * p + c);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> vk = Vector256.Create(k), vp = Vector256.Create(p), vc = Vector256.Create(c);
-            for (; j + 8 <= len; j += 8)
-                (Vector256.LoadUnsafe(ref rd, (nuint)j) * vk + (Vector256.LoadUnsafe(ref rx, (nuint)j) * vp + vc)).StoreUnsafe(ref ro, (nuint)j);
-        }
-        for (; j < len; j++) dx[j] = dy[j] * k + (x[j] * p + c);
+    }
+
+    /// <summary>The whole vectors of <see cref="Combine(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, Span{float})"/>; returns where the tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int Combine<S, V>(float* dy, float* x, int len, float k, float p, float c, float* dx) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes, j = 0;
+        V vk = S.Broadcast(k), vp = S.Broadcast(p), vc = S.Broadcast(c);
+        for (; j + l <= len; j += l) S.Store(dx + j, S.Fma(S.Load(dy + j), vk, S.Fma(S.Load(x + j), vp, vc)));
+        return j;
     }
 }

@@ -24,10 +24,10 @@ internal static class BatchNormReluPool
     private static int Parts(ComputeContext ctx, int n, in ConvGeometry g) =>
         (long)n * g.InSize < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, g.Channels);
 
-    /// <summary>y [N, C, OH, OW] and at (see the class summary); <paramref name="corners"/> is <see cref="MaxPool2x2.Corners"/> of g.</summary>
-    public static void Forward(ComputeContext ctx, float[] x, float[] y, int[] at, int n, in ConvGeometry g, float[] scale, float[] shift, int[] corners)
+    /// <summary>y [N, C, OH, OW] and at (see the class summary).</summary>
+    public static void Forward(ComputeContext ctx, float[] x, float[] y, int[] at, int n, in ConvGeometry g, float[] scale, float[] shift)
     {
-        var job = new ForwardJob(x, y, at, n, g, scale, shift, corners, Parts(ctx, n, g));
+        var job = new ForwardJob(x, y, at, n, g, scale, shift, Parts(ctx, n, g));
         ctx.For(job.Parts, ref job);
     }
 
@@ -46,7 +46,7 @@ internal static class BatchNormReluPool
         ctx.For(job.Parts, ref job);
     }
 
-    private readonly unsafe struct ForwardJob(float[] x, float[] y, int[] at, int n, ConvGeometry g, float[] scale, float[] shift, int[] corners, int parts)
+    private readonly unsafe struct ForwardJob(float[] x, float[] y, int[] at, int n, ConvGeometry g, float[] scale, float[] shift, int parts)
         : IParallelJob
     {
         public readonly int Parts = parts;
@@ -59,12 +59,11 @@ internal static class BatchNormReluPool
             fixed (float* px = x)
             fixed (float* py = y)
             fixed (int* pa = at)
-            fixed (int* pc = corners)
                 for (int c = start; c < end; c++)
                     for (int i = 0; i < n; i++)
                     {
                         long plane = (long)i * channels + c;
-                        Plane(px + plane * inPlane, py + plane * outPlane, pa + plane * outPlane, g, scale[c], shift[c], pc);
+                        Plane(px + plane * inPlane, py + plane * outPlane, pa + plane * outPlane, g, scale[c], shift[c]);
                     }
         }
     }
@@ -72,54 +71,29 @@ internal static class BatchNormReluPool
     /// <summary>Whether the AVX-512 row passes apply: 8 windows in a row (they read 16 contiguous values of each row).</summary>
     private static bool RowPasses(in ConvGeometry g) => Avx512F.IsSupported && g.OutW >= 8;
 
-    /// <summary>
-    /// One plane: with AVX-512, 8 windows of a row pair at a time from contiguous loads (split into even and odd
-    /// columns by a permute); else 8 windows at a time with AVX2 gathers where the plane has 8 windows; else one at a time.
-    /// </summary>
+    /// <summary>One plane: with AVX-512, 8 windows of a row pair at a time (<see cref="PlaneRows"/>); else one at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Plane(float* x, float* y, int* at, in ConvGeometry g, float a, float b, int* corners)
+    private static unsafe void Plane(float* x, float* y, int* at, in ConvGeometry g, float a, float b)
     {
-        int inW = g.InW, outPlane = g.OutPlane;
-        int o = 0;
         if (RowPasses(g))
         {
             PlaneRows(x, y, at, g, a, b);
             return;
         }
-        if (Avx2.IsSupported && Fma.IsSupported && outPlane >= 8)
-        {
-            Vector256<float> va = Vector256.Create(a), vb = Vector256.Create(b);
-            var right = Vector256.Create(1);
-            var below = Vector256.Create(inW);
-            var none = Vector256.Create(-1);
-            for (; o < outPlane; o += 8)
+        int inW = g.InW, outW = g.OutW;
+        for (int oh = 0; oh < g.OutH; oh++)
+            for (int ow = 0; ow < outW; ow++)
             {
-                // The last block overlaps the one before it so that every block is whole (the same values written twice).
-                if (o > outPlane - 8) o = outPlane - 8;
-                var corner = Vector256.Load(corners + o);
-                var best = Fma.MultiplyAdd(Avx2.GatherVector256(x, corner, 4), va, vb);
-                var win = corner;
-                Step(x, va, vb, ref best, ref win, corner + right);
-                Step(x, va, vb, ref best, ref win, corner + below);
-                Step(x, va, vb, ref best, ref win, corner + below + right);
-                var positive = Vector256.GreaterThan(best, Vector256<float>.Zero);
-                Vector256.ConditionalSelect(positive | ~Vector256.Equals(best, best), best, Vector256<float>.Zero).Store(y + o);
-                Vector256.ConditionalSelect(positive.AsInt32(), win, none).Store(at + o);
+                int c0 = 2 * oh * inW + 2 * ow, o = oh * outW + ow;
+                float best = MathF.FusedMultiplyAdd(x[c0], a, b);
+                int win = c0;
+                Take(x, a, b, ref best, ref win, c0 + 1);
+                Take(x, a, b, ref best, ref win, c0 + inW);
+                Take(x, a, b, ref best, ref win, c0 + inW + 1);
+                bool positive = best > 0;
+                y[o] = positive || float.IsNaN(best) ? best : 0;
+                at[o] = positive ? win : -1;
             }
-            return;
-        }
-        for (; o < outPlane; o++)
-        {
-            int c0 = corners[o];
-            float best = MathF.FusedMultiplyAdd(x[c0], a, b);
-            int win = c0;
-            Take(x, a, b, ref best, ref win, c0 + 1);
-            Take(x, a, b, ref best, ref win, c0 + inW);
-            Take(x, a, b, ref best, ref win, c0 + inW + 1);
-            bool positive = best > 0;
-            y[o] = positive || float.IsNaN(best) ? best : 0;
-            at[o] = positive ? win : -1;
-        }
     }
 
     /// <summary>Lanes 0–7: the even lanes of a vector, 8–15: the odd ones.</summary>
@@ -171,15 +145,6 @@ internal static class BatchNormReluPool
     }
 
     /// <summary>Candidates in row-major order: a later one wins only if strictly greater (or the first NaN).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Step(float* x, Vector256<float> a, Vector256<float> b, ref Vector256<float> best, ref Vector256<int> win, Vector256<int> index)
-    {
-        var v = Fma.MultiplyAdd(Avx2.GatherVector256(x, index, 4), a, b);
-        var take = Vector256.GreaterThan(v, best) | (~Vector256.Equals(v, v) & Vector256.Equals(best, best));
-        best = Vector256.ConditionalSelect(take, v, best);
-        win = Vector256.ConditionalSelect(take.AsInt32(), index, win);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Take(float* x, float a, float b, ref float best, ref int win, int index)
     {

@@ -1,26 +1,28 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
 /// <summary>
 /// Direct convolution vectorised along output rows, for stride 1 and kernels up to <see cref="MaxKernelW"/> wide:
-/// 16 output pixels of a row per vector, each multiply-add a broadcast weight times an unaligned load of the
-/// zero-padded input, with 8 output channels in flight:
+/// L output pixels of a row per vector (L = 16, 8 or 4 lanes: written once over the width, <see cref="ISimdWidth{V}"/>),
+/// each multiply-add a broadcast weight times a load of the zero-padded input, with 8 output channels in flight:
 /// <code>
-/// y[o][i][j..j+16]  = b[o] + Σ_{c,a,b} W[o][c][a][b] · xpad[c][i + a][j + b .. j + b + 16]
-/// dW[o][c][a][b]    = Σ_{n,i,j} dY[o][i][j] · xpad[c][i + a][j + b]        (16 pixels per vector, summed at the end)
+/// y[o][i][j..j+L]   = b[o] + Σ_{c,a,b} W[o][c][a][b] · xpad[c][i + a][j + b .. j + b + L]
+/// dW[o][c][a][b]    = Σ_{n,i,j} dY[o][i][j] · xpad[c][i + a][j + b]        (L pixels per vector, summed at the end)
 /// </code>
 /// No patch matrix, and no GEMM whose depth would be only C·kh·kw: for layers with few input channels, such as a
 /// network's first, where im2col's product is too shallow to run well. It computes no input gradient.
-/// The batch is split over the threads by images (one image by rows); each part keeps its own 16-lane dW, and the
+/// The batch is split over the threads by images (one image by rows); each part keeps its own L-lane dW, and the
 /// parts are summed in a fixed order, so results are deterministic for a given thread count.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class ConvVectorized
 {
-    private const int Lanes = 16, Group = 8;
+    private const int Group = 8;
+
+    /// <summary>Frame rows are whole cache lines (16 floats), so every vector load of a row is aligned at every width.</summary>
+    private const int Line = 16;
 
     /// <summary>The widest kernel: the backward pass keeps one accumulator per kernel column.</summary>
     public const int MaxKernelW = 8;
@@ -28,27 +30,27 @@ internal static unsafe class ConvVectorized
     /// <summary>Output rows per work item when one image is split over the threads.</summary>
     private const int RowBlock = 4;
 
-    /// <summary>Whether geometry <paramref name="g"/> runs here: stride 1, a kernel at most 8 wide, AVX-512.</summary>
+    /// <summary>Whether geometry <paramref name="g"/> runs here: stride 1, a kernel at most 8 wide, vectors of any width.</summary>
     public static bool Supports(in ConvGeometry g) =>
-        Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1 && g.KernelW <= MaxKernelW;
+        GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar && g.StrideH == 1 && g.StrideW == 1 && g.KernelW <= MaxKernelW;
 
     /// <summary>The sizes of one call, and the regrouped weights and padded bias of a forward pass.</summary>
     private readonly struct Plan
     {
         public readonly ConvGeometry G;
-        public readonly int OutChannels, Groups, Chunks, FrameH, FrameW;
+        public readonly int OutChannels, Groups, Lanes, Chunks, FrameH, FrameW;
         // W regrouped as [o / 8][c][a][b][o % 8], zero past the last output channel, so the 8 broadcasts of a step are adjacent.
         public readonly float* Wg, Bias;
         public readonly bool HasBias;
 
-        public Plan(in ConvGeometry g, int outChannels, float* wg = null, float* bias = null, bool hasBias = false)
+        public Plan(in ConvGeometry g, int outChannels, int lanes, float* wg = null, float* bias = null, bool hasBias = false)
         {
-            G = g; OutChannels = outChannels; Wg = wg; Bias = bias; HasBias = hasBias;
+            G = g; OutChannels = outChannels; Lanes = lanes; Wg = wg; Bias = bias; HasBias = hasBias;
             Groups = (outChannels + Group - 1) / Group;
-            Chunks = (g.OutW + Lanes - 1) / Lanes;
+            Chunks = (g.OutW + lanes - 1) / lanes;
             FrameH = g.OutH + g.KernelH - 1;
-            // Rows of whole cache lines, wide enough for the padded input (16·chunks + kw − 1 columns).
-            FrameW = (Chunks * Lanes + g.KernelW - 1 + Lanes - 1) / Lanes * Lanes;
+            // Rows of whole cache lines, wide enough for the padded input (L·chunks + kw − 1 columns).
+            FrameW = (Chunks * lanes + g.KernelW - 1 + Line - 1) / Line * Line;
         }
 
         /// <summary>One copy of the padded image, C × frameH × frameW.</summary>
@@ -56,8 +58,8 @@ internal static unsafe class ConvVectorized
 
         /// <summary>
         /// kw copies of the padded image, copy b shifted left by b columns: xpad[c][r][j + b] = frame[b][c][r][j]. Every
-        /// load of 16 pixels at column j0 + b is then a cache-line-aligned load at j0 of copy b; an unaligned 64-byte load
-        /// always spans two lines, which made the weight gradient (one load per multiply-add) twice as slow.
+        /// load of L pixels at column j0 + b is then an aligned load at j0 of copy b; an unaligned 64-byte load always
+        /// spans two lines, which made the weight gradient (one load per multiply-add) twice as slow with AVX-512.
         /// </summary>
         public long FrameSize => G.KernelW * ShiftedSize;
 
@@ -69,13 +71,36 @@ internal static unsafe class ConvVectorized
     public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
     {
         Require(g);
-        var sizes = new Plan(g, outChannels);
+        switch (GemmMicroKernel.Selected)
+        {
+            case GemmMicroKernel.Kind.Vector512: Forward<Simd512, Vector512<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector256: Forward<Simd256, Vector256<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
+            default: Forward<Simd128, Vector128<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
+        }
+    }
+
+    /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
+    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    {
+        Require(g);
+        switch (GemmMicroKernel.Selected)
+        {
+            case GemmMicroKernel.Kind.Vector512: BackwardWeights<Simd512, Vector512<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector256: BackwardWeights<Simd256, Vector256<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+            default: BackwardWeights<Simd128, Vector128<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+        }
+    }
+
+    private static void Forward<S, V>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+        where S : struct, ISimdWidth<V> where V : struct
+    {
+        var sizes = new Plan(g, outChannels, S.Lanes);
         int taps = sizes.Taps, wgSize = sizes.Groups * taps * Group;
         float* wg = ctx.Workspace.Floats(Scratch.VectorizedWeights, wgSize + sizes.Groups * Group);
         RegroupWeights(weight, wg, taps, outChannels, wgSize);
         float* paddedBias = wg + wgSize;
         if (bias is not null) bias.AsSpan(0, outChannels).CopyTo(new Span<float>(paddedBias, outChannels));
-        var plan = new Plan(g, outChannels, wg, paddedBias, bias is not null);
+        var plan = new Plan(g, outChannels, S.Lanes, wg, paddedBias, bias is not null);
 
         if (batch == 1 && ctx.Threads > 1)
         {
@@ -83,35 +108,34 @@ internal static unsafe class ConvVectorized
             float* frame = ctx.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
             PadImage(plan, x, 0, frame);
             int blocks = (g.OutH + RowBlock - 1) / RowBlock;
-            var rows = new RowsJob(plan, frame, y, blocks, BatchSplit.Parts(ctx.Threads, blocks));
+            var rows = new RowsJob<S, V>(plan, frame, y, blocks, BatchSplit.Parts(ctx.Threads, blocks));
             ctx.For(rows.Parts, ref rows);
             return;
         }
-        var job = new ForwardJob(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch));
+        var job = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch));
         ctx.For(job.Parts, ref job);
     }
 
-    /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    private static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+        where S : struct, ISimdWidth<V> where V : struct
     {
-        Require(g);
-        var plan = new Plan(g, outChannels);
+        var plan = new Plan(g, outChannels, S.Lanes);
         int parts = BatchSplit.Parts(ctx.Threads, batch);
         long dwvSize = plan.DwvSize;
-        // Each part's 16-lane dW and db, summed below in part order.
+        // Each part's L-lane dW and db, summed below in part order.
         float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, parts * dwvSize);
         double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob(plan, x, dy, dwv, db, batch, parts);
+        var job = new BackwardJob<S, V>(plan, x, dy, dwv, db, batch, parts);
         ctx.For(parts, ref job);
 
-        // dW = Σ over parts in order, each the sum of its 16 lanes.
-        int taps = plan.Taps;
+        // dW = Σ over parts in order, each the sum of its L lanes.
+        int taps = plan.Taps, lanes = S.Lanes;
         for (int o = 0; o < outChannels; o++)
             for (int r = 0; r < taps; r++)
             {
                 float s = 0;
-                for (int p = 0; p < parts; p++) s += Vector512.Sum(Vector512.Load(dwv + p * dwvSize + ((long)o * taps + r) * Lanes));
+                for (int p = 0; p < parts; p++) s += S.Sum(S.Load(dwv + p * dwvSize + ((long)o * taps + r) * lanes));
                 dWeight[o * taps + r] = s;
             }
         if (dBias is not null)
@@ -127,7 +151,7 @@ internal static unsafe class ConvVectorized
     {
         if (!Supports(g))
             throw new NotSupportedException(
-                $"The vectorised direct convolution needs stride 1, a kernel at most {MaxKernelW} wide and AVX-512; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}.");
+                $"The vectorised direct convolution needs stride 1, a kernel at most {MaxKernelW} wide and vector instructions; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}.");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -140,7 +164,8 @@ internal static unsafe class ConvVectorized
     }
 
     /// <summary>The images of one part, each padded into the thread's frame and then convolved.</summary>
-    private readonly struct ForwardJob(Plan plan, float[] x, float[] y, int batch, int parts) : IParallelJob
+    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts) : IParallelJob
+        where S : struct, ISimdWidth<V> where V : struct
     {
         public readonly int Parts = parts;
 
@@ -151,25 +176,27 @@ internal static unsafe class ConvVectorized
             for (int n = start; n < end; n++)
             {
                 PadImage(plan, x, n, frame);
-                ForwardRows(plan, frame, y, n, 0, plan.G.OutH);
+                ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH);
             }
         }
     }
 
     /// <summary>A range of blocks of <see cref="RowBlock"/> output rows of one image, padded once into a shared frame.</summary>
-    private readonly struct RowsJob(Plan plan, float* frame, float[] y, int blocks, int parts) : IParallelJob
+    private readonly struct RowsJob<S, V>(Plan plan, float* frame, float[] y, int blocks, int parts) : IParallelJob
+        where S : struct, ISimdWidth<V> where V : struct
     {
         public readonly int Parts = parts;
 
         public void Run(int part, ComputeContext lane)
         {
             var (start, end) = BatchSplit.Range(blocks, part, Parts);
-            ForwardRows(plan, frame, y, 0, start * RowBlock, Math.Min(plan.G.OutH, end * RowBlock));
+            ForwardRows<S, V>(plan, frame, y, 0, start * RowBlock, Math.Min(plan.G.OutH, end * RowBlock));
         }
     }
 
-    /// <summary>The images of one part: its 16-lane dW and db (slices of the caller's per-part sums).</summary>
-    private readonly struct BackwardJob(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts) : IParallelJob
+    /// <summary>The images of one part: its L-lane dW and db (slices of the caller's per-part sums).</summary>
+    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts) : IParallelJob
+        where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
         {
@@ -180,7 +207,7 @@ internal static unsafe class ConvVectorized
             for (int n = start; n < end; n++)
             {
                 PadImage(plan, x, n, frame);
-                AccumulateWeightGradient(plan, frame, dy, n, dwv);
+                AccumulateWeightGradient<S, V>(plan, frame, dy, n, dwv);
             }
             int o = plan.OutChannels, q = plan.G.OutPlane;
             for (int c = 0; c < o; c++)
@@ -213,8 +240,8 @@ internal static unsafe class ConvVectorized
                         .CopyTo(new Span<float>(frame + ((long)c * frameH + fy) * frameW + g.PadLeft, frameW - g.PadLeft));
                 }
             }
-        // The shifted copies, as far as loads reach (16·chunks columns).
-        int width = p.Chunks * Lanes;
+        // The shifted copies, as far as loads reach (L·chunks columns).
+        int width = p.Chunks * p.Lanes;
         long rows = (long)g.Channels * frameH;
         for (int b = 1; b < g.KernelW; b++)
             for (long r = 0; r < rows; r++)
@@ -223,10 +250,11 @@ internal static unsafe class ConvVectorized
 
     /// <summary>Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRows(in Plan p, float* frame, float[] output, int image, int i0, int i1)
+    private static void ForwardRows<S, V>(in Plan p, float* frame, float[] output, int image, int i0, int i1)
+        where S : struct, ISimdWidth<V> where V : struct
     {
         var g = p.G;
-        int chunks = p.Chunks, groups = p.Groups, outChannels = p.OutChannels;
+        int lanes = S.Lanes, chunks = p.Chunks, groups = p.Groups, outChannels = p.OutChannels;
         int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outPlane = g.OutPlane;
         int taps = channels * kh * kw;
         long frameW = p.FrameW, framePlane = (long)p.FrameH * p.FrameW, shift = p.ShiftedSize;
@@ -235,16 +263,16 @@ internal static unsafe class ConvVectorized
             for (int i = i0; i < i1; i++)
                 for (int chunk = 0; chunk < chunks; chunk++)
                 {
-                    int j0 = chunk * Lanes;
-                    var mask = Transpose16x16.FirstLanes(Math.Min(Lanes, outW - j0));
+                    int j0 = chunk * lanes, width = Math.Min(lanes, outW - j0);
                     for (int grp = 0; grp < groups; grp++)
                     {
                         float* bias = biasAll + grp * Group;
-                        Vector512<float> a0 = Vector512.Create(bias[0]), a1 = Vector512.Create(bias[1]);
-                        Vector512<float> a2 = Vector512.Create(bias[2]), a3 = Vector512.Create(bias[3]);
-                        Vector512<float> a4 = Vector512.Create(bias[4]), a5 = Vector512.Create(bias[5]);
-                        Vector512<float> a6 = Vector512.Create(bias[6]), a7 = Vector512.Create(bias[7]);
-                        if (!p.HasBias) a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
+                        V a0 = S.Zero, a1 = S.Zero, a2 = S.Zero, a3 = S.Zero, a4 = S.Zero, a5 = S.Zero, a6 = S.Zero, a7 = S.Zero;
+                        if (p.HasBias)
+                        {
+                            a0 = S.Broadcast(bias[0]); a1 = S.Broadcast(bias[1]); a2 = S.Broadcast(bias[2]); a3 = S.Broadcast(bias[3]);
+                            a4 = S.Broadcast(bias[4]); a5 = S.Broadcast(bias[5]); a6 = S.Broadcast(bias[6]); a7 = S.Broadcast(bias[7]);
+                        }
                         float* w = wg + (long)grp * taps * Group;
                         for (int c = 0; c < channels; c++)
                             for (int a = 0; a < kh; a++)
@@ -252,134 +280,138 @@ internal static unsafe class ConvVectorized
                                 float* row = frame + c * framePlane + (i + a) * frameW + j0;
                                 for (int b = 0; b < kw; b++, w += Group)
                                 {
-                                    var xv = Vector512.LoadAligned(row + b * shift);
-                                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[0]), xv, a0);
-                                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w[1]), xv, a1);
-                                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[2]), xv, a2);
-                                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w[3]), xv, a3);
-                                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w[4]), xv, a4);
-                                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w[5]), xv, a5);
-                                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w[6]), xv, a6);
-                                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w[7]), xv, a7);
+                                    var xv = S.Load(row + b * shift);
+                                    a0 = S.Fma(S.Broadcast(w[0]), xv, a0);
+                                    a1 = S.Fma(S.Broadcast(w[1]), xv, a1);
+                                    a2 = S.Fma(S.Broadcast(w[2]), xv, a2);
+                                    a3 = S.Fma(S.Broadcast(w[3]), xv, a3);
+                                    a4 = S.Fma(S.Broadcast(w[4]), xv, a4);
+                                    a5 = S.Fma(S.Broadcast(w[5]), xv, a5);
+                                    a6 = S.Fma(S.Broadcast(w[6]), xv, a6);
+                                    a7 = S.Fma(S.Broadcast(w[7]), xv, a7);
                                 }
                             }
                         int o0 = grp * Group, count = Math.Min(Group, outChannels - o0);
                         float* dst = y + ((long)image * outChannels + o0) * outPlane + (long)i * outW + j0;
-                        Avx512F.MaskStore(dst, mask, a0);
-                        if (count > 1) Avx512F.MaskStore(dst + outPlane, mask, a1);
-                        if (count > 2) Avx512F.MaskStore(dst + 2L * outPlane, mask, a2);
-                        if (count > 3) Avx512F.MaskStore(dst + 3L * outPlane, mask, a3);
-                        if (count > 4) Avx512F.MaskStore(dst + 4L * outPlane, mask, a4);
-                        if (count > 5) Avx512F.MaskStore(dst + 5L * outPlane, mask, a5);
-                        if (count > 6) Avx512F.MaskStore(dst + 6L * outPlane, mask, a6);
-                        if (count > 7) Avx512F.MaskStore(dst + 7L * outPlane, mask, a7);
+                        StoreRow<S, V>(dst, a0, width);
+                        if (count > 1) StoreRow<S, V>(dst + outPlane, a1, width);
+                        if (count > 2) StoreRow<S, V>(dst + 2L * outPlane, a2, width);
+                        if (count > 3) StoreRow<S, V>(dst + 3L * outPlane, a3, width);
+                        if (count > 4) StoreRow<S, V>(dst + 4L * outPlane, a4, width);
+                        if (count > 5) StoreRow<S, V>(dst + 5L * outPlane, a5, width);
+                        if (count > 6) StoreRow<S, V>(dst + 6L * outPlane, a6, width);
+                        if (count > 7) StoreRow<S, V>(dst + 7L * outPlane, a7, width);
                     }
                 }
     }
 
-    /// <summary>
-    /// <see cref="AccumulateWeightGradient"/> for one (o, c) of a 5×5 kernel with all 25 accumulators in registers:
-    /// each 16 pixels of dY are loaded once for 25 multiply-adds.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Accumulate5x5(float* frame, long frameW, long shift, float* dy, int outH, int outW, float* acc)
+    /// <summary>The first <paramref name="width"/> lanes of v (a row's last chunk may be part of a vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<S, V>(float* dst, V v, int width) where S : struct, ISimdWidth<V> where V : struct
     {
-        Vector512<float> s00 = Vector512.Load(acc), s01 = Vector512.Load(acc + 16), s02 = Vector512.Load(acc + 32), s03 = Vector512.Load(acc + 48), s04 = Vector512.Load(acc + 64);
-        Vector512<float> s10 = Vector512.Load(acc + 80), s11 = Vector512.Load(acc + 96), s12 = Vector512.Load(acc + 112), s13 = Vector512.Load(acc + 128), s14 = Vector512.Load(acc + 144);
-        Vector512<float> s20 = Vector512.Load(acc + 160), s21 = Vector512.Load(acc + 176), s22 = Vector512.Load(acc + 192), s23 = Vector512.Load(acc + 208), s24 = Vector512.Load(acc + 224);
-        Vector512<float> s30 = Vector512.Load(acc + 240), s31 = Vector512.Load(acc + 256), s32 = Vector512.Load(acc + 272), s33 = Vector512.Load(acc + 288), s34 = Vector512.Load(acc + 304);
-        Vector512<float> s40 = Vector512.Load(acc + 320), s41 = Vector512.Load(acc + 336), s42 = Vector512.Load(acc + 352), s43 = Vector512.Load(acc + 368), s44 = Vector512.Load(acc + 384);
-        for (int i = 0; i < outH; i++)
-            for (int j0 = 0; j0 < outW; j0 += Lanes)
-            {
-                // Lanes past the row's end load as zeros, so they add nothing.
-                var d = Avx512F.MaskLoad(dy + (long)i * outW + j0, Transpose16x16.FirstLanes(outW - j0), Vector512<float>.Zero);
-                float* x = frame + i * frameW + j0;
-                s00 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s00); s01 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s01);
-                s02 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s02); s03 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s03);
-                s04 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s04);
-                x += frameW;
-                s10 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s10); s11 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s11);
-                s12 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s12); s13 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s13);
-                s14 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s14);
-                x += frameW;
-                s20 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s20); s21 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s21);
-                s22 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s22); s23 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s23);
-                s24 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s24);
-                x += frameW;
-                s30 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s30); s31 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s31);
-                s32 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s32); s33 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s33);
-                s34 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s34);
-                x += frameW;
-                s40 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s40); s41 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s41);
-                s42 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s42); s43 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s43);
-                s44 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s44);
-            }
-        s00.Store(acc); s01.Store(acc + 16); s02.Store(acc + 32); s03.Store(acc + 48); s04.Store(acc + 64);
-        s10.Store(acc + 80); s11.Store(acc + 96); s12.Store(acc + 112); s13.Store(acc + 128); s14.Store(acc + 144);
-        s20.Store(acc + 160); s21.Store(acc + 176); s22.Store(acc + 192); s23.Store(acc + 208); s24.Store(acc + 224);
-        s30.Store(acc + 240); s31.Store(acc + 256); s32.Store(acc + 272); s33.Store(acc + 288); s34.Store(acc + 304);
-        s40.Store(acc + 320); s41.Store(acc + 336); s42.Store(acc + 352); s43.Store(acc + 368); s44.Store(acc + 384);
+        if (width == S.Lanes) S.Store(dst, v);
+        else S.StoreFirst(dst, v, width);
     }
 
-    /// <summary>dWv[o][c][a][b] (16 lanes) += Σ_{i,j} dY[image][o][i][j] · xpad[c][i + a][j + b], lanes along j.</summary>
+    /// <summary>dY[j0..j0+L) of a row of <paramref name="outW"/>; lanes past the row's end load as zeros, so they add nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V LoadRow<S, V>(float* dyRow, int j0, int outW) where S : struct, ISimdWidth<V> where V : struct =>
+        j0 + S.Lanes <= outW ? S.Load(dyRow + j0) : S.LoadFirst(dyRow + j0, outW - j0);
+
+    /// <summary>
+    /// <see cref="AccumulateWeightGradient{S, V}"/> for one (o, c) of a 5×5 kernel with all 25 accumulators in registers
+    /// (where there are 32): each L pixels of dY are loaded once for 25 multiply-adds.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateWeightGradient(in Plan p, float* frame, float[] outputGradient, int image, float* dwv)
+    private static void Accumulate5x5<S, V>(float* frame, long frameW, long shift, float* dy, int outH, int outW, float* acc)
+        where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes;
+        V s00 = S.Load(acc + 0 * l), s01 = S.Load(acc + 1 * l), s02 = S.Load(acc + 2 * l), s03 = S.Load(acc + 3 * l), s04 = S.Load(acc + 4 * l);
+        V s10 = S.Load(acc + 5 * l), s11 = S.Load(acc + 6 * l), s12 = S.Load(acc + 7 * l), s13 = S.Load(acc + 8 * l), s14 = S.Load(acc + 9 * l);
+        V s20 = S.Load(acc + 10 * l), s21 = S.Load(acc + 11 * l), s22 = S.Load(acc + 12 * l), s23 = S.Load(acc + 13 * l), s24 = S.Load(acc + 14 * l);
+        V s30 = S.Load(acc + 15 * l), s31 = S.Load(acc + 16 * l), s32 = S.Load(acc + 17 * l), s33 = S.Load(acc + 18 * l), s34 = S.Load(acc + 19 * l);
+        V s40 = S.Load(acc + 20 * l), s41 = S.Load(acc + 21 * l), s42 = S.Load(acc + 22 * l), s43 = S.Load(acc + 23 * l), s44 = S.Load(acc + 24 * l);
+        for (int i = 0; i < outH; i++)
+            for (int j0 = 0; j0 < outW; j0 += l)
+            {
+                var d = LoadRow<S, V>(dy + (long)i * outW, j0, outW);
+                float* x = frame + i * frameW + j0;
+                s00 = S.Fma(d, S.Load(x + 0 * shift), s00); s01 = S.Fma(d, S.Load(x + 1 * shift), s01); s02 = S.Fma(d, S.Load(x + 2 * shift), s02); s03 = S.Fma(d, S.Load(x + 3 * shift), s03); s04 = S.Fma(d, S.Load(x + 4 * shift), s04);
+                x += frameW;
+                s10 = S.Fma(d, S.Load(x + 0 * shift), s10); s11 = S.Fma(d, S.Load(x + 1 * shift), s11); s12 = S.Fma(d, S.Load(x + 2 * shift), s12); s13 = S.Fma(d, S.Load(x + 3 * shift), s13); s14 = S.Fma(d, S.Load(x + 4 * shift), s14);
+                x += frameW;
+                s20 = S.Fma(d, S.Load(x + 0 * shift), s20); s21 = S.Fma(d, S.Load(x + 1 * shift), s21); s22 = S.Fma(d, S.Load(x + 2 * shift), s22); s23 = S.Fma(d, S.Load(x + 3 * shift), s23); s24 = S.Fma(d, S.Load(x + 4 * shift), s24);
+                x += frameW;
+                s30 = S.Fma(d, S.Load(x + 0 * shift), s30); s31 = S.Fma(d, S.Load(x + 1 * shift), s31); s32 = S.Fma(d, S.Load(x + 2 * shift), s32); s33 = S.Fma(d, S.Load(x + 3 * shift), s33); s34 = S.Fma(d, S.Load(x + 4 * shift), s34);
+                x += frameW;
+                s40 = S.Fma(d, S.Load(x + 0 * shift), s40); s41 = S.Fma(d, S.Load(x + 1 * shift), s41); s42 = S.Fma(d, S.Load(x + 2 * shift), s42); s43 = S.Fma(d, S.Load(x + 3 * shift), s43); s44 = S.Fma(d, S.Load(x + 4 * shift), s44);
+            }
+        S.Store(acc + 0 * l, s00); S.Store(acc + 1 * l, s01); S.Store(acc + 2 * l, s02); S.Store(acc + 3 * l, s03); S.Store(acc + 4 * l, s04);
+        S.Store(acc + 5 * l, s10); S.Store(acc + 6 * l, s11); S.Store(acc + 7 * l, s12); S.Store(acc + 8 * l, s13); S.Store(acc + 9 * l, s14);
+        S.Store(acc + 10 * l, s20); S.Store(acc + 11 * l, s21); S.Store(acc + 12 * l, s22); S.Store(acc + 13 * l, s23); S.Store(acc + 14 * l, s24);
+        S.Store(acc + 15 * l, s30); S.Store(acc + 16 * l, s31); S.Store(acc + 17 * l, s32); S.Store(acc + 18 * l, s33); S.Store(acc + 19 * l, s34);
+        S.Store(acc + 20 * l, s40); S.Store(acc + 21 * l, s41); S.Store(acc + 22 * l, s42); S.Store(acc + 23 * l, s43); S.Store(acc + 24 * l, s44);
+    }
+
+    /// <summary>dWv[o][c][a][b] (L lanes) += Σ_{i,j} dY[image][o][i][j] · xpad[c][i + a][j + b], lanes along j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateWeightGradient<S, V>(in Plan p, float* frame, float[] outputGradient, int image, float* dwv)
+        where S : struct, ISimdWidth<V> where V : struct
     {
         var g = p.G;
-        int outChannels = p.OutChannels;
+        int l = S.Lanes, outChannels = p.OutChannels;
         int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outH = g.OutH, outPlane = g.OutPlane;
         long frameW = p.FrameW, framePlane = (long)p.FrameH * p.FrameW, shift = p.ShiftedSize;
         fixed (float* dyAll = outputGradient)
             for (int o = 0; o < outChannels; o++)
             {
                 float* dy = dyAll + ((long)image * outChannels + o) * outPlane;
-                if (kh == 5 && kw == 5)
+                // 25 accumulators and their operands fit only in 32 registers; with 16, a row of the kernel at a time.
+                if (kh == 5 && kw == 5 && S.Registers >= 32)
                 {
                     for (int c = 0; c < channels; c++)
-                        Accumulate5x5(frame + c * framePlane, frameW, shift, dy, outH, outW, dwv + ((long)o * channels + c) * 25 * Lanes);
+                        Accumulate5x5<S, V>(frame + c * framePlane, frameW, shift, dy, outH, outW, dwv + ((long)o * channels + c) * 25 * l);
                     continue;
                 }
                 for (int c = 0; c < channels; c++)
                     for (int a = 0; a < kh; a++)
                     {
                         // One accumulator per kernel column b; those past kw stay zero and are not stored.
-                        float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * Lanes;
-                        Vector512<float> s0 = Vector512.Load(acc), s1 = default, s2 = default, s3 = default;
-                        Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
-                        if (kw > 1) s1 = Vector512.Load(acc + Lanes);
-                        if (kw > 2) s2 = Vector512.Load(acc + 2 * Lanes);
-                        if (kw > 3) s3 = Vector512.Load(acc + 3 * Lanes);
-                        if (kw > 4) s4 = Vector512.Load(acc + 4 * Lanes);
-                        if (kw > 5) s5 = Vector512.Load(acc + 5 * Lanes);
-                        if (kw > 6) s6 = Vector512.Load(acc + 6 * Lanes);
-                        if (kw > 7) s7 = Vector512.Load(acc + 7 * Lanes);
+                        float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * l;
+                        V s0 = S.Load(acc), s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
+                        if (kw > 1) s1 = S.Load(acc + l);
+                        if (kw > 2) s2 = S.Load(acc + 2 * l);
+                        if (kw > 3) s3 = S.Load(acc + 3 * l);
+                        if (kw > 4) s4 = S.Load(acc + 4 * l);
+                        if (kw > 5) s5 = S.Load(acc + 5 * l);
+                        if (kw > 6) s6 = S.Load(acc + 6 * l);
+                        if (kw > 7) s7 = S.Load(acc + 7 * l);
                         for (int i = 0; i < outH; i++)
                         {
                             float* row = frame + c * framePlane + (i + a) * frameW;
-                            for (int j0 = 0; j0 < outW; j0 += Lanes)
+                            for (int j0 = 0; j0 < outW; j0 += l)
                             {
-                                // Lanes past the row's end load as zeros, so they add nothing.
-                                var d = Avx512F.MaskLoad(dy + (long)i * outW + j0, Transpose16x16.FirstLanes(outW - j0), Vector512<float>.Zero);
+                                var d = LoadRow<S, V>(dy + (long)i * outW, j0, outW);
                                 float* x = row + j0;
-                                s0 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x), s0);
-                                if (kw > 1) s1 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 1 * shift), s1);
-                                if (kw > 2) s2 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 2 * shift), s2);
-                                if (kw > 3) s3 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 3 * shift), s3);
-                                if (kw > 4) s4 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 4 * shift), s4);
-                                if (kw > 5) s5 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 5 * shift), s5);
-                                if (kw > 6) s6 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 6 * shift), s6);
-                                if (kw > 7) s7 = Vector512.FusedMultiplyAdd(d, Vector512.LoadAligned(x + 7 * shift), s7);
+                                s0 = S.Fma(d, S.Load(x), s0);
+                                if (kw > 1) s1 = S.Fma(d, S.Load(x + 1 * shift), s1);
+                                if (kw > 2) s2 = S.Fma(d, S.Load(x + 2 * shift), s2);
+                                if (kw > 3) s3 = S.Fma(d, S.Load(x + 3 * shift), s3);
+                                if (kw > 4) s4 = S.Fma(d, S.Load(x + 4 * shift), s4);
+                                if (kw > 5) s5 = S.Fma(d, S.Load(x + 5 * shift), s5);
+                                if (kw > 6) s6 = S.Fma(d, S.Load(x + 6 * shift), s6);
+                                if (kw > 7) s7 = S.Fma(d, S.Load(x + 7 * shift), s7);
                             }
                         }
-                        s0.Store(acc);
-                        if (kw > 1) s1.Store(acc + Lanes);
-                        if (kw > 2) s2.Store(acc + 2 * Lanes);
-                        if (kw > 3) s3.Store(acc + 3 * Lanes);
-                        if (kw > 4) s4.Store(acc + 4 * Lanes);
-                        if (kw > 5) s5.Store(acc + 5 * Lanes);
-                        if (kw > 6) s6.Store(acc + 6 * Lanes);
-                        if (kw > 7) s7.Store(acc + 7 * Lanes);
+                        S.Store(acc, s0);
+                        if (kw > 1) S.Store(acc + l, s1);
+                        if (kw > 2) S.Store(acc + 2 * l, s2);
+                        if (kw > 3) S.Store(acc + 3 * l, s3);
+                        if (kw > 4) S.Store(acc + 4 * l, s4);
+                        if (kw > 5) S.Store(acc + 5 * l, s5);
+                        if (kw > 6) S.Store(acc + 6 * l, s6);
+                        if (kw > 7) S.Store(acc + 7 * l, s7);
                     }
             }
     }

@@ -9,13 +9,10 @@ namespace Jimu.Kernels;
 /// </summary>
 internal static class PoolParallel
 {
-    /// <summary>
-    /// See <see cref="PoolDirect.MaxForward"/>; with <paramref name="relu"/>, then <see cref="PoolDirect.ReluOfMax"/>.
-    /// <paramref name="corners"/>: <see cref="MaxPool2x2.Corners"/> of this geometry where <see cref="MaxPool2x2.Applies"/> (the caller's cache), else null.
-    /// </summary>
-    public static void MaxForward(ComputeContext ctx, float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax, bool relu, int[]? corners)
+    /// <summary>See <see cref="PoolDirect.MaxForward"/>; with <paramref name="relu"/>, then <see cref="PoolDirect.ReluOfMax"/>.</summary>
+    public static void MaxForward(ComputeContext ctx, float[] x, in ConvGeometry g, int batch, float[] y, int[] argmax, bool relu)
     {
-        var job = new MaxForwardJob(x, y, argmax, g, batch, BatchSplit.Parts(ctx.Threads, batch), relu, corners);
+        var job = new MaxForwardJob(x, y, argmax, g, batch, BatchSplit.Parts(ctx.Threads, batch), relu);
         ctx.For(job.Parts, ref job);
     }
 
@@ -40,7 +37,7 @@ internal static class PoolParallel
         ctx.For(job.Parts, ref job);
     }
 
-    private readonly struct MaxForwardJob(float[] x, float[] y, int[] argmax, ConvGeometry g, int batch, int parts, bool relu, int[]? corners) : IParallelJob
+    private readonly struct MaxForwardJob(float[] x, float[] y, int[] argmax, ConvGeometry g, int batch, int parts, bool relu) : IParallelJob
     {
         public readonly int Parts = parts;
 
@@ -53,8 +50,12 @@ internal static class PoolParallel
             var xs = x.AsSpan(start * image, n * image);
             var ys = y.AsSpan(start * pooled, n * pooled);
             var am = argmax.AsSpan(start * pooled, n * pooled);
-            if (corners is not null) MaxPool2x2.Forward(xs, g, n * g.Channels, ys, am, corners);
-            else PoolDirect.MaxForward(xs, g, n, ys, am);
+            if (MaxPool2x2.Applies(g))
+            {
+                MaxPool2x2.Forward(xs, g, n * g.Channels, ys, am, relu);
+                return;
+            }
+            PoolDirect.MaxForward(xs, g, n, ys, am);
             if (relu) PoolDirect.ReluOfMax(ys, am); // while this part's outputs are still in cache
         }
     }

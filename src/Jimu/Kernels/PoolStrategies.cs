@@ -33,16 +33,8 @@ internal static class PoolStrategies
         public override PoolAlgorithm Algorithm => PoolAlgorithm.Direct;
         public override bool Supports(in ConvGeometry g) => true;
 
-        public override void MaxForward(ComputeContext ctx, PoolCache cache, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu)
-        {
-            int[]? corners = null;
-            if (MaxPool2x2.Applies(g))
-            {
-                if (cache.Corners is null || cache.CornersFor != g) (cache.Corners, cache.CornersFor) = (MaxPool2x2.Corners(g), g);
-                corners = cache.Corners;
-            }
-            PoolParallel.MaxForward(ctx, x, g, batch, y, argmax, relu, corners);
-        }
+        public override void MaxForward(ComputeContext ctx, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu) =>
+            PoolParallel.MaxForward(ctx, x, g, batch, y, argmax, relu);
 
         public override void MaxBackward(ComputeContext ctx, float[] dy, int[] argmax, float[] dx, int batch, in ConvGeometry g) =>
             PoolParallel.MaxBackward(ctx, dy, argmax, g, batch, dx);
@@ -63,7 +55,7 @@ internal static class PoolStrategies
         private static Span<float> Patches(ComputeContext ctx, in ConvGeometry g) =>
             ctx.Workspace.Span(Scratch.PoolPatches, g.PatchSize * g.OutPlane);
 
-        public override void MaxForward(ComputeContext ctx, PoolCache cache, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu)
+        public override void MaxForward(ComputeContext ctx, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu)
         {
             int outputs = batch * g.Channels * g.OutPlane;
             PoolIm2Col.MaxForward(x.AsSpan(0, batch * g.InSize), g, batch, Patches(ctx, g), y.AsSpan(0, outputs), argmax.AsSpan(0, outputs));

@@ -11,7 +11,7 @@ namespace Jimu.Kernels;
 /// AvgForward:   y = Σ window / (kh·kw)   (padding counts: count_include_pad)
 /// AvgBackward:  dx = Σ over the windows containing each input of dy / (kh·kw)
 /// </code>
-/// Outputs are set, not added to. Strategies are stateless singletons; a layer's <see cref="PoolCache"/> is passed in.
+/// Outputs are set, not added to. Strategies are stateless singletons.
 /// </summary>
 internal abstract class PoolStrategy
 {
@@ -22,7 +22,7 @@ internal abstract class PoolStrategy
     public abstract bool Supports(in ConvGeometry g);
 
     /// <summary>y and argmax of max pooling; with <paramref name="relu"/>, y = relu(maxpool(x)) and no gradient where y ≤ 0.</summary>
-    public abstract void MaxForward(ComputeContext ctx, PoolCache cache, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu);
+    public abstract void MaxForward(ComputeContext ctx, float[] x, float[] y, int[] argmax, int batch, in ConvGeometry g, bool relu);
 
     /// <summary>dx of max pooling from dy and the argmax of this strategy's forward pass.</summary>
     public abstract void MaxBackward(ComputeContext ctx, float[] dy, int[] argmax, float[] dx, int batch, in ConvGeometry g);
@@ -35,12 +35,4 @@ internal abstract class PoolStrategy
 
     /// <inheritdoc/>
     public override string ToString() => Algorithm.ToString();
-}
-
-/// <summary>What a pooling layer keeps between calls for the strategies: derived from its geometry.</summary>
-internal sealed class PoolCache
-{
-    /// <summary>The 2×2 kernel's window corners (<see cref="MaxPool2x2.Corners"/>) and the geometry they are for.</summary>
-    public int[]? Corners;
-    public ConvGeometry CornersFor;
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Jimu.Kernels;
 
@@ -22,9 +23,20 @@ internal unsafe interface ISimdWidth<V> where V : struct
     /// </summary>
     static abstract int TileRows { get; }
 
+    /// <summary>Vector registers of the instruction set: 32 (AVX-512, NEON) or 16 (AVX2, SSE/AVX).</summary>
+    static abstract int Registers { get; }
+
     static abstract V Zero { get; }
+    /// <summary>0, 1, …, Lanes − 1.</summary>
+    static abstract V Indices { get; }
     static abstract V Load(float* p);
     static abstract void Store(float* p, V v);
+    /// <summary>p[0..count) into the first lanes, zeros after (0 ≤ count ≤ Lanes); nothing past p + count is read.</summary>
+    static abstract V LoadFirst(float* p, int count);
+    /// <summary>The first <paramref name="count"/> lanes of v to p[0..count); nothing past p + count is written.</summary>
+    static abstract void StoreFirst(float* p, V v, int count);
+    /// <summary>p[i] = (int)v[i], v holding whole numbers.</summary>
+    static abstract void StoreInt32(int* p, V v);
     static abstract V Broadcast(float x);
     /// <summary>a·b + c, rounded once (on x86 without FMA, which .NET 10 turns off with AVX2, rounded twice).</summary>
     static abstract V Fma(V a, V b, V c);
@@ -32,6 +44,20 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract V Sub(V a, V b);
     static abstract V Mul(V a, V b);
     static abstract float Sum(V v);
+    static abstract V Max(V a, V b);
+    /// <summary>All bits set in the lanes where a &gt; b (false where either is NaN).</summary>
+    static abstract V GreaterThan(V a, V b);
+    /// <summary>All bits set in the NaN lanes.</summary>
+    static abstract V IsNaN(V v);
+    /// <summary>Bitwise: a where mask is set, else b.</summary>
+    static abstract V Select(V mask, V a, V b);
+    static abstract V And(V a, V b);
+    static abstract V AndNot(V a, V b);
+    static abstract V Or(V a, V b);
+    /// <summary>The even lanes of the pair (a, b) in order: a0 a2 … b0 b2 …</summary>
+    static abstract V Even(V a, V b);
+    /// <summary>The odd lanes of the pair (a, b) in order: a1 a3 … b1 b3 …</summary>
+    static abstract V Odd(V a, V b);
 }
 
 /// <summary>The 512-bit width (AVX-512).</summary>
@@ -39,7 +65,28 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
 {
     public static int Lanes => 16;
     public static int TileRows => 8;
+    public static int Registers => 32;
     public static Vector512<float> Zero => Vector512<float>.Zero;
+    public static Vector512<float> Indices => Vector512<float>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector512<float> v) => Vector512.ConvertToInt32(v).Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> IsNaN(Vector512<float> v) => ~Vector512.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> a, Vector512<float> b) => Vector512.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadFirst(float* p, int count) => Avx512F.MaskLoad(p, FirstLanes(count), Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(float* p, Vector512<float> v, int count) => Avx512F.MaskStore(p, FirstLanes(count), v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+    // vpermt2ps: any lanes of the pair.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Even(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Odd(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2 + Vector512<int>.One, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
@@ -55,7 +102,29 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
 {
     public static int Lanes => 8;
     public static int TileRows => 6;
+    public static int Registers => 16;
     public static Vector256<float> Zero => Vector256<float>.Zero;
+    public static Vector256<float> Indices => Vector256<float>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector256<float> v) => Vector256.ConvertToInt32(v).Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> IsNaN(Vector256<float> v) => ~Vector256.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> a, Vector256<float> b) => Vector256.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+    // vmaskmovps (AVX): masked-off lanes are neither read nor written, so no fault past the end.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadFirst(float* p, int count) => Avx.MaskLoad(p, FirstLanes(count));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(float* p, Vector256<float> v, int count) => Avx.MaskStore(p, FirstLanes(count), v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> FirstLanes(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+    // shufps takes lanes 0, 2 (1, 3) of each input within each 128-bit half; vpermpd puts the halves in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Even(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Odd(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
@@ -72,7 +141,42 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     public static int Lanes => 4;
     // A JIT-time constant: AdvSimd.Arm64.IsSupported is folded when the method is compiled.
     public static int TileRows => AdvSimd.Arm64.IsSupported ? 8 : 6;
+    public static int Registers => AdvSimd.Arm64.IsSupported ? 32 : 16;
     public static Vector128<float> Zero => Vector128<float>.Zero;
+    public static Vector128<float> Indices => Vector128<float>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector128<float> v) => Vector128.ConvertToInt32(v).Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> IsNaN(Vector128<float> v) => ~Vector128.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndNot(Vector128<float> a, Vector128<float> b) => Vector128.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadFirst(float* p, int count)
+    {
+        if (Avx.IsSupported) return Avx.MaskLoad(p, FirstLanes(count));
+        var v = Vector128<float>.Zero;
+        for (int i = 0; i < count; i++) v = v.WithElement(i, p[i]);
+        return v;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFirst(float* p, Vector128<float> v, int count)
+    {
+        if (Avx.IsSupported) { Avx.MaskStore(p, FirstLanes(count), v); return; }
+        for (int i = 0; i < count; i++) p[i] = v.GetElement(i);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> FirstLanes(int count) => Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+    // uzp1/uzp2 on ARM64, shufps on x86.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Even(Vector128<float> a, Vector128<float> b) =>
+        AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.UnzipEven(a, b) :
+        Sse.IsSupported ? Sse.Shuffle(a, b, 0x88) : Vector128.Create(a[0], a[2], b[0], b[2]);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Odd(Vector128<float> a, Vector128<float> b) =>
+        AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.UnzipOdd(a, b) :
+        Sse.IsSupported ? Sse.Shuffle(a, b, 0xDD) : Vector128.Create(a[1], a[3], b[1], b[3]);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector128<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);

@@ -69,11 +69,10 @@ public sealed class MaxPool2D : Pool2D
         {
             var g = _geometry;
             if (!MaxPool2x2.Applies(g)) throw new InvalidOperationException($"{Who}: a fused BatchNorm needs a 2x2 window with stride 2 and no padding.");
-            if (_cache.Corners is null || _cache.CornersFor != g) (_cache.Corners, _cache.CornersFor) = (MaxPool2x2.Corners(g), g);
-            BatchNormReluPool.Forward(Context, input.Data, y.Data, _argmax, _batch, g, bn.Scale, bn.Shift, _cache.Corners);
+            BatchNormReluPool.Forward(Context, input.Data, y.Data, _argmax, _batch, g, bn.Scale, bn.Shift);
             return y;
         }
-        _used.MaxForward(Context, _cache, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
+        _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
         return y;
     }
 

@@ -11,9 +11,8 @@ public abstract class Pool2D : Layer
 {
     private protected ConvGeometry _geometry;
     private protected int _batch = -1;
-    // The strategy of the last forward pass (its backward pass must be the same one), and what strategies keep.
+    // The strategy of the last forward pass (its backward pass must be the same one).
     private protected PoolStrategy _used = PoolStrategies.Direct;
-    private protected readonly PoolCache _cache = new();
     private protected Tensor? _output, _inputGradient;
 
     private protected Pool2D(string name, int kernelH, int kernelW, int strideH, int strideW, Padding padding, PoolAlgorithm algorithm)

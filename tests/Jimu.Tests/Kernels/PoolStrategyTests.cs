@@ -48,8 +48,8 @@ public class PoolStrategyTests
                 // Max pooling picks values, so y is exact; dx too, up to the order of the sums where windows overlap.
                 float[] y = new float[outputs], yRef = new float[outputs], dx = new float[x.Length], dxRef = new float[x.Length];
                 int[] arg = new int[outputs], argRef = new int[outputs];
-                strategy.MaxForward(ctx, new PoolCache(), x, y, arg, n, g, relu);
-                direct.MaxForward(ctx, new PoolCache(), x, yRef, argRef, n, g, relu);
+                strategy.MaxForward(ctx, x, y, arg, n, g, relu);
+                direct.MaxForward(ctx, x, yRef, argRef, n, g, relu);
                 Assert.True(yRef.SequenceEqual(y), $"max y of {what}, relu {relu}");
                 strategy.MaxBackward(ctx, dy, arg, dx, n, g);
                 direct.MaxBackward(ctx, dy, argRef, dxRef, n, g);
