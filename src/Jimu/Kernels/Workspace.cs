@@ -84,4 +84,6 @@ internal enum Scratch
     VectorizedWeights,
     /// <summary>Per-part 16-lane weight gradients, summed after the parts in order (<see cref="ConvVectorized"/>).</summary>
     VectorizedPartDw,
+    /// <summary>One channel's four phase planes (<see cref="Im2ColStride2"/>, one per thread).</summary>
+    PhasePlanes,
 }
