@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -95,18 +96,42 @@ internal static class Im2ColStride2
         return (a, (r - a) >> 1);
     }
 
-    /// <summary>The four phase planes of one channel, each ⌈H/2⌉ × ⌈W/2⌉ (entries past Ha, Wb are left as they are: never read).</summary>
+    /// <summary>
+    /// The four phase planes of one channel, each ⌈H/2⌉ × ⌈W/2⌉ (entries past Ha, Wb are left as they are: never
+    /// read): each row's even and odd columns, with the widest vectors of which two fit in a row (split by
+    /// <see cref="ISimdWidth{V}.Even"/> and <see cref="ISimdWidth{V}.Odd"/>), the rest one at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Split(ReadOnlySpan<float> x, int h, int w, Span<float> phases)
+    private static unsafe void Split(ReadOnlySpan<float> x, int h, int w, Span<float> phases)
     {
-        int wh = (w + 1) / 2, plane = ((h + 1) / 2) * wh;
+        fixed (float* px = x)
+        fixed (float* pp = phases)
+        {
+            if (Vector512.IsHardwareAccelerated && w >= 2 * Simd512.Lanes) Split<Simd512, Vector512<float>>(px, h, w, pp);
+            else if (Vector256.IsHardwareAccelerated && w >= 2 * Simd256.Lanes) Split<Simd256, Vector256<float>>(px, h, w, pp);
+            else if (Vector128.IsHardwareAccelerated && w >= 2 * Simd128.Lanes) Split<Simd128, Vector128<float>>(px, h, w, pp);
+            else Split<Simd128, Vector128<float>>(px, h, w, pp, vectors: false);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Split<S, V>(float* x, int h, int w, float* phases, bool vectors = true) where S : struct, ISimdWidth<V> where V : struct
+    {
+        int wh = (w + 1) / 2, plane = ((h + 1) / 2) * wh, l = S.Lanes;
         for (int r = 0; r < h; r++)
         {
-            var row = x.Slice(r * w, w);
+            float* row = x + (long)r * w;
             int a = r & 1, t = r >> 1;
-            var even = phases.Slice(2 * a * plane + t * wh, wh);
-            var odd = phases.Slice((2 * a + 1) * plane + t * wh, wh);
+            float* even = phases + 2 * a * plane + t * wh;
+            float* odd = even + plane;
             int u = 0;
+            if (vectors)
+                for (; 2 * (u + l) <= w; u += l)
+                {
+                    V lo = S.Load(row + 2 * u), hi = S.Load(row + 2 * u + l);
+                    S.Store(even + u, S.Even(lo, hi));
+                    S.Store(odd + u, S.Odd(lo, hi));
+                }
             for (; 2 * u + 1 < w; u++) { even[u] = row[2 * u]; odd[u] = row[2 * u + 1]; }
             if (2 * u < w) even[u] = row[2 * u];
         }
