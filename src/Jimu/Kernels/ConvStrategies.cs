@@ -15,7 +15,7 @@ internal static class ConvStrategies
     public static readonly ConvStrategy Direct = new DirectStrategy();
     /// <summary>Unfold + GEMM: any geometry.</summary>
     public static readonly ConvStrategy Im2Col = new Im2ColStrategy();
-    /// <summary>Winograd F(2×2, 5×5) and F(4×4, 3×3): 5×5 and 3×3 kernels at stride 1, AVX-512.</summary>
+    /// <summary>Winograd F(2×2, 5×5) and F(4×4, 3×3): 5×5 and 3×3 kernels at stride 1, at every vector width.</summary>
     public static readonly ConvStrategy Winograd = new WinogradStrategy();
     /// <summary>Direct loops vectorised along output rows: stride 1, kernels up to 8 wide, any vector width.</summary>
     public static readonly ConvStrategy Vectorized = new VectorizedStrategy();

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Jimu.Kernels;
 
 /// <summary>
@@ -7,77 +9,104 @@ namespace Jimu.Kernels;
 /// price of transforms and a larger rounding error: the transforms scale terms up before they cancel, so results agree
 /// with the direct loops to about 1e-4 of the magnitudes rather than im2col's 1e-5.
 /// <code>
-/// forward:  y  = winograd(x, W) + b                                   (<see cref="WinogradForward{T}"/>)
-/// backward: dW, db from x and dY                                      (<see cref="WinogradWeightGradient{T}"/>)
+/// forward:  y  = winograd(x, W) + b                                   (<see cref="WinogradForward{T, S, V}"/>)
+/// backward: dW, db from x and dY                                      (<see cref="WinogradWeightGradient{T, S, V}"/>)
 ///           dx = winograd(dY padded by r − 1 − p, rot180(W) with in and out swapped)
 /// </code>
-/// Only for geometries where <see cref="Supports"/> holds (it also needs AVX-512); callers fall back to im2col.
+/// Written once over the vector width (<see cref="ISimdWidth{V}"/>): the entry points run at the width the GEMM micro-kernel
+/// runs at (<see cref="GemmMicroKernel.Selected"/>: 512, 256 or 128 bits); the generic ones at any width this machine
+/// supports (the tests run every one). Only for geometries where <see cref="Supports"/> holds and where there are vectors;
+/// callers fall back to im2col.
 /// Stateless: the transformed weights are the layer's (<see cref="ConvCache"/>), scratch is the context's.
 /// </summary>
 internal static class ConvWinograd
 {
     /// <summary>
     /// Whether geometry <paramref name="g"/> runs here on this machine: a 5×5 kernel with padding 0 to 4 per side, or a
-    /// 3×3 kernel with padding 0 to 2, at stride 1.
+    /// 3×3 kernel with padding 0 to 2, at stride 1, with vectors of any width.
     /// </summary>
-    public static bool Supports(in ConvGeometry g) =>
-        WinogradForward<WinogradF2x5>.Supports(g) || WinogradForward<WinogradF4x3>.Supports(g);
+    public static bool Supports(in ConvGeometry g) => GemmMicroKernel.Selected switch
+    {
+        GemmMicroKernel.Kind.Vector512 => Supports<Simd512, Vector512<float>>(g),
+        GemmMicroKernel.Kind.Vector256 => Supports<Simd256, Vector256<float>>(g),
+        GemmMicroKernel.Kind.Vector128 => Supports<Simd128, Vector128<float>>(g),
+        _ => false,
+    };
 
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, r, r]) + bias; <paramref name="transformed"/> is the layer's cache of U.</summary>
     public static void Forward(ComputeContext ctx, WinogradWeights transformed, float[] x, float[] weight, float[]? bias, float[] y,
         int batch, int outChannels, in ConvGeometry g)
     {
-        if (g.KernelH == WinogradF4x3.Kernel) Tiles<WinogradF4x3>.Forward(ctx, transformed, x, weight, bias, y, batch, outChannels, g);
-        else Tiles<WinogradF2x5>.Forward(ctx, transformed, x, weight, bias, y, batch, outChannels, g);
+        switch (GemmMicroKernel.Selected)
+        {
+            case GemmMicroKernel.Kind.Vector512: Forward<Simd512, Vector512<float>>(ctx, transformed, x, weight, bias, y, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector256: Forward<Simd256, Vector256<float>>(ctx, transformed, x, weight, bias, y, batch, outChannels, g); break;
+            default: Forward<Simd128, Vector128<float>>(ctx, transformed, x, weight, bias, y, batch, outChannels, g); break;
+        }
     }
 
     /// <summary>Sets dW (and db when given) to the batch sums.</summary>
     public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
-        if (g.KernelH == WinogradF4x3.Kernel) Tiles<WinogradF4x3>.BackwardWeights(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
-        else Tiles<WinogradF2x5>.BackwardWeights(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
+        switch (GemmMicroKernel.Selected)
+        {
+            case GemmMicroKernel.Kind.Vector512: BackwardWeights<Simd512, Vector512<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector256: BackwardWeights<Simd256, Vector256<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+            default: BackwardWeights<Simd128, Vector128<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+        }
     }
 
     /// <summary>Sets dx to the input gradient; <paramref name="transformed"/> is the layer's cache of the rotated U.</summary>
     public static void BackwardInput(ComputeContext ctx, WinogradWeights transformed, float[] dy, float[] weight, float[] dx,
         int batch, int outChannels, in ConvGeometry g)
     {
-        if (g.KernelH == WinogradF4x3.Kernel) Tiles<WinogradF4x3>.BackwardInput(ctx, transformed, dy, weight, dx, batch, outChannels, g);
-        else Tiles<WinogradF2x5>.BackwardInput(ctx, transformed, dy, weight, dx, batch, outChannels, g);
+        switch (GemmMicroKernel.Selected)
+        {
+            case GemmMicroKernel.Kind.Vector512: BackwardInput<Simd512, Vector512<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector256: BackwardInput<Simd256, Vector256<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
+            default: BackwardInput<Simd128, Vector128<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
+        }
     }
 
-    /// <summary>The three passes by the tile algorithm <typeparamref name="T"/>.</summary>
-    private static class Tiles<T> where T : struct, IWinogradTiles
+    /// <summary><see cref="Supports"/> at the width <typeparamref name="S"/>.</summary>
+    public static bool Supports<S, V>(in ConvGeometry g) where S : struct, ISimdWidth<V> where V : unmanaged =>
+        WinogradForward<WinogradF2x5, S, V>.Supports(g) || WinogradForward<WinogradF4x3, S, V>.Supports(g);
+
+    /// <summary><see cref="Forward"/> at the width <typeparamref name="S"/>.</summary>
+    public static void Forward<S, V>(ComputeContext ctx, WinogradWeights transformed, float[] x, float[] weight, float[]? bias, float[] y,
+        int batch, int outChannels, in ConvGeometry g) where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        public static void Forward(ComputeContext ctx, WinogradWeights transformed, float[] x, float[] weight, float[]? bias, float[] y,
-            int batch, int outChannels, in ConvGeometry g)
-        {
-            Require(g);
-            WinogradForward<T>.Run(ctx, transformed, x, weight, rotate: false, bias, y, batch, outChannels, g);
-        }
+        Require<S, V>(g);
+        if (g.KernelH == WinogradF4x3.Kernel) WinogradForward<WinogradF4x3, S, V>.Run(ctx, transformed, x, weight, rotate: false, bias, y, batch, outChannels, g);
+        else WinogradForward<WinogradF2x5, S, V>.Run(ctx, transformed, x, weight, rotate: false, bias, y, batch, outChannels, g);
+    }
 
-        public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
-        {
-            Require(g);
-            WinogradWeightGradient<T>.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
-        }
+    /// <summary><see cref="BackwardWeights"/> at the width <typeparamref name="S"/>.</summary>
+    public static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels,
+        in ConvGeometry g) where S : struct, ISimdWidth<V> where V : unmanaged
+    {
+        Require<S, V>(g);
+        if (g.KernelH == WinogradF4x3.Kernel) WinogradWeightGradient<WinogradF4x3, S, V>.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
+        else WinogradWeightGradient<WinogradF2x5, S, V>.Run(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
+    }
 
-        public static void BackwardInput(ComputeContext ctx, WinogradWeights transformed, float[] dy, float[] weight, float[] dx,
-            int batch, int outChannels, in ConvGeometry g)
-        {
-            Require(g);
-            // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by r − 1 − p ("full" correlation, cropped to the input).
-            int e = T.Kernel - 1;
-            var back = new ConvGeometry(outChannels, g.OutH, g.OutW, T.Kernel, T.Kernel, 1, 1,
-                e - g.PadTop, e - g.PadBottom, e - g.PadLeft, e - g.PadRight, g.InH, g.InW);
-            WinogradForward<T>.Run(ctx, transformed, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
-        }
+    /// <summary><see cref="BackwardInput"/> at the width <typeparamref name="S"/>.</summary>
+    public static void BackwardInput<S, V>(ComputeContext ctx, WinogradWeights transformed, float[] dy, float[] weight, float[] dx,
+        int batch, int outChannels, in ConvGeometry g) where S : struct, ISimdWidth<V> where V : unmanaged
+    {
+        Require<S, V>(g);
+        // dx[c] = Σ_o dy[o] ⋆ rot180(W[o][c]) over dy padded by r − 1 − p ("full" correlation, cropped to the input).
+        int r = g.KernelH, e = r - 1;
+        var back = new ConvGeometry(outChannels, g.OutH, g.OutW, r, r, 1, 1,
+            e - g.PadTop, e - g.PadBottom, e - g.PadLeft, e - g.PadRight, g.InH, g.InW);
+        if (r == WinogradF4x3.Kernel) WinogradForward<WinogradF4x3, S, V>.Run(ctx, transformed, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
+        else WinogradForward<WinogradF2x5, S, V>.Run(ctx, transformed, dy, weight, rotate: true, bias: null, dx, batch, g.Channels, back);
+    }
 
-        private static void Require(in ConvGeometry g)
-        {
-            if (!WinogradForward<T>.Supports(g))
-                throw new NotSupportedException(
-                    $"Winograd F({T.Out}x{T.Out}, {T.Kernel}x{T.Kernel}) needs a {T.Kernel}x{T.Kernel} kernel, stride 1, padding 0 to {T.Kernel - 1} and AVX-512; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}, padding {g.PadTop},{g.PadBottom},{g.PadLeft},{g.PadRight}.");
-        }
+    private static void Require<S, V>(in ConvGeometry g) where S : struct, ISimdWidth<V> where V : unmanaged
+    {
+        if (!Supports<S, V>(g))
+            throw new NotSupportedException(
+                $"Winograd needs a 3x3 kernel with padding 0 to 2 or a 5x5 kernel with padding 0 to 4, stride 1, and {S.Lanes * 32}-bit vectors on this machine; got kernel {g.KernelH}x{g.KernelW}, stride {g.StrideH}x{g.StrideW}, padding {g.PadTop},{g.PadBottom},{g.PadLeft},{g.PadRight}.");
     }
 }

@@ -26,6 +26,13 @@ internal unsafe interface ISimdWidth<V> where V : struct
     /// <summary>Vector registers of the instruction set: 32 (AVX-512, NEON) or 16 (AVX2, SSE/AVX).</summary>
     static abstract int Registers { get; }
 
+    /// <summary>
+    /// Whether this machine runs the width in hardware (with the instructions its masked loads and transpose use).
+    /// A kernel may run at a narrower width than <see cref="GemmMicroKernel.Selected"/> (the tests run every width
+    /// that is supported), never at a wider one.
+    /// </summary>
+    static abstract bool IsSupported { get; }
+
     static abstract V Zero { get; }
     /// <summary>0, 1, …, Lanes − 1.</summary>
     static abstract V Indices { get; }
@@ -37,6 +44,11 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract void StoreFirst(float* p, V v, int count);
     /// <summary>p[i] = (int)v[i], v holding whole numbers.</summary>
     static abstract void StoreInt32(int* p, V v);
+    /// <summary>
+    /// The Lanes × Lanes transpose of the Lanes vectors at <paramref name="rows"/>, in place: lane i of vector j ← lane j
+    /// of vector i.
+    /// </summary>
+    static abstract void Transpose(float* rows);
     static abstract V Broadcast(float x);
     /// <summary>a·b + c, rounded once (on x86 without FMA, which .NET 10 turns off with AVX2, rounded twice).</summary>
     static abstract V Fma(V a, V b, V c);
@@ -66,6 +78,7 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
     public static int Lanes => 16;
     public static int TileRows => 8;
     public static int Registers => 32;
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     public static Vector512<float> Indices => Vector512<float>.Indices;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector512<float> v) => Vector512.ConvertToInt32(v).Store(p);
@@ -87,6 +100,7 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
     public static Vector512<float> Even(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Odd(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2 + Vector512<int>.One, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Transpose(float* rows) => Transpose16x16.Transpose((Vector512<float>*)rows, (Vector512<float>*)rows);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
@@ -103,6 +117,7 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     public static int Lanes => 8;
     public static int TileRows => 6;
     public static int Registers => 16;
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     public static Vector256<float> Indices => Vector256<float>.Indices;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector256<float> v) => Vector256.ConvertToInt32(v).Store(p);
@@ -125,6 +140,24 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     public static Vector256<float> Even(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Odd(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle();
+    /// <summary>8×8: unpack row pairs, shuffle 2×2 blocks of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(float* r)
+    {
+        var rows = (Vector256<float>*)r;
+        var t0 = Avx.UnpackLow(rows[0], rows[1]); var t1 = Avx.UnpackHigh(rows[0], rows[1]);
+        var t2 = Avx.UnpackLow(rows[2], rows[3]); var t3 = Avx.UnpackHigh(rows[2], rows[3]);
+        var t4 = Avx.UnpackLow(rows[4], rows[5]); var t5 = Avx.UnpackHigh(rows[4], rows[5]);
+        var t6 = Avx.UnpackLow(rows[6], rows[7]); var t7 = Avx.UnpackHigh(rows[6], rows[7]);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        rows[0] = Avx.Permute2x128(u0, u4, 0x20); rows[4] = Avx.Permute2x128(u0, u4, 0x31);
+        rows[1] = Avx.Permute2x128(u1, u5, 0x20); rows[5] = Avx.Permute2x128(u1, u5, 0x31);
+        rows[2] = Avx.Permute2x128(u2, u6, 0x20); rows[6] = Avx.Permute2x128(u2, u6, 0x31);
+        rows[3] = Avx.Permute2x128(u3, u7, 0x20); rows[7] = Avx.Permute2x128(u3, u7, 0x31);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
@@ -142,6 +175,7 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     // A JIT-time constant: AdvSimd.Arm64.IsSupported is folded when the method is compiled.
     public static int TileRows => AdvSimd.Arm64.IsSupported ? 8 : 6;
     public static int Registers => AdvSimd.Arm64.IsSupported ? 32 : 16;
+    public static bool IsSupported => Vector128.IsHardwareAccelerated && (Sse.IsSupported || AdvSimd.Arm64.IsSupported);
     public static Vector128<float> Zero => Vector128<float>.Zero;
     public static Vector128<float> Indices => Vector128<float>.Indices;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInt32(int* p, Vector128<float> v) => Vector128.ConvertToInt32(v).Store(p);
@@ -177,6 +211,26 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     public static Vector128<float> Odd(Vector128<float> a, Vector128<float> b) =>
         AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.UnzipOdd(a, b) :
         Sse.IsSupported ? Sse.Shuffle(a, b, 0xDD) : Vector128.Create(a[1], a[3], b[1], b[3]);
+    /// <summary>4×4: interleave row pairs (unpcklps / zip1), then their 64-bit halves (movlhps / zip1 on doubles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(float* r)
+    {
+        var rows = (Vector128<float>*)r;
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            var t0 = AdvSimd.Arm64.ZipLow(rows[0], rows[1]).AsDouble(); var t1 = AdvSimd.Arm64.ZipHigh(rows[0], rows[1]).AsDouble();
+            var t2 = AdvSimd.Arm64.ZipLow(rows[2], rows[3]).AsDouble(); var t3 = AdvSimd.Arm64.ZipHigh(rows[2], rows[3]).AsDouble();
+            rows[0] = AdvSimd.Arm64.ZipLow(t0, t2).AsSingle(); rows[1] = AdvSimd.Arm64.ZipHigh(t0, t2).AsSingle();
+            rows[2] = AdvSimd.Arm64.ZipLow(t1, t3).AsSingle(); rows[3] = AdvSimd.Arm64.ZipHigh(t1, t3).AsSingle();
+        }
+        else
+        {
+            var t0 = Sse.UnpackLow(rows[0], rows[1]); var t1 = Sse.UnpackHigh(rows[0], rows[1]);
+            var t2 = Sse.UnpackLow(rows[2], rows[3]); var t3 = Sse.UnpackHigh(rows[2], rows[3]);
+            rows[0] = Sse.MoveLowToHigh(t0, t2); rows[1] = Sse.MoveHighToLow(t2, t0);
+            rows[2] = Sse.MoveLowToHigh(t1, t3); rows[3] = Sse.MoveHighToLow(t3, t1);
+        }
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector128<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
@@ -17,7 +16,7 @@ namespace Jimu.Kernels;
 ///     ⎣  0     0     0     0     1 ⎦
 /// </code>
 /// (derived as in Lavin's wincnn; y[i][j] = Σ_ab g[a][b]·d[i+a][j+b], a correlation like every framework's convolution).
-/// The kernel transforms take 16 kernels at once.
+/// The kernel transforms take one kernel per vector lane.
 /// </summary>
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradF2x5 : IWinogradTiles
@@ -31,145 +30,150 @@ internal readonly unsafe struct WinogradF2x5 : IWinogradTiles
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputTransform(float* src, long srcStride, Vector512<float> bias, Vector512<float>* y, int yRowStride)
+    public static void OutputTransform<S, V>(float* src, long srcStride, V bias, V* y, int yRowStride)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Rows first, t_j[k] = (M A)[k][j], kept in registers; then Aᵀ down the two columns.
-        At(src, srcStride, out var a0, out var b0);
-        At(src + 6 * srcStride, srcStride, out var a1, out var b1);
-        At(src + 12 * srcStride, srcStride, out var a2, out var b2);
-        At(src + 18 * srcStride, srcStride, out var a3, out var b3);
-        At(src + 24 * srcStride, srcStride, out var a4, out var b4);
-        At(src + 30 * srcStride, srcStride, out var a5, out var b5);
-        y[0] = a0 + a1 + a2 + a3 + a4 + bias;
-        y[1] = b0 + b1 + b2 + b3 + b4 + bias;
-        y[yRowStride] = Vector512.FusedMultiplyAdd(a3 - a4, Vector512.Create(2f), a1 - a2) + a5 + bias;
-        y[yRowStride + 1] = Vector512.FusedMultiplyAdd(b3 - b4, Vector512.Create(2f), b1 - b2) + b5 + bias;
+        At<S, V>(src, srcStride, out var a0, out var b0);
+        At<S, V>(src + 6 * srcStride, srcStride, out var a1, out var b1);
+        At<S, V>(src + 12 * srcStride, srcStride, out var a2, out var b2);
+        At<S, V>(src + 18 * srcStride, srcStride, out var a3, out var b3);
+        At<S, V>(src + 24 * srcStride, srcStride, out var a4, out var b4);
+        At<S, V>(src + 30 * srcStride, srcStride, out var a5, out var b5);
+        y[0] = S.Add(S.Add(S.Add(S.Add(S.Add(a0, a1), a2), a3), a4), bias);
+        y[1] = S.Add(S.Add(S.Add(S.Add(S.Add(b0, b1), b2), b3), b4), bias);
+        y[yRowStride] = S.Add(S.Add(S.Fma(S.Sub(a3, a4), S.Broadcast(2f), S.Sub(a1, a2)), a5), bias);
+        y[yRowStride + 1] = S.Add(S.Add(S.Fma(S.Sub(b3, b4), S.Broadcast(2f), S.Sub(b1, b2)), b5), bias);
     }
 
     // (y0, y1) = Aᵀ·(six vectors at the given stride).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void At(float* m, long stride, out Vector512<float> y0, out Vector512<float> y1)
+    private static void At<S, V>(float* m, long stride, out V y0, out V y1)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        var m0 = Vector512.Load(m); var m1 = Vector512.Load(m + stride); var m2 = Vector512.Load(m + 2 * stride);
-        var m3 = Vector512.Load(m + 3 * stride); var m4 = Vector512.Load(m + 4 * stride); var m5 = Vector512.Load(m + 5 * stride);
-        y0 = m0 + m1 + m2 + m3 + m4;
-        y1 = Vector512.FusedMultiplyAdd(m3 - m4, Vector512.Create(2f), m1 - m2) + m5;
+        var m0 = S.Load(m); var m1 = S.Load(m + stride); var m2 = S.Load(m + 2 * stride);
+        var m3 = S.Load(m + 3 * stride); var m4 = S.Load(m + 4 * stride); var m5 = S.Load(m + 5 * stride);
+        y0 = S.Add(S.Add(S.Add(S.Add(m0, m1), m2), m3), m4);
+        y1 = S.Add(S.Fma(S.Sub(m3, m4), S.Broadcast(2f), S.Sub(m1, m2)), m5);
     }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutputGradientTransform(Vector512<float>* dy, float* lo, float* hi, long stride)
+    public static void OutputGradientTransform<S, V>(V* dy, float* dm, long stride)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Rows: r_i = A·(y_i0, y_i1), twelve vectors in registers; then each column l of A·(r_0[l], r_1[l]).
-        A(dy[0], dy[1], out var r00, out var r01, out var r02, out var r03, out var r04, out var r05);
-        A(dy[2], dy[3], out var r10, out var r11, out var r12, out var r13, out var r14, out var r15);
-        Column(r00, r10, lo, hi, stride);
-        Column(r01, r11, lo + stride, hi + stride, stride);
-        Column(r02, r12, lo + 2 * stride, hi + 2 * stride, stride);
-        Column(r03, r13, lo + 3 * stride, hi + 3 * stride, stride);
-        Column(r04, r14, lo + 4 * stride, hi + 4 * stride, stride);
-        Column(r05, r15, lo + 5 * stride, hi + 5 * stride, stride);
+        A<S, V>(dy[0], dy[1], out var r00, out var r01, out var r02, out var r03, out var r04, out var r05);
+        A<S, V>(dy[2], dy[3], out var r10, out var r11, out var r12, out var r13, out var r14, out var r15);
+        Column<S, V>(r00, r10, dm, stride);
+        Column<S, V>(r01, r11, dm + stride, stride);
+        Column<S, V>(r02, r12, dm + 2 * stride, stride);
+        Column<S, V>(r03, r13, dm + 3 * stride, stride);
+        Column<S, V>(r04, r14, dm + 4 * stride, stride);
+        Column<S, V>(r05, r15, dm + 5 * stride, stride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Column(Vector512<float> y0, Vector512<float> y1, float* lo, float* hi, long stride)
+    private static void Column<S, V>(V y0, V y1, float* dm, long stride)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        A(y0, y1, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
+        A<S, V>(y0, y1, out var m0, out var m1, out var m2, out var m3, out var m4, out var m5);
         long s = Alpha * stride;
-        WinogradBasis.Halves(m0, lo, hi); WinogradBasis.Halves(m1, lo + s, hi + s); WinogradBasis.Halves(m2, lo + 2 * s, hi + 2 * s);
-        WinogradBasis.Halves(m3, lo + 3 * s, hi + 3 * s); WinogradBasis.Halves(m4, lo + 4 * s, hi + 4 * s); WinogradBasis.Halves(m5, lo + 5 * s, hi + 5 * s);
+        S.Store(dm, m0); S.Store(dm + s, m1); S.Store(dm + 2 * s, m2); S.Store(dm + 3 * s, m3); S.Store(dm + 4 * s, m4); S.Store(dm + 5 * s, m5);
     }
 
     // (m0..m5) = A·(y0, y1), the adjoint of At.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void A(Vector512<float> y0, Vector512<float> y1,
-        out Vector512<float> m0, out Vector512<float> m1, out Vector512<float> m2, out Vector512<float> m3, out Vector512<float> m4, out Vector512<float> m5)
+    private static void A<S, V>(V y0, V y1, out V m0, out V m1, out V m2, out V m3, out V m4, out V m5)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
-        var twice = y1 * 2f;
+        var twice = S.Mul(y1, S.Broadcast(2f));
         m0 = y0;
-        m1 = y0 + y1;
-        m2 = y0 - y1;
-        m3 = y0 + twice;
-        m4 = y0 - twice;
+        m1 = S.Add(y0, y1);
+        m2 = S.Sub(y0, y1);
+        m3 = S.Add(y0, twice);
+        m4 = S.Sub(y0, twice);
         m5 = y1;
     }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void KernelTransform(Vector512<float>* g, float* u, long uStride)
+    public static void KernelTransform<S, V>(V* g, float* u, long uStride)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Rows: t[i] = G·g[i][·] (6 from 5), 30 vectors; then G down each of the 6 columns of t.
-        Vector512<float>* t = stackalloc Vector512<float>[5 * Alpha];
+        V* t = stackalloc V[5 * Alpha];
         for (int i = 0; i < 5; i++)
         {
             var r = g + i * 5;
-            G(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
+            G<S, V>(r[0], r[1], r[2], r[3], r[4], out t[i * Alpha], out t[i * Alpha + 1], out t[i * Alpha + 2],
                 out t[i * Alpha + 3], out t[i * Alpha + 4], out t[i * Alpha + 5]);
         }
+        long s = Alpha * uStride;
         for (int l = 0; l < Alpha; l++)
         {
-            G(t[l], t[Alpha + l], t[2 * Alpha + l], t[3 * Alpha + l], t[4 * Alpha + l],
+            G<S, V>(t[l], t[Alpha + l], t[2 * Alpha + l], t[3 * Alpha + l], t[4 * Alpha + l],
                 out var u0, out var u1, out var u2, out var u3, out var u4, out var u5);
             float* o = u + l * uStride;
-            long s = Alpha * uStride;
-            u0.Store(o); u1.Store(o + s); u2.Store(o + 2 * s); u3.Store(o + 3 * s); u4.Store(o + 4 * s); u5.Store(o + 5 * s);
+            S.Store(o, u0); S.Store(o + s, u1); S.Store(o + 2 * s, u2); S.Store(o + 3 * s, u3); S.Store(o + 4 * s, u4); S.Store(o + 5 * s, u5);
         }
     }
 
     // (w0..w5) = G·(v0..v4).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4,
-        out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4, out Vector512<float> w5)
+    private static void G<S, V>(V v0, V v1, V v2, V v3, V v4, out V w0, out V w1, out V w2, out V w3, out V w4, out V w5)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         const float Sixth = 1f / 6;
-        var even = v0 + v2 + v4;
-        var odd = v1 + v3;
-        var even2 = Vector512.FusedMultiplyAdd(v0, Vector512.Create(1f / 24), Vector512.FusedMultiplyAdd(v2, Vector512.Create(Sixth), v4 * (2f / 3)));
-        var odd2 = Vector512.FusedMultiplyAdd(v1, Vector512.Create(1f / 12), v3 * (1f / 3));
-        w0 = v0 * 0.25f;
-        w1 = (even + odd) * -Sixth;
-        w2 = (even - odd) * -Sixth;
-        w3 = even2 + odd2;
-        w4 = even2 - odd2;
+        var even = S.Add(S.Add(v0, v2), v4);
+        var odd = S.Add(v1, v3);
+        var even2 = S.Fma(v0, S.Broadcast(1f / 24), S.Fma(v2, S.Broadcast(Sixth), S.Mul(v4, S.Broadcast(2f / 3))));
+        var odd2 = S.Fma(v1, S.Broadcast(1f / 12), S.Mul(v3, S.Broadcast(1f / 3)));
+        w0 = S.Mul(v0, S.Broadcast(0.25f));
+        w1 = S.Mul(S.Add(even, odd), S.Broadcast(-Sixth));
+        w2 = S.Mul(S.Sub(even, odd), S.Broadcast(-Sixth));
+        w3 = S.Add(even2, odd2);
+        w4 = S.Sub(even2, odd2);
         w5 = v4;
     }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void KernelGradientTransform(float* du, long duStride, Vector512<float>* dg)
+    public static void KernelGradientTransform<S, V>(float* du, long duStride, V* dg)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         // Columns: c[l] = Gᵀ·dU[·][l] (5 from 6); then the rows of c.
-        Vector512<float>* c = stackalloc Vector512<float>[Alpha * 5];
+        V* c = stackalloc V[Alpha * 5];
         long s = Alpha * duStride;
         for (int l = 0; l < Alpha; l++)
         {
             float* col = du + l * duStride;
-            Gt(Vector512.Load(col), Vector512.Load(col + s), Vector512.Load(col + 2 * s), Vector512.Load(col + 3 * s),
-                Vector512.Load(col + 4 * s), Vector512.Load(col + 5 * s),
+            Gt<S, V>(S.Load(col), S.Load(col + s), S.Load(col + 2 * s), S.Load(col + 3 * s),
+                S.Load(col + 4 * s), S.Load(col + 5 * s),
                 out c[l], out c[Alpha + l], out c[2 * Alpha + l], out c[3 * Alpha + l], out c[4 * Alpha + l]);
         }
         for (int i = 0; i < 5; i++)
         {
             var r = c + i * Alpha;
-            Gt(r[0], r[1], r[2], r[3], r[4], r[5], out dg[i * 5], out dg[i * 5 + 1], out dg[i * 5 + 2],
+            Gt<S, V>(r[0], r[1], r[2], r[3], r[4], r[5], out dg[i * 5], out dg[i * 5 + 1], out dg[i * 5 + 2],
                 out dg[i * 5 + 3], out dg[i * 5 + 4]);
         }
     }
 
     // (w0..w4) = Gᵀ·(v0..v5), the adjoint of G.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Gt(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, Vector512<float> v4, Vector512<float> v5,
-        out Vector512<float> w0, out Vector512<float> w1, out Vector512<float> w2, out Vector512<float> w3, out Vector512<float> w4)
+    private static void Gt<S, V>(V v0, V v1, V v2, V v3, V v4, V v5, out V w0, out V w1, out V w2, out V w3, out V w4)
+        where S : struct, ISimdWidth<V> where V : unmanaged
     {
         const float Sixth = 1f / 6;
-        var p = v1 + v2;
-        var q = v2 - v1;
-        var s = v3 + v4;
-        var d = v3 - v4;
-        w0 = Vector512.FusedMultiplyAdd(v0, Vector512.Create(0.25f), Vector512.FusedMultiplyAdd(p, Vector512.Create(-Sixth), s * (1f / 24)));
-        w1 = Vector512.FusedMultiplyAdd(q, Vector512.Create(Sixth), d * (1f / 12));
-        w2 = (s - p) * Sixth;
-        w3 = Vector512.FusedMultiplyAdd(q, Vector512.Create(Sixth), d * (1f / 3));
-        w4 = Vector512.FusedMultiplyAdd(p, Vector512.Create(-Sixth), Vector512.FusedMultiplyAdd(s, Vector512.Create(2f / 3), v5));
+        var p = S.Add(v1, v2);
+        var q = S.Sub(v2, v1);
+        var s = S.Add(v3, v4);
+        var d = S.Sub(v3, v4);
+        w0 = S.Fma(v0, S.Broadcast(0.25f), S.Fma(p, S.Broadcast(-Sixth), S.Mul(s, S.Broadcast(1f / 24))));
+        w1 = S.Fma(q, S.Broadcast(Sixth), S.Mul(d, S.Broadcast(1f / 12)));
+        w2 = S.Mul(S.Sub(s, p), S.Broadcast(Sixth));
+        w3 = S.Fma(q, S.Broadcast(Sixth), S.Mul(d, S.Broadcast(1f / 3)));
+        w4 = S.Fma(p, S.Broadcast(-Sixth), S.Fma(s, S.Broadcast(2f / 3), v5));
     }
 }

@@ -1,47 +1,52 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
-using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
 /// <summary>
 /// An r×r, stride-1 convolution y[N, R, OH, OW] = conv(x[N, K, H, W], w) + b by Winograd F(m×m, r×r) (<typeparamref name="T"/>:
-/// <see cref="WinogradF2x5"/> or <see cref="WinogradF4x3"/>), with the output cut into m×m tiles, numbered
-/// t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 32:
+/// <see cref="WinogradF2x5"/> or <see cref="WinogradF4x3"/>) at the vector width <typeparamref name="S"/>, with the output cut
+/// into m×m tiles, numbered t = (n·TH + ty)·TW + tx over the batch and processed in blocks of 4 micro-kernel rows (32
+/// tiles at 512 bits):
 /// <code>
 /// V[ξ][t][k] = (Bᵀ d_{t,k} B)[ξ]          d_{t,k}: the 6×6 window at (m·ty, m·tx) of channel k, zero-padded
 /// Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]                     U[ξ][r][k] = (G w_{r,k} Gᵀ)[ξ], packed once per weight change
 /// y_{r,t} = Aᵀ M[·][t][r] A + b[r]
 /// </code>
-/// The input is first copied channels-last (<see cref="ChannelsLast"/>), so the transforms load 16 channels per
-/// vector and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile{S, V}"/> reads unpacked.
+/// The input is first copied channels-last (<see cref="ChannelsLast"/>), so the transforms load L channels per
+/// vector (L = 16, 8 or 4 lanes) and V comes out row-major by tile, which <see cref="GemmMicroKernel.Tile{S, V}"/> reads
+/// unpacked; Uᵀ is packed in panels of the micro-kernel's width NR = 2L.
 /// A batch is split over the threads by images, each thread copying and transforming a few images at a time so
 /// that its working set stays in L2; a batch too small for that (one image, for latency) is copied once and its
 /// tile blocks are split over the threads instead. With <c>rotate</c> the weights are read as w[r][k] = rot180(weight[k][r]):
 /// the input gradient of a convolution, dx = conv(dy padded by r − 1 − p, rot180(Wᵀ)).
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
+internal static unsafe class WinogradForward<T, S, V>
+    where T : struct, IWinogradTiles where S : struct, ISimdWidth<V> where V : unmanaged
 {
-    private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
-    /// <summary>Tiles per block: V and Mᵀ of the seed network's conv2 take 295 KB each.</summary>
-    private const int TileBlock = 32;
+    private const int Points = WinogradBasis.Points;
+    /// <summary>Lanes of a vector; rows (tiles) and columns (output channels) of a micro-kernel tile.</summary>
+    private static int Lanes => S.Lanes;
+    private static int MR => S.TileRows;
+    private static int NR => 2 * S.Lanes;
+    /// <summary>Tiles per block, four micro-kernel rows: V and Mᵀ of the seed network's conv2 take 295 KB each at 512 bits.</summary>
+    private static int TileBlock => 4 * MR;
     /// <summary>Images a thread copies and transforms at a time (4 · 49 tiles for conv2: 2 % of the GEMM rows wasted).</summary>
     private const int Group = 4;
     /// <summary>Tiles per block when the tiles are split over the threads: one micro-kernel row block, so one image's
     /// 49 tiles split 24 / 25 rather than 32 / 17.</summary>
-    private const int SplitBlock = MR;
-    /// <summary>Up to this many tiles past the last multiple of 8 go through the one-row kernel rather than an 8-row tile.</summary>
+    private static int SplitBlock => MR;
+    /// <summary>Up to this many tiles past the last multiple of MR go through the one-row kernel rather than a full tile.</summary>
     private const int SingleRows = 2;
     /// <summary>Images copied at a time when the tiles, not the images, are split over the threads.</summary>
     private const int ChunkImages = 64;
 
-    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> on this machine: r×r, stride 1, padding 0 to r − 1.</summary>
+    /// <summary>Whether this algorithm can run geometry <paramref name="g"/> at this width on this machine: r×r, stride 1, padding 0 to r − 1.</summary>
     public static bool Supports(in ConvGeometry g)
     {
         int r = T.Kernel;
-        return GemmMicroKernel.Selected == GemmMicroKernel.Kind.Vector512 && Avx512F.IsSupported
+        return S.IsSupported
             && g.KernelH == r && g.KernelW == r && g.StrideH == 1 && g.StrideW == 1
             && (uint)g.PadTop < r && (uint)g.PadBottom < r && (uint)g.PadLeft < r && (uint)g.PadRight < r;
     }
@@ -119,7 +124,7 @@ internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
             for (int n0 = start; n0 < end; n0 += Group)
             {
                 int images = Math.Min(Group, end - n0);
-                ChannelsLast.Copy(x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, plan.PadW, plan.KPad, frame);
+                ChannelsLast.Copy<S, V>(x, n0, images, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, plan.PadW, plan.KPad, frame);
                 for (int t0 = 0; t0 < images * tilesPerImage; t0 += TileBlock)
                     ProcessBlock(plan, lane.Workspace, frame, y, n0, t0, Math.Min(TileBlock, images * tilesPerImage - t0));
             }
@@ -136,7 +141,7 @@ internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
             var (start, end) = BatchSplit.Range(images, part, Parts);
             var g = plan.G;
             if (end > start)
-                ChannelsLast.Copy(x, first + start, end - start, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft,
+                ChannelsLast.Copy<S, V>(x, first + start, end - start, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft,
                     plan.PadH, plan.PadW, plan.KPad, frame + start * plan.FrameSize);
         }
     }
@@ -161,38 +166,31 @@ internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
     private static void TransformWeights(WinogradWeights t, float[] weight, bool rotate, int rows, int k, int rPad)
     {
         int taps = T.Kernel * T.Kernel;
-        if (t.Holds(weight, rotate, rows, k, T.Kernel)) return;
-        int blocks = rPad / NR;
+        if (t.Holds(weight, rotate, rows, k, T.Kernel, NR)) return;
+        int blocks = rPad / NR, lanes = Lanes;
         long size = (long)Points * rPad * k;
-        // Cleared when made: columns past the last row's 16-lane group are never written and must stay zero.
+        // Cleared when made: columns past the last row's lane group are never written and must stay zero.
         if (t.U is null || t.U.Length < size) { AlignedBuffer.Ensure(ref t.U, size); t.U!.Clear(size); }
         float* u = t.U.Pointer;
-        Vector512<float>* g = stackalloc Vector512<float>[taps];
-        int* lane = stackalloc int[Lanes];
+        // g[e] lane j: tap e of kernel (r0 + j, c), gathered float by float (once per weight change).
+        V* g = stackalloc V[taps];
+        float* gathered = (float*)g;
         fixed (float* w = weight)
-            for (int r0 = 0; r0 < rows; r0 += Lanes)
-            {
-                // Lane j holds kernel (r0 + j, c): at (r·k + c)·taps, or rotated at (c·rows + r)·taps (rows past the last repeat it).
-                for (int j = 0; j < Lanes; j++)
-                {
-                    int r = Math.Min(r0 + j, rows - 1);
-                    lane[j] = (rotate ? r : r * k) * taps;
-                }
-                var indexLo = Vector256.Load(lane);
-                var indexHi = Vector256.Load(lane + 8);
+            for (int r0 = 0; r0 < rows; r0 += lanes)
                 for (int c = 0; c < k; c++)
                 {
-                    float* first = w + (rotate ? (long)c * rows : c) * taps;
-                    for (int e = 0; e < taps; e++)
+                    for (int j = 0; j < lanes; j++)
                     {
-                        float* at = first + (rotate ? taps - 1 - e : e);
-                        g[e] = Vector512.Create(Avx2.GatherVector256(at, indexLo, 4), Avx2.GatherVector256(at, indexHi, 4));
+                        // Kernel (r, c) is at (r·k + c)·taps, or rotated at (c·rows + r)·taps; lanes past the last row repeat it.
+                        int r = Math.Min(r0 + j, rows - 1);
+                        float* kernel = w + (rotate ? (long)c * rows + r : (long)r * k + c) * taps;
+                        if (rotate) for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[taps - 1 - e];
+                        else for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[e];
                     }
-                    // Uᵀ[ξ] of column block r0/32 is a k × 32 panel: row c, columns r0 % 32 ...
-                    T.KernelTransform(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
+                    // Uᵀ[ξ] of column block r0 / NR is a k × NR panel: row c, columns r0 % NR ...
+                    T.KernelTransform<S, V>(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
                 }
-            }
-        t.MadeFrom(weight, rotate, rows, k, T.Kernel);
+        t.MadeFrom(weight, rotate, rows, k, T.Kernel, NR);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -205,55 +203,55 @@ internal static unsafe class WinogradForward<T> where T : struct, IWinogradTiles
         int tilesPerImage = plan.TilesH * plan.TilesW, tilesW = plan.TilesW, padW = plan.PadW, side = T.Out;
         long vPlane = plan.VPlane, mPlane = plan.MPlane;
         float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane), m = workspace.Floats(Scratch.WinogradM, Points * mPlane), u = plan.U;
-        Vector512<float>* scratch = stackalloc Vector512<float>[Points];
+        int lanes = Lanes, mr = MR, nr = NR;
+        V* scratch = stackalloc V[Points];
 
-        // V = Bᵀ d B: tile by tile, 16 channels per vector.
+        // V = Bᵀ d B: tile by tile, L channels per vector.
         for (int tt = 0; tt < count; tt++)
         {
             int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / tilesW, tx = r % tilesW;
             float* window = frame + (((long)n * plan.PadH + side * ty) * padW + side * tx) * kPad;
-            for (int c = 0; c < kPad; c += Lanes)
-                WinogradBasis.InputTransform(window + c, (long)padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
+            for (int c = 0; c < kPad; c += lanes)
+                WinogradBasis.InputTransform<S, V>(window + c, (long)padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
-        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in 8 × 32 tiles; the last few tiles of a block one by one.
-        int fullRows = count / MR * MR, tileRows = count - fullRows <= SingleRows ? fullRows : count;
+        // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in MR × NR tiles (8 × 32 at 512 bits); the last few tiles of a block one by one.
+        int fullRows = count / mr * mr, tileRows = count - fullRows <= SingleRows ? fullRows : count;
         for (int xi = 0; xi < Points; xi++)
             for (int rb = 0; rb < rBlocks; rb++)
             {
-                float* uPanel = u + ((long)xi * rBlocks + rb) * k * NR, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * NR;
+                float* uPanel = u + ((long)xi * rBlocks + rb) * k * nr, vPlane0 = v + xi * vPlane, mPlane0 = m + xi * mPlane + rb * nr;
                 int tt = 0;
-                for (; tt < tileRows; tt += MR)
-                    GemmMicroKernel.Tile<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
+                for (; tt < tileRows; tt += mr)
+                    GemmMicroKernel.Tile<S, V>(k, vPlane0 + (long)tt * kPad, kPad, 1, uPanel, mPlane0 + (long)tt * rPad, rPad, overwrite: true);
                 for (; tt < count; tt++)
-                    GemmMicroKernel.TileRow<Simd512, Vector512<float>>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
+                    GemmMicroKernel.TileRow<S, V>(k, vPlane0 + (long)tt * kPad, uPanel, mPlane0 + (long)tt * rPad, overwrite: true);
             }
 
-        // y = Aᵀ M A + b, 16 output channels per vector. A run of up to 16 / m tiles along a tile row gives 16 vectors per
-        // output row (pixel-major), which a 16×16 transpose turns into 16 channels' rows of 16 pixels, stored in place.
-        Vector512<float>* rowsOut = stackalloc Vector512<float>[Lanes * side];
+        // y = Aᵀ M A + b, L output channels per vector. A run of up to L / m tiles along a tile row gives L vectors per
+        // output row (pixel-major), which an L×L transpose turns into L channels' rows of L pixels, stored in place.
+        V* rowsOut = stackalloc V[lanes * side];
         int outW = g.OutW, outPlane = g.OutPlane;
         float* biasAll = plan.Bias;
         fixed (float* y = output)
             for (int tt = 0; tt < count;)
             {
                 int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / tilesW, tx = r % tilesW;
-                int run = Math.Min(Math.Min(Lanes / side, tilesW - tx), count - tt);
+                int run = Math.Min(Math.Min(lanes / side, tilesW - tx), count - tt);
                 int width = Math.Min(side * run, outW - side * tx), height = Math.Min(side, g.OutH - side * ty);
-                var mask = Transpose16x16.FirstLanes(width);
                 float* yRow = y + (long)(firstImage + n) * rows * outPlane + side * ty * outW + side * tx;
-                for (int o0 = 0; o0 < rows; o0 += Lanes)
+                for (int o0 = 0; o0 < rows; o0 += lanes)
                 {
-                    var bias = plan.HasBias ? Vector512.Load(biasAll + o0) : Vector512<float>.Zero;
+                    var bias = plan.HasBias ? S.Load(biasAll + o0) : S.Zero;
                     for (int i = 0; i < run; i++)
-                        T.OutputTransform(m + (long)(tt + i) * rPad + o0, mPlane, bias, rowsOut + side * i, Lanes);
+                        T.OutputTransform<S, V>(m + (long)(tt + i) * rPad + o0, mPlane, bias, rowsOut + side * i, lanes);
                     // Entries past side·run are left as they are: they become lanes that are not stored.
-                    int lanes = Math.Min(Lanes, rows - o0);
+                    int channels = Math.Min(lanes, rows - o0);
                     for (int a = 0; a < height; a++)
                     {
-                        Vector512<float>* row = rowsOut + a * Lanes;
-                        Transpose16x16.Transpose(row, row);
-                        for (int j = 0; j < lanes; j++) Avx512F.MaskStore(yRow + (long)(o0 + j) * outPlane + a * outW, mask, row[j]);
+                        V* row = rowsOut + a * lanes;
+                        S.Transpose((float*)row);
+                        for (int j = 0; j < channels; j++) S.StoreFirst(yRow + (long)(o0 + j) * outPlane + a * outW, row[j], width);
                     }
                 }
                 tt += run;

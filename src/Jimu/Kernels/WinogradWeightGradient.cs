@@ -1,11 +1,10 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
 /// <summary>
-/// The weight gradient of an r×r, stride-1 convolution by Winograd F(m×m, r×r) (<typeparamref name="T"/>), the gradient
-/// of its forward pass (<see cref="WinogradForward{T}"/>):
+/// The weight gradient of an r×r, stride-1 convolution by Winograd F(m×m, r×r) (<typeparamref name="T"/>) at the vector
+/// width <typeparamref name="S"/>, the gradient of its forward pass (<see cref="WinogradForward{T, S, V}"/>):
 /// <code>
 /// dM_{o,t} = A dY_{o,t} Aᵀ                     dY_{o,t}: the m×m output-gradient tile t of channel o
 /// dU[ξ][o][c] = Σ_t dM[ξ][o][t] · V[ξ][c][t]    36 GEMMs, O × C × T, the sum over tiles t as the GEMM depth
@@ -13,14 +12,20 @@ namespace Jimu.Kernels;
 /// </code>
 /// Here the GEMM's depth is the tiles, so its operands are laid out with channels along the vector lanes: the input
 /// and the output gradient are first copied channels-last (NHWC, zero-padded), which makes every 6×6 window a
-/// set of 36 contiguous 16-channel loads. The batch is split over threads by images; each part copies one image at a
+/// set of 36 contiguous L-channel loads. dM is stored [ξ][tile][o] and read unpacked as the GEMM's A (rows o, depth t);
+/// V is packed as its B panels, NR = 2L input channels wide. The batch is split over threads by images; each part copies one image at a
 /// time (its copies, V and dM stay in L2) and sums its own dU over chunks of 64 tiles (which may span images), and
 /// the parts are added in a fixed order (deterministic for a thread count).
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogradTiles
+internal static unsafe class WinogradWeightGradient<T, S, V>
+    where T : struct, IWinogradTiles where S : struct, ISimdWidth<V> where V : unmanaged
 {
-    private const int Points = WinogradBasis.Points, Lanes = 16, MR = 8, NR = 32;
+    private const int Points = WinogradBasis.Points;
+    /// <summary>Lanes of a vector; rows (output channels) and columns (input channels) of a micro-kernel tile.</summary>
+    private static int Lanes => S.Lanes;
+    private static int MR => S.TileRows;
+    private static int NR => 2 * S.Lanes;
     /// <summary>Tiles per GEMM pass: V (36·C·64) and dM (36·O·64) of the seed network's conv2 take 885 KB.</summary>
     private const int ChunkTiles = 64;
 
@@ -28,19 +33,21 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
     private readonly struct Plan
     {
         public readonly ConvGeometry G;
-        public readonly int OutChannels, CPad, OPad, TilesH, TilesW, PadH, PadW;
+        /// <summary>CPad: input channels in whole NR-wide panels; OPad: output channels in whole vectors; ORows: OPad in whole MR-row tiles.</summary>
+        public readonly int OutChannels, CPad, OPad, ORows, TilesH, TilesW, PadH, PadW;
 
         public Plan(in ConvGeometry g, int outChannels)
         {
             G = g; OutChannels = outChannels;
             CPad = (g.Channels + NR - 1) / NR * NR;
             OPad = (outChannels + Lanes - 1) / Lanes * Lanes;
+            ORows = (OPad + MR - 1) / MR * MR;
             int m = T.Out;
             TilesH = (g.OutH + m - 1) / m; TilesW = (g.OutW + m - 1) / m;
             PadH = m * TilesH + T.Kernel - 1; PadW = m * TilesW + T.Kernel - 1;
         }
 
-        public long DuSize => (long)Points * OPad * CPad;
+        public long DuSize => (long)Points * ORows * CPad;
     }
 
     /// <summary>dW[O, C, r, r] (and db[O] when given) = the batch sums of the gradients.</summary>
@@ -55,28 +62,25 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
         var job = new PartJob(plan, x, dy, partDu, partDb, batch, parts);
         ctx.For(parts, ref job);
 
-        int oPad = plan.OPad, cPad = plan.CPad;
-        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, 16 input channels at a time.
+        int oRows = plan.ORows, cPad = plan.CPad, lanes = Lanes;
+        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, L input channels at a time.
         int c = g.Channels;
         long duSize = plan.DuSize;
         float* du = partDu;
         for (int p = 1; p < parts; p++)
             Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(partDu + p * duSize, (int)duSize));
         int taps = T.Kernel * T.Kernel;
-        Vector512<float>* dg = stackalloc Vector512<float>[taps];
-        float* lanes = stackalloc float[Lanes];
+        V* dg = stackalloc V[taps];
+        float* entries = (float*)dg;
         fixed (float* dw = dWeight)
             for (int o = 0; o < outChannels; o++)
-                for (int c0 = 0; c0 < c; c0 += Lanes)
+                for (int c0 = 0; c0 < c; c0 += lanes)
                 {
-                    T.KernelGradientTransform(du + (long)o * cPad + c0, (long)oPad * cPad, dg);
-                    int count = Math.Min(Lanes, c - c0);
+                    T.KernelGradientTransform<S, V>(du + (long)o * cPad + c0, (long)oRows * cPad, dg);
+                    int count = Math.Min(lanes, c - c0);
                     float* kernel = dw + ((long)o * c + c0) * taps;
                     for (int e = 0; e < taps; e++)
-                    {
-                        dg[e].Store(lanes);
-                        for (int j = 0; j < count; j++) kernel[j * taps + e] = lanes[j];
-                    }
+                        for (int j = 0; j < count; j++) kernel[j * taps + e] = entries[e * lanes + j];
                 }
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
@@ -101,15 +105,18 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
     private static void Part(in Plan plan, Workspace workspace, float[] input, float[] outputGradient, float* du, Span<double> db, int start, int end)
     {
         var g = plan.G;
-        int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, tilesW = plan.TilesW, padW = plan.PadW;
+        int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, oRows = plan.ORows, tilesW = plan.TilesW, padW = plan.PadW;
+        int lanes = Lanes, nr = NR;
         int tilesPerImage = plan.TilesH * tilesW;
         int side = T.Out, oh2 = side * plan.TilesH, ow2 = side * tilesW;
         long xSize = (long)plan.PadH * padW * cPad;
         float* x = workspace.Floats(Scratch.WinogradImage, xSize + (long)oh2 * ow2 * oPad);
         float* dy = x + xSize;
-        long vPlane = (long)cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)oPad * ChunkTiles + WinogradBasis.PlaneSkew;
+        long vPlane = (long)cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)oRows * ChunkTiles + WinogradBasis.PlaneSkew;
         float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane);
         float* dm = workspace.Floats(Scratch.WinogradM, Points * mPlane);
+        // Rows of dM past the output channels (where MR does not divide them) enter the GEMM as zeros; their dU is not read.
+        if (oRows > oPad) new Span<float>(dm, checked((int)(Points * mPlane))).Clear();
 
         int outPlane = g.OutPlane;
         for (int o = 0; o < outChannels; o++)
@@ -119,9 +126,9 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
             db[o] = s;
         }
 
-        int oBlocks = oPad / MR, cStrips = cPad / NR;
-        Vector512<float>* scratch = stackalloc Vector512<float>[Points];
-        Vector512<float>* dyTile = stackalloc Vector512<float>[side * side];
+        int oBlocks = oRows / MR, cStrips = cPad / nr;
+        V* scratch = stackalloc V[Points];
+        V* dyTile = stackalloc V[side * side];
         // Tiles fill chunks of ChunkTiles across image boundaries: the GEMM depth stays 64 even for a 14×14 image's
         // 16 tiles of 4×4 (one image per pass made it 16, a quarter of the micro-kernel's work per C load and store).
         bool first = true;
@@ -129,45 +136,44 @@ internal static unsafe class WinogradWeightGradient<T> where T : struct, IWinogr
         for (int image = start; image < end; image++)
         {
             // Channels-last, zero-padded copies of the image: x[padH][padW][cPad], dy[m·TH][m·TW][oPad].
-            ChannelsLast.Copy(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
-            ChannelsLast.Copy(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
+            ChannelsLast.Copy<S, V>(input, image, 1, g.Channels, g.InH, g.InW, g.PadTop, g.PadLeft, plan.PadH, padW, cPad, x);
+            ChannelsLast.Copy<S, V>(outputGradient, image, 1, outChannels, g.OutH, g.OutW, 0, 0, oh2, ow2, oPad, dy);
             for (int r = 0; r < tilesPerImage; r++)
             {
                 int ty = r / tilesW, tx = r % tilesW, tt = filled;
-                // V[ξ][c strip][tile][32]: the packed B panels of the GEMM, 16 channels per vector.
+                // V[ξ][c strip][tile][NR]: the packed B panels of the GEMM, L channels per vector.
                 float* window = x + ((long)side * ty * padW + side * tx) * cPad;
-                for (int c = 0; c < cPad; c += Lanes)
-                    WinogradBasis.InputTransform(window + c, (long)padW * cPad, cPad,
-                        v + ((long)(c / NR) * ChunkTiles + tt) * NR + c % NR, vPlane, scratch);
-                // dM[ξ][o block][tile][8]: the packed A panels, 16 output channels per vector, stored as two halves.
+                for (int c = 0; c < cPad; c += lanes)
+                    WinogradBasis.InputTransform<S, V>(window + c, (long)padW * cPad, cPad,
+                        v + ((long)(c / nr) * ChunkTiles + tt) * nr + c % nr, vPlane, scratch);
+                // dM[ξ][tile][o]: the GEMM's A, read unpacked (depth stride ORows), L output channels per vector.
                 float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;
-                for (int o = 0; o < oPad; o += Lanes)
+                for (int o = 0; o < oPad; o += lanes)
                 {
-                    float* lo = dm + ((long)(o / MR) * ChunkTiles + tt) * MR;
                     for (int a = 0; a < side; a++)
                         for (int bb = 0; bb < side; bb++)
-                            dyTile[a * side + bb] = Vector512.LoadAligned(tileDy + ((long)a * ow2 + bb) * oPad + o);
-                    T.OutputGradientTransform(dyTile, lo, lo + (long)ChunkTiles * MR, mPlane);
+                            dyTile[a * side + bb] = S.Load(tileDy + ((long)a * ow2 + bb) * oPad + o);
+                    T.OutputGradientTransform<S, V>(dyTile, dm + (long)tt * oRows + o, mPlane);
                 }
                 if (++filled < ChunkTiles) continue;
-                Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oPad, cPad, first);
+                Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oRows, cPad, first);
                 first = false;
                 filled = 0;
             }
         }
-        if (filled > 0) Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oPad, cPad, first);
+        if (filled > 0) Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oRows, cPad, first);
     }
 
     /// <summary>dU[ξ] (=|+=) dM[ξ] · V[ξ]ᵀ over the <paramref name="count"/> tiles of a chunk.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate(int count, float* dm, long mPlane, float* v, long vPlane, float* du, int oBlocks, int cStrips,
-        int oPad, int cPad, bool overwrite)
+        int oRows, int cPad, bool overwrite)
     {
+        int mr = MR, nr = NR;
         for (int xi = 0; xi < Points; xi++)
             for (int ob = 0; ob < oBlocks; ob++)
                 for (int cs = 0; cs < cStrips; cs++)
-                    GemmMicroKernel.Tile(count,
-                        dm + xi * mPlane + (long)ob * MR * ChunkTiles, v + xi * vPlane + (long)cs * NR * ChunkTiles,
-                        du + ((long)xi * oPad + ob * MR) * cPad + cs * NR, cPad, overwrite);
+                    GemmMicroKernel.Tile<S, V>(count, dm + xi * mPlane + ob * mr, 1, oRows, v + xi * vPlane + (long)cs * nr * ChunkTiles,
+                        du + ((long)xi * oRows + ob * mr) * cPad + cs * nr, cPad, overwrite);
     }
 }

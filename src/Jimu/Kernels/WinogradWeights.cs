@@ -1,11 +1,12 @@
 namespace Jimu.Kernels;
 
 /// <summary>
-/// Winograd's transformed weights Uᵀ, packed [ξ][block of 32 rows][k][32], and what they were made from: a
+/// Winograd's transformed weights Uᵀ, packed [ξ][block of NR rows][k][NR] (NR: two vectors, 32 at 512 bits), and what
+/// they were made from: a
 /// convolution layer's state (<see cref="ConvCache"/>), kept between calls so that unchanged weights (inference)
-/// are not transformed again. <see cref="WinogradForward{T}"/> remakes them unless <see cref="Holds"/>: the same
+/// are not transformed again. <see cref="WinogradForward{T, S, V}"/> remakes them unless <see cref="Holds"/>: the same
 /// weight array at the same version (<see cref="WeightVersion"/>, the layer's <c>Parameter.Version</c>), kernel size,
-/// rotation and shape. Without a version (<see cref="Unversioned"/>: a caller that does not track its writes) they
+/// rotation, shape and panel width (the vector width they were packed for). Without a version (<see cref="Unversioned"/>: a caller that does not track its writes) they
 /// are remade on every call.
 /// </summary>
 internal sealed class WinogradWeights
@@ -22,17 +23,17 @@ internal sealed class WinogradWeights
     private float[]? _source;
     private long _sourceVersion = Unversioned;
     private bool _rotated;
-    private int _rows, _channels, _kernel;
+    private int _rows, _channels, _kernel, _panel;
 
     /// <summary>Whether U was made from <paramref name="weight"/> at <see cref="WeightVersion"/> with this layout.</summary>
-    public bool Holds(float[] weight, bool rotate, int rows, int channels, int kernel) =>
+    public bool Holds(float[] weight, bool rotate, int rows, int channels, int kernel, int panel) =>
         U is not null && WeightVersion != Unversioned && _sourceVersion == WeightVersion && ReferenceEquals(_source, weight)
-        && _rotated == rotate && _rows == rows && _channels == channels && _kernel == kernel;
+        && _rotated == rotate && _rows == rows && _channels == channels && _kernel == kernel && _panel == panel;
 
     /// <summary>Records that U was just made from <paramref name="weight"/> at <see cref="WeightVersion"/>.</summary>
-    public void MadeFrom(float[] weight, bool rotate, int rows, int channels, int kernel)
+    public void MadeFrom(float[] weight, bool rotate, int rows, int channels, int kernel, int panel)
     {
         _source = weight; _sourceVersion = WeightVersion;
-        _rotated = rotate; _rows = rows; _channels = channels; _kernel = kernel;
+        _rotated = rotate; _rows = rows; _channels = channels; _kernel = kernel; _panel = panel;
     }
 }

@@ -64,19 +64,19 @@ internal enum Scratch
     PartBiasGradients,
     /// <summary>Pooling windows unfolded by <see cref="PoolIm2Col"/>.</summary>
     PoolPatches,
-    /// <summary>The bias padded to whole 32-row blocks (<see cref="WinogradForward{T}"/>).</summary>
+    /// <summary>The bias padded to whole panels of output channels (<see cref="WinogradForward{T, S, V}"/>).</summary>
     WinogradBias,
-    /// <summary>A chunk of images copied channels-last, shared by the threads (<see cref="WinogradForward{T}"/>, one image split over threads).</summary>
+    /// <summary>A chunk of images copied channels-last, shared by the threads (<see cref="WinogradForward{T, S, V}"/>, one image split over threads).</summary>
     WinogradSharedFrame,
-    /// <summary>A thread's few images copied channels-last (<see cref="WinogradForward{T}"/>).</summary>
+    /// <summary>A thread's few images copied channels-last (<see cref="WinogradForward{T, S, V}"/>).</summary>
     WinogradFrame,
-    /// <summary>A thread's transformed input tiles V (<see cref="WinogradForward{T}"/>, <see cref="WinogradWeightGradient{T}"/>).</summary>
+    /// <summary>A thread's transformed input tiles V (<see cref="WinogradForward{T, S, V}"/>, <see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradV,
-    /// <summary>A thread's products Mᵀ before the output transform (<see cref="WinogradForward{T}"/>), or transformed output gradient dM (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    /// <summary>A thread's products Mᵀ before the output transform (<see cref="WinogradForward{T, S, V}"/>), or transformed output gradient dM (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradM,
-    /// <summary>A thread's image and output gradient copied channels-last (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    /// <summary>A thread's image and output gradient copied channels-last (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradImage,
-    /// <summary>Per-part dU, summed after the parts in order (<see cref="WinogradWeightGradient{T}"/>).</summary>
+    /// <summary>Per-part dU, summed after the parts in order (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradPartDu,
     /// <summary>Padded copies of the input (<see cref="ConvVectorized"/>, one per thread; shared for one image split over threads).</summary>
     VectorizedFrame,

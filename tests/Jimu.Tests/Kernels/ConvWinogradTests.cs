@@ -66,53 +66,74 @@ public unsafe class ConvWinogradTests
     };
     private static readonly double[,] AT4 = { { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 } };
 
-    [Fact]
-    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints() => CheckTransforms<WinogradF2x5>(G, AT);
+    [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
+    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF2x5>(G, AT));
 
-    [Fact]
-    public void Transforms_are_the_matrices_of_F4x3_and_their_adjoints() => CheckTransforms<WinogradF4x3>(G3, AT4);
+    [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
+    public void Transforms_are_the_matrices_of_F4x3_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF4x3>(G3, AT4));
 
-    private static void CheckTransforms<T>(double[,] g, double[,] at) where T : struct, IWinogradTiles
+    /// <summary>Each transform of <typeparamref name="T"/> at one width, against the matrices in double, on every lane.</summary>
+    private readonly struct TransformTest<T>(double[,] g, double[,] at) : IWidthTest where T : struct, IWinogradTiles
     {
-        int m = T.Out, r = T.Kernel;
-        Assert.Equal(m, at.GetLength(0));
-        Assert.Equal(r, g.GetLength(1));
-        var rng = new Random(3);
-        Vector512<float>* block = stackalloc Vector512<float>[36];
-        float* src = stackalloc float[36 * 16];
-        float* dst = stackalloc float[36 * 16];
-        for (int trial = 0; trial < 5; trial++)
+        public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
         {
-            // V = Bᵀ d B: d[i][j] at (6i + j)·16, lane 5 of each vector checked.
-            var d = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36 * 16; i++) src[i] = (float)d[i / 16 / 6, i / 16 % 6];
-            WinogradBasis.InputTransform(src, 6 * 16, 16, dst, 16, block);
-            AssertMatrix(Mul(Mul(BT, d), Transpose(BT)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "Bᵀ d B");
+            int m = T.Out, r = T.Kernel, lanes = S.Lanes;
+            Assert.Equal(m, at.GetLength(0));
+            Assert.Equal(r, g.GetLength(1));
+            var rng = new Random(3);
+            // Entry e of a 6×6 (or smaller) matrix is vector e, lane l holding the matrix times (l + 1): every lane checked.
+            V* block = stackalloc V[36];
+            float* blockF = (float*)block;
+            float* src = stackalloc float[36 * 16];
+            float* dst = stackalloc float[36 * 16];
+            void Fill(float* to, double[,] matrix)
+            {
+                int cols = matrix.GetLength(1);
+                for (int e = 0; e < matrix.Length; e++)
+                    for (int l = 0; l < lanes; l++) to[e * lanes + l] = (float)(matrix[e / cols, e % cols] * (l + 1));
+            }
+            void Check(double[,] expected, float* actual, int stride, double tol, string what)
+            {
+                int cols = expected.GetLength(1);
+                for (int l = 0; l < lanes; l++)
+                    AssertMatrix(expected, (i, j) => actual[(i * cols + j) * stride + l] / (l + 1), tol, $"{what}, lane {l} of {lanes}");
+            }
+            for (int trial = 0; trial < 5; trial++)
+            {
+                // V = Bᵀ d B: d[i][j] at (6i + j)·L.
+                var d = RandomMatrix(rng, 6, 6);
+                Fill(src, d);
+                WinogradBasis.InputTransform<S, V>(src, 6 * lanes, lanes, dst, lanes, block);
+                Check(Mul(Mul(BT, d), Transpose(BT)), dst, lanes, 1e-4, "Bᵀ d B");
 
-            // y = Aᵀ M A + bias, rows of the output tile 8 vectors apart.
-            var mm = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36 * 16; i++) src[i] = (float)mm[i / 16 / 6, i / 16 % 6];
-            T.OutputTransform(src, 16, Vector512.Create(0.5f), block, 8);
-            var expected = Mul(Mul(at, mm), Transpose(at));
-            AssertMatrix(expected, (i, j) => block[i * 8 + j][5] - 0.5, 1e-4, "Aᵀ M A");
+                // y = Aᵀ M A + bias, rows of the output tile 8 vectors apart (bias added to lane l as 0.5·(l + 1)).
+                var mm = RandomMatrix(rng, 6, 6);
+                Fill(src, mm);
+                for (int l = 0; l < lanes; l++) dst[l] = 0.5f * (l + 1);
+                T.OutputTransform<S, V>(src, lanes, S.Load(dst), block, 8);
+                var expected = Mul(Mul(at, mm), Transpose(at));
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < m; j++) expected[i, j] += 0.5;
+                for (int l = 0; l < lanes; l++)
+                    AssertMatrix(expected, (i, j) => blockF[(i * 8 + j) * lanes + l] / (l + 1), 1e-4, $"Aᵀ M A, lane {l}");
 
-            // dM = A dY Aᵀ, lanes 0–7 to one buffer and 8–15 to another.
-            var dy = RandomMatrix(rng, m, m);
-            for (int i = 0; i < m * m; i++) block[i] = Vector512.Create((float)dy[i / m, i % m]);
-            T.OutputGradientTransform(block, dst, dst + 8, 16);
-            AssertMatrix(Mul(Mul(Transpose(at), dy), at), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-4, "A dY Aᵀ (low half)");
-            AssertMatrix(Mul(Mul(Transpose(at), dy), at), (i, j) => dst[(i * 6 + j) * 16 + 13], 1e-4, "A dY Aᵀ (high half)");
+                // dM = A dY Aᵀ.
+                var dy = RandomMatrix(rng, m, m);
+                Fill(blockF, dy);
+                T.OutputGradientTransform<S, V>(block, dst, lanes);
+                Check(Mul(Mul(Transpose(at), dy), at), dst, lanes, 1e-4, "A dY Aᵀ");
 
-            // U = G g Gᵀ and dg = Gᵀ dU G, 16 kernels at once (lane 5 checked).
-            var kernel = RandomMatrix(rng, r, r);
-            for (int i = 0; i < r * r; i++) block[i] = Vector512.Create((float)kernel[i / r, i % r]);
-            T.KernelTransform(block, dst, 16);
-            AssertMatrix(Mul(Mul(g, kernel), Transpose(g)), (i, j) => dst[(i * 6 + j) * 16 + 5], 1e-5, "G g Gᵀ");
+                // U = G g Gᵀ and dg = Gᵀ dU G, one kernel per lane.
+                var kernel = RandomMatrix(rng, r, r);
+                Fill(blockF, kernel);
+                T.KernelTransform<S, V>(block, dst, lanes);
+                Check(Mul(Mul(g, kernel), Transpose(g)), dst, lanes, 1e-5, "G g Gᵀ");
 
-            var du = RandomMatrix(rng, 6, 6);
-            for (int i = 0; i < 36 * 16; i++) src[i] = (float)du[i / 16 / 6, i / 16 % 6];
-            T.KernelGradientTransform(src, 16, block);
-            AssertMatrix(Mul(Mul(Transpose(g), du), g), (i, j) => block[i * r + j][5], 1e-5, "Gᵀ dU G");
+                var du = RandomMatrix(rng, 6, 6);
+                Fill(src, du);
+                T.KernelGradientTransform<S, V>(src, lanes, block);
+                Check(Mul(Mul(Transpose(g), du), g), blockF, lanes, 1e-5, "Gᵀ dU G");
+            }
         }
     }
 
@@ -169,7 +190,7 @@ public unsafe class ConvWinogradTests
     [Theory, MemberData(nameof(Shapes))]
     public void Agrees_with_direct_loops_forward_and_backward(int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding)
     {
-        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        SkipWithoutVectors();
         var rng = new Random(batch * 1000 + inChannels * 10 + h);
         var pad = Padding.Parse(padding);
         var direct = new Conv2D(inChannels, outChannels, kernel, kernel, 1, 1, pad, true, ConvAlgorithm.Direct);
@@ -204,12 +225,65 @@ public unsafe class ConvWinogradTests
 
     private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 
+    private static void SkipWithoutVectors() =>
+        Assert.SkipWhen(GemmMicroKernel.Selected == GemmMicroKernel.Kind.Scalar,
+            "Winograd needs vectors (of any width); without SIMD Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+
+    public static TheoryData<int, int, int, int, int, int, int, string> ShapesAtEveryWidth()
+    {
+        var data = new TheoryData<int, int, int, int, int, int, int, string>();
+        foreach (int bits in new[] { 512, 256, 128 })
+            foreach (var row in Shapes)
+            {
+                var p = ((ITheoryDataRow)row).GetData();
+                data.Add(bits, (int)p[0]!, (int)p[1]!, (int)p[2]!, (int)p[3]!, (int)p[4]!, (int)p[5]!, (string)p[6]!);
+            }
+        return data;
+    }
+
+    /// <summary>
+    /// The kernels themselves at each width the machine has (the layer above runs the selected one): forward, input
+    /// gradient, weight and bias gradients against the direct loops, on one and two threads.
+    /// </summary>
+    [Theory, MemberData(nameof(ShapesAtEveryWidth))]
+    public void Every_width_agrees_with_direct_loops(int bits, int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding) =>
+        SimdWidths.Run(bits, new AgreementTest(kernel, batch, inChannels, outChannels, h, w, padding));
+
+    private readonly struct AgreementTest(int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding) : IWidthTest
+    {
+        public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
+        {
+            var g = ConvGeometry.Create("t", inChannels, h, w, kernel, kernel, 1, 1, Padding.Parse(padding));
+            Assert.True(ConvWinograd.Supports<S, V>(g));
+            var rng = new Random(batch * 1000 + inChannels * 10 + h + S.Lanes);
+            float[] R(int length) { var a = new float[length]; for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
+            float[] x = R(batch * g.InSize), weight = R(outChannels * g.PatchSize), bias = R(outChannels), dy = R(batch * outChannels * g.OutPlane);
+            float[] yRef = new float[dy.Length], dxRef = new float[x.Length], dwRef = new float[weight.Length], dbRef = new float[outChannels];
+            ConvDirect.Forward(x, weight, bias, yRef, batch, outChannels, g);
+            ConvDirect.BackwardInput(dy, weight, dxRef, batch, outChannels, g);
+            ConvDirect.BackwardWeights(x, dy, dwRef, dbRef, batch, outChannels, g);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var ctx = new ComputeContext(threads);
+                float[] y = new float[dy.Length], dx = new float[x.Length], dw = new float[weight.Length], db = new float[outChannels];
+                ConvWinograd.Forward<S, V>(ctx, new WinogradWeights(), x, weight, bias, y, batch, outChannels, g);
+                ConvWinograd.BackwardInput<S, V>(ctx, new WinogradWeights(), dy, weight, dx, batch, outChannels, g);
+                ConvWinograd.BackwardWeights<S, V>(ctx, x, dy, dw, db, batch, outChannels, g);
+                string what = $" at {S.Lanes * 32} bits, {threads} thread(s)";
+                AssertClose(Tensor.FromArray(yRef, yRef.Length), Tensor.FromArray(y, y.Length), "y" + what);
+                AssertClose(Tensor.FromArray(dxRef, dxRef.Length), Tensor.FromArray(dx, dx.Length), "dx" + what);
+                AssertClose(Tensor.FromArray(dwRef, dwRef.Length), Tensor.FromArray(dw, dw.Length), "dW" + what);
+                AssertClose(Tensor.FromArray(dbRef, dbRef.Length), Tensor.FromArray(db, db.Length), "db" + what);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(3)]
     public void Transformed_weights_follow_an_optimizer_step(int kernel)
     {
-        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        SkipWithoutVectors();
         var rng = new Random(kernel);
         var direct = new Conv2D(16, 24, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Direct);
         var winograd = new Conv2D(16, 24, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Winograd);
@@ -238,7 +312,7 @@ public unsafe class ConvWinogradTests
     [InlineData(3, 64)]
     public void Two_threads_match_one_thread_bit_for_bit(int kernel, int batch)
     {
-        Assert.SkipUnless(Vector512.IsHardwareAccelerated, "Winograd is AVX-512 only; without it Conv2D falls back to im2col (tested in ConvIm2ColTests)");
+        SkipWithoutVectors();
         var rng = new Random(batch);
         var conv = new Conv2D(32, 64, kernel, Padding.Symmetric(kernel / 2), algorithm: ConvAlgorithm.Winograd);
         Jimu.Models.Initializer.Initialize(conv, rng);
@@ -270,10 +344,13 @@ public unsafe class ConvWinogradTests
     [Fact]
     public void Auto_uses_Winograd_only_where_it_applies()
     {
+        // Every width with vectors runs it; only a machine (or leg) without SIMD does not.
+        bool vectors = GemmMicroKernel.Selected != GemmMicroKernel.Kind.Scalar;
+        Assert.Equal(vectors, Vector128.IsHardwareAccelerated);
         var g5 = ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(2));
-        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(g5));
-        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
-        Assert.Equal(Vector512.IsHardwareAccelerated, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(2))));
+        Assert.Equal(vectors, ConvWinograd.Supports(g5));
+        Assert.Equal(vectors, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
+        Assert.Equal(vectors, ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(2))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(3))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 2, 2, Padding.Symmetric(1))));
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 3, 5, 1, 1, Padding.Symmetric(1))));
@@ -282,7 +359,7 @@ public unsafe class ConvWinogradTests
         Assert.False(ConvWinograd.Supports(ConvGeometry.Create("t", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(5))));
 
         // Auto: 3×3 stride 1 with enough input channels is Winograd; a first layer is not.
-        Assert.Equal(Vector512.IsHardwareAccelerated ? ConvAlgorithm.Winograd : ConvAlgorithm.Im2Col,
+        Assert.Equal(vectors ? ConvAlgorithm.Winograd : ConvAlgorithm.Im2Col,
             new Conv2D(32, 32, 3, Padding.Symmetric(1)).AlgorithmFor([1, 32, 28, 28]));
         Assert.NotEqual(ConvAlgorithm.Winograd, new Conv2D(1, 32, 3, Padding.Symmetric(1)).AlgorithmFor([1, 1, 28, 28]));
 
