@@ -281,14 +281,14 @@ internal static unsafe class ConvVectorized
                                 for (int b = 0; b < kw; b++, w += Group)
                                 {
                                     var xv = S.Load(row + b * shift);
-                                    a0 = S.Fma(S.Broadcast(w[0]), xv, a0);
-                                    a1 = S.Fma(S.Broadcast(w[1]), xv, a1);
-                                    a2 = S.Fma(S.Broadcast(w[2]), xv, a2);
-                                    a3 = S.Fma(S.Broadcast(w[3]), xv, a3);
-                                    a4 = S.Fma(S.Broadcast(w[4]), xv, a4);
-                                    a5 = S.Fma(S.Broadcast(w[5]), xv, a5);
-                                    a6 = S.Fma(S.Broadcast(w[6]), xv, a6);
-                                    a7 = S.Fma(S.Broadcast(w[7]), xv, a7);
+                                    a0 = S.Fma(S.LoadBroadcast(w + 0), xv, a0);
+                                    a1 = S.Fma(S.LoadBroadcast(w + 1), xv, a1);
+                                    a2 = S.Fma(S.LoadBroadcast(w + 2), xv, a2);
+                                    a3 = S.Fma(S.LoadBroadcast(w + 3), xv, a3);
+                                    a4 = S.Fma(S.LoadBroadcast(w + 4), xv, a4);
+                                    a5 = S.Fma(S.LoadBroadcast(w + 5), xv, a5);
+                                    a6 = S.Fma(S.LoadBroadcast(w + 6), xv, a6);
+                                    a7 = S.Fma(S.LoadBroadcast(w + 7), xv, a7);
                                 }
                             }
                         int o0 = grp * Group, count = Math.Min(Group, outChannels - o0);
@@ -377,42 +377,54 @@ internal static unsafe class ConvVectorized
                 for (int c = 0; c < channels; c++)
                     for (int a = 0; a < kh; a++)
                     {
-                        // One accumulator per kernel column b; those past kw stay zero and are not stored.
+                        float* row = frame + c * framePlane + a * frameW;
                         float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * l;
-                        V s0 = S.Load(acc), s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
-                        if (kw > 1) s1 = S.Load(acc + l);
-                        if (kw > 2) s2 = S.Load(acc + 2 * l);
-                        if (kw > 3) s3 = S.Load(acc + 3 * l);
-                        if (kw > 4) s4 = S.Load(acc + 4 * l);
-                        if (kw > 5) s5 = S.Load(acc + 5 * l);
-                        if (kw > 6) s6 = S.Load(acc + 6 * l);
-                        if (kw > 7) s7 = S.Load(acc + 7 * l);
-                        for (int i = 0; i < outH; i++)
-                        {
-                            float* row = frame + c * framePlane + (i + a) * frameW;
-                            for (int j0 = 0; j0 < outW; j0 += l)
-                            {
-                                var d = LoadRow<S, V>(dy + (long)i * outW, j0, outW);
-                                float* x = row + j0;
-                                s0 = S.Fma(d, S.Load(x), s0);
-                                if (kw > 1) s1 = S.Fma(d, S.Load(x + 1 * shift), s1);
-                                if (kw > 2) s2 = S.Fma(d, S.Load(x + 2 * shift), s2);
-                                if (kw > 3) s3 = S.Fma(d, S.Load(x + 3 * shift), s3);
-                                if (kw > 4) s4 = S.Fma(d, S.Load(x + 4 * shift), s4);
-                                if (kw > 5) s5 = S.Fma(d, S.Load(x + 5 * shift), s5);
-                                if (kw > 6) s6 = S.Fma(d, S.Load(x + 6 * shift), s6);
-                                if (kw > 7) s7 = S.Fma(d, S.Load(x + 7 * shift), s7);
-                            }
-                        }
-                        S.Store(acc, s0);
-                        if (kw > 1) S.Store(acc + l, s1);
-                        if (kw > 2) S.Store(acc + 2 * l, s2);
-                        if (kw > 3) S.Store(acc + 3 * l, s3);
-                        if (kw > 4) S.Store(acc + 4 * l, s4);
-                        if (kw > 5) S.Store(acc + 5 * l, s5);
-                        if (kw > 6) S.Store(acc + 6 * l, s6);
-                        if (kw > 7) S.Store(acc + 7 * l, s7);
+                        // The common widths as constants, so that their copies have no tests of kw in the loop.
+                        if (kw == 5) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
+                        else if (kw == 3) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
+                        else AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, kw);
                     }
             }
+    }
+
+    /// <summary>
+    /// One row a of the kernel for one (o, c): acc[b] (L lanes) += Σ_{i,j} dY[i][j] · xpad[c][i + a][j + b] for b &lt; kw,
+    /// <paramref name="row"/> at xpad[c][a]. One accumulator per kernel column; those past kw stay zero and are not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateKernelRow<S, V>(float* row, long frameW, long shift, float* dy, int outH, int outW, float* acc, int kw)
+        where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes;
+        V s0 = S.Load(acc), s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
+        if (kw > 1) s1 = S.Load(acc + l);
+        if (kw > 2) s2 = S.Load(acc + 2 * l);
+        if (kw > 3) s3 = S.Load(acc + 3 * l);
+        if (kw > 4) s4 = S.Load(acc + 4 * l);
+        if (kw > 5) s5 = S.Load(acc + 5 * l);
+        if (kw > 6) s6 = S.Load(acc + 6 * l);
+        if (kw > 7) s7 = S.Load(acc + 7 * l);
+        for (int i = 0; i < outH; i++, row += frameW)
+            for (int j0 = 0; j0 < outW; j0 += l)
+            {
+                var d = LoadRow<S, V>(dy + (long)i * outW, j0, outW);
+                float* x = row + j0;
+                s0 = S.Fma(d, S.Load(x), s0);
+                if (kw > 1) s1 = S.Fma(d, S.Load(x + 1 * shift), s1);
+                if (kw > 2) s2 = S.Fma(d, S.Load(x + 2 * shift), s2);
+                if (kw > 3) s3 = S.Fma(d, S.Load(x + 3 * shift), s3);
+                if (kw > 4) s4 = S.Fma(d, S.Load(x + 4 * shift), s4);
+                if (kw > 5) s5 = S.Fma(d, S.Load(x + 5 * shift), s5);
+                if (kw > 6) s6 = S.Fma(d, S.Load(x + 6 * shift), s6);
+                if (kw > 7) s7 = S.Fma(d, S.Load(x + 7 * shift), s7);
+            }
+        S.Store(acc, s0);
+        if (kw > 1) S.Store(acc + l, s1);
+        if (kw > 2) S.Store(acc + 2 * l, s2);
+        if (kw > 3) S.Store(acc + 3 * l, s3);
+        if (kw > 4) S.Store(acc + 4 * l, s4);
+        if (kw > 5) S.Store(acc + 5 * l, s5);
+        if (kw > 6) S.Store(acc + 6 * l, s6);
+        if (kw > 7) S.Store(acc + 7 * l, s7);
     }
 }

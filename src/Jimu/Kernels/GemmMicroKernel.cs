@@ -83,16 +83,16 @@ internal static unsafe class GemmMicroKernel
             var b0 = S.Load(b);
             var b1 = S.Load(b + lanes);
             V ai;
-            ai = S.Broadcast(a0[q]); c00 = S.Fma(ai, b0, c00); c01 = S.Fma(ai, b1, c01);
-            ai = S.Broadcast(a1[q]); c10 = S.Fma(ai, b0, c10); c11 = S.Fma(ai, b1, c11);
-            ai = S.Broadcast(a2[q]); c20 = S.Fma(ai, b0, c20); c21 = S.Fma(ai, b1, c21);
-            ai = S.Broadcast(a3[q]); c30 = S.Fma(ai, b0, c30); c31 = S.Fma(ai, b1, c31);
-            ai = S.Broadcast(a4[q]); c40 = S.Fma(ai, b0, c40); c41 = S.Fma(ai, b1, c41);
-            ai = S.Broadcast(a5[q]); c50 = S.Fma(ai, b0, c50); c51 = S.Fma(ai, b1, c51);
+            ai = S.LoadBroadcast(a0 + q); c00 = S.Fma(ai, b0, c00); c01 = S.Fma(ai, b1, c01);
+            ai = S.LoadBroadcast(a1 + q); c10 = S.Fma(ai, b0, c10); c11 = S.Fma(ai, b1, c11);
+            ai = S.LoadBroadcast(a2 + q); c20 = S.Fma(ai, b0, c20); c21 = S.Fma(ai, b1, c21);
+            ai = S.LoadBroadcast(a3 + q); c30 = S.Fma(ai, b0, c30); c31 = S.Fma(ai, b1, c31);
+            ai = S.LoadBroadcast(a4 + q); c40 = S.Fma(ai, b0, c40); c41 = S.Fma(ai, b1, c41);
+            ai = S.LoadBroadcast(a5 + q); c50 = S.Fma(ai, b0, c50); c51 = S.Fma(ai, b1, c51);
             if (eight)
             {
-                ai = S.Broadcast(a6[q]); c60 = S.Fma(ai, b0, c60); c61 = S.Fma(ai, b1, c61);
-                ai = S.Broadcast(a7[q]); c70 = S.Fma(ai, b0, c70); c71 = S.Fma(ai, b1, c71);
+                ai = S.LoadBroadcast(a6 + q); c60 = S.Fma(ai, b0, c60); c61 = S.Fma(ai, b1, c61);
+                ai = S.LoadBroadcast(a7 + q); c70 = S.Fma(ai, b0, c70); c71 = S.Fma(ai, b1, c71);
             }
             b += 2 * lanes;
         }
@@ -122,7 +122,7 @@ internal static unsafe class GemmMicroKernel
         V c0 = S.Zero, c1 = S.Zero;
         for (int p = 0; p < kc; p++, b += 2 * lanes)
         {
-            var ap = S.Broadcast(a[p]);
+            var ap = S.LoadBroadcast(a + p);
             c0 = S.Fma(ap, S.Load(b), c0);
             c1 = S.Fma(ap, S.Load(b + lanes), c1);
         }
@@ -140,16 +140,16 @@ internal static unsafe class GemmMicroKernel
         for (int p = 0; p < kc; p++)
         {
             var b0 = S.Load(b);
-            c0 = S.Fma(S.Broadcast(a[0]), b0, c0);
-            c1 = S.Fma(S.Broadcast(a[1]), b0, c1);
-            c2 = S.Fma(S.Broadcast(a[2]), b0, c2);
-            c3 = S.Fma(S.Broadcast(a[3]), b0, c3);
-            c4 = S.Fma(S.Broadcast(a[4]), b0, c4);
-            c5 = S.Fma(S.Broadcast(a[5]), b0, c5);
+            c0 = S.Fma(S.LoadBroadcast(a + 0), b0, c0);
+            c1 = S.Fma(S.LoadBroadcast(a + 1), b0, c1);
+            c2 = S.Fma(S.LoadBroadcast(a + 2), b0, c2);
+            c3 = S.Fma(S.LoadBroadcast(a + 3), b0, c3);
+            c4 = S.Fma(S.LoadBroadcast(a + 4), b0, c4);
+            c5 = S.Fma(S.LoadBroadcast(a + 5), b0, c5);
             if (eight)
             {
-                c6 = S.Fma(S.Broadcast(a[6]), b0, c6);
-                c7 = S.Fma(S.Broadcast(a[7]), b0, c7);
+                c6 = S.Fma(S.LoadBroadcast(a + 6), b0, c6);
+                c7 = S.Fma(S.LoadBroadcast(a + 7), b0, c7);
             }
             a += mr;
             b += nr;

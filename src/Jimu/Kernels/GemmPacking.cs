@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
 
@@ -86,20 +87,28 @@ internal static unsafe class GemmPacking
 
     /// <summary>
     /// dst[p·width + r] = src[r·lds + p] for r &lt; count, 0 for count ≤ r &lt; width; p &lt; steps.
-    /// Full groups of 8 rows × 8 steps go through an in-register 8×8 transpose.
+    /// Full square blocks go through an in-register transpose: 8×8 with AVX, 4×4 with NEON.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, int lds, int count, int steps, float* dst, int width)
     {
         int r = 0;
-        int fullSteps = Avx.IsSupported ? steps & ~7 : 0;
-        for (; r + 8 <= count; r += 8)
+        int block = Avx.IsSupported ? 8 : AdvSimd.Arm64.IsSupported ? 4 : 0;
+        if (block > 0)
         {
-            float* s = src + (long)r * lds;
-            int p = 0;
-            for (; p < fullSteps; p += 8) Transpose8x8(s + p, lds, dst + p * width + r, width);
-            for (; p < steps; p++)
-                for (int q = 0; q < 8; q++) dst[p * width + r + q] = s[(long)q * lds + p];
+            int fullSteps = steps - steps % block;
+            for (; r + block <= count; r += block)
+            {
+                float* s = src + (long)r * lds;
+                int p = 0;
+                for (; p < fullSteps; p += block)
+                {
+                    if (block == 8) Transpose8x8(s + p, lds, dst + p * width + r, width);
+                    else Transpose4x4(s + p, lds, dst + p * width + r, width);
+                }
+                for (; p < steps; p++)
+                    for (int q = 0; q < block; q++) dst[p * width + r + q] = s[(long)q * lds + p];
+            }
         }
         for (; r < count; r++)
         {
@@ -108,6 +117,27 @@ internal static unsafe class GemmPacking
         }
         for (; r < width; r++)
             for (int p = 0; p < steps; p++) dst[p * width + r] = 0;
+    }
+
+    /// <summary>
+    /// dst[q·ldd + r] = src[r·lds + q] for a 4×4 block (ARM64): trn1/trn2 of 32-bit pairs, then of 64-bit pairs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Vector128.Load(src);
+        var r1 = Vector128.Load(src + lds);
+        var r2 = Vector128.Load(src + 2 * (long)lds);
+        var r3 = Vector128.Load(src + 3 * (long)lds);
+        // t0 = r0[0] r1[0] r0[2] r1[2], t1 = r0[1] r1[1] r0[3] r1[3]; t2, t3 the same of rows 2 and 3.
+        var t0 = AdvSimd.Arm64.TransposeEven(r0, r1).AsUInt64();
+        var t1 = AdvSimd.Arm64.TransposeOdd(r0, r1).AsUInt64();
+        var t2 = AdvSimd.Arm64.TransposeEven(r2, r3).AsUInt64();
+        var t3 = AdvSimd.Arm64.TransposeOdd(r2, r3).AsUInt64();
+        AdvSimd.Arm64.TransposeEven(t0, t2).AsSingle().Store(dst);
+        AdvSimd.Arm64.TransposeEven(t1, t3).AsSingle().Store(dst + ldd);
+        AdvSimd.Arm64.TransposeOdd(t0, t2).AsSingle().Store(dst + 2 * ldd);
+        AdvSimd.Arm64.TransposeOdd(t1, t3).AsSingle().Store(dst + 3 * ldd);
     }
 
     /// <summary>dst[q·ldd + r] = src[r·lds + q] for an 8×8 block.</summary>
