@@ -86,4 +86,8 @@ internal enum Scratch
     VectorizedPartDw,
     /// <summary>One channel's four phase planes (<see cref="Im2ColStride2"/>, one per thread).</summary>
     PhasePlanes,
+    /// <summary>The indices of an input row's non-zero values (<see cref="SparseGemv"/>).</summary>
+    GemvIndices,
+    /// <summary>An input row's non-zero values (<see cref="SparseGemv"/>).</summary>
+    GemvValues,
 }
