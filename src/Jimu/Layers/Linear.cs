@@ -63,7 +63,11 @@ public sealed class Linear : Layer
         int n = input.Dim(0);
         _input = input;
         var y = Tensor.Ensure(ref _output, n, OutFeatures);
-        Gemm.Multiply(Context, n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
+        // One image in evaluation: its input is mostly a ReLU's zeros, whose weights a packed copy lets it skip.
+        if (n == 1 && !Training && SparseGemv.Pays(OutFeatures, InFeatures))
+            SparseGemv.Multiply(Context, _weight.Derived<SparseGemvWeights>(), _weight.Version, _weight.Value.Data, OutFeatures, InFeatures, input.Span, y.Span);
+        else
+            Gemm.Multiply(Context, n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
         if (_bias is not null)
             for (int i = 0; i < n; i++) Elementwise.Add(y.Span.Slice(i * OutFeatures, OutFeatures), _bias.Value.Span);
         return y;

@@ -49,6 +49,12 @@ public sealed class Parameter
     /// </summary>
     public void MarkChanged() => _version.Bump();
 
+    /// <summary>
+    /// The one <typeparamref name="T"/> shared by every view of this parameter's values (an inference copy's included):
+    /// what a layer derives from them once for all copies. It must check <see cref="Version"/> itself.
+    /// </summary>
+    internal T Derived<T>() where T : class, new() => _version.Derived<T>();
+
     /// <summary>Makes this parameter view <paramref name="source"/>'s value, gradient and version (an inference copy of a network).</summary>
     internal void ShareWith(Parameter source)
     {

@@ -90,6 +90,8 @@ public class ParameterVersionTests
         network.Layers.OfType<BatchNorm>().First().Buffers[1].MarkChanged();
         Assert.Equal(Versions(network), Versions(twin));
         Assert.Equal(1, twin.Parameter("conv2.weight").Version);
+        // What is derived from the weights once for all copies (fc1's packed weights) is one object.
+        Assert.Same(network.Parameter("fc1.weight").Derived<Jimu.Kernels.SparseGemvWeights>(), twin.Parameter("fc1.weight").Derived<Jimu.Kernels.SparseGemvWeights>());
         // Predicting reads the weights and leaves every version as it was.
         var model = Model.Create(BuiltIns.MnistTf, seed: 1);
         var before = Versions(model.Network);
