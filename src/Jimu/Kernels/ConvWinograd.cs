@@ -14,8 +14,8 @@ namespace Jimu.Kernels;
 ///           dx = winograd(dY padded by r − 1 − p, rot180(W) with in and out swapped)
 /// </code>
 /// Written once over the vector width (<see cref="ISimdWidth{V}"/>): the entry points run at the width the GEMM micro-kernel
-/// runs at (<see cref="GemmMicroKernel.Selected"/>: 512, 256 or 128 bits); the generic ones at any width this machine
-/// supports (the tests run every one). Only for geometries where <see cref="Supports"/> holds and where there are vectors;
+/// runs at (<see cref="GemmMicroKernel.Selected"/>: 512, 256 or 128 bits; see <see cref="WidthFor"/> for a layer with few
+/// channels); the generic ones at any width this machine supports (the tests run every one). Only for geometries where <see cref="Supports"/> holds and where there are vectors;
 /// callers fall back to im2col.
 /// Stateless: the transformed weights are the layer's (<see cref="ConvCache"/>), scratch is the context's.
 /// </summary>
@@ -37,7 +37,7 @@ internal static class ConvWinograd
     public static void Forward(ComputeContext ctx, WinogradWeights transformed, float[] x, float[] weight, float[]? bias, float[] y,
         int batch, int outChannels, in ConvGeometry g)
     {
-        switch (GemmMicroKernel.Selected)
+        switch (WidthFor(g.Channels, outChannels))
         {
             case GemmMicroKernel.Kind.Vector512: Forward<Simd512, Vector512<float>>(ctx, transformed, x, weight, bias, y, batch, outChannels, g); break;
             case GemmMicroKernel.Kind.Vector256: Forward<Simd256, Vector256<float>>(ctx, transformed, x, weight, bias, y, batch, outChannels, g); break;
@@ -48,7 +48,7 @@ internal static class ConvWinograd
     /// <summary>Sets dW (and db when given) to the batch sums.</summary>
     public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
-        switch (GemmMicroKernel.Selected)
+        switch (WidthFor(g.Channels, outChannels))
         {
             case GemmMicroKernel.Kind.Vector512: BackwardWeights<Simd512, Vector512<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
             case GemmMicroKernel.Kind.Vector256: BackwardWeights<Simd256, Vector256<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
@@ -60,12 +60,27 @@ internal static class ConvWinograd
     public static void BackwardInput(ComputeContext ctx, WinogradWeights transformed, float[] dy, float[] weight, float[] dx,
         int batch, int outChannels, in ConvGeometry g)
     {
-        switch (GemmMicroKernel.Selected)
+        switch (WidthFor(g.Channels, outChannels))
         {
             case GemmMicroKernel.Kind.Vector512: BackwardInput<Simd512, Vector512<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
             case GemmMicroKernel.Kind.Vector256: BackwardInput<Simd256, Vector256<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
             default: BackwardInput<Simd128, Vector128<float>>(ctx, transformed, dy, weight, dx, batch, outChannels, g); break;
         }
+    }
+
+    /// <summary>
+    /// The width the passes of a layer with <paramref name="channels"/> inputs and <paramref name="outChannels"/> outputs
+    /// run at: the micro-kernel's, except that on AVX-512 a layer whose channels fill 16-lane vectors and 32-wide panels
+    /// at most half as well as 8-lane ones runs at 256 bits (LeNet-5's 6 → 16 conv2: twice as fast). The measure is the
+    /// padded size of the forward and input-gradient products, ⌈O⌉₂ₗ·⌈C⌉ₗ + ⌈C⌉₂ₗ·⌈O⌉ₗ for L lanes.
+    /// </summary>
+    public static GemmMicroKernel.Kind WidthFor(int channels, int outChannels)
+    {
+        if (GemmMicroKernel.Selected != GemmMicroKernel.Kind.Vector512 || !Simd256.IsSupported) return GemmMicroKernel.Selected;
+        static long Padded(int c, int o, int lanes) => (long)Up(o, 2 * lanes) * Up(c, lanes) + (long)Up(c, 2 * lanes) * Up(o, lanes);
+        static int Up(int n, int m) => (n + m - 1) / m * m;
+        return 2 * Padded(channels, outChannels, Simd256.Lanes) <= Padded(channels, outChannels, Simd512.Lanes)
+            ? GemmMicroKernel.Kind.Vector256 : GemmMicroKernel.Kind.Vector512;
     }
 
     /// <summary><see cref="Supports"/> at the width <typeparamref name="S"/>.</summary>

@@ -243,10 +243,11 @@ public unsafe class ConvWinogradTests
 
     /// <summary>
     /// The kernels themselves at each width the machine has (the layer above runs the selected one): forward, input
-    /// gradient, weight and bias gradients against the direct loops, on one and two threads.
+    /// gradient, weight and bias gradients against im2col + GEMM (itself checked against the direct loops in
+    /// ConvStrategyTests; the direct loops here would double the ARM64 leg's time under qemu), on one and two threads.
     /// </summary>
     [Theory, MemberData(nameof(ShapesAtEveryWidth))]
-    public void Every_width_agrees_with_direct_loops(int bits, int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding) =>
+    public void Every_width_agrees_with_im2col(int bits, int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding) =>
         SimdWidths.Run(bits, new AgreementTest(kernel, batch, inChannels, outChannels, h, w, padding));
 
     private readonly struct AgreementTest(int kernel, int batch, int inChannels, int outChannels, int h, int w, string padding) : IWidthTest
@@ -259,9 +260,13 @@ public unsafe class ConvWinogradTests
             float[] R(int length) { var a = new float[length]; for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
             float[] x = R(batch * g.InSize), weight = R(outChannels * g.PatchSize), bias = R(outChannels), dy = R(batch * outChannels * g.OutPlane);
             float[] yRef = new float[dy.Length], dxRef = new float[x.Length], dwRef = new float[weight.Length], dbRef = new float[outChannels];
-            ConvDirect.Forward(x, weight, bias, yRef, batch, outChannels, g);
-            ConvDirect.BackwardInput(dy, weight, dxRef, batch, outChannels, g);
-            ConvDirect.BackwardWeights(x, dy, dwRef, dbRef, batch, outChannels, g);
+            using (var one = new ComputeContext(1))
+            {
+                var im2col = ConvStrategies.Im2Col;
+                im2col.Forward(one, new ConvCache(), x, weight, bias, yRef, batch, outChannels, g);
+                im2col.BackwardInput(one, new ConvCache(), dy, weight, dxRef, batch, outChannels, g);
+                im2col.BackwardWeights(one, new ConvCache(), x, dy, dwRef, dbRef, batch, outChannels, g);
+            }
             foreach (int threads in new[] { 1, 2 })
             {
                 using var ctx = new ComputeContext(threads);
@@ -339,6 +344,19 @@ public unsafe class ConvWinogradTests
             AssertClose(Tensor.FromArray(one.dw, one.dw.Length), Tensor.FromArray(two.dw, two.dw.Length), "dW, 1 vs 2 threads");
         }
 
+    }
+
+    [Fact]
+    public void A_layer_with_few_channels_runs_at_256_bits_where_512_would_pad_twice_as_much()
+    {
+        var selected = GemmMicroKernel.Selected;
+        var narrow = selected == GemmMicroKernel.Kind.Vector512 ? GemmMicroKernel.Kind.Vector256 : selected;
+        Assert.Equal(selected, ConvWinograd.WidthFor(32, 64));   // mnist-tf's conv2: whole vectors and panels at 512 bits
+        Assert.Equal(selected, ConvWinograd.WidthFor(64, 64));
+        Assert.Equal(selected, ConvWinograd.WidthFor(20, 40));
+        Assert.Equal(narrow, ConvWinograd.WidthFor(6, 16));      // LeNet-5's conv2, and its input gradient's products
+        Assert.Equal(narrow, ConvWinograd.WidthFor(16, 6));
+        Assert.Equal(narrow, ConvWinograd.WidthFor(4, 32));
     }
 
     [Fact]
