@@ -213,17 +213,17 @@ public static class BenchModelCommand
         else
         {
             // Turns: a synthetic window, then as many steps through train's loop on the data; the first pair warms up.
-            var synthetic = new double[repeats]; var fed = new double[repeats]; var shares = new double[repeats];
+            var synthetic = new double[repeats]; var fed = new double[repeats]; var ratios = new double[repeats];
             FromData(model, data, steps, 0);
             for (int i = 0; i < repeats; i++)
             {
                 synthetic[i] = Synthetic();
                 fed[i] = FromData(model, data, steps, i + 1);
-                shares[i] = fed[i] / synthetic[i] * 100;
+                ratios[i] = fed[i] / synthetic[i] * 100;
             }
             train = Timing.FromSamples(synthetic);
             fromData = new DataResult(DataOptions.Describe(data.Loaded), data.Loaded.Images?.DecodeTime.TotalSeconds,
-                Timing.FromSamples(fed), Timing.FromSamples(shares));
+                Timing.FromSamples(fed), Timing.FromSamples(ratios));
             net.Training = true;
         }
         double workingSet = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
