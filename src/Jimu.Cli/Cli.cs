@@ -54,9 +54,7 @@ public static class Cli
         }
         catch (Exception e) when (IsUserError(e))
         {
-            // ArgumentException appends " (Parameter 'name')": noise for a command-line user.
-            string message = e is ArgumentException { ParamName: { } param } a ? a.Message.Replace($" (Parameter '{param}')", "") : ErrorHints.Explain(e);
-            err.WriteLine($"error: {OneLine(message)}");
+            err.WriteLine($"error: {OneLine(ErrorHints.Explain(e))}");
             return 1;
         }
         catch (Exception e)
@@ -99,8 +97,14 @@ public static class Cli
     private static string OneLine(string message) =>
         System.Text.RegularExpressions.Regex.Replace(message, @"[\s\p{C}]+", " ").Trim();
 
-    /// <summary>Failures caused by the user's input (files, shapes, options), as opposed to bugs.</summary>
-    public static bool IsUserError(Exception e) => e is JimuException or ShapeException or IOException
-        or UnauthorizedAccessException or FormatException or ArgumentException or InvalidDataException
-        or OperationCanceledException;
+    /// <summary>
+    /// Failures caused by the user's input, as opposed to bugs: the library's typed errors (<see cref="JimuException"/>
+    /// and its kinds, a <see cref="ShapeException"/> for images of the wrong shape), an invalid command line
+    /// (<see cref="CommandLineException"/>), files that cannot be read or written (<see cref="IOException"/>,
+    /// <see cref="UnauthorizedAccessException"/>) and a cancelled run. Anything else (an ArgumentException from inside
+    /// the library, a FormatException, an InvalidDataException) is a bug: what the user typed is checked before it
+    /// reaches code that would throw those.
+    /// </summary>
+    public static bool IsUserError(Exception e) => e is JimuException or ShapeException or CommandLineException or IOException
+        or UnauthorizedAccessException or OperationCanceledException;
 }

@@ -24,7 +24,7 @@ public static class CommonOptions
         int? n = result.GetValue(Threads);
         if (n is { } t)
         {
-            if (t < 1) throw new ArgumentException($"--threads must be at least 1, got {t}.");
+            if (t < 1) throw new CommandLineException($"--threads must be at least 1, got {t}.");
             ThreadCount = t;
         }
     }

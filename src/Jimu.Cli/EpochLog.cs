@@ -22,9 +22,9 @@ public sealed class EpochLog
     public EpochLog(string? logPath, string? plotPath, string title, int startEpoch = 0)
     {
         if (logPath is not null && Format(logPath) is null)
-            throw new ArgumentException($"--log '{logPath}': the file name must end in .csv or .jsonl.");
+            throw new CommandLineException($"--log '{logPath}': the file name must end in .csv or .jsonl.");
         if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--plot '{plotPath}': the file name must end in .png.");
+            throw new CommandLineException($"--plot '{plotPath}': the file name must end in .png.");
         foreach (var (option, path) in new[] { ("--log", logPath), ("--plot", plotPath) })
             if (path is not null) CheckDirectory(option, path);
         _log = logPath; _plot = plotPath; _title = title;
@@ -71,7 +71,7 @@ public sealed class EpochLog
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is null || !Directory.Exists(directory))
-            throw new ArgumentException($"{option} '{path}': directory '{directory}' does not exist; create it first or choose another path.");
+            throw new CommandLineException($"{option} '{path}': directory '{directory}' does not exist; create it first or choose another path.");
     }
 
     private static string? Format(string path) =>

@@ -25,6 +25,16 @@ internal static class ErrorHints
         "normalization" => "--normalize",
         "validation split" => "--val-split",
         "class names" => "--classes",
+        "learning-rate schedule" => "--schedule",
+        "learning rate" => "--lr",
+        "momentum" => "--momentum",
+        "nesterov" => "--nesterov",
+        "weight decay" => "--weight-decay",
+        "epochs" => "--epochs",
+        "batch size" => "--batch-size",
+        "shift" => "--shift",
+        "crop padding" => "--crop",
+        "checkpoint interval" => "--checkpoint-every",
         _ => null,
     };
 

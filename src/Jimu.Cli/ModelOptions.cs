@@ -26,7 +26,7 @@ public static class ModelOptions
         Model m;
         if (!OnnxImport.IsOnnxPath(path)) m = Jimu.Models.Model.Load(path, architecture);
         else if (architecture is not null)
-            throw new ArgumentException($"{path}: an ONNX model defines its own architecture; leave out --arch.");
+            throw new CommandLineException($"{path}: an ONNX model defines its own architecture; leave out --arch.");
         else m = Jimu.Models.Model.LoadOnnx(path);
         m.Threads = CommonOptions.ThreadCount;
         return m;

@@ -23,7 +23,7 @@ public static class PreprocessOptions
     {
         var mode = r.GetValue(preprocess) == "mnist" ? ImageInput.Preprocess.Mnist : ImageInput.Preprocess.None;
         if (mode == ImageInput.Preprocess.Mnist && r.GetValue(invert))
-            throw new ArgumentException("--invert and --preprocess mnist cannot be used together: mnist detects a light background and inverts it itself.");
+            throw new CommandLineException("--invert and --preprocess mnist cannot be used together: mnist detects a light background and inverts it itself.");
         return mode;
     }
 }

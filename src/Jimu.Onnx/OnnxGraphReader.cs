@@ -73,14 +73,14 @@ internal sealed class OnnxGraphReader
         IReadOnlyDictionary<string, TensorProto>? bound = null)
     {
         if (graph.SparseInitializer.Count > 0)
-            throw new JimuException($"{source}: the graph has sparse initializers, which Jimu does not read.");
+            throw new ModelFileException(source, $"{source}: the graph has sparse initializers, which Jimu does not read.");
         var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (var t in graph.Initializer) initializers[t.Name] = t;
         if (bound is not null) foreach (var (k, t) in bound) initializers[k] = t;
 
         var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1)
-            throw new JimuException($"{source}: the graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); Jimu networks take one image batch [N, C, H, W].");
+            throw new ModelFileException(source, $"{source}: the graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); Jimu networks take one image batch [N, C, H, W].");
         var input = inputs[0];
         var inputShape = InputShape(input, source);
 
@@ -90,14 +90,14 @@ internal sealed class OnnxGraphReader
         foreach (var node in graph.Node) reader.Visit(node);
 
         if (graph.Output.Count != 1)
-            throw new JimuException($"{source}: the graph has {graph.Output.Count} outputs; Jimu networks have one.");
+            throw new ModelFileException(source, $"{source}: the graph has {graph.Output.Count} outputs; Jimu networks have one.");
         string output = graph.Output[0].Name;
         if (!reader._values.TryGetValue(output, out var v) || v is not Act a || a.Id != reader._tip.Id)
-            throw new JimuException($"{source}: the graph output '{output}' is not the result of the layer chain from input '{input.Name}'; Jimu imports sequential networks.");
+            throw new ModelFileException(source, $"{source}: the graph output '{output}' is not the result of the layer chain from input '{input.Name}'; Jimu imports sequential networks.");
         if (reader._pad is not null)
-            throw new JimuException($"{source}: a Pad node's output is the graph output; Jimu folds Pad only into a following Conv or AveragePool.");
+            throw new ModelFileException(source, $"{source}: a Pad node's output is the graph output; Jimu folds Pad only into a following Conv or AveragePool.");
         if (reader._layers.Count == 0)
-            throw new JimuException($"{source}: the graph computes nothing from its input; Jimu needs at least one layer.");
+            throw new ModelFileException(source, $"{source}: the graph computes nothing from its input; Jimu needs at least one layer.");
         Normalization? norm = null;
         if (reader._mean is not null || reader._std is not null)
         {
@@ -110,23 +110,23 @@ internal sealed class OnnxGraphReader
     private static int[] InputShape(ValueInfoProto input, string source)
     {
         var type = input.Type?.TensorType;
-        if (type is null) throw new JimuException($"{source}: input '{input.Name}' is not a tensor; Jimu networks take a float32 image batch [N, C, H, W].");
+        if (type is null) throw new ModelFileException(source, $"{source}: input '{input.Name}' is not a tensor; Jimu networks take a float32 image batch [N, C, H, W].");
         if (type.ElemType != (int)TensorProto.Types.DataType.Float)
-            throw new JimuException($"{source}: input '{input.Name}' has element type {OnnxTensors.TypeName(type.ElemType)}; Jimu networks take float32 images.");
+            throw new ModelFileException(source, $"{source}: input '{input.Name}' has element type {OnnxTensors.TypeName(type.ElemType)}; Jimu networks take float32 images.");
         var dims = type.Shape?.Dim;
-        if (dims is null) throw new JimuException($"{source}: input '{input.Name}' has no shape; Jimu needs [N, C, H, W] with C, H and W fixed.");
+        if (dims is null) throw new ModelFileException(source, $"{source}: input '{input.Name}' has no shape; Jimu needs [N, C, H, W] with C, H and W fixed.");
         string text = "[" + string.Join(", ", dims.Select(d => d.HasDimValue ? d.DimValue.ToString(CultureInfo.InvariantCulture) : d.DimParam is { Length: > 0 } p ? p : "?")) + "]";
         if (dims.Count != 4)
-            throw new JimuException($"{source}: input '{input.Name}' has shape {text}, which is {dims.Count}-D; Jimu networks take 4-D image batches [N, C, H, W].");
+            throw new ModelFileException(source, $"{source}: input '{input.Name}' has shape {text}, which is {dims.Count}-D; Jimu networks take 4-D image batches [N, C, H, W].");
         var shape = new int[3];
         for (int i = 1; i < 4; i++)
         {
             if (!dims[i].HasDimValue || dims[i].DimValue < 1 || dims[i].DimValue > int.MaxValue)
-                throw new JimuException($"{source}: input '{input.Name}' has shape {text}; Jimu needs C, H and W fixed and positive (only the batch N may vary).");
+                throw new ModelFileException(source, $"{source}: input '{input.Name}' has shape {text}; Jimu needs C, H and W fixed and positive (only the batch N may vary).");
             shape[i - 1] = (int)dims[i].DimValue;
         }
         if ((long)shape[0] * shape[1] * shape[2] > MaxSampleValues)
-            throw new JimuException($"{source}: input '{input.Name}' has shape {text}: more than {MaxSampleValues:N0} values per image, larger than Jimu takes.");
+            throw new ModelFileException(source, $"{source}: input '{input.Name}' has shape {text}: more than {MaxSampleValues:N0} values per image, larger than Jimu takes.");
         return shape;
     }
 

@@ -29,14 +29,14 @@ public static class OnnxImport
         public static Model LoadOnnx(string path)
         {
             var info = new FileInfo(path);
-            if (!info.Exists) throw new JimuException($"Model file '{path}' does not exist.");
+            if (!info.Exists) throw new ModelFileException(path, $"Model file '{path}' does not exist.");
             if (info.Length > MaxFileBytes)
-                throw new JimuException($"{path}: {info.Length:N0} bytes is larger than any single-file ONNX model (2 GiB); models with external data are not supported.");
+                throw new ModelFileException(path, $"{path}: {info.Length:N0} bytes is larger than any single-file ONNX model (2 GiB); models with external data are not supported.");
             return Import(File.ReadAllBytes(path), path);
         }
 
         /// <summary>Imports an ONNX model from its bytes; <paramref name="source"/> names it in errors.</summary>
-        public static Model FromOnnx(byte[] bytes, string source = "ONNX model") => Import(Parse(bytes, source), source);
+        public static Model FromOnnx(byte[] bytes, string source = "ONNX model") => Import(bytes, source);
     }
 
     extension(Model model)
@@ -63,7 +63,12 @@ public static class OnnxImport
         }
     }
 
-    internal static Model Import(byte[] bytes, string source) => Import(Parse(bytes, source), source);
+    /// <summary>Every error of a file that cannot be imported names the file: a <see cref="ModelFileException"/> (or a kind of it).</summary>
+    internal static Model Import(byte[] bytes, string source)
+    {
+        try { return Import(Parse(bytes, source), source); }
+        catch (JimuException e) when (e is not ModelFileException) { throw new ModelFileException(source, e.Message, e); }
+    }
 
     internal static ModelProto Parse(byte[] bytes, string source)
     {
@@ -71,10 +76,10 @@ public static class OnnxImport
         try { proto = ModelProto.Parser.ParseFrom(bytes); }
         catch (InvalidProtocolBufferException e)
         {
-            throw new JimuException($"{source}: not a readable ONNX model ({e.Message.TrimEnd('.')}); the file is truncated, corrupt or not ONNX.");
+            throw new ModelFileException(source, $"{source}: not a readable ONNX model ({e.Message.TrimEnd('.')}); the file is truncated, corrupt or not ONNX.");
         }
         if (proto.Graph is null || proto.Graph.Node.Count == 0 && proto.Graph.Input.Count == 0)
-            throw new JimuException($"{source}: not an ONNX model (no graph); the file is corrupt or not ONNX.");
+            throw new ModelFileException(source, $"{source}: not an ONNX model (no graph); the file is corrupt or not ONNX.");
         return proto;
     }
 
@@ -87,7 +92,7 @@ public static class OnnxImport
         var derived = new Architecture { Name = name, Input = input, Layers = found.Select(f => f.Spec).ToArray() };
         Sequential network;
         try { network = derived.Build(); }
-        catch (JimuException e) { throw new JimuException($"{source}: the graph does not make a Jimu network: {e.Message}"); }
+        catch (JimuException e) { throw new ModelFileException(source, $"{source}: the graph does not make a Jimu network: {e.Message}", e); }
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < found.Count; i++)
             foreach (var (local, t) in found[i].Tensors) weights[$"{network.Layers[i].Name}.{local}"] = t;
@@ -108,7 +113,7 @@ public static class OnnxImport
 
         var data = ModelFile.ReadDataMetadata(metadata, source);
         if (data.Classes is { } classes && classes.Count != model.Network.OutputShape[^1])
-            throw new JimuException($"{source}: the metadata names {classes.Count} classes but the network has {model.Network.OutputShape[^1]} outputs; the file is damaged or its '{ModelFile.ClassesKey}' entry belongs to another model.");
+            throw new ModelFileException(source, $"{source}: the metadata names {classes.Count} classes but the network has {model.Network.OutputShape[^1]} outputs; the file is damaged or its '{ModelFile.ClassesKey}' entry belongs to another model.");
         model.Classes = data.Classes;
         model.TrainedOn = data.TrainedOn;
         // The graph's Sub/Div decide; the metadata's copy is the same numbers for a model Jimu exported.
@@ -137,9 +142,9 @@ public static class OnnxImport
         {
             if (o.Domain is "" or "ai.onnx") opset = o.Version;
         }
-        if (opset is null) throw new JimuException($"{source}: the model imports no standard ONNX opset; the file is corrupt or not ONNX.");
+        if (opset is null) throw new ModelFileException(source, $"{source}: the model imports no standard ONNX opset; the file is corrupt or not ONNX.");
         if (opset > OnnxExport.Opset)
-            throw new JimuException($"{source}: opset {opset} is newer than Jimu reads (up to {OnnxExport.Opset}); export with opset_version={OnnxExport.Opset} or lower.");
+            throw new ModelFileException(source, $"{source}: opset {opset} is newer than Jimu reads (up to {OnnxExport.Opset}); export with opset_version={OnnxExport.Opset} or lower.");
         return opset.Value;
     }
 

@@ -47,6 +47,24 @@ public class BadInputTests
     }
 
     [Fact]
+    public void TheLibrary_SaysWhichFile_InATypedException()
+    {
+        // Every refusal of a file is a ModelFileException naming it, whichever part of the import found the fault.
+        var truncated = Exported()[..100];
+        var e = Assert.ThrowsAny<ModelFileException>(() => Jimu.Models.Model.FromOnnx(truncated, "cut.onnx"));
+        Assert.Equal("cut.onnx", e.Path);
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        var w = proto.Graph.Initializer[0];
+        w.RawData = ByteString.CopyFrom(w.RawData.Span[..^4]);
+        e = Assert.ThrowsAny<ModelFileException>(() => Jimu.Models.Model.FromOnnx(proto.ToByteArray(), "short.onnx"));
+        Assert.Equal("short.onnx", e.Path);
+        Assert.Contains("holds 596 bytes", e.Message);
+        using var dir = new TempDirectory();
+        var missing = Assert.ThrowsAny<ModelFileException>(() => Jimu.Models.Model.LoadOnnx(dir.File("none.onnx")));
+        Assert.Equal(dir.File("none.onnx"), missing.Path);
+    }
+
+    [Fact]
     public void EmptyFile() => Assert.Contains("not an ONNX model", Refused([]));
 
     [Fact]

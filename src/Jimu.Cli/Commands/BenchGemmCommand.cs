@@ -64,7 +64,7 @@ public static class BenchGemmCommand
         {
             CommonOptions.ApplyThreads(r);
             int n = r.GetValue(repeats);
-            if (n < 1) throw new ArgumentException($"--repeats must be at least 1, got {n}.");
+            if (n < 1) throw new CommandLineException($"--repeats must be at least 1, got {n}.");
             int allCores = r.GetValue(CommonOptions.Threads) ?? Environment.ProcessorCount;
             var report = Run(Shapes, allCores == 1 ? [1] : [1, allCores], n);
             if (r.GetValue(json))

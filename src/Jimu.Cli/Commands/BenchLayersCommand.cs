@@ -31,7 +31,7 @@ public static class BenchLayersCommand
         {
             CommonOptions.ApplyThreads(r);
             int n = r.GetValue(repeats);
-            if (n < 1) throw new ArgumentException($"--repeats must be at least 1, got {n}.");
+            if (n < 1) throw new CommandLineException($"--repeats must be at least 1, got {n}.");
             var cases = Run(n);
             if (r.GetValue(json))
             {

@@ -52,9 +52,9 @@ public static class BenchModelCommand
         {
             CommonOptions.ApplyThreads(r);
             int b = r.GetValue(batch), reps = r.GetValue(repeats), n = r.GetValue(steps);
-            if (b < 1 || reps < 1 || n < 1) throw new ArgumentException("--batch-size, --repeats and --steps must be at least 1.");
+            if (b < 1 || reps < 1 || n < 1) throw new CommandLineException("--batch-size, --repeats and --steps must be at least 1.");
             var names = architectures(r);
-            if (names.Length == 0) throw new ArgumentException("--arch names no architecture; give a built-in name or a JSON file.");
+            if (names.Length == 0) throw new CommandLineException("--arch names no architecture; give a built-in name or a JSON file.");
             // Every architecture is resolved before the first is measured: a typo fails at once, not after minutes.
             var resolved = names.Select(Architecture.Resolve).ToArray();
             var results = new List<Result>();

@@ -25,10 +25,10 @@ public static class EvalCommand
             CommonOptions.ApplyThreads(r);
             var m = ModelOptions.Load(r, model, arch);
             int batchSize = r.GetValue(batch);
-            if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}.");
+            if (batchSize < 1) throw new CommandLineException($"--batch-size must be at least 1, got {batchSize}.");
             if (r.GetValue(plot) is { } plotPath)
             {
-                if (!plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--plot '{plotPath}': the file name must end in .png.");
+                if (!plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new CommandLineException($"--plot '{plotPath}': the file name must end in .png.");
                 EpochLog.CheckDirectory("--plot", plotPath);
             }
             string dir = ModelChecks.EvalDirectory(m, r.GetValue(data.Data));

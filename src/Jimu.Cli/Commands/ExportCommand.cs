@@ -26,7 +26,7 @@ public static class ExportCommand
             string extension = kind == "onnx" ? ".onnx" : ".safetensors";
             string outPath = r.GetValue(output) ?? Path.ChangeExtension(path, extension);
             if (Path.GetFullPath(outPath) == Path.GetFullPath(path))
-                throw new ArgumentException($"--out '{outPath}' is the model file itself; choose another output path.");
+                throw new CommandLineException($"--out '{outPath}' is the model file itself; choose another output path.");
             Model m = ModelOptions.Load(r, model, arch);
             if (kind == "onnx") m.ExportOnnx(outPath);
             else m.Save(outPath);

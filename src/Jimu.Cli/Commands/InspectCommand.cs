@@ -29,7 +29,7 @@ public static class InspectCommand
             if (r.GetValue(image) is { } path)
             {
                 var items = ImageInput.Load(path, shape[0], shape[1], shape[2], r.GetValue(invert), mode);
-                if (items.Count != 1) throw new ArgumentException($"{path} holds {items.Count} images; inspect takes one picture (PNG or JPEG).");
+                if (items.Count != 1) throw new CommandLineException($"{path} holds {items.Count} images; inspect takes one picture (PNG or JPEG).");
                 item = items[0];
             }
             Directory.CreateDirectory(dir);

@@ -28,7 +28,7 @@ public static class PredictCommand
         {
             CommonOptions.ApplyThreads(r);
             int k = r.GetValue(top);
-            if (k < 1) throw new ArgumentException($"--top must be at least 1, got {k}.");
+            if (k < 1) throw new CommandLineException($"--top must be at least 1, got {k}.");
             var mode = PreprocessOptions.Mode(r, preprocess, invert);
             var m = ModelOptions.Load(r, model, arch);
             if (r.GetValue(classes) is { } classesFile) ModelChecks.UseClasses(m, classesFile);

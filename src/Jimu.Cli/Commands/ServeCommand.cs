@@ -24,10 +24,10 @@ public static class ServeCommand
         cmd.SetAction(r =>
         {
             CommonOptions.ApplyThreads(r);
-            if (r.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port must be in 0–65535, got {r.GetValue(port)}.");
-            if (!(r.GetValue(maxBody) > 0)) throw new ArgumentException("--max-body must be positive.");
-            if (!(r.GetValue(maxPixels) > 0)) throw new ArgumentException("--max-megapixels must be positive.");
-            if (!(r.GetValue(window) is >= 0 and <= 1000)) throw new ArgumentException("--batch-window must be in 0–1000 milliseconds.");
+            if (r.GetValue(port) is < 0 or > 65535) throw new CommandLineException($"--port must be in 0–65535, got {r.GetValue(port)}.");
+            if (!(r.GetValue(maxBody) > 0)) throw new CommandLineException("--max-body must be positive.");
+            if (!(r.GetValue(maxPixels) > 0)) throw new CommandLineException("--max-megapixels must be positive.");
+            if (!(r.GetValue(window) is >= 0 and <= 1000)) throw new CommandLineException("--batch-window must be in 0–1000 milliseconds.");
             var server = new JimuServer(new ServerOptions
             {
                 ModelPath = r.GetValue(model)!,

@@ -17,7 +17,7 @@ public static class SummaryCommand
         cmd.SetAction(r =>
         {
             string? modelPath = r.GetValue(model), archName = r.GetValue(arch);
-            if (modelPath is null && archName is null) throw new ArgumentException("Give --model FILE or --arch NAME|FILE.json.");
+            if (modelPath is null && archName is null) throw new CommandLineException("Give --model FILE or --arch NAME|FILE.json.");
             var a = archName is null ? null : Architecture.Resolve(archName);
             var net = modelPath is not null ? ModelOptions.Load(modelPath, a).Network : a!.Build();
             var name = modelPath ?? a!.Name;

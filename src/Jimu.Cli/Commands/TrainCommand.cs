@@ -63,16 +63,16 @@ public static class TrainCommand
         {
             CommonOptions.ApplyThreads(r);
             if (r.GetValue(init) is not null && r.GetValue(resume) is not null)
-                throw new ArgumentException("--init and --resume cannot be used together: --resume continues a run, --init starts a new one from saved weights.");
+                throw new CommandLineException("--init and --resume cannot be used together: --resume continues a run, --init starts a new one from saved weights.");
             if (r.GetValue(checkpointEvery) < 0)
-                throw new ArgumentException($"--checkpoint-every must be 0 or more steps, got {r.GetValue(checkpointEvery)}.");
+                throw new CommandLineException($"--checkpoint-every must be 0 or more steps, got {r.GetValue(checkpointEvery)}.");
             var options = new TrainingOptions
             {
                 Epochs = Positive(r.GetValue(epochs), "--epochs"),
                 BatchSize = Positive(r.GetValue(batch), "--batch-size"),
                 Shuffle = !r.GetValue(noShuffle),
-                MaxShift = r.GetValue(shift) >= 0 ? r.GetValue(shift) : throw new ArgumentException($"--shift must be non-negative, got {r.GetValue(shift)}."),
-                CropPadding = r.GetValue(crop) >= 0 ? r.GetValue(crop) : throw new ArgumentException($"--crop must be non-negative, got {r.GetValue(crop)}."),
+                MaxShift = r.GetValue(shift) >= 0 ? r.GetValue(shift) : throw new CommandLineException($"--shift must be non-negative, got {r.GetValue(shift)}."),
+                CropPadding = r.GetValue(crop) >= 0 ? r.GetValue(crop) : throw new CommandLineException($"--crop must be non-negative, got {r.GetValue(crop)}."),
                 Flip = r.GetValue(flip),
                 Seed = r.GetValue(seed),
                 Schedule = LearningRateSchedule.Parse(r.GetValue(schedule)!),
@@ -86,7 +86,7 @@ public static class TrainCommand
                 WeightDecay = r.GetValue(wd),
             };
             if (r.GetValue(dropout) is { } dp && !(dp >= 0 && dp < 1))
-                throw new ArgumentException($"--dropout must be in [0, 1), got {dp.ToString(CultureInfo.InvariantCulture)}.");
+                throw new CommandLineException($"--dropout must be in [0, 1), got {dp.ToString(CultureInfo.InvariantCulture)}.");
             // Construct once to validate the settings before loading any data.
             _ = settings.Create([]);
 
@@ -99,7 +99,7 @@ public static class TrainCommand
             {
                 model = ModelOptions.Load(resumePath, r.GetValue(arch) is { } a && r.GetResult(arch) is { Implicit: false } ? Architecture.Resolve(a) : null);
                 if (normExplicit)
-                    throw new ArgumentException("--normalize cannot change when resuming: the model keeps the normalisation it was trained with.");
+                    throw new CommandLineException("--normalize cannot change when resuming: the model keeps the normalisation it was trained with.");
             }
             else
             {
@@ -206,11 +206,11 @@ public static class TrainCommand
             var prop = typeof(TrainingOptions).GetProperty(property)!;
             object? a = prop.GetValue(saved), b = prop.GetValue(given);
             if (!Equals(a, b))
-                throw new ArgumentException($"{option.Name} {b} differs from the checkpoint's {a}: a resumed run continues with the checkpoint's options (only --epochs may change); drop {option.Name}, or start anew with --init.");
+                throw new CommandLineException($"{option.Name} {b} differs from the checkpoint's {a}: a resumed run continues with the checkpoint's options (only --epochs may change); drop {option.Name}, or start anew with --init.");
         }
         foreach (var option in optimizerOptions)
             if (r.GetResult(option) is { Implicit: false } && givenSettings != savedSettings)
-                throw new ArgumentException($"{option.Name} differs from the checkpoint's optimizer settings ({savedSettings}): a resumed run continues with them; drop {option.Name}, or start anew with --init.");
+                throw new CommandLineException($"{option.Name} differs from the checkpoint's optimizer settings ({savedSettings}): a resumed run continues with them; drop {option.Name}, or start anew with --init.");
         var options = saved with { Epochs = r.GetResult(epochs) is { Implicit: false } ? given.Epochs : saved.Epochs };
         return (options, savedSettings);
     }
@@ -277,5 +277,5 @@ public static class TrainCommand
     }
 
     private static int Positive(int v, string name) =>
-        v >= 1 ? v : throw new ArgumentException($"{name} must be at least 1, got {v}.");
+        v >= 1 ? v : throw new CommandLineException($"{name} must be at least 1, got {v}.");
 }

@@ -63,7 +63,7 @@ public sealed class JimuServer
             k.Limits.MaxRequestBodySize = _options.MaxBodyBytes + 65536;
             if (_options.Host == "localhost") k.ListenLocalhost(_options.Port);
             else if (IPAddress.TryParse(_options.Host, out var ip)) k.Listen(ip, _options.Port);
-            else throw new ArgumentException($"--host '{_options.Host}' is not an IP address or 'localhost'; give e.g. 127.0.0.1 (loopback), 0.0.0.0 (every interface).");
+            else throw new CommandLineException($"--host '{_options.Host}' is not an IP address or 'localhost'; give e.g. 127.0.0.1 (loopback), 0.0.0.0 (every interface).");
         });
         var app = builder.Build();
         if (_options.BatchWindow > TimeSpan.Zero)

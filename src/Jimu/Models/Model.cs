@@ -143,7 +143,7 @@ public sealed class Model : IDisposable
                 throw new CheckpointException(name, $"{name}: the stored optimizer state says {s.Steps} steps and epoch {s.Epoch}; the file is damaged, so training cannot continue from it, only start anew from its weights.");
             model._settings = s.Settings;
             try { model._optimizer = s.Settings.Create(model.Network.Parameters); }
-            catch (ArgumentException e) { throw new CheckpointException(name, $"{name}: the stored optimizer settings are invalid ({e.Message}); training cannot continue from them, only start anew from the file's weights.", e); }
+            catch (SettingException e) { throw new CheckpointException(name, $"{name}: the stored optimizer settings are invalid ({e.Message}); training cannot continue from them, only start anew from the file's weights.", e); }
             try { model._optimizer.LoadState(s.Buffers, s.Steps); }
             catch (JimuException e) when (e is not CheckpointException) { throw new CheckpointException(name, $"{name}: {e.Message}", e); }
             model.Position = c.Training?.Position ?? new TrainingPosition(s.Epoch, 0);

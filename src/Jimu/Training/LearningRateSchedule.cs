@@ -41,7 +41,10 @@ public abstract record LearningRateSchedule
         public override string ToString() => MinRate == 0 ? "cosine" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cosine:{MinRate}");
     }
 
-    /// <summary>Parses "constant", "cosine" (or "cosine:MIN_RATE"), or "step:S:G" (every S epochs multiply by G; "step" alone means step:1:0.5).</summary>
+    /// <summary>
+    /// Parses "constant", "cosine" (or "cosine:MIN_RATE"), or "step:S:G" (every S epochs multiply by G; "step" alone
+    /// means step:1:0.5); anything else is a <see cref="SettingException"/> ("learning-rate schedule").
+    /// </summary>
     public static LearningRateSchedule Parse(string text)
     {
         var parts = text.Trim().ToLowerInvariant().Split(':');
@@ -61,7 +64,7 @@ public abstract record LearningRateSchedule
             }
         }
         catch (Exception e) when (e is FormatException or OverflowException) { }
-        throw new FormatException($"Invalid learning-rate schedule '{text}': use constant, cosine or step:EPOCHS:GAMMA (e.g. step:3:0.1).");
+        throw new SettingException("learning-rate schedule", text, $"Invalid learning-rate schedule '{text}': use constant, cosine or step:EPOCHS:GAMMA (e.g. step:3:0.1).");
     }
 
     /// <summary>Stored (in checkpoints) as the text <see cref="Parse"/> reads.</summary>
@@ -71,7 +74,7 @@ public abstract record LearningRateSchedule
         public override LearningRateSchedule Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
         {
             try { return Parse(reader.GetString() ?? throw new System.Text.Json.JsonException("the schedule is null")); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException) { throw new System.Text.Json.JsonException(e.Message); }
+            catch (Exception e) when (e is SettingException or InvalidOperationException) { throw new System.Text.Json.JsonException(e.Message); }
         }
 
         /// <summary>Writes the schedule's text.</summary>

@@ -29,14 +29,18 @@ public sealed record TrainingOptions(int Epochs = 10, int BatchSize = 64, bool S
     /// <summary>Call the checkpoint callback every this many optimizer steps (and at every epoch end); 0: at epoch ends only.</summary>
     [JsonIgnore] public int CheckpointEvery { get; init; }
 
-    /// <summary>Throws when an option is out of range.</summary>
+    /// <summary>Throws a <see cref="SettingException"/> naming the option ("epochs", "batch size", …) when one is out of range.</summary>
     public void Validate()
     {
-        if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be non-negative, got {Epochs}.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1, got {BatchSize}.");
-        if (MaxShift < 0) throw new ArgumentOutOfRangeException(nameof(MaxShift), $"The shift must be non-negative, got {MaxShift}.");
-        if (CropPadding < 0) throw new ArgumentOutOfRangeException(nameof(CropPadding), $"The crop padding must be non-negative, got {CropPadding}.");
-        if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), $"The checkpoint interval must be non-negative, got {CheckpointEvery}.");
+        static void Check(bool ok, string setting, int value, string rule)
+        {
+            if (!ok) throw new SettingException(setting, value.ToString(System.Globalization.CultureInfo.InvariantCulture), $"The {setting} must be {rule}, got {value}.");
+        }
+        Check(Epochs >= 0, "epochs", Epochs, "non-negative");
+        Check(BatchSize >= 1, "batch size", BatchSize, "at least 1");
+        Check(MaxShift >= 0, "shift", MaxShift, "non-negative");
+        Check(CropPadding >= 0, "crop padding", CropPadding, "non-negative");
+        Check(CheckpointEvery >= 0, "checkpoint interval", CheckpointEvery, "non-negative");
         Start.Validate();
     }
 }

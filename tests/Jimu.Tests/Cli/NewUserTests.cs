@@ -106,4 +106,48 @@ public class InternalErrorTests
         }
         finally { File.Delete(log); }
     }
+
+    [Theory]
+    [InlineData("argument")]
+    [InlineData("format")]
+    [InlineData("invaliddata")]
+    public void A_BCL_exception_from_inside_is_a_bug_with_a_log_not_a_user_error(string kind)
+    {
+        // Only Jimu's typed errors, an invalid command line, file-system errors and cancellation are the user's;
+        // an ArgumentException (or FormatException, InvalidDataException) that escapes is a bug in jimu.
+        var root = new System.CommandLine.RootCommand("test");
+        var boom = new System.CommandLine.Command("boom");
+        boom.SetAction(int (_) => kind switch
+        {
+            "argument" => throw new ArgumentException("The twin network has a different structure.", "twin"),
+            "format" => throw new FormatException("bad digits"),
+            _ => throw new InvalidDataException("bad block"),
+        });
+        root.Subcommands.Add(boom);
+        var stderr = new StringWriter();
+        int code = Jimu.Cli.Cli.Run(root, ["boom"], new StringWriter(), stderr);
+        Assert.Equal(Jimu.Cli.Cli.InternalErrorExitCode, code);
+        string err = stderr.ToString();
+        Assert.StartsWith("internal error: ", err);
+        var log = System.Text.RegularExpressions.Regex.Match(err, @"The stack trace is in (\S+\.log);").Groups[1].Value;
+        Assert.True(File.Exists(log), err);
+        try { Assert.Contains("   at ", File.ReadAllText(log)); }
+        finally { File.Delete(log); }
+    }
+
+    [Fact]
+    public void User_errors_are_the_typed_ones()
+    {
+        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.SettingException("learning rate", "-1", "bad")));
+        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.ShapeMismatchException("m.safetensors", "fc1.weight", [10, 3136], [10, 100], "bad")));
+        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Cli.CommandLineException("--top must be at least 1, got 0.")));
+        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Tensors.ShapeException("images [1, 3, 28, 28] but the model takes [N, 1, 28, 28]")));
+        Assert.True(Jimu.Cli.Cli.IsUserError(new FileNotFoundException("no such file", "x.png")));
+        Assert.True(Jimu.Cli.Cli.IsUserError(new OperationCanceledException()));
+        Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentException("x")));
+        Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentOutOfRangeException("x")));
+        Assert.False(Jimu.Cli.Cli.IsUserError(new FormatException("x")));
+        Assert.False(Jimu.Cli.Cli.IsUserError(new InvalidDataException("x")));
+        Assert.False(Jimu.Cli.Cli.IsUserError(new InvalidOperationException("x")));
+    }
 }

@@ -123,5 +123,10 @@ public class OptimizerTests
     [InlineData("linear")]
     [InlineData("step:0:0.5")]
     [InlineData("step:2:x")]
-    public void Bad_schedules_are_rejected(string text) => Assert.Throws<FormatException>(() => LearningRateSchedule.Parse(text));
+    public void Bad_schedules_are_rejected(string text)
+    {
+        var e = Assert.Throws<Jimu.SettingException>(() => LearningRateSchedule.Parse(text));
+        Assert.Equal("learning-rate schedule", e.Setting);
+        Assert.Equal(text, e.Value);
+    }
 }
