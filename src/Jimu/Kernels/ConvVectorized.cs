@@ -91,7 +91,8 @@ internal static unsafe class ConvVectorized
         }
     }
 
-    private static void Forward<S, V>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    /// <summary><see cref="Forward(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry)"/> at width S (the tests run every width the machine has).</summary>
+    internal static void Forward<S, V>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var sizes = new Plan(g, outChannels, S.Lanes);
@@ -116,8 +117,9 @@ internal static unsafe class ConvVectorized
         ctx.For(job.Parts, ref job);
     }
 
+    /// <summary><see cref="BackwardWeights(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry)"/> at width S.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    internal static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var plan = new Plan(g, outChannels, S.Lanes);

@@ -1,3 +1,4 @@
+using Jimu.Kernels;
 using Jimu.Layers;
 using Jimu.Tensors;
 
@@ -50,16 +51,8 @@ public sealed class Adam : Optimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Parameter;
-            Span<float> w = p.Value.Span, grad = p.Grad.Span, m = _m[i].Span, v = _v[i].Span;
-            float decay = p.Decay ? WeightDecay : 0f;
-            for (int j = 0; j < w.Length; j++)
-            {
-                float g = grad[j] + decay * w[j];
-                m[j] = b1 * m[j] + c1 * g;
-                v[j] = b2 * v[j] + c2 * g * g;
-                float denom = MathF.Sqrt(v[j]) / bias2Sqrt + eps;
-                w[j] -= stepSize * m[j] / denom;
-            }
+            var k = new AdamStep(b1, c1, b2, c2, bias2Sqrt, eps, stepSize, p.Decay ? WeightDecay : 0f);
+            AdamKernel.Step(Context, p.Value.Data, p.Grad.Data, _m[i].Data, _v[i].Data, p.Value.Length, k);
             p.MarkChanged();
         }
     }

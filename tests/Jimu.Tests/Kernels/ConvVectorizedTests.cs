@@ -119,5 +119,43 @@ public class ConvVectorizedTests
         Assert.Equal(ConvAlgorithm.Im2Col, strided.AlgorithmFor([1, 1, 9, 9]));
     }
 
+    /// <summary>
+    /// Every width the machine has (not only the one Conv2D selects), on the seed network's conv1 and on a ragged
+    /// 3×3 / 7-wide shape, forward and dW/db against the direct loops, one image split by rows and a batch by images.
+    /// </summary>
+    [Theory]
+    [InlineData(512, 4, 1, 32, 28, 28, 5, 5, 2)]
+    [InlineData(256, 4, 1, 32, 28, 28, 5, 5, 2)]
+    [InlineData(128, 4, 1, 32, 28, 28, 5, 5, 2)]
+    [InlineData(512, 1, 3, 13, 9, 37, 3, 7, 1)]
+    [InlineData(256, 1, 3, 13, 9, 37, 3, 7, 1)]
+    [InlineData(128, 1, 3, 13, 9, 37, 3, 7, 1)]
+    public void Every_width_agrees_with_direct_loops(int bits, int batch, int channels, int outChannels, int h, int w, int kh, int kw, int pad) =>
+        SimdWidths.Run(bits, new AtWidth(batch, channels, outChannels, h, w, kh, kw, pad));
+
+    private readonly struct AtWidth(int batch, int channels, int outChannels, int h, int w, int kh, int kw, int pad) : IWidthTest
+    {
+        public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
+        {
+            using var ctx = new ComputeContext(2);
+            var rng = new Random(kw * 100 + h);
+            var g = ConvGeometry.Create("t", channels, h, w, kh, kw, 1, 1, Padding.Symmetric(pad));
+            var x = GradientCheck.Random(rng, batch, channels, h, w);
+            var weight = GradientCheck.Random(rng, outChannels, channels, kh, kw);
+            var bias = GradientCheck.Random(rng, outChannels);
+            var dy = GradientCheck.Random(rng, batch, outChannels, g.OutH, g.OutW);
+            Tensor y = new(batch, outChannels, g.OutH, g.OutW), yRef = new(batch, outChannels, g.OutH, g.OutW);
+            Tensor dw = new(outChannels, channels, kh, kw), dwRef = new(outChannels, channels, kh, kw);
+            Tensor db = new(outChannels), dbRef = new(outChannels);
+            ConvDirect.Forward(x.Span, weight.Span, bias.Span, yRef.Span, batch, outChannels, g);
+            ConvDirect.BackwardWeights(x.Span, dy.Span, dwRef.Span, dbRef.Span, batch, outChannels, g);
+            ConvVectorized.Forward<S, V>(ctx, x.Data, weight.Data, bias.Data, y.Data, batch, outChannels, g);
+            ConvVectorized.BackwardWeights<S, V>(ctx, x.Data, dy.Data, dw.Data, db.Data, batch, outChannels, g);
+            GradientCheck.AssertAgree(yRef, y, $"y at {S.Lanes * 32} bits");
+            GradientCheck.AssertAgree(dwRef, dw, $"dW at {S.Lanes * 32} bits");
+            GradientCheck.AssertAgree(dbRef, db, $"db at {S.Lanes * 32} bits");
+        }
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 }
