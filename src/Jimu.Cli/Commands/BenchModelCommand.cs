@@ -81,7 +81,8 @@ public static class BenchModelCommand
     public sealed record Result(string Arch, int BatchSize, int Threads, double PeakGflopsPerCore,
         Timing TrainImagesPerSecond, Timing PredictImagesPerSecond, Timing PredictLatencyMs,
         double AllocatedBytesPerStep, double PeakWorkingSetMb, double TrainPercentOfPeak, long TrainMultiplyAdds,
-        IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile)
+        IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile,
+        IReadOnlyList<BatchNormShare>? BatchNormShares = null)
     {
         public Dictionary<string, object> ToJson()
         {
@@ -109,6 +110,7 @@ public static class BenchModelCommand
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
                 d["profile_optimizer_ms"] = OptimizerMs;
+                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["batchnorm_ms"] = b.BatchNormMs, ["share"] = b.Share, ["relu_pool_alone_ms"] = b.WithoutBatchNormMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
                 d["latency_profile_ms"] = LatencyProfile!.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs }).ToArray();
             }
             return d;
@@ -161,6 +163,7 @@ public static class BenchModelCommand
         List<LayerTime>? layerTimes = null;
         double optimizerMs = 0;
         if (profile) (layerTimes, optimizerMs) = Profile(net, x, labels, loss, sgd, Math.Max(steps, 10));
+        var shares = layerTimes is null ? null : BatchNormShares(net, x, layerTimes);
 
         net.Training = false;
         var big = RandomImages(rng, 1000, net.InputShape);
@@ -178,7 +181,72 @@ public static class BenchModelCommand
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes);
+            percent, macs, layerTimes, optimizerMs, latencyTimes, shares);
+    }
+
+    /// <summary>A conv-BN-ReLU block of the training profile: its steps' time and the BatchNorm step's part of it.</summary>
+    public sealed record BatchNormShare(string Block, double BlockMs, double BatchNormMs, double WithoutBatchNormMs)
+    {
+        /// <summary>The BatchNorm step's part of the block.</summary>
+        public double Share => BatchNormMs / BlockMs;
+        /// <summary>What BatchNorm adds: the block's BatchNorm and ReLU(+pool) steps less the same ReLU(+pool) alone.</summary>
+        public double AddedMs => Math.Max(0, BlockMs - ConvMs - WithoutBatchNormMs);
+        /// <summary>The convolution's part of the block.</summary>
+        public double ConvMs { get; init; }
+        /// <summary>What BatchNorm adds, as a part of the block.</summary>
+        public double AddedShare => AddedMs / BlockMs;
+    }
+
+    /// <summary>
+    /// For each BatchNorm step right after a convolution: the block is the convolution, the BatchNorm and the step
+    /// that applies its ReLU (the BatchNorm itself, a ReLU step, or the 2×2 pool that normalises, rectifies and pools
+    /// for it); the BatchNorm's part is its own step, forward and backward (with a fused pool that includes the
+    /// backward pass through pool and ReLU, which the BatchNorm step does for the pool).
+    /// </summary>
+    private static List<BatchNormShare> BatchNormShares(Sequential net, Tensor x, List<LayerTime> times)
+    {
+        var steps = net.Steps;
+        var shares = new List<BatchNormShare>();
+        // The BatchNorm steps' inputs, from one forward pass.
+        var inputs = new Tensor[steps.Count];
+        var h = x;
+        for (int i = 0; i < steps.Count; i++) { inputs[i] = h; h = steps[i].Forward(h); }
+        for (int i = 1; i < steps.Count; i++)
+        {
+            if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D) continue;
+            int last = i;
+            if (i + 1 < steps.Count && (bn.FusedPool is not null && ReferenceEquals(steps[i + 1], bn.FusedPool) || !bn.AppliesRelu && steps[i + 1] is Relu))
+                last = i + 1;
+            else if (!bn.AppliesRelu) continue; // no ReLU after it: not a conv-BN-ReLU block
+            double block = 0;
+            for (int j = i - 1; j <= last; j++) block += times[j].ForwardMs + times[j].BackwardMs;
+            double conv = times[i - 1].ForwardMs + times[i - 1].BackwardMs;
+            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", block, times[i].ForwardMs + times[i].BackwardMs,
+                WithoutBatchNorm(net, bn, inputs[i])) { ConvMs = conv });
+        }
+        return shares;
+    }
+
+    /// <summary>
+    /// Median time of the block's ReLU (and 2×2 max pool, as the network runs it: the pool applying the ReLU) alone,
+    /// forward and backward, on the BatchNorm's input: the block as it would run without the BatchNorm.
+    /// </summary>
+    private static double WithoutBatchNorm(Sequential net, BatchNorm bn, Tensor input)
+    {
+        Layer plain = bn.FusedPool is { } p
+            ? new MaxPool2D(p.KernelH, p.KernelW, p.StrideH, p.StrideW, p.Padding, p.Algorithm, "pool") { AppliesRelu = true }
+            : new Relu("relu");
+        plain.Context = net.Context;
+        plain.InputGradientRequired = true;
+        var samples = new double[21];
+        for (int s = -5; s < samples.Length; s++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var y = plain.Forward(input);
+            plain.Backward(y);
+            if (s >= 0) samples[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        return Timing.FromSamples(samples).Median;
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
@@ -255,11 +323,24 @@ public static class BenchModelCommand
         return layers.Select((l, i) => new LayerTime(StepName(net, l), Timing.FromSamples(times[i]).Median, 0)).ToList();
     }
 
-    /// <summary>A step's layer name, with the ReLU that runs inside it in front ("relu1+pool1").</summary>
+    /// <summary>
+    /// A step's layer name with the ReLU that runs inside it: in front when it comes before ("relu1+pool1"), behind
+    /// when after ("bn3+relu3"); a ReLU between a BatchNorm and the 2×2 pool that normalises for it goes to the pool.
+    /// </summary>
     private static string StepName(Sequential net, Layer step)
     {
-        int at = net.Layers.ToList().IndexOf(step);
-        return at > 0 && !net.Steps.Contains(net.Layers[at - 1]) ? $"{net.Layers[at - 1].Name}+{step.Name}" : step.Name;
+        var layers = net.Layers;
+        int at = IndexOf(layers, step);
+        string name = step is MaxPool2D && at > 0 && !net.Steps.Contains(layers[at - 1]) ? $"{layers[at - 1].Name}+{step.Name}" : step.Name;
+        bool nextSkipped = at + 1 < layers.Count && !net.Steps.Contains(layers[at + 1]);
+        bool poolTakesIt = at + 2 < layers.Count && layers[at + 2] is MaxPool2D && net.Steps.Contains(layers[at + 2]);
+        return nextSkipped && !poolTakesIt ? $"{name}+{layers[at + 1].Name}" : name;
+    }
+
+    private static int IndexOf(IReadOnlyList<Layer> layers, Layer layer)
+    {
+        for (int i = 0; i < layers.Count; i++) if (ReferenceEquals(layers[i], layer)) return i;
+        return -1;
     }
 
     private static Tensor RandomImages(Random rng, int n, int[] shape)
@@ -303,6 +384,15 @@ public static class BenchModelCommand
         p.AddRow("optimizer step", "", r.OptimizerMs.ToString("F2", inv), (r.OptimizerMs / total * 100).ToString("F1", inv) + "%");
         p.AddRow("total", "", total.ToString("F2", inv), "");
         console.Write(p);
+        if (r.BatchNormShares is { Count: > 0 } shares)
+        {
+            var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step, median ms)")
+                .AddColumns("block", "block", "BatchNorm step", "its share", "ReLU(+pool) alone", "added by BatchNorm", "added share");
+            foreach (var s in shares)
+                b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.BatchNormMs.ToString("F2", inv), (s.Share * 100).ToString("F1", inv) + "%",
+                    s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv), (s.AddedShare * 100).ToString("F1", inv) + "%");
+            console.Write(b);
+        }
         var lat = new Table().Title("batch-1 inference profile (median ms)").AddColumns("layer", "forward");
         foreach (var l in r.LatencyProfile!) lat.AddRow(Markup.Escape(l.Layer), l.ForwardMs.ToString("F3", inv));
         lat.AddRow("total", r.LatencyProfile!.Sum(l => l.ForwardMs).ToString("F3", inv));

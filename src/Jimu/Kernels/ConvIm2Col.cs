@@ -19,7 +19,21 @@ namespace Jimu.Kernels;
 internal static class ConvIm2Col
 {
     /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
-    public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g) =>
+        Forward<Im2ColPatches>(ctx, x, weight, bias, y, batch, outChannels, g);
+
+    /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
+    public static void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+        int batch, int outChannels, in ConvGeometry g) =>
+        Backward<Im2ColPatches>(ctx, x, weight, dy, dWeight, dBias, dx, batch, outChannels, g);
+
+    /// <summary>Sets dx to the input gradient: dx_n = fold(Wᵀ · dY_n), images split over the threads.</summary>
+    public static void BackwardInput(ComputeContext ctx, float[] weight, float[] dy, float[] dx, int batch, int outChannels, in ConvGeometry g) =>
+        BackwardInput<Im2ColPatches>(ctx, weight, dy, dx, batch, outChannels, g);
+
+    /// <summary><see cref="Forward"/> with the patch matrices made by <typeparamref name="T"/>.</summary>
+    public static void Forward<T>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+        where T : struct, IPatches
     {
         if (batch == 1 && ctx.Threads > 1)
         {
@@ -29,7 +43,7 @@ internal static class ConvIm2Col
             if (!g.IsPointwise)
             {
                 col = ctx.Workspace.Array(Scratch.Im2ColPatches, g.PatchSize * g.OutPlane);
-                var unfold = new UnfoldChannelsJob(x, col, g, BatchSplit.Parts(ctx.Threads, g.Channels));
+                var unfold = new UnfoldChannelsJob<T>(x, col, g, BatchSplit.Parts(ctx.Threads, g.Channels));
                 ctx.For(unfold.Parts, ref unfold);
             }
             int blocks = (outChannels + 7) / 8;
@@ -37,19 +51,19 @@ internal static class ConvIm2Col
             ctx.For(multiply.Parts, ref multiply);
             return;
         }
-        var job = new ForwardJob(x, weight, bias, y, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
+        var job = new ForwardJob<T>(x, weight, bias, y, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
         ctx.For(job.Parts, ref job);
     }
 
-    /// <summary>Sets dW (and db when given) to the batch sums and, when <paramref name="dx"/> is given, dx to the input gradient.</summary>
-    public static void Backward(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
-        int batch, int outChannels, in ConvGeometry g)
+    /// <summary><see cref="Backward"/> with the patch matrices made by <typeparamref name="T"/>.</summary>
+    public static void Backward<T>(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
+        int batch, int outChannels, in ConvGeometry g) where T : struct, IPatches
     {
         int parts = BatchSplit.Parts(ctx.Threads, batch), pq = outChannels * g.PatchSize;
         // Each part's dW and db, summed below in part order.
         float[] dw = ctx.Workspace.Array(Scratch.PartWeightGradients, parts * pq);
         double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob(x, weight, dy, dx, dw, db, batch, parts, outChannels, g);
+        var job = new BackwardJob<T>(x, weight, dy, dx, dw, db, batch, parts, outChannels, g);
         ctx.For(parts, ref job);
         var sum = dWeight.AsSpan(0, pq);
         dw.AsSpan(0, pq).CopyTo(sum);
@@ -63,15 +77,17 @@ internal static class ConvIm2Col
             }
     }
 
-    /// <summary>Sets dx to the input gradient: dx_n = fold(Wᵀ · dY_n), images split over the threads.</summary>
-    public static void BackwardInput(ComputeContext ctx, float[] weight, float[] dy, float[] dx, int batch, int outChannels, in ConvGeometry g)
+    /// <summary><see cref="BackwardInput"/> with the patch matrices made by <typeparamref name="T"/>.</summary>
+    public static void BackwardInput<T>(ComputeContext ctx, float[] weight, float[] dy, float[] dx, int batch, int outChannels, in ConvGeometry g)
+        where T : struct, IPatches
     {
-        var job = new InputGradientJob(weight, dy, dx, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
+        var job = new InputGradientJob<T>(weight, dy, dx, batch, BatchSplit.Parts(ctx.Threads, batch), outChannels, g);
         ctx.For(job.Parts, ref job);
     }
 
     /// <summary>The input gradient of the images of one part, through the thread's own patch-gradient matrix.</summary>
-    private readonly struct InputGradientJob(float[] weight, float[] dy, float[] dx, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+    private readonly struct InputGradientJob<T>(float[] weight, float[] dy, float[] dx, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+        where T : struct, IPatches
     {
         public readonly int Parts = parts;
 
@@ -81,12 +97,13 @@ internal static class ConvIm2Col
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             int q = g.OutPlane, o = outChannels, inSize = g.InSize;
             for (int n = start; n < end; n++)
-                InputGradientOfImage(lane, weight, dy.AsSpan(n * o * q, o * q), dx.AsSpan(n * inSize, inSize), o, g);
+                InputGradientOfImage<T>(lane, weight, dy.AsSpan(n * o * q, o * q), dx.AsSpan(n * inSize, inSize), o, g);
         }
     }
 
     /// <summary>dx_n = fold(Wᵀ · dY_n) for one image, through the thread's own patch-gradient matrix.</summary>
-    private static void InputGradientOfImage(ComputeContext lane, float[] weight, Span<float> dyn, Span<float> dxn, int outChannels, in ConvGeometry g)
+    private static void InputGradientOfImage<T>(ComputeContext lane, float[] weight, Span<float> dyn, Span<float> dxn, int outChannels, in ConvGeometry g)
+        where T : struct, IPatches
     {
         int p = g.PatchSize, q = g.OutPlane;
         // A 1×1 convolution's patch gradient is its input gradient: the product goes straight there.
@@ -97,20 +114,19 @@ internal static class ConvIm2Col
         }
         var dcol = lane.Workspace.Span(Scratch.Im2ColPatchGradient, p * q);
         Gemm.Multiply(lane, p, q, outChannels, weight, p, true, dyn, q, false, dcol, q);
-        dxn.Clear();
-        Im2Col.Fold(dcol, g, dxn);
+        T.Fold(lane, dcol, g, dxn);
     }
 
     /// <summary>The patch matrix of image <paramref name="xn"/>: the image itself for a 1×1 convolution, else unfolded into <paramref name="scratch"/>.</summary>
-    private static Span<float> Patches(Span<float> xn, in ConvGeometry g, Span<float> scratch)
+    private static Span<float> Patches<T>(ComputeContext lane, Span<float> xn, in ConvGeometry g, Span<float> scratch) where T : struct, IPatches
     {
         if (g.IsPointwise) return xn;
-        Im2Col.Unfold(xn, g, scratch);
+        T.Unfold(lane, xn, g, scratch);
         return scratch;
     }
 
     /// <summary>One image, a range of channels [c0, c1): their rows of the patch matrix, col[c·kh·kw + (i·kw + j), :].</summary>
-    private readonly struct UnfoldChannelsJob(float[] x, float[] col, ConvGeometry g, int parts) : IParallelJob
+    private readonly struct UnfoldChannelsJob<T>(float[] x, float[] col, ConvGeometry g, int parts) : IParallelJob where T : struct, IPatches
     {
         public readonly int Parts = parts;
 
@@ -118,7 +134,7 @@ internal static class ConvIm2Col
         {
             var (c0, c1) = BatchSplit.Range(g.Channels, part, Parts);
             int rows = g.KernelH * g.KernelW, plane = g.InH * g.InW, q = g.OutPlane;
-            Im2Col.Unfold(x.AsSpan(c0 * plane, (c1 - c0) * plane), g with { Channels = c1 - c0 },
+            T.Unfold(lane, x.AsSpan(c0 * plane, (c1 - c0) * plane), g with { Channels = c1 - c0 },
                 col.AsSpan(c0 * rows * q, (c1 - c0) * rows * q));
         }
     }
@@ -142,7 +158,8 @@ internal static class ConvIm2Col
     }
 
     /// <summary>The images of one part of the batch, each unfolded into the thread's own patch matrix.</summary>
-    private readonly struct ForwardJob(float[] x, float[] weight, float[]? bias, float[] y, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+    private readonly struct ForwardJob<T>(float[] x, float[] weight, float[]? bias, float[] y, int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+        where T : struct, IPatches
     {
         public readonly int Parts = parts;
 
@@ -156,7 +173,7 @@ internal static class ConvIm2Col
             for (int n = start; n < end; n++)
             {
                 var yn = y.AsSpan(n * o * q, o * q);
-                var col = Patches(x.AsSpan(n * inSize, inSize), g, patches);
+                var col = Patches<T>(lane, x.AsSpan(n * inSize, inSize), g, patches);
                 Gemm.Multiply(lane, o, q, p, weight, p, false, col, q, false, yn, q);
                 if (bias is not null) Elementwise.AddChannelBias(yn, bias.AsSpan(0, o), q);
             }
@@ -164,8 +181,8 @@ internal static class ConvIm2Col
     }
 
     /// <summary>The images of one part: its own dW and db (slices of the caller's per-part sums), and dx.</summary>
-    private readonly struct BackwardJob(float[] x, float[] weight, float[] dy, float[]? dx, float[] partDw, double[] partDb,
-        int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob
+    private readonly struct BackwardJob<T>(float[] x, float[] weight, float[] dy, float[]? dx, float[] partDw, double[] partDb,
+        int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob where T : struct, IPatches
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int part, ComputeContext lane)
@@ -181,11 +198,41 @@ internal static class ConvIm2Col
             for (int n = start; n < end; n++)
             {
                 var dyn = dy.AsSpan(n * o * q, o * q);
-                var col = Patches(x.AsSpan(n * inSize, inSize), g, patches);
+                var col = Patches<T>(lane, x.AsSpan(n * inSize, inSize), g, patches);
                 Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
                 for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
-                if (dx is not null) InputGradientOfImage(lane, weight, dyn, dx.AsSpan(n * inSize, inSize), o, g);
+                if (dx is not null) InputGradientOfImage<T>(lane, weight, dyn, dx.AsSpan(n * inSize, inSize), o, g);
             }
         }
     }
+}
+
+/// <summary>How <see cref="ConvIm2Col"/> turns an image into its patch matrix and a patch-matrix gradient back into dx.</summary>
+internal interface IPatches
+{
+    /// <summary>col[C·kh·kw, OH·OW] = unfold(x_n) (<see cref="Im2Col.Unfold"/>'s matrix).</summary>
+    static abstract void Unfold(ComputeContext lane, ReadOnlySpan<float> xn, in ConvGeometry g, Span<float> col);
+
+    /// <summary>dx_n = fold(dcol), set (the adjoint of Unfold); dcol may be overwritten.</summary>
+    static abstract void Fold(ComputeContext lane, Span<float> dcol, in ConvGeometry g, Span<float> dxn);
+}
+
+/// <summary>The general unfold and fold (<see cref="Im2Col"/>).</summary>
+internal readonly struct Im2ColPatches : IPatches
+{
+    public static void Unfold(ComputeContext lane, ReadOnlySpan<float> xn, in ConvGeometry g, Span<float> col) => Im2Col.Unfold(xn, g, col);
+
+    public static void Fold(ComputeContext lane, Span<float> dcol, in ConvGeometry g, Span<float> dxn)
+    {
+        dxn.Clear();
+        Im2Col.Fold(dcol, g, dxn);
+    }
+}
+
+/// <summary>Stride 2 through phase planes (<see cref="Im2ColStride2"/>): the same matrices.</summary>
+internal readonly struct Stride2Patches : IPatches
+{
+    public static void Unfold(ComputeContext lane, ReadOnlySpan<float> xn, in ConvGeometry g, Span<float> col) => Im2ColStride2.Unfold(lane, xn, g, col);
+
+    public static void Fold(ComputeContext lane, Span<float> dcol, in ConvGeometry g, Span<float> dxn) => Im2ColStride2.Fold(lane, dcol, g, dxn);
 }

@@ -84,6 +84,8 @@ internal enum Scratch
     VectorizedWeights,
     /// <summary>Per-part 16-lane weight gradients, summed after the parts in order (<see cref="ConvVectorized"/>).</summary>
     VectorizedPartDw,
+    /// <summary>One channel's four phase planes (<see cref="Im2ColStride2"/>, one per thread).</summary>
+    PhasePlanes,
     /// <summary>The indices of an input row's non-zero values (<see cref="SparseGemv"/>).</summary>
     GemvIndices,
     /// <summary>An input row's non-zero values (<see cref="SparseGemv"/>).</summary>

@@ -72,6 +72,26 @@ public abstract class BatchNorm : Layer
     /// <inheritdoc/>
     public override IReadOnlyList<LayerBuffer> Buffers { get; }
 
+    /// <summary>
+    /// Whether the layer also applies the ReLU that follows it: y = max(BN(x), 0), and Backward takes the gradient
+    /// with respect to the ReLU's output (<see cref="BatchNormRelu"/>: the ReLU's two passes over the tensor are gone).
+    /// <see cref="Models.Sequential"/> sets it and then skips that ReLU.
+    /// </summary>
+    internal bool AppliesRelu { get; set; }
+
+    /// <summary>
+    /// The 2×2 max pool after the ReLU that this layer (with <see cref="AppliesRelu"/>) hands its normalisation to
+    /// (<see cref="BatchNormReluPool"/>), or null. Then Forward computes the statistics and returns its input unchanged;
+    /// the pool normalises, rectifies and pools in one pass, passes its output gradient back unchanged, and this
+    /// layer's Backward takes that pooled gradient and gives the gradient with respect to its own input.
+    /// </summary>
+    internal MaxPool2D? FusedPool { get; set; }
+
+    /// <summary>scale[c] = γ/√(σ² + ε) of the last forward pass: y = x·scale + shift.</summary>
+    internal float[] Scale => _scale;
+    /// <summary>shift[c] = β − μ·scale of the last forward pass.</summary>
+    internal float[] Shift => _shift;
+
     /// <summary>PyTorch's reset: γ = 1, β = 0, running mean 0, running variance 1, no batches tracked.</summary>
     public void ResetParameters()
     {
@@ -113,7 +133,6 @@ public abstract class BatchNorm : Layer
     public override Tensor Forward(Tensor input)
     {
         int s = SpatialSize(input.Shape), n = input.Dim(0), c = Channels;
-        var y = Tensor.Ensure(ref _output, input.Shape);
         _input = input;
         _trainedForward = Training;
         if (Training)
@@ -145,7 +164,10 @@ public abstract class BatchNorm : Layer
             _scale[i] = _weight.Value.Data[i] * _invStd[i];
             _shift[i] = _bias.Value.Data[i] - _meanF[i] * _scale[i];
         }
-        BatchNormKernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
+        if (FusedPool is not null) return input;   // the pool normalises (see FusedPool)
+        var y = Tensor.Ensure(ref _output, input.Shape);
+        if (AppliesRelu) BatchNormRelu.Forward(Context, input.Data, y.Data, n, c, s, _scale, _shift);
+        else BatchNormKernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
         return y;
     }
 
@@ -153,10 +175,17 @@ public abstract class BatchNorm : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        CheckOutputGradient(_output, outputGradient);
+        var pool = FusedPool;
+        // With a fused pool the gradient is the pool's output gradient, [N, C, OH, OW].
+        CheckOutputGradient(pool is null ? _output : pool.Output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
-        BatchNormKernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
+        if (pool is not null)
+            BatchNormReluPool.Sums(Context, _input.Data, outputGradient.Data, pool.Argmax, n, pool.LastGeometry, _meanF, _sumDy, _sumDyX);
+        else if (AppliesRelu)
+            BatchNormRelu.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _scale, _shift, _meanF, _sumDy, _sumDyX);
+        else
+            BatchNormKernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
         double m = (double)n * s;
         for (int i = 0; i < c; i++)
         {
@@ -170,8 +199,13 @@ public abstract class BatchNorm : Layer
             _q[i] = _trainedForward ? (float)(-k * _sumDy[i] / m) : 0f;
         }
         if (!InputGradientRequired) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
-        BatchNormKernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
+        var dx = Tensor.Ensure(ref _inputGradient, _input.Shape);
+        if (pool is not null)
+            BatchNormReluPool.InputGradient(Context, _input.Data, outputGradient.Data, pool.Argmax, dx.Data, n, pool.LastGeometry, _meanF, _k, _p, _q);
+        else if (AppliesRelu)
+            BatchNormRelu.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _scale, _shift, _meanF, _k, _p, _q);
+        else
+            BatchNormKernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
         return dx;
     }
 

@@ -20,7 +20,8 @@ public enum ConvAlgorithm
     /// The default: <see cref="Winograd"/> where it applies and the layer has at least <see cref="Conv2D.WinogradMinChannels"/>
     /// input channels for a 5×5 kernel, <see cref="Conv2D.Winograd3x3MinChannels"/> for a 3×3 one (below that the transforms
     /// cost more than they save); with fewer, <see cref="Vectorized"/> for a
-    /// layer that needs no input gradient (a network's first) where it applies; else <see cref="Im2Col"/>.
+    /// layer that needs no input gradient (a network's first) where it applies; <see cref="Strided"/> at stride 2;
+    /// else <see cref="Im2Col"/>.
     /// </summary>
     Auto,
 
@@ -31,4 +32,11 @@ public enum ConvAlgorithm
     /// from <see cref="Im2Col"/>. Any other convolution runs as <see cref="Im2Col"/>.
     /// </summary>
     Vectorized,
+
+    /// <summary>
+    /// Stride 2 on both axes (downsampling): <see cref="Im2Col"/>'s GEMMs on the same patch matrices, made from the
+    /// four phase planes of each channel (<see cref="Kernels.Im2ColStride2"/>) with contiguous copies instead of a
+    /// gather of every second value, and folded back the same way. Any other convolution runs as <see cref="Im2Col"/>.
+    /// </summary>
+    Strided,
 }

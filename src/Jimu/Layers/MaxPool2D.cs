@@ -43,12 +43,35 @@ public sealed class MaxPool2D : Pool2D
     /// </summary>
     internal bool AppliesRelu { get; set; }
 
+    /// <summary>
+    /// The BatchNorm (followed by the ReLU this pool applies) whose normalisation this pool does, or null (see
+    /// <see cref="BatchNorm.FusedPool"/>). Set by <see cref="Models.Sequential"/> for a 2×2 window with stride 2 and no padding.
+    /// </summary>
+    internal BatchNorm? FusedBatchNorm { get; set; }
+
+    /// <summary>Whether a pool with these hyper-parameters can take a BatchNorm's normalisation (<see cref="BatchNormReluPool"/>).</summary>
+    internal bool CanFuseBatchNorm => KernelH == 2 && KernelW == 2 && StrideH == 2 && StrideW == 2 && Padding == Padding.Zero;
+
+    /// <summary>The argmax of the last forward pass (see <see cref="BatchNormReluPool"/> when fused).</summary>
+    internal int[] Argmax => _argmax;
+    /// <summary>The output of the last forward pass.</summary>
+    internal Tensor? Output => _output;
+    /// <summary>The geometry of the last forward pass.</summary>
+    internal ConvGeometry LastGeometry => _geometry;
+
     // x [N, C, H, W] → y [N, C, outH, outW]
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var y = BeginForward(input);
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
+        if (FusedBatchNorm is { } bn)
+        {
+            var g = _geometry;
+            if (!MaxPool2x2.Applies(g)) throw new InvalidOperationException($"{Who}: a fused BatchNorm needs a 2x2 window with stride 2 and no padding.");
+            BatchNormReluPool.Forward(Context, input.Data, y.Data, _argmax, _batch, g, bn.Scale, bn.Shift);
+            return y;
+        }
         _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
         return y;
     }
@@ -57,6 +80,12 @@ public sealed class MaxPool2D : Pool2D
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
+        // Fused: the BatchNorm before takes the pooled gradient (it knows the windows' winners).
+        if (FusedBatchNorm is not null)
+        {
+            CheckOutputGradient(_output, outputGradient);
+            return outputGradient;
+        }
         var dx = BeginBackward(outputGradient);
         if (dx is null) return null;
         _used.MaxBackward(Context, outputGradient.Data, _argmax, dx.Data, _batch, _geometry);

@@ -67,7 +67,7 @@ public abstract record LayerSpec
         public Padding Padding { get; init; }
         /// <summary>Whether the layer adds a bias; null: true.</summary>
         [JsonPropertyName("bias")] public bool? Bias { get; init; }
-        /// <summary>How to compute it (JSON: "auto", "winograd", "vectorized", "im2col" or "direct"); null: <see cref="ConvAlgorithm.Auto"/>.</summary>
+        /// <summary>How to compute it (JSON: "auto", "winograd", "vectorized", "strided", "im2col" or "direct"); null: <see cref="ConvAlgorithm.Auto"/>.</summary>
         [JsonPropertyName("algorithm"), JsonConverter(typeof(EnumNameConverter<ConvAlgorithm>))] public ConvAlgorithm? Algorithm { get; init; }
 
         /// <inheritdoc/>

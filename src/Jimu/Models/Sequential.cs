@@ -30,11 +30,36 @@ public sealed class Sequential
         Context = new ComputeContext(1);
     }
 
-    /// <summary>maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.</summary>
+    /// <summary>
+    /// maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.
+    /// A BatchNorm applies the ReLU after it; with a 2×2 max pool after that, the pool normalises, rectifies and
+    /// pools in one pass (<see cref="BatchNorm.FusedPool"/>). The numbers are the unfused layers' up to the order of sums.
+    /// </summary>
     private void PlanSteps()
     {
+        // A layer may have been planned into another network before (BatchNormFolding reuses its twin's layers).
+        foreach (var layer in _layers)
+            switch (layer)
+            {
+                case BatchNorm b: b.AppliesRelu = false; b.FusedPool = null; break;
+                case MaxPool2D m: m.AppliesRelu = false; m.FusedBatchNorm = null; break;
+            }
         for (int i = 0; i < _layers.Count; i++)
         {
+            if (_layers[i] is BatchNorm bn && i + 1 < _layers.Count && _layers[i + 1] is Relu)
+            {
+                bn.AppliesRelu = true;
+                _steps.Add(bn);
+                if (bn is BatchNorm2d && i + 2 < _layers.Count && _layers[i + 2] is MaxPool2D { CanFuseBatchNorm: true } p)
+                {
+                    bn.FusedPool = p;
+                    p.FusedBatchNorm = bn;
+                    _steps.Add(p);
+                    i++;
+                }
+                i++;
+                continue;
+            }
             if (_layers[i] is Relu relu && i + 1 < _layers.Count && _layers[i + 1] is MaxPool2D pool)
             {
                 pool.AppliesRelu = true;

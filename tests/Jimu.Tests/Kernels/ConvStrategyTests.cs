@@ -20,6 +20,13 @@ public class ConvStrategyTests
         (2, 4, 6, 12, 10, 3, 3, 2, 2, Padding.Symmetric(1)),      // stride 2
         (2, 8, 5, 7, 9, 1, 1, 1, 1, Padding.Zero),                // 1×1
         (2, 3, 4, 13, 8, 3, 7, 1, 2, Padding.Same),               // rectangular kernel and stride
+        (2, 3, 5, 13, 11, 5, 5, 2, 2, Padding.Symmetric(2)),      // stride 2: odd sizes, 5×5
+        (2, 6, 4, 9, 10, 1, 1, 2, 2, Padding.Zero),               // stride 2: the 1×1 downsampling shortcut
+        (3, 4, 5, 15, 16, 3, 3, 2, 2, Padding.Same),              // stride 2, "same": padding only after
+        (1, 5, 6, 8, 8, 4, 4, 2, 2, Padding.Symmetric(1)),        // stride 2, even kernel, one image
+        (2, 2, 3, 7, 7, 3, 3, 2, 2, Padding.Zero),                // stride 2, valid
+        (1, 40, 9, 6, 6, 3, 3, 2, 2, Padding.Symmetric(1)),       // stride 2, one image split over channels
+        (2, 3, 4, 9, 9, 2, 2, 2, 2, Padding.Symmetric(3)),        // stride 2, padding wider than the kernel: whole zero rows
     ];
 
     public static TheoryData<string, int> Cases()
@@ -103,7 +110,7 @@ public class ConvStrategyTests
                 var expected = ConvStrategies.AutoOrder.First(s => s.Supports(g) && s.PreferredFor(g, needsDx));
                 Assert.Same(expected, ConvStrategies.Resolve(ConvAlgorithm.Auto, g, needsDx));
             }
-        Assert.Same(ConvStrategies.Im2Col, ConvStrategies.Resolve(ConvAlgorithm.Auto, strided, true));
+        Assert.Same(ConvStrategies.Strided, ConvStrategies.Resolve(ConvAlgorithm.Auto, strided, true));
         Assert.Same(ConvStrategies.Im2Col, ConvStrategies.AutoOrder[^1]); // supports everything: Auto always finds one
         // Asked for by name where it does not apply: im2col.
         Assert.Same(ConvStrategies.Im2Col, ConvStrategies.Resolve(ConvAlgorithm.Winograd, strided, true));

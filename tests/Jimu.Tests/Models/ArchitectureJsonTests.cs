@@ -78,7 +78,7 @@ public class ArchitectureJsonTests
 
     public static TheoryData<string, string[]> BadArchitectures => new()
     {
-        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", ["fft", "direct, im2col, winograd, auto or vectorized"] },
+        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", ["fft", "direct, im2col, winograd, auto, vectorized or strided"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv3d", "out_channels": 2, "kernel": 3 } ] }""", ["layer 1", "conv3d", "unknown layer type"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "relu" }, { "type": "conv2d", "kernel": 3 } ] }""", ["layer 2", "conv2d", "out_channels"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 3 }, { "type": "linear", "out_features": 10 } ] }""", ["layer 2", "linear", "flatten"] },

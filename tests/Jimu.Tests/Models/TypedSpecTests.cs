@@ -97,7 +97,7 @@ public class TypedSpecTests
 
     public static TheoryData<string, int?, string?, string[]> JsonErrors => new()
     {
-        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", 0, "algorithm", ["layer 1 (conv2d)", "'fft'", "direct, im2col, winograd, auto or vectorized"] },
+        { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": "fft" } ] }""", 0, "algorithm", ["layer 1 (conv2d)", "'fft'", "direct, im2col, winograd, auto, vectorized or strided"] },
         { """{ "input": [1, 8, 8], "layers": [ { "type": "conv2d", "out_channels": 2, "kernel": 5, "algorithm": 2 } ] }""", 0, "algorithm", ["layer 1 (conv2d)", "expected a name"] },
         { """{ "input": [1, 8, 8], "layers": [ { "type": "maxpool2d", "kernel": 2, "algorithm": "winograd" } ] }""", 0, "algorithm", ["layer 1 (maxpool2d)", "'winograd'", "direct or im2col"] },
         { """{ "input": [1, 28, 28], "layers": [ { "type": "conv3d", "out_channels": 2, "kernel": 3 } ] }""", 0, "type", ["layer 1", "conv3d", "unknown layer type", "conv2d, maxpool2d"] },

@@ -21,13 +21,16 @@ public class AllocationTests
             data.Add(name, 1);
             data.Add(name, 2);
         }
+        // And a downsampling network: stride-2 convolutions on their fast path.
+        data.Add(Models.StridedNetworkTests.Strided.Name, 1);
+        data.Add(Models.StridedNetworkTests.Strided.Name, 2);
         return data;
     }
 
     [Theory, MemberData(nameof(SuiteNetworks))]
     public void Training_and_inference_steps_allocate_nothing_after_warm_up(string arch, int threads)
     {
-        using var model = Model.Create(BuiltIns.TryGet(arch)!, seed: 3);
+        using var model = Model.Create(BuiltIns.TryGet(arch) ?? Models.StridedNetworkTests.Strided, seed: 3);
         model.Threads = threads;
         {
             var net = model.Network;
