@@ -71,6 +71,12 @@ internal static class BatchNormReluPool
     /// <summary>Whether the AVX-512 row passes apply: 8 windows in a row (they read 16 contiguous values of each row).</summary>
     private static bool RowPasses(in ConvGeometry g) => Avx512F.IsSupported && g.OutW >= 8;
 
+    /// <summary>
+    /// Whether the fused step pays for an input W wide: only on the AVX-512 row passes (8 windows a row). Elsewhere
+    /// the BatchNorm applies its ReLU (<see cref="BatchNormRelu"/>) and the pool pools on its own.
+    /// </summary>
+    public static bool Pays(int inW) => Avx512F.IsSupported && inW / 2 >= 8;
+
     /// <summary>One plane: with AVX-512, 8 windows of a row pair at a time (<see cref="PlaneRows"/>); else one at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Plane(float* x, float* y, int* at, in ConvGeometry g, float a, float b)

@@ -87,6 +87,9 @@ public abstract class BatchNorm : Layer
     /// </summary>
     internal MaxPool2D? FusedPool { get; set; }
 
+    /// <summary>Whether the last forward pass left its normalisation to <see cref="FusedPool"/> (see <see cref="BatchNormReluPool.Pays"/>).</summary>
+    internal bool PoolFusedNow { get; private set; }
+
     /// <summary>scale[c] = γ/√(σ² + ε) of the last forward pass: y = x·scale + shift.</summary>
     internal float[] Scale => _scale;
     /// <summary>shift[c] = β − μ·scale of the last forward pass.</summary>
@@ -164,7 +167,8 @@ public abstract class BatchNorm : Layer
             _scale[i] = _weight.Value.Data[i] * _invStd[i];
             _shift[i] = _bias.Value.Data[i] - _meanF[i] * _scale[i];
         }
-        if (FusedPool is not null) return input;   // the pool normalises (see FusedPool)
+        PoolFusedNow = FusedPool is not null && BatchNormReluPool.Pays(input.Shape[^1]);
+        if (PoolFusedNow) return input;   // the pool normalises (see FusedPool)
         var y = Tensor.Ensure(ref _output, input.Shape);
         if (AppliesRelu) BatchNormRelu.Forward(Context, input.Data, y.Data, n, c, s, _scale, _shift);
         else BatchNormKernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
@@ -175,7 +179,7 @@ public abstract class BatchNorm : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
-        var pool = FusedPool;
+        var pool = PoolFusedNow ? FusedPool : null;
         // With a fused pool the gradient is the pool's output gradient, [N, C, OH, OW].
         CheckOutputGradient(pool is null ? _output : pool.Output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");

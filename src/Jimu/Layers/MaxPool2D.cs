@@ -65,14 +65,15 @@ public sealed class MaxPool2D : Pool2D
     {
         var y = BeginForward(input);
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
-        if (FusedBatchNorm is { } bn)
+        if (FusedBatchNorm is { PoolFusedNow: true } bn)
         {
             var g = _geometry;
             if (!MaxPool2x2.Applies(g)) throw new InvalidOperationException($"{Who}: a fused BatchNorm needs a 2x2 window with stride 2 and no padding.");
             BatchNormReluPool.Forward(Context, input.Data, y.Data, _argmax, _batch, g, bn.Scale, bn.Shift);
             return y;
         }
-        _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu);
+        // A fused BatchNorm that did not hand its normalisation over has applied the ReLU itself.
+        _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu && FusedBatchNorm is null);
         return y;
     }
 
@@ -81,7 +82,7 @@ public sealed class MaxPool2D : Pool2D
     public override Tensor? Backward(Tensor outputGradient)
     {
         // Fused: the BatchNorm before takes the pooled gradient (it knows the windows' winners).
-        if (FusedBatchNorm is not null)
+        if (FusedBatchNorm is { PoolFusedNow: true })
         {
             CheckOutputGradient(_output, outputGradient);
             return outputGradient;

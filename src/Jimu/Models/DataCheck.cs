@@ -23,10 +23,10 @@ public static class DataCheck
     {
         var input = model.Network.InputShape;
         if (!data.SampleShape.SequenceEqual(input))
-            throw new JimuException($"{where}: the images are {Shape(data.SampleShape)} but the model takes {Shape(input)}; evaluate it on data like its training data{Source(model)}.");
+            throw new DataMismatchException(where, Shape(input), Shape(data.SampleShape), $"{where}: the images are {Shape(data.SampleShape)} but the model takes {Shape(input)}; evaluate it on data like its training data{Source(model)}.");
         int outputs = model.Network.OutputShape[^1];
         if (data.ClassCount > outputs)
-            throw new JimuException($"{where}: the data has {data.ClassCount} classes but the model has {outputs} outputs; it was trained on other data{Source(model)}.");
+            throw new DataMismatchException(where, $"{outputs} classes", $"{data.ClassCount} classes", $"{where}: the data has {data.ClassCount} classes but the model has {outputs} outputs; it was trained on other data{Source(model)}.");
         if (data.ClassNames is { } theirs) CheckClasses(model, theirs, where);
 
         var warnings = new List<string>();
@@ -51,11 +51,11 @@ public static class DataCheck
     {
         int outputs = model.Network.OutputShape[^1];
         if (names.Count > outputs)
-            throw new JimuException($"{where}: {names.Count} class names but the model has {outputs} outputs; it was trained on other classes{Source(model)}.");
+            throw new DataMismatchException(where, $"{outputs} classes", $"{names.Count} class names", $"{where}: {names.Count} class names but the model has {outputs} outputs; it was trained on other classes{Source(model)}.");
         if (model.Classes is { } mine)
         {
             if (!mine.SequenceEqual(names))
-                throw new JimuException($"{where}: the classes ({List(names)}) are not the model's ({List(mine)}); use the data the model was trained on{Source(model)}.");
+                throw new DataMismatchException(where, List(mine), List(names), $"{where}: the classes ({List(names)}) are not the model's ({List(mine)}); use the data the model was trained on{Source(model)}.");
             return;
         }
         if (model.TrainedOn is { LabelSet: { } recorded } t)
@@ -64,7 +64,7 @@ public static class DataCheck
             if (recorded == DataDescription.LabelSetFingerprint(null, count)) return; // trained on unnamed classes
             string given = DataDescription.LabelSetFingerprint(names, names.Count);
             if (given != recorded)
-                throw new JimuException($"{where}: the classes ({List(names)}, label set {given}) are not those the model was trained on (label set {recorded}); use its training data's class names{Source(model)}.");
+                throw new DataMismatchException(where, $"label set {recorded}", $"label set {given}", $"{where}: the classes ({List(names)}, label set {given}) are not those the model was trained on (label set {recorded}); use its training data's class names{Source(model)}.");
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class Model : IDisposable
         set
         {
             if (value is not null && value.Count != Network.OutputShape[^1])
-                throw new JimuException($"{value.Count} class names given but the model has {Network.OutputShape[^1]} outputs.");
+                throw new SettingException("class names", value.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{value.Count} class names given but the model has {Network.OutputShape[^1]} outputs.");
             field = value;
         }
     }
@@ -92,7 +92,7 @@ public sealed class Model : IDisposable
         set
         {
             if (value is not null && value.Channels != Network.InputShape[0])
-                throw new JimuException($"The normalization has {value.Channels} channel(s) but the model takes {Network.InputShape[0]}.");
+                throw new SettingException("normalization", value.ToString() ?? "", $"The normalization has {value.Channels} channel(s) but the model takes {Network.InputShape[0]}.");
             field = value;
         }
     }

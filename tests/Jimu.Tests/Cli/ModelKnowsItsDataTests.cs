@@ -150,13 +150,13 @@ public class ModelKnowsItsDataTests
         // Trained on named classes; the file lost its names but kept the fingerprint.
         model.TrainedOn = new DataDescription { ClassCount = 10, LabelSet = DataDescription.LabelSetFingerprint(named, 10) };
         DataCheck.CheckClasses(model, named, "names.txt");
-        var e = Assert.Throws<JimuException>(() => DataCheck.CheckClasses(model, other, "names.txt"));
+        var e = Assert.Throws<DataMismatchException>(() => DataCheck.CheckClasses(model, other, "names.txt"));
         Assert.Contains(DataDescription.LabelSetFingerprint(named, 10), e.Message);
         Assert.Contains(DataDescription.LabelSetFingerprint(other, 10), e.Message);
         // Trained on unnamed classes ("0" … "9"): any ten names name its outputs.
         model.TrainedOn = new DataDescription { ClassCount = 10, LabelSet = DataDescription.LabelSetFingerprint(null, 10) };
         DataCheck.CheckClasses(model, other, "names.txt");
-        Assert.Throws<JimuException>(() => DataCheck.CheckClasses(model, [.. other, "extra"], "names.txt"));
+        Assert.Throws<DataMismatchException>(() => DataCheck.CheckClasses(model, [.. other, "extra"], "names.txt"));
     }
 
     [Fact]
