@@ -10,7 +10,10 @@ internal sealed unsafe class AlignedBuffer
 {
     private readonly float[] _storage;
 
-    /// <summary>The first aligned float.</summary>
+    /// <summary>
+    /// The first aligned float, valid only while this buffer is reachable: a raw pointer does not keep it alive, so
+    /// whoever holds only the pointer keeps the buffer in a field or calls <c>GC.KeepAlive</c> after its last use.
+    /// </summary>
     public readonly float* Pointer;
 
     /// <summary>Usable floats from <see cref="Pointer"/>.</summary>

@@ -74,6 +74,9 @@ public unsafe class ChannelsLastTests
                                 ? src[(((first + n) * channels + c) * h + i) * w + j] : 0f;
                             Assert.Equal(expected, buffer.Pointer[n * frame + ((long)fy * frameW + fx) * cPad + c]);
                         }
+            // Only the raw pointer is used above: without this the tier-1 JIT drops the buffer right after making it,
+            // and a collection (another test's) frees its pinned array while the copy writes it and it is checked.
+            GC.KeepAlive(buffer);
         }
     }
 }
