@@ -126,6 +126,17 @@ internal static class BatchNormRelu
                 Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, Vector256<float>.Zero).StoreUnsafe(ref ry, (nuint)j);
             }
         }
+        else if (Simd128.IsSupported)
+        {
+            // Simd128.Fma, as BatchNormKernel.Affine uses at this width: on x86 without FMA (AVX2 off) it rounds twice,
+            // and the fused layers must give the unfused ones' bits.
+            Vector128<float> va = Vector128.Create(a), vb = Vector128.Create(b);
+            for (; j + 4 <= len; j += 4)
+            {
+                var z = Simd128.Fma(Vector128.LoadUnsafe(ref rx, (nuint)j), va, vb);
+                Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, Vector128<float>.Zero).StoreUnsafe(ref ry, (nuint)j);
+            }
+        }
         for (; j < len; j++)
         {
             float z = MathF.FusedMultiplyAdd(x[j], a, b);
@@ -175,6 +186,19 @@ internal static class BatchNormRelu
             }
             sa = Vector256.Sum(a0); sb = Vector256.Sum(b0);
         }
+        else if (Simd128.IsSupported && !Vector256.IsHardwareAccelerated)
+        {
+            // The forward pass's mask at this width (Simd128.Fma), exactly.
+            Vector128<float> va = Vector128.Create(a), vb = Vector128.Create(b), m = Vector128.Create(mean);
+            Vector128<float> a0 = default, b0 = default;
+            for (; j + 4 <= len; j += 4)
+            {
+                var x0 = Vector128.LoadUnsafe(ref rx, (nuint)j);
+                var g0 = Vector128.ConditionalSelect(Vector128.GreaterThan(Simd128.Fma(x0, va, vb), Vector128<float>.Zero), Vector128.LoadUnsafe(ref rd, (nuint)j), Vector128<float>.Zero);
+                a0 += g0; b0 += g0 * (x0 - m);
+            }
+            sa = Vector128.Sum(a0); sb = Vector128.Sum(b0);
+        }
         for (; j < len; j++)
         {
             if (!(MathF.FusedMultiplyAdd(x[j], a, b) > 0)) continue;
@@ -209,6 +233,17 @@ internal static class BatchNormRelu
             {
                 var x0 = Vector256.LoadUnsafe(ref rx, (nuint)j);
                 var g = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.FusedMultiplyAdd(x0, va, vb), Vector256<float>.Zero), Vector256.LoadUnsafe(ref rd, (nuint)j), Vector256<float>.Zero);
+                (g * vk + (x0 * vp + vc)).StoreUnsafe(ref ro, (nuint)j);
+            }
+        }
+        else if (Simd128.IsSupported)
+        {
+            // The forward pass's mask at this width (Simd128.Fma), exactly.
+            Vector128<float> va = Vector128.Create(a), vb = Vector128.Create(b), vk = Vector128.Create(k), vp = Vector128.Create(p), vc = Vector128.Create(c);
+            for (; j + 4 <= len; j += 4)
+            {
+                var x0 = Vector128.LoadUnsafe(ref rx, (nuint)j);
+                var g = Vector128.ConditionalSelect(Vector128.GreaterThan(Simd128.Fma(x0, va, vb), Vector128<float>.Zero), Vector128.LoadUnsafe(ref rd, (nuint)j), Vector128<float>.Zero);
                 (g * vk + (x0 * vp + vc)).StoreUnsafe(ref ro, (nuint)j);
             }
         }
