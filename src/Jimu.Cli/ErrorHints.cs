@@ -8,7 +8,7 @@ namespace Jimu.Cli;
 /// what to type. One place maps each kind of error to its option, and only to an option the command being run has:
 /// `predict` is never told to pass `--skip-bad`, and a file is traced back to the option that named it.
 /// </summary>
-internal static class ErrorHints
+public static class ErrorHints
 {
     /// <summary>
     /// The library's message with the command-line hint for the kind of error <paramref name="e"/> is, for the command

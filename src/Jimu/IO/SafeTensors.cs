@@ -24,7 +24,7 @@ namespace Jimu.IO;
 /// saved in these); I64 is converted to float32 too and also kept exactly (<see cref="SafeTensorsFile.Int64"/>);
 /// any other dtype is an error. The header is validated as strictly as the reference
 /// implementation: the tensors must tile the data section exactly, without gaps, overlaps or trailing bytes.
-/// Every malformed input is a <see cref="JimuException"/> naming the file.</para>
+/// Every malformed input is a <see cref="ModelFileException"/> naming the file (a <see cref="TensorFormatException"/> when one tensor's entry is at fault).</para>
 /// </summary>
 public static class SafeTensors
 {
