@@ -22,21 +22,8 @@ internal sealed class BatchNormChannels
         K = new float[channels]; P = new float[channels]; Q = new float[channels]; Pivot = new float[channels];
     }
 
-    /// <summary>
-    /// Per plane (n, c) of the last pass, its two sums (statistics: Σ(x − K), Σ(x − K)²; backward: Σg, Σg·(x − μ)) at
-    /// [2(n·C + c)] and [2(n·C + c) + 1]: the planes are summed in any order, across threads, then added up per
-    /// channel in sample order. Grown by <see cref="EnsurePlanes"/>.
-    /// </summary>
-    public double[] PlaneSums { get; private set; } = [];
-
     /// <summary>Each channel's shift K for the statistics (the mean of its first plane).</summary>
     public float[] Pivot { get; }
-
-    /// <summary>Makes <see cref="PlaneSums"/> hold <paramref name="planes"/> planes (allocates only when the batch grows).</summary>
-    public void EnsurePlanes(int planes)
-    {
-        if (PlaneSums.Length < 2 * planes) PlaneSums = new double[2 * planes];
-    }
 
     /// <summary>The batch's mean and biased variance (training).</summary>
     public double[] Mean { get; }

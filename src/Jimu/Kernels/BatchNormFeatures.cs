@@ -3,116 +3,161 @@ using System.Runtime.CompilerServices;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// <see cref="BatchNormKernel"/> for features, x [N, C] (S = 1: BatchNorm1d after a Linear layer): a plane is one
-/// value, so the passes run along each sample's row of channels [start, end), vectors over the channels, and the
-/// sums collect in the channels' double accumulators in sample order (the numbers of one plane at a time).
+/// The passes of <see cref="BatchNormKernel"/> for features, x [N, C] (S = 1: BatchNorm1d after a Linear layer): a
+/// plane is one value, so each pass runs along the samples' rows over a range of channels, with vectors over the
+/// channels, and a channel's sums collect in double in sample order (the numbers of one plane at a time). The sums
+/// of channel c are left at [c] and [C + c].
 /// </summary>
 internal static unsafe class BatchNormFeatures
 {
-    /// <summary>Channels [start, end) of <see cref="BatchNormKernel.Forward"/> with S = 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward<S, V>(in BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps, int start, int end)
-        where S : struct, ISimdWidth<V> where V : struct
+    /// <summary>Each channel's (Σ(x − K), Σ(x − K)²); K, the mean of plane (0, c), is x[0, c].</summary>
+    public readonly struct StatisticsPass : BatchNormKernel.IPass
     {
-        int n = t.N, channels = t.Channels;
-        fixed (float* px = t.X)
-        fixed (float* py = t.Y)
-        fixed (float* scale = ch.Scale)
-        fixed (float* shift = ch.Shift)
+        public static int Items(in BatchNormTensors t) => t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
         {
-            if (training)
-            {
-                // The shift K of channel c is its first value (the mean of plane (0, c)).
-                double[] sum = ch.Mean, sq = ch.Variance;
-                Array.Clear(sum, start, end - start);
-                Array.Clear(sq, start, end - start);
-                for (int i = 0; i < n; i++)
+            int channels = t.Channels;
+            double* sum = sums, sq = sums + channels;
+            new Span<double>(sum + from, to - from).Clear();
+            new Span<double>(sq + from, to - from).Clear();
+            fixed (float* px = t.X)
+            fixed (float* pivot = ch.Pivot)
+                for (int i = 0; i < t.N; i++)
                 {
-                    float* row = px + (long)i * channels;
-                    for (int c = start; c < end; c++)
+                    float* x = px + (long)i * channels;
+                    for (int c = from; c < to; c++)
                     {
-                        double d = row[c] - px[c];
+                        double d = x[c] - pivot[c];
                         sum[c] += d; sq[c] += d * d;
                     }
                 }
-                for (int c = start; c < end; c++)
-                {
-                    double d = sum[c] / n;
-                    ch.Mean[c] = px[c] + d;
-                    ch.Variance[c] = Math.Max(sq[c] / n - d * d, 0);
-                    ch.SetAffine(c, (float)ch.Mean[c], ch.Variance[c], eps, gamma[c], beta[c]);
-                }
-            }
-            bool relu = t.Activation == BatchNormActivation.Relu;
-            for (int i = 0; i < n; i++)
-            {
-                float* x = px + (long)i * channels, y = py + (long)i * channels;
-                int l = S.Lanes, c = start;
-                if (S.IsSupported)
-                    for (; c + l <= end; c += l)
-                    {
-                        V z = S.Fma(S.Load(x + c), S.Load(scale + c), S.Load(shift + c));
-                        S.Store(y + c, relu ? S.Select(S.GreaterThan(z, S.Zero), z, S.Zero) : z);
-                    }
-                for (; c < end; c++)
-                {
-                    float z = S.Fma(x[c], scale[c], shift[c]);
-                    y[c] = relu && !(z > 0) ? 0 : z;
-                }
-            }
         }
     }
 
-    /// <summary>Channels [start, end) of <see cref="BatchNormKernel.Backward"/> with S = 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward<S, V>(in BatchNormTensors t, BatchNormChannels ch, bool trained, float[] gamma, float[] gammaGrad, float[] betaGrad, int start, int end)
-        where S : struct, ISimdWidth<V> where V : struct
+    /// <summary>y = x·scale + shift (and the ReLU), vectors over the channels.</summary>
+    public readonly struct ForwardPass : BatchNormKernel.IPass
     {
-        int n = t.N, channels = t.Channels;
-        bool relu = t.Activation == BatchNormActivation.Relu;
-        double[] sumDy = ch.SumDy, sumDyX = ch.SumDyX;
-        fixed (float* px = t.X)
-        fixed (float* pd = t.Dy)
-        fixed (float* po = t.Dx)
-        fixed (float* scale = ch.Scale)
-        fixed (float* shift = ch.Shift)
-        fixed (float* mean = ch.MeanF)
-        fixed (float* pk = ch.K)
-        fixed (float* pp = ch.P)
-        fixed (float* pq = ch.Q)
+        public static int Items(in BatchNormTensors t) => t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
         {
-            Array.Clear(sumDy, start, end - start);
-            Array.Clear(sumDyX, start, end - start);
-            for (int i = 0; i < n; i++)
-            {
-                float* x = px + (long)i * channels, dy = pd + (long)i * channels;
-                for (int c = start; c < end; c++)
+            int channels = t.Channels, l = S.Lanes;
+            bool relu = t.Activation == BatchNormActivation.Relu;
+            fixed (float* px = t.X)
+            fixed (float* py = t.Y)
+            fixed (float* scale = ch.Scale)
+            fixed (float* shift = ch.Shift)
+                for (int i = 0; i < t.N; i++)
                 {
-                    if (relu && !(S.Fma(x[c], scale[c], shift[c]) > 0)) continue;
-                    sumDy[c] += dy[c]; sumDyX[c] += dy[c] * ((double)x[c] - mean[c]);
-                }
-            }
-            for (int c = start; c < end; c++) ch.SetGradient(c, n, trained, gamma[c], gammaGrad, betaGrad);
-            if (po == null) return;
-            for (int i = 0; i < n; i++)
-            {
-                float* x = px + (long)i * channels, dy = pd + (long)i * channels, dx = po + (long)i * channels;
-                int l = S.Lanes, c = start;
-                // dx = g·k + x·p + (q − mean·p), g = dy (where the ReLU passed it).
-                if (S.IsSupported)
-                    for (; c + l <= end; c += l)
+                    float* x = px + (long)i * channels, y = py + (long)i * channels;
+                    int c = from;
+                    if (S.IsSupported)
+                        for (; c + l <= to; c += l)
+                        {
+                            V z = S.Fma(S.Load(x + c), S.Load(scale + c), S.Load(shift + c));
+                            S.Store(y + c, relu ? S.Select(S.GreaterThan(z, S.Zero), z, S.Zero) : z);
+                        }
+                    for (; c < to; c++)
                     {
-                        V x0 = S.Load(x + c), p = S.Load(pp + c);
-                        V g = S.Load(dy + c);
-                        if (relu) g = S.Select(S.GreaterThan(S.Fma(x0, S.Load(scale + c), S.Load(shift + c)), S.Zero), g, S.Zero);
-                        S.Store(dx + c, S.Fma(g, S.Load(pk + c), S.Fma(x0, p, S.Sub(S.Load(pq + c), S.Mul(S.Load(mean + c), p)))));
+                        float z = S.Fma(x[c], scale[c], shift[c]);
+                        y[c] = relu && !(z > 0) ? 0 : z;
                     }
-                for (; c < end; c++)
-                {
-                    float g = relu && !(S.Fma(x[c], scale[c], shift[c]) > 0) ? 0 : dy[c];
-                    dx[c] = S.Fma(g, pk[c], S.Fma(x[c], pp[c], pq[c] - mean[c] * pp[c]));
                 }
-            }
+        }
+    }
+
+    /// <summary>
+    /// Each channel's (Σ g, Σ g·(x − mean)), g = dy where the ReLU passed it, else 0. The ReLU's mask is applied with
+    /// vectors (g, and x set to the mean where it is off, so that the masked product is 0 even for x = NaN), then the
+    /// double sums take every lane without a branch (a branch on random signs is mispredicted half the time).
+    /// </summary>
+    public readonly struct SumsPass : BatchNormKernel.IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int channels = t.Channels, l = S.Lanes;
+            bool relu = t.Activation == BatchNormActivation.Relu;
+            double* sumDy = sums, sumDyX = sums + channels;
+            new Span<double>(sumDy + from, to - from).Clear();
+            new Span<double>(sumDyX + from, to - from).Clear();
+            float* g = stackalloc float[2 * l];
+            float* xm = g + l;
+            fixed (float* px = t.X)
+            fixed (float* pd = t.Dy)
+            fixed (float* scale = ch.Scale)
+            fixed (float* shift = ch.Shift)
+            fixed (float* mean = ch.MeanF)
+                for (int i = 0; i < t.N; i++)
+                {
+                    float* x = px + (long)i * channels, dy = pd + (long)i * channels;
+                    int c = from;
+                    if (S.IsSupported && relu)
+                        for (; c + l <= to; c += l)
+                        {
+                            V x0 = S.Load(x + c);
+                            V on = S.GreaterThan(S.Fma(x0, S.Load(scale + c), S.Load(shift + c)), S.Zero);
+                            S.Store(g, S.Select(on, S.Load(dy + c), S.Zero));
+                            S.Store(xm, S.Select(on, x0, S.Load(mean + c)));
+                            for (int j = 0; j < l; j++)
+                            {
+                                sumDy[c + j] += g[j]; sumDyX[c + j] += g[j] * ((double)xm[j] - mean[c + j]);
+                            }
+                        }
+                    for (; c < to; c++)
+                    {
+                        if (relu && !(S.Fma(x[c], scale[c], shift[c]) > 0)) continue;
+                        sumDy[c] += dy[c]; sumDyX[c] += dy[c] * ((double)x[c] - mean[c]);
+                    }
+                }
+        }
+    }
+
+    /// <summary>dx = g·k + x·p + (q − mean·p), vectors over the channels.</summary>
+    public readonly struct GradientPass : BatchNormKernel.IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int channels = t.Channels, l = S.Lanes;
+            bool relu = t.Activation == BatchNormActivation.Relu;
+            fixed (float* px = t.X)
+            fixed (float* pd = t.Dy)
+            fixed (float* po = t.Dx)
+            fixed (float* scale = ch.Scale)
+            fixed (float* shift = ch.Shift)
+            fixed (float* mean = ch.MeanF)
+            fixed (float* pk = ch.K)
+            fixed (float* pp = ch.P)
+            fixed (float* pq = ch.Q)
+                for (int i = 0; i < t.N; i++)
+                {
+                    float* x = px + (long)i * channels, dy = pd + (long)i * channels, dx = po + (long)i * channels;
+                    int c = from;
+                    if (S.IsSupported)
+                        for (; c + l <= to; c += l)
+                        {
+                            V x0 = S.Load(x + c), p = S.Load(pp + c), g = S.Load(dy + c);
+                            if (relu) g = S.Select(S.GreaterThan(S.Fma(x0, S.Load(scale + c), S.Load(shift + c)), S.Zero), g, S.Zero);
+                            S.Store(dx + c, S.Fma(g, S.Load(pk + c), S.Fma(x0, p, S.Sub(S.Load(pq + c), S.Mul(S.Load(mean + c), p)))));
+                        }
+                    for (; c < to; c++)
+                    {
+                        float g = relu && !(S.Fma(x[c], scale[c], shift[c]) > 0) ? 0 : dy[c];
+                        dx[c] = S.Fma(g, pk[c], S.Fma(x[c], pp[c], pq[c] - mean[c] * pp[c]));
+                    }
+                }
         }
     }
 }

@@ -51,8 +51,8 @@ internal readonly struct BatchNormTensors
 /// channel's planes are 4·C·S bytes apart: walked channel by channel, a power-of-two stride puts them all in the
 /// same few cache sets (with C·S = 32·1024 each plane evicts the one before), and the prefetchers restart at every
 /// plane. The sums are made per plane (two vector accumulators each, so that the adds do not wait on each other),
-/// kept in <see cref="BatchNormChannels.PlaneSums"/>, and added up per channel in double in sample order: the
-/// same numbers for any thread count. Features (S = 1) run along the channels instead (<see cref="BatchNormFeatures"/>).
+/// kept in the workspace (<see cref="Scratch.BatchNormSums"/>) and added up per channel in double in sample order:
+/// the same numbers for any thread count. Features (S = 1) run along the channels instead (<see cref="BatchNormFeatures"/>).
 /// </summary>
 internal static unsafe class BatchNormKernel
 {
@@ -66,31 +66,25 @@ internal static unsafe class BatchNormKernel
     /// </summary>
     public static void Forward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps)
     {
-        if (t.S == 1)
-        {
-            var features = new FeaturesJob(t, ch, training, gamma, beta, eps, null, null, ChannelParts(ctx, t));
-            ctx.For(features.Parts, ref features);
-            return;
-        }
-        int parts = Parts(ctx, t), channels = t.Channels;
+        bool features = t.S == 1;
         if (training)
         {
-            ch.EnsurePlanes(t.N * channels);
+            var sums = ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
             Pivots(t, ch);
-            var statistics = new PlaneJob(t, ch, Pass.Statistics, parts);
-            ctx.For(parts, ref statistics);
+            if (features) Run<BatchNormFeatures.StatisticsPass>(ctx, t, ch, sums);
+            else Run<StatisticsPass>(ctx, t, ch, sums);
             double m = (double)t.N * t.S;
-            for (int c = 0; c < channels; c++)
+            for (int c = 0; c < t.Channels; c++)
             {
-                var (sum, sq) = ChannelSums(ch.PlaneSums, t.N, channels, c);
+                var (sum, sq) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
                 double d = sum / m;
                 ch.Mean[c] = ch.Pivot[c] + d;
                 ch.Variance[c] = Math.Max(sq / m - d * d, 0);
                 ch.SetAffine(c, (float)ch.Mean[c], ch.Variance[c], eps, gamma[c], beta[c]);
             }
         }
-        var forward = new PlaneJob(t, ch, Pass.Forward, parts);
-        ctx.For(parts, ref forward);
+        if (features) Run<BatchNormFeatures.ForwardPass>(ctx, t, ch, null);
+        else Run<ForwardPass>(ctx, t, ch, null);
     }
 
     /// <summary>
@@ -99,89 +93,34 @@ internal static unsafe class BatchNormKernel
     /// </summary>
     public static void Backward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool trained, float[] gamma, float[] gammaGrad, float[] betaGrad)
     {
-        if (t.S == 1)
-        {
-            var features = new FeaturesJob(t, ch, trained, gamma, gammaGrad, 0, betaGrad, gammaGrad, ChannelParts(ctx, t));
-            ctx.For(features.Parts, ref features);
-            return;
-        }
-        int parts = Parts(ctx, t), channels = t.Channels;
-        ch.EnsurePlanes(t.N * channels);
-        var sums = new PlaneJob(t, ch, Pass.Sums, parts);
-        ctx.For(parts, ref sums);
+        bool features = t.S == 1;
+        var sums = ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
+        if (features) Run<BatchNormFeatures.SumsPass>(ctx, t, ch, sums);
+        else Run<SumsPass>(ctx, t, ch, sums);
         double m = (double)t.N * t.S;
-        for (int c = 0; c < channels; c++)
+        for (int c = 0; c < t.Channels; c++)
         {
-            (ch.SumDy[c], ch.SumDyX[c]) = ChannelSums(ch.PlaneSums, t.N, channels, c);
+            (ch.SumDy[c], ch.SumDyX[c]) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
             ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
         }
         if (t.Dx is null) return;
-        var gradient = new PlaneJob(t, ch, Pass.Gradient, parts);
-        ctx.For(parts, ref gradient);
+        if (features) Run<BatchNormFeatures.GradientPass>(ctx, t, ch, null);
+        else Run<GradientPass>(ctx, t, ch, null);
     }
 
-    private static int Parts(ComputeContext ctx, in BatchNormTensors t) =>
-        (long)t.N * t.Channels * t.S < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, t.N * t.Channels);
-
-    private static int ChannelParts(ComputeContext ctx, in BatchNormTensors t) =>
-        (long)t.N * t.Channels < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, t.Channels);
-
-    /// <summary>Channel c's two plane sums added up in sample order.</summary>
-    private static (double, double) ChannelSums(double[] planeSums, int n, int channels, int c)
+    /// <summary>
+    /// Channel c's two sums over its <paramref name="n"/> planes, in sample order: the planes' first sums at
+    /// [i·C + c], their second ones n·C further on.
+    /// </summary>
+    private static (double, double) ChannelSums(double[] sums, int n, int channels, int c)
     {
         double a = 0, b = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = 0, second = n * channels; i < n; i++)
         {
-            int at = 2 * (i * channels + c);
-            a += planeSums[at]; b += planeSums[at + 1];
+            int at = i * channels + c;
+            a += sums[at]; b += sums[second + at];
         }
         return (a, b);
-    }
-
-    private enum Pass { Statistics, Forward, Sums, Gradient }
-
-    /// <summary>One pass over the planes of the part's range, in memory order.</summary>
-    private readonly struct PlaneJob(BatchNormTensors t, BatchNormChannels ch, Pass pass, int parts) : IParallelJob
-    {
-        public void Run(int part, ComputeContext lane)
-        {
-            var (from, to) = BatchSplit.Range(t.N * t.Channels, part, parts);
-            switch (GemmMicroKernel.Selected)
-            {
-                case GemmMicroKernel.Kind.Vector512: Planes<Simd512, Vector512<float>>(t, ch, pass, from, to); break;
-                case GemmMicroKernel.Kind.Vector256: Planes<Simd256, Vector256<float>>(t, ch, pass, from, to); break;
-                // Without vectors too: Simd128's loops are skipped (S.IsSupported), its scalar tails do all.
-                default: Planes<Simd128, Vector128<float>>(t, ch, pass, from, to); break;
-            }
-        }
-    }
-
-    /// <summary>S = 1: <see cref="BatchNormFeatures"/> over channel ranges; forward when <paramref name="betaGrad"/> is null.</summary>
-    private readonly struct FeaturesJob(BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps,
-        float[]? betaGrad, float[]? gammaGrad, int parts) : IParallelJob
-    {
-        public readonly int Parts = parts;
-
-        public void Run(int part, ComputeContext lane)
-        {
-            var (start, end) = BatchSplit.Range(t.Channels, part, Parts);
-            bool forward = betaGrad is null;
-            switch (GemmMicroKernel.Selected)
-            {
-                case GemmMicroKernel.Kind.Vector512:
-                    if (forward) BatchNormFeatures.Forward<Simd512, Vector512<float>>(t, ch, training, gamma, beta, eps, start, end);
-                    else BatchNormFeatures.Backward<Simd512, Vector512<float>>(t, ch, training, gamma, gammaGrad!, betaGrad!, start, end);
-                    break;
-                case GemmMicroKernel.Kind.Vector256:
-                    if (forward) BatchNormFeatures.Forward<Simd256, Vector256<float>>(t, ch, training, gamma, beta, eps, start, end);
-                    else BatchNormFeatures.Backward<Simd256, Vector256<float>>(t, ch, training, gamma, gammaGrad!, betaGrad!, start, end);
-                    break;
-                default:
-                    if (forward) BatchNormFeatures.Forward<Simd128, Vector128<float>>(t, ch, training, gamma, beta, eps, start, end);
-                    else BatchNormFeatures.Backward<Simd128, Vector128<float>>(t, ch, training, gamma, gammaGrad!, betaGrad!, start, end);
-                    break;
-            }
-        }
     }
 
     /// <summary>Each channel's shift K: the mean of its plane in the first sample.</summary>
@@ -201,55 +140,147 @@ internal static unsafe class BatchNormKernel
             }
     }
 
-    /// <summary>Planes [from, to) of one pass (see the class summary).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Planes<S, V>(in BatchNormTensors t, BatchNormChannels ch, Pass pass, int from, int to)
-        where S : struct, ISimdWidth<V> where V : struct
+    /// <summary>
+    /// One pass over items [from, to) of the tensors: planes (n·C + c) in memory order, or for features channels.
+    /// A summing pass leaves each item's two sums in <c>sums</c>, at [item] and [Items + item].
+    /// </summary>
+    internal interface IPass
     {
-        int channels = t.Channels, s = t.S;
-        var g = t.Pool;
-        var act = t.Activation;
-        int outPlane = act == BatchNormActivation.ReluPool ? g.OutPlane : s;
-        fixed (float* px = t.X)
-        fixed (float* py = t.Y)
-        fixed (float* pd = t.Dy)
-        fixed (float* po = t.Dx)
-        fixed (float* pw = t.Winner)
-        fixed (float* pwx = t.WinnerX)
-        fixed (double* sums = ch.PlaneSums)
-            for (int plane = from, c = from % channels; plane < to; plane++, c = c + 1 == channels ? 0 : c + 1)
-            {
-                float* x = px + (long)plane * s;
-                long o = (long)plane * outPlane;
-                float a = ch.Scale[c], b = ch.Shift[c], mean = ch.MeanF[c];
-                switch (pass)
+        static abstract int Items(in BatchNormTensors t);
+        static abstract void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct;
+    }
+
+    /// <summary>Pass P over the items, split into contiguous ranges across the threads (on the caller below <see cref="MinParallelValues"/>).</summary>
+    private static void Run<P>(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, double[]? sums) where P : struct, IPass
+    {
+        int items = P.Items(t);
+        var job = new Job<P>(t, ch, sums, (long)t.N * t.Channels * t.S < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, items));
+        ctx.For(job.Parts, ref job);
+    }
+
+    private readonly struct Job<P>(BatchNormTensors t, BatchNormChannels ch, double[]? sums, int parts) : IParallelJob where P : struct, IPass
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (from, to) = BatchSplit.Range(P.Items(t), part, Parts);
+            fixed (double* s = sums)
+                switch (GemmMicroKernel.Selected)
                 {
-                    case Pass.Statistics:
-                        (sums[2 * plane], sums[2 * plane + 1]) = ShiftedSums<S, V>(x, s, ch.Pivot[c]);
-                        break;
-                    case Pass.Forward:
-                        if (act == BatchNormActivation.None) MultiplyAdd<S, V>(x, s, a, b, py + o);
-                        else if (act == BatchNormActivation.Relu) BatchNormRelu.Forward<S, V>(x, s, a, b, py + o);
-                        else BatchNormReluPool.Forward<S, V>(x, g, a, b, py + o, pw + o, pwx + o);
-                        break;
-                    case Pass.Sums:
-                        (sums[2 * plane], sums[2 * plane + 1]) = act switch
-                        {
-                            BatchNormActivation.None => GradientSums<S, V>(x, pd + o, s, mean),
-                            BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, pd + o, s, a, b, mean),
-                            _ => BatchNormReluPool.Sums<S, V>(pd + o, pw + o, pwx + o, outPlane, mean),
-                        };
-                        break;
-                    default:
-                        // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
-                        float k = ch.K[c], p = ch.P[c], q = ch.Q[c] - mean * ch.P[c];
-                        float* dx = po + (long)plane * s;
-                        if (act == BatchNormActivation.None) Combine<S, V>(pd + o, x, s, k, p, q, dx);
-                        else if (act == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(pd + o, x, s, a, b, k, p, q, dx);
-                        else BatchNormReluPool.Gradient<S, V>(x, pd + o, pw + o, dx, g, k, p, q);
-                        break;
+                    case GemmMicroKernel.Kind.Vector512: P.Run<Simd512, Vector512<float>>(t, ch, s, from, to); break;
+                    case GemmMicroKernel.Kind.Vector256: P.Run<Simd256, Vector256<float>>(t, ch, s, from, to); break;
+                    // Without vectors too: Simd128's loops are skipped (S.IsSupported), its scalar tails do all.
+                    default: P.Run<Simd128, Vector128<float>>(t, ch, s, from, to); break;
                 }
-            }
+        }
+    }
+
+    /// <summary>Each plane's (Σ(x − K), Σ(x − K)²).</summary>
+    private readonly struct StatisticsPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int s = t.S, second = t.N * t.Channels;
+            float[] pivot = ch.Pivot;
+            fixed (float* px = t.X)
+                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
+                    (sums[plane], sums[second + plane]) = ShiftedSums<S, V>(px + (long)plane * s, s, pivot[c]);
+        }
+    }
+
+    /// <summary>y = act(z), plane by plane.</summary>
+    private readonly struct ForwardPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int s = t.S;
+            var g = t.Pool;
+            var act = t.Activation;
+            int outPlane = act == BatchNormActivation.ReluPool ? g.OutPlane : s;
+            float[] scale = ch.Scale, shift = ch.Shift;
+            fixed (float* px = t.X)
+            fixed (float* py = t.Y)
+            fixed (float* pw = t.Winner)
+            fixed (float* pwx = t.WinnerX)
+                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
+                {
+                    float* x = px + (long)plane * s;
+                    long o = (long)plane * outPlane;
+                    if (act == BatchNormActivation.None) MultiplyAdd<S, V>(x, s, scale[c], shift[c], py + o);
+                    else if (act == BatchNormActivation.Relu) BatchNormRelu.Forward<S, V>(x, s, scale[c], shift[c], py + o);
+                    else BatchNormReluPool.Forward<S, V>(x, g, scale[c], shift[c], py + o, pw + o, pwx + o);
+                }
+        }
+    }
+
+    /// <summary>Each plane's (Σ g, Σ g·(x − mean)).</summary>
+    private readonly struct SumsPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int s = t.S, second = t.N * t.Channels;
+            var act = t.Activation;
+            int outPlane = act == BatchNormActivation.ReluPool ? t.Pool.OutPlane : s;
+            float[] scale = ch.Scale, shift = ch.Shift, mean = ch.MeanF;
+            fixed (float* px = t.X)
+            fixed (float* pd = t.Dy)
+            fixed (float* pw = t.Winner)
+            fixed (float* pwx = t.WinnerX)
+                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
+                {
+                    float* x = px + (long)plane * s;
+                    long o = (long)plane * outPlane;
+                    (sums[plane], sums[second + plane]) = act switch
+                    {
+                        BatchNormActivation.None => GradientSums<S, V>(x, pd + o, s, mean[c]),
+                        BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, pd + o, s, scale[c], shift[c], mean[c]),
+                        _ => BatchNormReluPool.Sums<S, V>(pd + o, pw + o, pwx + o, outPlane, mean[c]),
+                    };
+                }
+        }
+    }
+
+    /// <summary>dx = g·k + x·p + (q − mean·p), plane by plane.</summary>
+    private readonly struct GradientPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct
+        {
+            int s = t.S;
+            var g = t.Pool;
+            var act = t.Activation;
+            int outPlane = act == BatchNormActivation.ReluPool ? g.OutPlane : s;
+            fixed (float* px = t.X)
+            fixed (float* pd = t.Dy)
+            fixed (float* po = t.Dx)
+            fixed (float* pw = t.Winner)
+                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
+                {
+                    float* x = px + (long)plane * s, dx = po + (long)plane * s, dy = pd + (long)plane * outPlane;
+                    // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
+                    float k = ch.K[c], p = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
+                    if (act == BatchNormActivation.None) Combine<S, V>(dy, x, s, k, p, q, dx);
+                    else if (act == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(dy, x, s, ch.Scale[c], ch.Shift[c], k, p, q, dx);
+                    else BatchNormReluPool.Gradient<S, V>(x, dy, pw + (long)plane * outPlane, dx, g, k, p, q);
+                }
+        }
     }
 
     /// <summary>Σ x.</summary>

@@ -95,4 +95,6 @@ internal enum Scratch
     GemvIndices,
     /// <summary>An input row's non-zero values (<see cref="SparseGemv"/>).</summary>
     GemvValues,
+    /// <summary>Each plane's (or feature channel's) two sums in float64, added up per channel after the pass (<see cref="BatchNormKernel"/>).</summary>
+    BatchNormSums,
 }
