@@ -27,6 +27,14 @@ internal readonly unsafe struct WinogradF2x5 : IWinogradTiles
     public static int Out => 2;
     /// <inheritdoc/>
     public static int Kernel => 5;
+    /// <inheritdoc/>
+    static int IWinogradTiles.Alpha => Alpha;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InputTransform<S, V>(float* src, long rowStride, long colStride, float* dst, long dstStride, V* scratch)
+        where S : struct, ISimdWidth<V> where V : unmanaged =>
+        WinogradBasis.InputTransform<S, V>(src, rowStride, colStride, dst, dstStride, scratch);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
