@@ -21,14 +21,12 @@ namespace Jimu.Kernels;
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradF2x5 : IWinogradTiles
 {
-    private const int Alpha = WinogradBasis.Alpha;
-
     /// <inheritdoc/>
     public static int Out => 2;
     /// <inheritdoc/>
     public static int Kernel => 5;
     /// <inheritdoc/>
-    static int IWinogradTiles.Alpha => Alpha;
+    public static int Alpha => WinogradBasis.Alpha;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

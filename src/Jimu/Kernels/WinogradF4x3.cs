@@ -21,14 +21,12 @@ namespace Jimu.Kernels;
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradF4x3 : IWinogradTiles
 {
-    private const int Alpha = WinogradBasis.Alpha;
-
     /// <inheritdoc/>
     public static int Out => 4;
     /// <inheritdoc/>
     public static int Kernel => 3;
     /// <inheritdoc/>
-    static int IWinogradTiles.Alpha => Alpha;
+    public static int Alpha => WinogradBasis.Alpha;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

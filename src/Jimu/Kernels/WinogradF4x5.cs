@@ -25,14 +25,12 @@ namespace Jimu.Kernels;
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradF4x5 : IWinogradTiles
 {
-    private const int Alpha = WinogradBasis8.Alpha;
-
     /// <inheritdoc/>
     public static int Out => 4;
     /// <inheritdoc/>
     public static int Kernel => 5;
     /// <inheritdoc/>
-    static int IWinogradTiles.Alpha => Alpha;
+    public static int Alpha => WinogradBasis8.Alpha;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,7 +22,7 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
     where T : struct, IWinogradTiles where S : struct, ISimdWidth<V> where V : unmanaged
 {
     /// <summary>Products per tile, α².</summary>
-    private static int Points => T.Alpha * T.Alpha;
+    private static int Points { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => T.Alpha * T.Alpha; }
     /// <summary>Lanes of a vector; rows (output channels) and columns (input channels) of a micro-kernel tile.</summary>
     private static int Lanes => S.Lanes;
     private static int MR => S.TileRows;
