@@ -16,18 +16,17 @@ internal static unsafe class BatchNormFeatures
         public static int Items(in BatchNormTensors t) => t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+        public static void Run<S, V>(in BatchNormKernel.Pinned p, BatchNormChannels ch, int from, int to)
             where S : struct, ISimdWidth<V> where V : struct
         {
-            int channels = t.Channels;
-            double* sum = sums, sq = sums + channels;
+            int channels = p.Channels;
+            double* sum = p.Sums, sq = p.Sums + channels;
             new Span<double>(sum + from, to - from).Clear();
             new Span<double>(sq + from, to - from).Clear();
-            fixed (float* px = t.X)
             fixed (float* pivot = ch.Pivot)
-                for (int i = 0; i < t.N; i++)
+                for (int i = 0; i < p.N; i++)
                 {
-                    float* x = px + (long)i * channels;
+                    float* x = p.X + (long)i * channels;
                     for (int c = from; c < to; c++)
                     {
                         double d = x[c] - pivot[c];
@@ -43,18 +42,16 @@ internal static unsafe class BatchNormFeatures
         public static int Items(in BatchNormTensors t) => t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+        public static void Run<S, V>(in BatchNormKernel.Pinned p, BatchNormChannels ch, int from, int to)
             where S : struct, ISimdWidth<V> where V : struct
         {
-            int channels = t.Channels, l = S.Lanes;
-            bool relu = t.Activation == BatchNormActivation.Relu;
-            fixed (float* px = t.X)
-            fixed (float* py = t.Y)
+            int channels = p.Channels, l = S.Lanes;
+            bool relu = p.Activation == BatchNormActivation.Relu;
             fixed (float* scale = ch.Scale)
             fixed (float* shift = ch.Shift)
-                for (int i = 0; i < t.N; i++)
+                for (int i = 0; i < p.N; i++)
                 {
-                    float* x = px + (long)i * channels, y = py + (long)i * channels;
+                    float* x = p.X + (long)i * channels, y = p.Y + (long)i * channels;
                     int c = from;
                     if (S.IsSupported)
                         for (; c + l <= to; c += l)
@@ -81,24 +78,22 @@ internal static unsafe class BatchNormFeatures
         public static int Items(in BatchNormTensors t) => t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+        public static void Run<S, V>(in BatchNormKernel.Pinned p, BatchNormChannels ch, int from, int to)
             where S : struct, ISimdWidth<V> where V : struct
         {
-            int channels = t.Channels, l = S.Lanes;
-            bool relu = t.Activation == BatchNormActivation.Relu;
-            double* sumDy = sums, sumDyX = sums + channels;
+            int channels = p.Channels, l = S.Lanes;
+            bool relu = p.Activation == BatchNormActivation.Relu;
+            double* sumDy = p.Sums, sumDyX = p.Sums + channels;
             new Span<double>(sumDy + from, to - from).Clear();
             new Span<double>(sumDyX + from, to - from).Clear();
             float* g = stackalloc float[2 * l];
             float* xm = g + l;
-            fixed (float* px = t.X)
-            fixed (float* pd = t.Dy)
             fixed (float* scale = ch.Scale)
             fixed (float* shift = ch.Shift)
             fixed (float* mean = ch.MeanF)
-                for (int i = 0; i < t.N; i++)
+                for (int i = 0; i < p.N; i++)
                 {
-                    float* x = px + (long)i * channels, dy = pd + (long)i * channels;
+                    float* x = p.X + (long)i * channels, dy = p.Dy + (long)i * channels;
                     int c = from;
                     if (S.IsSupported && relu)
                         for (; c + l <= to; c += l)
@@ -127,30 +122,27 @@ internal static unsafe class BatchNormFeatures
         public static int Items(in BatchNormTensors t) => t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+        public static void Run<S, V>(in BatchNormKernel.Pinned p, BatchNormChannels ch, int from, int to)
             where S : struct, ISimdWidth<V> where V : struct
         {
-            int channels = t.Channels, l = S.Lanes;
-            bool relu = t.Activation == BatchNormActivation.Relu;
-            fixed (float* px = t.X)
-            fixed (float* pd = t.Dy)
-            fixed (float* po = t.Dx)
+            int channels = p.Channels, l = S.Lanes;
+            bool relu = p.Activation == BatchNormActivation.Relu;
             fixed (float* scale = ch.Scale)
             fixed (float* shift = ch.Shift)
             fixed (float* mean = ch.MeanF)
             fixed (float* pk = ch.K)
             fixed (float* pp = ch.P)
             fixed (float* pq = ch.Q)
-                for (int i = 0; i < t.N; i++)
+                for (int i = 0; i < p.N; i++)
                 {
-                    float* x = px + (long)i * channels, dy = pd + (long)i * channels, dx = po + (long)i * channels;
+                    float* x = p.X + (long)i * channels, dy = p.Dy + (long)i * channels, dx = p.Dx + (long)i * channels;
                     int c = from;
                     if (S.IsSupported)
                         for (; c + l <= to; c += l)
                         {
-                            V x0 = S.Load(x + c), p = S.Load(pp + c), g = S.Load(dy + c);
+                            V x0 = S.Load(x + c), vp = S.Load(pp + c), g = S.Load(dy + c);
                             if (relu) g = S.Select(S.GreaterThan(S.Fma(x0, S.Load(scale + c), S.Load(shift + c)), S.Zero), g, S.Zero);
-                            S.Store(dx + c, S.Fma(g, S.Load(pk + c), S.Fma(x0, p, S.Sub(S.Load(pq + c), S.Mul(S.Load(mean + c), p)))));
+                            S.Store(dx + c, S.Fma(g, S.Load(pk + c), S.Fma(x0, vp, S.Sub(S.Load(pq + c), S.Mul(S.Load(mean + c), vp)))));
                         }
                     for (; c < to; c++)
                     {

@@ -141,14 +141,29 @@ internal static unsafe class BatchNormKernel
     }
 
     /// <summary>
-    /// One pass over items [from, to) of the tensors: planes (n·C + c) in memory order, or for features channels.
-    /// A summing pass leaves each item's two sums in <c>sums</c>, at [item] and [Items + item].
+    /// One pass over items [from, to): planes (n·C + c) in memory order, or for features channels. A summing pass
+    /// leaves each item's two sums at <c>Sums[item]</c> and <c>Sums[Items + item]</c>.
     /// </summary>
     internal interface IPass
     {
         static abstract int Items(in BatchNormTensors t);
-        static abstract void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
+        static abstract void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to)
             where S : struct, ISimdWidth<V> where V : struct;
+    }
+
+    /// <summary>The tensors' arrays pinned for one part of a pass, and their sizes.</summary>
+    internal readonly struct Pinned(in BatchNormTensors t, int items, float* x, float* y, float* dy, float* dx, float* winner, float* winnerX, double* sums)
+    {
+        public readonly float* X = x, Y = y, Dy = dy, Dx = dx, Winner = winner, WinnerX = winnerX;
+        public readonly double* Sums = sums;
+        public readonly int N = t.N, Channels = t.Channels, S = t.S, Items = items;
+        public readonly BatchNormActivation Activation = t.Activation;
+        public readonly ConvGeometry Pool = t.Pool;
+        /// <summary>Values of an output (and output gradient) plane: pooled, or S.</summary>
+        public readonly int OutPlane = t.Activation == BatchNormActivation.ReluPool ? t.Pool.OutPlane : t.S;
+
+        /// <summary>The channel after c, in memory order.</summary>
+        public int Next(int c) => c + 1 == Channels ? 0 : c + 1;
     }
 
     /// <summary>Pass P over the items, split into contiguous ranges across the threads (on the caller below <see cref="MinParallelValues"/>).</summary>
@@ -165,15 +180,25 @@ internal static unsafe class BatchNormKernel
 
         public void Run(int part, ComputeContext lane)
         {
-            var (from, to) = BatchSplit.Range(P.Items(t), part, Parts);
+            int items = P.Items(t);
+            var (from, to) = BatchSplit.Range(items, part, Parts);
+            fixed (float* x = t.X)
+            fixed (float* y = t.Y)
+            fixed (float* dy = t.Dy)
+            fixed (float* dx = t.Dx)
+            fixed (float* winner = t.Winner)
+            fixed (float* winnerX = t.WinnerX)
             fixed (double* s = sums)
+            {
+                var p = new Pinned(t, items, x, y, dy, dx, winner, winnerX, s);
                 switch (GemmMicroKernel.Selected)
                 {
-                    case GemmMicroKernel.Kind.Vector512: P.Run<Simd512, Vector512<float>>(t, ch, s, from, to); break;
-                    case GemmMicroKernel.Kind.Vector256: P.Run<Simd256, Vector256<float>>(t, ch, s, from, to); break;
+                    case GemmMicroKernel.Kind.Vector512: P.Run<Simd512, Vector512<float>>(p, ch, from, to); break;
+                    case GemmMicroKernel.Kind.Vector256: P.Run<Simd256, Vector256<float>>(p, ch, from, to); break;
                     // Without vectors too: Simd128's loops are skipped (S.IsSupported), its scalar tails do all.
-                    default: P.Run<Simd128, Vector128<float>>(t, ch, s, from, to); break;
+                    default: P.Run<Simd128, Vector128<float>>(p, ch, from, to); break;
                 }
+            }
         }
     }
 
@@ -183,14 +208,11 @@ internal static unsafe class BatchNormKernel
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
-            where S : struct, ISimdWidth<V> where V : struct
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
-            int s = t.S, second = t.N * t.Channels;
             float[] pivot = ch.Pivot;
-            fixed (float* px = t.X)
-                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
-                    (sums[plane], sums[second + plane]) = ShiftedSums<S, V>(px + (long)plane * s, s, pivot[c]);
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+                (p.Sums[plane], p.Sums[p.Items + plane]) = ShiftedSums<S, V>(p.X + (long)plane * p.S, p.S, pivot[c]);
         }
     }
 
@@ -200,26 +222,17 @@ internal static unsafe class BatchNormKernel
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
-            where S : struct, ISimdWidth<V> where V : struct
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
-            int s = t.S;
-            var g = t.Pool;
-            var act = t.Activation;
-            int outPlane = act == BatchNormActivation.ReluPool ? g.OutPlane : s;
             float[] scale = ch.Scale, shift = ch.Shift;
-            fixed (float* px = t.X)
-            fixed (float* py = t.Y)
-            fixed (float* pw = t.Winner)
-            fixed (float* pwx = t.WinnerX)
-                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
-                {
-                    float* x = px + (long)plane * s;
-                    long o = (long)plane * outPlane;
-                    if (act == BatchNormActivation.None) MultiplyAdd<S, V>(x, s, scale[c], shift[c], py + o);
-                    else if (act == BatchNormActivation.Relu) BatchNormRelu.Forward<S, V>(x, s, scale[c], shift[c], py + o);
-                    else BatchNormReluPool.Forward<S, V>(x, g, scale[c], shift[c], py + o, pw + o, pwx + o);
-                }
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                if (p.Activation == BatchNormActivation.None) MultiplyAdd<S, V>(x, p.S, scale[c], shift[c], p.Y + o);
+                else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Forward<S, V>(x, p.S, scale[c], shift[c], p.Y + o);
+                else BatchNormReluPool.Forward<S, V>(x, p.Pool, scale[c], shift[c], p.Y + o, p.Winner + o, p.WinnerX + o);
+            }
         }
     }
 
@@ -229,28 +242,20 @@ internal static unsafe class BatchNormKernel
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
-            where S : struct, ISimdWidth<V> where V : struct
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
-            int s = t.S, second = t.N * t.Channels;
-            var act = t.Activation;
-            int outPlane = act == BatchNormActivation.ReluPool ? t.Pool.OutPlane : s;
             float[] scale = ch.Scale, shift = ch.Shift, mean = ch.MeanF;
-            fixed (float* px = t.X)
-            fixed (float* pd = t.Dy)
-            fixed (float* pw = t.Winner)
-            fixed (float* pwx = t.WinnerX)
-                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                (p.Sums[plane], p.Sums[p.Items + plane]) = p.Activation switch
                 {
-                    float* x = px + (long)plane * s;
-                    long o = (long)plane * outPlane;
-                    (sums[plane], sums[second + plane]) = act switch
-                    {
-                        BatchNormActivation.None => GradientSums<S, V>(x, pd + o, s, mean[c]),
-                        BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, pd + o, s, scale[c], shift[c], mean[c]),
-                        _ => BatchNormReluPool.Sums<S, V>(pd + o, pw + o, pwx + o, outPlane, mean[c]),
-                    };
-                }
+                    BatchNormActivation.None => GradientSums<S, V>(x, p.Dy + o, p.S, mean[c]),
+                    BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, p.Dy + o, p.S, scale[c], shift[c], mean[c]),
+                    _ => BatchNormReluPool.Sums<S, V>(p.Dy + o, p.Winner + o, p.WinnerX + o, p.OutPlane, mean[c]),
+                };
+            }
         }
     }
 
@@ -260,26 +265,18 @@ internal static unsafe class BatchNormKernel
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in BatchNormTensors t, BatchNormChannels ch, double* sums, int from, int to)
-            where S : struct, ISimdWidth<V> where V : struct
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
-            int s = t.S;
-            var g = t.Pool;
-            var act = t.Activation;
-            int outPlane = act == BatchNormActivation.ReluPool ? g.OutPlane : s;
-            fixed (float* px = t.X)
-            fixed (float* pd = t.Dy)
-            fixed (float* po = t.Dx)
-            fixed (float* pw = t.Winner)
-                for (int plane = from, c = from % t.Channels; plane < to; plane++, c = c + 1 == t.Channels ? 0 : c + 1)
-                {
-                    float* x = px + (long)plane * s, dx = po + (long)plane * s, dy = pd + (long)plane * outPlane;
-                    // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
-                    float k = ch.K[c], p = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
-                    if (act == BatchNormActivation.None) Combine<S, V>(dy, x, s, k, p, q, dx);
-                    else if (act == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(dy, x, s, ch.Scale[c], ch.Shift[c], k, p, q, dx);
-                    else BatchNormReluPool.Gradient<S, V>(x, dy, pw + (long)plane * outPlane, dx, g, k, p, q);
-                }
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S, dx = p.Dx + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
+                float k = ch.K[c], pc = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
+                if (p.Activation == BatchNormActivation.None) Combine<S, V>(p.Dy + o, x, p.S, k, pc, q, dx);
+                else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(p.Dy + o, x, p.S, ch.Scale[c], ch.Shift[c], k, pc, q, dx);
+                else BatchNormReluPool.Gradient<S, V>(x, p.Dy + o, p.Winner + o, dx, p.Pool, k, pc, q);
+            }
         }
     }
 
