@@ -13,7 +13,7 @@ namespace Jimu.Kernels;
 /// every multiply-add; this does the non-zero ones, at somewhat less speed each (a load of B per multiply-add).
 /// op(A)'s non-zeros are listed row by row once (compressed rows: start, column, value); then C is cut into column
 /// blocks of eight vectors whose sums stay in registers while a row's entries stream past, the blocks split over the
-/// threads. Every element of C is one FMA chain in ascending p, summed whole by one thread, so the result does not
+/// threads; B's rows are taken in passes whose piece of the block fits L1. Every element of C is one FMA chain in ascending p, summed whole by one thread, so the result does not
 /// depend on the thread count; with finite B it equals the full sum's (a zero entry adds nothing).
 /// </summary>
 internal static unsafe class SparseGemm
@@ -76,7 +76,7 @@ internal static unsafe class SparseGemm
             else ListRows(pa, lda, m, k, start, index, value);
             int blocks = (n + Vectors * S.Lanes - 1) / (Vectors * S.Lanes);
             int parts = Math.Min(ctx.Threads, blocks);
-            var job = new BlocksJob<S, V>(start, index, value, m, n, pb, ldb, pc, ldc, blocks, parts);
+            var job = new BlocksJob<S, V>(start, index, value, m, n, k, pb, ldb, pc, ldc, blocks, parts);
             if (parts == 1) job.Run(0, ctx);
             else ctx.For(parts, ref job);
         }
@@ -126,78 +126,110 @@ internal static unsafe class SparseGemm
         start[0] = 0;
     }
 
-    private readonly struct BlocksJob<S, V>(int* start, int* index, float* value, int m, int n, float* b, int ldb, float* c, int ldc,
+    private readonly struct BlocksJob<S, V>(int* start, int* index, float* value, int m, int n, int k, float* b, int ldb, float* c, int ldc,
         int blocks, int parts) : IParallelJob where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
         {
             var (first, end) = BatchSplit.Range(blocks, part, parts);
-            Columns<S, V>(start, index, value, m, n, b, ldb, c, ldc, first, end);
+            int* cursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, m);
+            Columns<S, V>(start, index, value, cursor, m, n, k, b, ldb, c, ldc, first, end);
         }
     }
 
     /// <summary>C's column blocks [first, end) of eight vectors each (the last one narrower), every row.</summary>
-    private static void Columns<S, V>(int* start, int* index, float* value, int m, int n, float* b, long ldb, float* c, long ldc,
-        int first, int end) where S : struct, ISimdWidth<V> where V : struct
+    private static void Columns<S, V>(int* start, int* index, float* value, int* cursor, int m, int n, int k, float* b, long ldb,
+        float* c, long ldc, int first, int end) where S : struct, ISimdWidth<V> where V : struct
     {
         int lanes = S.Lanes, block = Vectors * lanes;
+        // Rows of B per pass: their piece of the block (16 KB) stays in L1 while every row of C takes its entries there.
+        int depth = Math.Max(1, L1Floats / block);
         for (int blk = first; blk < end; blk++)
         {
             int j = blk * block, width = Math.Min(block, n - j);
-            if (width == block) Rows<S, V, Eight>(start, index, value, m, b + j, ldb, c + j, ldc, lanes);
+            if (width == block) Rows<S, V, Eight>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, lanes);
             else
             {
                 // The last block: four vectors, then one at a time, the last one masked.
                 for (; width >= 4 * lanes; j += 4 * lanes, width -= 4 * lanes)
-                    Rows<S, V, Four>(start, index, value, m, b + j, ldb, c + j, ldc, lanes);
+                    Rows<S, V, Four>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, lanes);
                 for (; width > 0; j += lanes, width -= lanes)
-                    Rows<S, V, One>(start, index, value, m, b + j, ldb, c + j, ldc, Math.Min(width, lanes));
+                    Rows<S, V, One>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, Math.Min(width, lanes));
             }
         }
     }
 
-    /// <summary>Columns [0, T.Count vectors) of every row of C (of the last vector only <paramref name="valid"/> lanes when T is One).</summary>
+    /// <summary>Floats of B a pass keeps in L1 (16 KB: half of it, the rest for C and the lists).</summary>
+    private const int L1Floats = 4096;
+
+    /// <summary>
+    /// Columns [0, T.Count vectors) of every row of C (of the last vector only <paramref name="valid"/> lanes when T is
+    /// One), in passes over <paramref name="depth"/> rows of B at a time. A row's sums go on from where the last pass
+    /// stored them, so each element is still one chain in ascending p: the passes change where B is read from, not
+    /// the arithmetic.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<S, V, T>(int* start, int* index, float* value, int m, float* b, long ldb, float* c, long ldc, int valid)
+    private static void Rows<S, V, T>(int* start, int* index, float* value, int* cursor, int m, int k, int depth,
+        float* b, long ldb, float* c, long ldc, int valid)
         where S : struct, ISimdWidth<V> where V : struct where T : struct, IVectorCount
     {
         int lanes = S.Lanes;
         bool masked = valid < lanes;
-        for (int i = 0; i < m; i++, c += ldc)
+        new Span<int>(start, m).CopyTo(new Span<int>(cursor, m));
+        for (int p0 = 0; p0 < k; p0 += depth)
         {
-            V s0 = S.Zero, s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
-            int e1 = start[i + 1];
-            for (int e = start[i]; e < e1; e++)
+            int p1 = Math.Min(k, p0 + depth);
+            bool firstPass = p0 == 0;
+            float* ci = c;
+            for (int i = 0; i < m; i++, ci += ldc)
             {
-                float* row = b + index[e] * ldb;
-                var av = S.Broadcast(value[e]);
+                int e = cursor[i], e1 = start[i + 1];
+                // No entry in this pass: the row's sums stay where they are (the first pass stores even an empty row's zeros).
+                if (!firstPass && (e == e1 || index[e] >= p1)) continue;
+                V s0, s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
+                if (firstPass) s0 = S.Zero;
+                else if (T.Count == 1) s0 = masked ? S.LoadFirst(ci, valid) : S.Load(ci);
+                else
+                {
+                    s0 = S.Load(ci); s1 = S.Load(ci + lanes); s2 = S.Load(ci + 2 * lanes); s3 = S.Load(ci + 3 * lanes);
+                    if (T.Count == 8)
+                    {
+                        s4 = S.Load(ci + 4 * lanes); s5 = S.Load(ci + 5 * lanes); s6 = S.Load(ci + 6 * lanes); s7 = S.Load(ci + 7 * lanes);
+                    }
+                }
+                for (; e < e1 && index[e] < p1; e++)
+                {
+                    float* row = b + index[e] * ldb;
+                    var av = S.Broadcast(value[e]);
+                    if (T.Count == 1)
+                    {
+                        s0 = S.Fma(av, masked ? S.LoadFirst(row, valid) : S.Load(row), s0);
+                        continue;
+                    }
+                    s0 = S.Fma(av, S.Load(row), s0);
+                    s1 = S.Fma(av, S.Load(row + lanes), s1);
+                    s2 = S.Fma(av, S.Load(row + 2 * lanes), s2);
+                    s3 = S.Fma(av, S.Load(row + 3 * lanes), s3);
+                    if (T.Count == 8)
+                    {
+                        s4 = S.Fma(av, S.Load(row + 4 * lanes), s4);
+                        s5 = S.Fma(av, S.Load(row + 5 * lanes), s5);
+                        s6 = S.Fma(av, S.Load(row + 6 * lanes), s6);
+                        s7 = S.Fma(av, S.Load(row + 7 * lanes), s7);
+                    }
+                }
+                cursor[i] = e;
                 if (T.Count == 1)
                 {
-                    s0 = S.Fma(av, masked ? S.LoadFirst(row, valid) : S.Load(row), s0);
+                    if (masked) S.StoreFirst(ci, s0, valid);
+                    else S.Store(ci, s0);
                     continue;
                 }
-                s0 = S.Fma(av, S.Load(row), s0);
-                s1 = S.Fma(av, S.Load(row + lanes), s1);
-                s2 = S.Fma(av, S.Load(row + 2 * lanes), s2);
-                s3 = S.Fma(av, S.Load(row + 3 * lanes), s3);
+                S.Store(ci, s0); S.Store(ci + lanes, s1); S.Store(ci + 2 * lanes, s2); S.Store(ci + 3 * lanes, s3);
                 if (T.Count == 8)
                 {
-                    s4 = S.Fma(av, S.Load(row + 4 * lanes), s4);
-                    s5 = S.Fma(av, S.Load(row + 5 * lanes), s5);
-                    s6 = S.Fma(av, S.Load(row + 6 * lanes), s6);
-                    s7 = S.Fma(av, S.Load(row + 7 * lanes), s7);
+                    S.Store(ci + 4 * lanes, s4); S.Store(ci + 5 * lanes, s5); S.Store(ci + 6 * lanes, s6); S.Store(ci + 7 * lanes, s7);
                 }
-            }
-            if (T.Count == 1)
-            {
-                if (masked) S.StoreFirst(c, s0, valid);
-                else S.Store(c, s0);
-                continue;
-            }
-            S.Store(c, s0); S.Store(c + lanes, s1); S.Store(c + 2 * lanes, s2); S.Store(c + 3 * lanes, s3);
-            if (T.Count == 8)
-            {
-                S.Store(c + 4 * lanes, s4); S.Store(c + 5 * lanes, s5); S.Store(c + 6 * lanes, s6); S.Store(c + 7 * lanes, s7);
             }
         }
     }

@@ -96,4 +96,6 @@ internal enum Scratch
     SparseIndices,
     /// <summary>The non-zero entries' values (<see cref="SparseGemm"/>).</summary>
     SparseValues,
+    /// <summary>Each row's next entry during a pass (<see cref="SparseGemm"/>, one per thread).</summary>
+    SparseCursors,
 }

@@ -17,6 +17,7 @@ public unsafe class SparseGemmTests
             data.Add(bits, 64, 3136, 512, 0.75, false);   // mnist-tf's fc1: dx = dy·W
             data.Add(bits, 512, 3136, 64, 0.75, true);    // and dW = dyᵀ·x
             data.Add(bits, 7, 301, 13, 0.5, false);       // ragged: a partial last block and vector
+            data.Add(bits, 11, 301, 300, 0.6, false);     // several passes over B, ragged
             data.Add(bits, 9, 70, 5, 0.3, true);
             data.Add(bits, 5, 3, 4, 0.0, false);          // narrower than one vector, no zeros
             data.Add(bits, 6, 40, 8, 1.0, true);          // all zeros: C = 0
