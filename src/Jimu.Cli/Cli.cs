@@ -30,9 +30,10 @@ public static class Cli
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
         var err = error ?? Console.Error;
+        ParseResult? parse = null;
         try
         {
-            var parse = root.Parse(args);
+            parse = root.Parse(args);
             // Parse errors (unknown option, bad value, missing argument) as one line, like every other error;
             // --help still wins over them.
             if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
@@ -54,7 +55,7 @@ public static class Cli
         }
         catch (Exception e) when (IsUserError(e))
         {
-            err.WriteLine($"error: {OneLine(ErrorHints.Explain(e))}");
+            err.WriteLine($"error: {OneLine(ErrorHints.Explain(e, parse))}");
             return 1;
         }
         catch (Exception e)

@@ -39,7 +39,7 @@ public sealed class EpochLog
         var lines = File.ReadAllLines(path);
         bool csv = Format(path) == "csv";
         if (csv && lines.Length > 0 && lines[0] != CsvHeader)
-            throw new JimuException($"--log '{path}', line 1: not the header of a jimu epoch log; give another --log file to resume with.");
+            throw new DataFormatException(path, $"{path}, line 1: not the header of a jimu epoch log; give another log file to resume with.") { Line = 1 };
         for (int i = csv ? 1 : 0; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
@@ -60,7 +60,7 @@ public sealed class EpochLog
             }
             catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new JimuException($"--log '{path}', line {i + 1}: not a line of a jimu epoch log ({e.Message}); give another --log file to resume with.");
+                throw new DataFormatException(path, $"{path}, line {i + 1}: not a line of a jimu epoch log ({e.Message}); give another log file to resume with.", e) { Line = i + 1 };
             }
         }
         return epochs;

@@ -31,42 +31,38 @@ public static class ImageInput
     public const long MaxPixels = 1L << 25;
 
     /// <summary>An image whose header claims more pixels than allowed: refused before decoding.</summary>
-    public sealed class TooLargeException(string message) : JimuException(message);
-
-    /// <summary>
-    /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped), or throws a
-    /// <see cref="JimuException"/> naming <paramref name="name"/>. The header's size is checked against
-    /// <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>): a few kilobytes
-    /// of PNG can claim gigabytes of pixels.
-    /// </summary>
-    /// <summary>
-    /// A decoder's message without the control characters (NULs of a truncated PNG's chunk name) it may carry;
-    /// "truncated or corrupt data" when nothing readable is left.
-    /// </summary>
-    internal static string Printable(string message)
+    public sealed class TooLargeException(string path, int width, int height, long maxPixels, string message) : JimuException(message)
     {
-        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\p{C}+", " ").Trim();
-        return text.Length == 0 ? "truncated or corrupt data" : text;
+        /// <summary>The image.</summary>
+        public string Path { get; } = path;
+        /// <summary>The width its header claims.</summary>
+        public int Width { get; } = width;
+        /// <summary>The height its header claims.</summary>
+        public int Height { get; } = height;
+        /// <summary>The most pixels accepted.</summary>
+        public long MaxPixels { get; } = maxPixels;
     }
 
+    /// <summary>
+    /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped). A file that is not an image, or
+    /// is truncated or corrupt, is an <see cref="ImageDecodeException"/> naming <paramref name="name"/>. The header's
+    /// size is checked against <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>):
+    /// a few kilobytes of PNG can claim gigabytes of pixels.
+    /// </summary>
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
     {
-        if (!IsImage(bytes))
-            throw new JimuException($"{name}: not a PNG or JPEG image (nor BMP or GIF); use a valid image file.");
-        if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
-            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); use a valid PNG or JPEG file.");
-        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
-            throw new JimuException($"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); use a valid PNG or JPEG file.");
-        // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
-        ImageInfo? info;
-        try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
-        catch (Exception e) { throw new JimuException($"{name}: cannot decode the image ({Printable(e.Message)}); use a valid PNG or JPEG file."); }
-        if (info is not { Width: > 0, Height: > 0 } size)
-            throw new JimuException($"{name}: cannot read the image header; use a valid PNG or JPEG file.");
-        if ((long)size.Width * size.Height > maxPixels)
-            throw new TooLargeException($"{name}: the image claims {size.Width}×{size.Height} = {(long)size.Width * size.Height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
+        CheckHeader(bytes, name, maxPixels);
         var d = Jimu.Images.ImageDecoder.Decode(bytes, name, 1);
         return (d.Pixels, d.Height, d.Width);
+    }
+
+    /// <summary>The checks <see cref="DecodeGrey"/> makes before decoding: a readable header and at most <paramref name="maxPixels"/> pixels.</summary>
+    public static void CheckHeader(byte[] bytes, string name, long maxPixels = MaxPixels)
+    {
+        // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
+        var (width, height, _) = Jimu.Images.ImageDecoder.Header(bytes, name);
+        if ((long)width * height > maxPixels)
+            throw new TooLargeException(name, width, height, maxPixels, $"{name}: the image claims {width}×{height} = {(long)width * height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
     }
 
     /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>
@@ -74,19 +70,20 @@ public static class ImageInput
 
     public static List<Item> Load(string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
-        if (!File.Exists(path)) throw new JimuException($"Input '{path}' does not exist.");
+        if (!File.Exists(path)) throw new DataFormatException(path, $"{path}: the input file does not exist.");
         return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess);
     }
 
     /// <summary>Decodes the bytes of a PNG, JPEG, BMP, GIF or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
     public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
     {
-        if (channels is not (1 or 3)) throw new JimuException($"This model expects {channels}-channel images; images have 1 (grey) or 3 (RGB) channels.");
-        if (channels == 3 && preprocess == Preprocess.Mnist) throw new JimuException("--preprocess mnist is for grey digit models; this model takes colour images.");
+        if (channels is not (1 or 3))
+            throw new DataMismatchException(path, $"{channels} channels", "1 (grey) or 3 (RGB) channels", $"{path}: the model takes {channels}-channel images but images have 1 (grey) or 3 (RGB) channels.");
+        if (channels == 3 && preprocess == Preprocess.Mnist) throw new CommandLineException("--preprocess mnist is for grey digit models; this model takes colour images.");
         var items = new List<Item>();
         if (channels == 3 && IsImage(bytes))
         {
-            DecodeGrey(bytes, path); // the same checks (header, pixel limit) as for grey models
+            CheckHeader(bytes, path); // the same checks (header, pixel limit) as for grey models
             // The same conversion as training on an image folder (Jimu.Images.ImageDecoder.Prepare).
             var pixels = Jimu.Images.ImageDecoder.Prepare(bytes, path, 3, height, width, invert, out var d);
             items.Add(new Item(path, pixels, invert) { Colour = d.Colour, SourceSize = (d.Height, d.Width) });
@@ -100,7 +97,7 @@ public static class ImageInput
         {
             Tensor images;
             try { images = IdxReader.ReadImages(new MemoryStream(bytes, writable: false), path); }
-            catch (JimuException e) { throw new JimuException($"{e.Message} (inputs must be PNG, JPEG or IDX images files)"); }
+            catch (DataFormatException e) { throw new DataFormatException(e.Path, $"{e.Message} (inputs must be PNG, JPEG or IDX images files)", e); }
             int n = images.Dim(0), h = images.Dim(2), w = images.Dim(3);
             for (int i = 0; i < n; i++)
             {

@@ -36,11 +36,11 @@ public static class ModelChecks
     /// </summary>
     public static void UseClasses(Model model, string file)
     {
-        if (!File.Exists(file)) throw new JimuException($"{file}: the classes file does not exist; check --classes.");
+        if (!File.Exists(file)) throw new SettingException("class names", file, $"{file}: the class names file does not exist.");
         int outputs = model.Network.OutputShape[^1];
         int given = File.ReadAllLines(file).Select(l => l.Trim()).Reverse().SkipWhile(l => l.Length == 0).Count();
         if (given != outputs)
-            throw new JimuException($"{file}: {given} class name(s) but the model has {outputs} outputs; give one name per line, in label order.");
+            throw new SettingException("class names", file, $"{file}: {given} class name(s) but the model has {outputs} outputs; give one name per line, in label order.");
         var names = DataSource.ReadClasses(file, ".", outputs)!;
         DataCheck.CheckClasses(model, names, file);
         model.Classes ??= names;

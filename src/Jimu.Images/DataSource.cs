@@ -74,12 +74,12 @@ public static class DataSource
     public static void CheckFits(string directory, string format, int[] input, string who)
     {
         if (input[0] is not (1 or 3))
-            throw new JimuException($"{who} takes {input[0]}-channel input but images have 1 (grey) or 3 (RGB) channels; change the architecture's \"input\".");
+            throw new DataMismatchException(directory, $"{input[0]} channels", "1 (grey) or 3 (RGB) channels", $"{who} takes {input[0]}-channel input but images have 1 (grey) or 3 (RGB) channels; change the architecture's \"input\".");
         if (format == Idx)
         {
             var shape = IdxShape(directory);
             if (!shape.SequenceEqual(input))
-                throw new JimuException($"{directory}: the IDX images are {shape[0]}×{shape[1]}×{shape[2]} but {who} takes {input[0]}×{input[1]}×{input[2]}; use an architecture for {shape[1]}×{shape[2]} grey images.");
+                throw new DataMismatchException(directory, $"{input[0]}×{input[1]}×{input[2]}", $"{shape[0]}×{shape[1]}×{shape[2]}", $"{directory}: the IDX images are {shape[0]}×{shape[1]}×{shape[2]} but {who} takes {input[0]}×{input[1]}×{input[2]}; use an architecture for {shape[1]}×{shape[2]} grey images.");
         }
     }
 

@@ -72,24 +72,52 @@ public static class ImageDecoder
     }
 
     /// <summary>
+    /// Checks the bytes before anything is decoded: an image format (PNG, JPEG, BMP, GIF) whose chunks or segments
+    /// all fit in the file. An <see cref="ImageDecodeException"/> naming <paramref name="name"/> otherwise.
+    /// </summary>
+    public static void CheckStructure(byte[] bytes, string name)
+    {
+        if (!IsImage(bytes))
+            throw new ImageDecodeException(name, $"{name}: not a PNG or JPEG image (nor BMP or GIF); use an image file.");
+        if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file.");
+        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); replace the file.");
+    }
+
+    /// <summary>
+    /// The image's width, height and channels (1–4) from its header, after <see cref="CheckStructure"/>, without
+    /// decoding a pixel: a few hundred bytes can claim gigabytes of pixels, so callers check the size first. An
+    /// <see cref="ImageDecodeException"/> naming <paramref name="name"/> when the header cannot be read.
+    /// </summary>
+    public static (int Width, int Height, int Channels) Header(byte[] bytes, string name)
+    {
+        CheckStructure(bytes, name);
+        ImageInfo? info;
+        try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
+        catch (Exception e) { throw new ImageDecodeException(name, $"{name}: cannot decode the image ({Printable(e.Message)}); replace the file."); }
+        if (info is not { Width: > 0, Height: > 0 } i)
+            throw new ImageDecodeException(name, $"{name}: cannot read the image header; replace the file.");
+        return (i.Width, i.Height, (int)i.ColorComponents);
+    }
+
+    /// <summary>
     /// Decodes to <paramref name="channels"/> channels (1: stb's luma (77·R + 150·G + 29·B) / 256, or a JPEG's Y;
-    /// 3: RGB, grey repeated), alpha dropped; throws a one-line <see cref="JimuException"/> naming <paramref name="name"/>.
+    /// 3: RGB, grey repeated), alpha dropped. A file that does not decode is a one-line
+    /// <see cref="ImageDecodeException"/> naming <paramref name="name"/> (never a decoder's raw bytes); a channel
+    /// count other than 1 or 3 is a <see cref="DataMismatchException"/>.
     /// </summary>
     public static Decoded Decode(byte[] bytes, string name, int channels)
     {
         if (channels is not (1 or 3))
-            throw new JimuException($"{name}: images can be decoded to 1 (grey) or 3 (RGB) channels, not {channels}; use an architecture whose input has 1 or 3 channels.");
-        if (!IsImage(bytes))
-            throw new ImageDecodeException(name, $"{name}: not a PNG or JPEG image (nor BMP or GIF); remove the file or skip bad images.");
-        if (bytes[0] == 0xFF && !JpegSegmentsFit(bytes))
-            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt JPEG: a segment runs past the end of the file); replace the file or skip bad images.");
-        if (bytes[0] == 0x89 && !PngChunksFit(bytes))
-            throw new ImageDecodeException(name, $"{name}: cannot decode the image (truncated or corrupt PNG: a chunk runs past the end of the file); replace the file or skip bad images.");
+            throw new DataMismatchException(name, $"{channels} channels", "1 (grey) or 3 (RGB) channels",
+                $"{name}: images can be decoded to 1 (grey) or 3 (RGB) channels, not {channels}; use an architecture whose input has 1 or 3 channels.");
+        CheckStructure(bytes, name);
         ImageResult img;
         try { img = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue); }
-        catch (Exception e) { throw new ImageDecodeException(name, $"{name}: cannot decode the image ({Printable(e.Message)}); replace the file or skip bad images."); }
+        catch (Exception e) { throw new ImageDecodeException(name, $"{name}: cannot decode the image ({Printable(e.Message)}); replace the file."); }
         if (img is null || img.Width < 1 || img.Height < 1 || img.Data is null || img.Data.Length != img.Width * img.Height * channels)
-            throw new ImageDecodeException(name, $"{name}: cannot decode the image (no pixels); replace the file or skip bad images.");
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (no pixels); replace the file.");
         return new Decoded(img.Data, img.Height, img.Width, channels, (int)img.SourceComp);
     }
 

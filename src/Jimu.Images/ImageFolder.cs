@@ -85,7 +85,7 @@ public static class ImageFolder
         foreach (int l in labels) counts[l]++;
         for (int c = 0; c < classes.Count; c++)
             if (counts[c] == 0)
-                throw new JimuException($"{Path.Combine(directory, classes[c])}: class '{classes[c]}' has no images; add some or remove the folder.");
+                throw new DataFormatException(Path.Combine(directory, classes[c]), $"{Path.Combine(directory, classes[c])}: class '{classes[c]}' has no images; add some or remove the folder.");
         return split;
     }
 
@@ -102,9 +102,9 @@ public static class ImageFolder
             var train = List(Path.Combine(directory, "train"));
             var test = List(Path.Combine(directory, "test"));
             foreach (var c in train.Classes.Except(test.Classes))
-                throw new JimuException($"{Path.Combine(directory, "test")}: class '{c}' of the training split is missing from the test split; every class needs test images.");
+                throw new DataFormatException(Path.Combine(directory, "test"), $"{Path.Combine(directory, "test")}: class '{c}' of the training split is missing from the test split; every class needs test images.");
             foreach (var c in test.Classes.Except(train.Classes))
-                throw new JimuException($"{Path.Combine(directory, "train")}: class '{c}' of the test split is missing from the training split; every class needs training images.");
+                throw new DataFormatException(Path.Combine(directory, "train"), $"{Path.Combine(directory, "train")}: class '{c}' of the test split is missing from the training split; every class needs training images.");
             return (Validate(train), Validate(test), "train/ and test/");
         }
         var all = Scan(directory);
@@ -119,7 +119,7 @@ public static class ImageFolder
         {
             var members = Enumerable.Range(0, all.Files.Count).Where(i => all.Labels[i] == c).ToArray();
             if (members.Length < 2)
-                throw new JimuException($"{Path.Combine(directory, all.Classes[c])}: class '{all.Classes[c]}' has only one image; a validation split needs at least two per class, one for each split.");
+                throw new DataFormatException(Path.Combine(directory, all.Classes[c]), $"{Path.Combine(directory, all.Classes[c])}: class '{all.Classes[c]}' has only one image; a validation split needs at least two per class, one for each split.");
             for (int i = members.Length - 1; i > 0; i--) { int j = rng.Next(i + 1); (members[i], members[j]) = (members[j], members[i]); }
             int held = Math.Clamp((int)Math.Round(f * members.Length), 1, members.Length - 1);
             var test = members[..held].Order().ToArray();
@@ -167,13 +167,16 @@ public static class ImageFolder
             bad.Select(b => b.Path).ToList(), colour, time);
     }
 
-    private sealed record Bad(int Index, string Path, JimuException Error);
+    private sealed record Bad(int Index, string Path, ImageDecodeException Error);
 
     /// <summary>Decodes every file in parallel into C·H·W bytes; failures are collected in file order.</summary>
     private static byte[]?[] Decode(string[] files, ImageFolderOptions o, out List<Bad> bad, out int colour)
     {
+        if (o.Channels is not (1 or 3)) // before the parallel loop: inside it, only a file's own error is collected
+            throw new DataMismatchException("image folder", $"{o.Channels} channels", "1 (grey) or 3 (RGB) channels",
+                $"images can be decoded to 1 (grey) or 3 (RGB) channels, not {o.Channels}; use an architecture whose input has 1 or 3 channels.");
         var result = new byte[]?[files.Length];
-        var errors = new JimuException?[files.Length];
+        var errors = new ImageDecodeException?[files.Length];
         int done = 0, colourCount = 0;
         int per = o.Channels * o.Height * o.Width;
         Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) }, i =>
@@ -184,7 +187,7 @@ public static class ImageFolder
                 try { bytes = File.ReadAllBytes(files[i]); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    throw new JimuException($"{files[i]}: cannot read the file ({e.Message}).");
+                    throw new ImageDecodeException(files[i], $"{files[i]}: cannot read the file ({e.Message}).", e);
                 }
                 var pixels = ImageDecoder.Prepare(bytes, files[i], o.Channels, o.Height, o.Width, invert: false, out var d);
                 var b = new byte[per];
@@ -192,7 +195,7 @@ public static class ImageFolder
                 result[i] = b;
                 if (d.Colour) Interlocked.Increment(ref colourCount);
             }
-            catch (JimuException e) { errors[i] = e; }
+            catch (ImageDecodeException e) { errors[i] = e; }
             int n = Interlocked.Increment(ref done);
             o.Progress?.Invoke(n, files.Length);
         });
@@ -216,7 +219,11 @@ public static class ImageFolder
             sizes[(p.Height, p.Width)] = sizes.GetValueOrDefault((p.Height, p.Width)) + 1;
             colour |= p.Channels >= 3;
         }
-        if (sizes.Count == 0) throw new JimuException($"none of the sampled images has a readable header.");
+        if (sizes.Count == 0)
+        {
+            string where = files.Count == 0 ? "the image folder" : Path.GetDirectoryName(Path.GetDirectoryName(files[0])) ?? files[0];
+            throw new DataFormatException(where, $"{where}: none of the sampled images has a readable header; check that the folder holds PNG, JPEG, BMP or GIF images.");
+        }
         var (h, w) = sizes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First().Key;
         return [colour ? 3 : 1, h, w];
     }

@@ -21,14 +21,14 @@ public static class ImageFolderWriter
     public static int Write(Dataset train, Dataset test, string directory, string format = "png", int jpegQuality = 95,
         IReadOnlyList<string>? classNames = null, int threads = 0, Action<int, int>? progress = null)
     {
-        if (!Formats.Contains(format)) throw new JimuException($"unknown image format '{format}': use {string.Join(", ", Formats)}.");
-        if (jpegQuality is < 1 or > 100) throw new JimuException($"JPEG quality must be 1–100, got {jpegQuality}.");
+        if (!Formats.Contains(format)) throw new SettingException("image format", format, $"unknown image format '{format}': use {string.Join(", ", Formats)}.");
+        if (jpegQuality is < 1 or > 100) throw new SettingException("JPEG quality", jpegQuality.ToString(System.Globalization.CultureInfo.InvariantCulture), $"JPEG quality must be 1–100, got {jpegQuality}.");
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-            throw new JimuException($"{directory}: the folder exists and is not empty; choose a new folder so that nothing is overwritten.");
+            throw new FileWriteException(directory, $"{directory}: the folder exists and is not empty; choose a new folder so that nothing is overwritten.");
         int classes = Math.Max(train.ClassCount, test.ClassCount);
         var names = Enumerable.Range(0, classes).Select(c => classNames is { } n && c < n.Count ? SafeName(n[c]) : c.ToString(new string('0', (classes - 1).ToString().Length))).ToArray();
         if (names.Distinct().Count() != names.Length)
-            throw new JimuException($"the class names give folder names that collide ({string.Join(", ", names)}); rename the classes.");
+            throw new SettingException("class names", string.Join(", ", classNames ?? []), $"the class names give folder names that collide ({string.Join(", ", names)}); rename the classes.");
         string full = Path.GetFullPath(directory);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -65,7 +65,7 @@ public static class ImageFolderWriter
     /// <summary>A [C, H, W] image in [0, 1] as PNG or JPEG bytes (grey for C = 1, RGB for C = 3).</summary>
     public static byte[] Encode(ReadOnlySpan<float> chw, int channels, int height, int width, bool jpeg, int quality = 95)
     {
-        if (channels is not (1 or 3)) throw new JimuException($"only 1- or 3-channel images can be written, not {channels}.");
+        if (channels is not (1 or 3)) throw new DataMismatchException("image writer", "1 or 3 channels", $"{channels} channels", $"only 1- or 3-channel images can be written, not {channels}.");
         int plane = height * width;
         var interleaved = new byte[plane * channels];
         for (int i = 0; i < plane; i++)

@@ -27,7 +27,7 @@ namespace Jimu.Onnx;
 /// </code>
 /// metadata_props also hold the class names (<c>jimu.classes</c>), the normalisation and the training data's
 /// description as in a .safetensors model, and BatchNorm's num_batches_tracked (<c>jimu.int64_buffers</c>).
-/// A layer with no ONNX counterpart is a <see cref="JimuException"/> naming it.
+/// A layer with no ONNX counterpart is an <see cref="ArchitectureException"/> naming it (its index and field "type").
 /// </summary>
 public static class OnnxExport
 {
@@ -61,10 +61,11 @@ public static class OnnxExport
         string current = InputName;
         if (model.Normalization is { } norm) current = Normalize(graph, norm);
         int[] shape = [1, .. network.InputShape];
-        foreach (var layer in network.Layers)
+        for (int index = 0; index < network.Layers.Count; index++)
         {
+            var layer = network.Layers[index];
             int[] outShape = layer.OutputShape(shape);
-            var nodes = Nodes(layer, current, shape, graph);
+            var nodes = Nodes(layer, index, current, shape, graph);
             for (int i = 0; i < nodes.Count; i++)
             {
                 // A layer's last node writes the value named after the layer; the ones before it "layer/Op".
@@ -123,7 +124,7 @@ public static class OnnxExport
     /// The nodes computing <paramref name="layer"/> from <paramref name="input"/> (shape with batch 1), its weights added
     /// to the graph; none for layers that vanish at inference. Each node after the first takes the previous one's output.
     /// </summary>
-    private static List<NodeProto> Nodes(Layer layer, string input, int[] shape, GraphProto graph)
+    private static List<NodeProto> Nodes(Layer layer, int index, string input, int[] shape, GraphProto graph)
     {
         switch (layer)
         {
@@ -141,7 +142,7 @@ public static class OnnxExport
             }
             case Pool2D p:
             {
-                var node = Op(p is MaxPool2D ? "MaxPool" : p is AvgPool2D ? "AveragePool" : throw Unsupported(layer), input);
+                var node = Op(p is MaxPool2D ? "MaxPool" : p is AvgPool2D ? "AveragePool" : throw Unsupported(layer, index), input);
                 node.Attribute.Add(Ints("kernel_shape", p.KernelH, p.KernelW));
                 node.Attribute.Add(Ints("strides", p.StrideH, p.StrideW));
                 node.Attribute.Add(Ints("pads", Pads(p.Padding, shape, p.KernelH, p.KernelW, p.StrideH, p.StrideW)));
@@ -190,12 +191,12 @@ public static class OnnxExport
                 return [node];
             }
             case Dropout: return [];
-            default: throw Unsupported(layer);
+            default: throw Unsupported(layer, index);
         }
     }
 
-    private static JimuException Unsupported(Layer layer) =>
-        new($"layer '{layer.Name}' ({layer.Describe()}) cannot be exported to ONNX: Jimu exports conv2d, maxpool2d, avgpool2d, linear, batchnorm2d, batchnorm1d, globalavgpool2d, relu, leakyrelu, sigmoid, tanh, flatten and dropout.");
+    private static ArchitectureException Unsupported(Layer layer, int index) =>
+        new($"layer '{layer.Name}' ({layer.Describe()}) cannot be exported to ONNX: Jimu exports conv2d, maxpool2d, avgpool2d, linear, batchnorm2d, batchnorm1d, globalavgpool2d, relu, leakyrelu, sigmoid, tanh, flatten and dropout.", index, "type");
 
     /// <summary>ONNX pads [top, left, bottom, right] for an input of <paramref name="shape"/> [N, C, H, W].</summary>
     private static long[] Pads(Padding padding, int[] shape, int kh, int kw, int sh, int sw)

@@ -15,7 +15,7 @@ namespace Jimu.Onnx;
 /// arithmetic of <c>x.view(x.size(0), -1)</c> (Shape → Gather → Unsqueeze → Concat → Reshape, with the batch size
 /// kept symbolic), Identity and inference-mode Dropout (no-ops), MatMul + Add (a Linear), and a zero Pad folded into
 /// the Conv or AveragePool after it. Anything else, including every attribute whose value Jimu does not compute
-/// exactly as ONNX defines it, is refused with a one-line <see cref="JimuException"/> naming the node: the import
+/// exactly as ONNX defines it, is refused with a one-line <see cref="ModelFileException"/> naming the node: the import
 /// either gives the same network or none.
 /// </summary>
 internal sealed class OnnxGraphReader
@@ -86,7 +86,7 @@ internal sealed class OnnxGraphReader
 
         var reader = new OnnxGraphReader(source, opset, input.Name, inputShape);
         foreach (var (name, t) in initializers)
-            if (name != input.Name) reader._values[name] = new Const(OnnxTensors.Read(t, $"{source}: initializer '{name}'"));
+            if (name != input.Name) reader._values[name] = new Const(OnnxTensors.Read(t, source, $"{source}: initializer '{name}'"));
         foreach (var node in graph.Node) reader.Visit(node);
 
         if (graph.Output.Count != 1)
@@ -389,7 +389,7 @@ internal sealed class OnnxGraphReader
         var a = n.Attribute[0];
         OnnxConstant c = a.Name switch
         {
-            "value" => OnnxTensors.Read(a.T ?? throw Refuse(n, "value is not a tensor"), $"{_source}: node '{n.Name}' (Constant)"),
+            "value" => OnnxTensors.Read(a.T ?? throw Refuse(n, "value is not a tensor"), _source, $"{_source}: node '{n.Name}' (Constant)"),
             "value_float" => new OnnxConstant([], [a.F], null),
             "value_floats" => new OnnxConstant([a.Floats.Count], a.Floats.ToArray(), null),
             "value_int" => new OnnxConstant([], null, [a.I]),
@@ -709,6 +709,6 @@ internal sealed class OnnxGraphReader
     private string Str(NodeProto n, string name, string fallback) =>
         Attribute(n, name, AttributeProto.Types.AttributeType.String) is { } a ? Encoding.UTF8.GetString(a.S.Span) : fallback;
 
-    private JimuException Refuse(NodeProto n, string why) =>
-        new($"{_source}: node '{(n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault() ?? "?")}' ({n.OpType}): {why}. {Supported}.");
+    private ModelFileException Refuse(NodeProto n, string why) =>
+        new(_source, $"{_source}: node '{(n.Name.Length > 0 ? n.Name : n.Output.FirstOrDefault() ?? "?")}' ({n.OpType}): {why}. {Supported}.");
 }

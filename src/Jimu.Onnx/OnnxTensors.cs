@@ -48,26 +48,28 @@ internal static class OnnxTensors
     public static string TypeName(int type) => ((TensorProto.Types.DataType)type).ToString().ToLowerInvariant();
 
     /// <summary>
-    /// Reads a float32, int64 or int32 tensor; <paramref name="where"/> prefixes error messages.
-    /// Everything else (other types, external data, a size that does not match the dims) is a <see cref="JimuException"/>.
+    /// Reads a float32, int64 or int32 tensor of the file <paramref name="source"/>; <paramref name="where"/> prefixes
+    /// error messages. Everything else (other types, external data, a size that does not match the dims) is a
+    /// <see cref="TensorFormatException"/> naming the file and the tensor.
     /// </summary>
-    public static OnnxConstant Read(TensorProto t, string where)
+    public static OnnxConstant Read(TensorProto t, string source, string where)
     {
+        TensorFormatException Bad(string what) => new(source, t.Name, [.. t.Dims], $"{where}: tensor '{t.Name}' {what}");
         if (t.HasDataLocation && t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
-            throw new JimuException($"{where}: tensor '{t.Name}' keeps its data in an external file, which Jimu does not read; save the model with its weights inside (onnx.save(..., save_as_external_data=False)).");
+            throw Bad($"keeps its data in an external file, which Jimu does not read; save the model with its weights inside (onnx.save(..., save_as_external_data=False)).");
         long count = 1;
         foreach (long d in t.Dims)
         {
-            if (d < 0) throw new JimuException($"{where}: tensor '{t.Name}' has a negative dimension {d}; the file is corrupt.");
+            if (d < 0) throw Bad($"has a negative dimension {d}; the file is corrupt.");
             try { count = checked(count * d); }
-            catch (OverflowException) { throw new JimuException($"{where}: tensor '{t.Name}' has dimensions [{string.Join(", ", t.Dims)}] too large to exist; the file is corrupt."); }
+            catch (OverflowException) { throw Bad($"has dimensions [{string.Join(", ", t.Dims)}] too large to exist; the file is corrupt."); }
         }
         var type = (TensorProto.Types.DataType)t.DataType;
         int size = type switch
         {
             TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 => 4,
             TensorProto.Types.DataType.Int64 => 8,
-            _ => throw new JimuException($"{where}: tensor '{t.Name}' has element type {TypeName(t.DataType)}; Jimu reads float32 weights and int64/int32 shape constants only."),
+            _ => throw Bad($"has element type {TypeName(t.DataType)}; Jimu reads float32 weights and int64/int32 shape constants only."),
         };
         bool raw = t.HasRawData;
         long present = raw ? t.RawData.Length / size
@@ -78,7 +80,7 @@ internal static class OnnxTensors
                 _ => t.Int64Data.Count,
             };
         if (present != count || raw && t.RawData.Length % size != 0)
-            throw new JimuException($"{where}: tensor '{t.Name}' has shape [{string.Join(", ", t.Dims)}] ({count} values) but holds {(raw ? $"{t.RawData.Length} bytes" : $"{present} values")}; the file is corrupt or truncated.");
+            throw Bad($"has shape [{string.Join(", ", t.Dims)}] ({count} values) but holds {(raw ? $"{t.RawData.Length} bytes" : $"{present} values")}; the file is corrupt or truncated.");
 
         var dims = t.Dims.ToArray();
         var span = raw ? t.RawData.Span : default;
@@ -86,7 +88,7 @@ internal static class OnnxTensors
         {
             case TensorProto.Types.DataType.Float:
                 if (dims.Any(d => d > int.MaxValue) || count > Array.MaxLength)
-                    throw new JimuException($"{where}: tensor '{t.Name}' is too large for Jimu ({count} values).");
+                    throw Bad($"is too large for Jimu ({count} values).");
                 var f = new float[count];
                 if (!raw) t.FloatData.CopyTo(f, 0);
                 else if (BitConverter.IsLittleEndian) span.CopyTo(MemoryMarshal.AsBytes(f.AsSpan()));

@@ -65,6 +65,51 @@ public class BadInputTests
     }
 
     [Fact]
+    public void A_damaged_initializer_is_a_TensorFormatException_naming_the_file_the_tensor_and_its_dims()
+    {
+        TensorFormatException Import(Action<TensorProto> damage)
+        {
+            var proto = ModelProto.Parser.ParseFrom(Exported());
+            damage(proto.Graph.Initializer[0]);
+            return Assert.Throws<TensorFormatException>(() => Jimu.Models.Model.FromOnnx(proto.ToByteArray(), "lenet5.onnx"));
+        }
+        string name = ModelProto.Parser.ParseFrom(Exported()).Graph.Initializer[0].Name;
+
+        var e = Import(w => w.RawData = ByteString.CopyFrom(w.RawData.Span[..^4]));
+        Assert.Equal(("lenet5.onnx", name), (e.Path, e.TensorName));
+        Assert.Equal([6L, 1L, 5L, 5L], e.Dimensions!);
+        Assert.Equal($"lenet5.onnx: initializer '{name}': tensor '{name}' has shape [6, 1, 5, 5] (150 values) but holds 596 bytes; the file is corrupt or truncated.", e.Message);
+
+        e = Import(w => w.Dims[1] = -1);
+        Assert.Equal([6L, -1L, 5L, 5L], e.Dimensions!);
+        Assert.Contains("has a negative dimension -1", e.Message);
+
+        e = Import(w => w.DataType = (int)TensorProto.Types.DataType.Uint8);
+        Assert.Contains("has element type uint8", e.Message);
+
+        e = Import(w =>
+        {
+            w.DataLocation = TensorProto.Types.DataLocation.External;
+            w.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
+        });
+        Assert.Contains("keeps its data in an external file", e.Message);
+
+        e = Import(w => { w.Dims.Clear(); w.Dims.Add([1L << 40, 1L << 30]); });
+        Assert.Equal([1L << 40, 1L << 30], e.Dimensions!);
+    }
+
+    [Fact]
+    public void A_node_Jimu_cannot_import_is_a_ModelFileException_naming_the_file()
+    {
+        var proto = ModelProto.Parser.ParseFrom(Exported());
+        proto.Graph.Node[0].Attribute.Add(new AttributeProto { Name = "fancy", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        var e = Assert.Throws<ModelFileException>(() => Jimu.Models.Model.FromOnnx(proto.ToByteArray(), "fancy.onnx"));
+        Assert.Equal("fancy.onnx", e.Path);
+        Assert.StartsWith("fancy.onnx: node 'conv1' (Conv): attribute 'fancy' is not supported", e.Message);
+        Assert.Null(e.InnerException); // refused where it was found, not wrapped on the way out
+    }
+
+    [Fact]
     public void EmptyFile() => Assert.Contains("not an ONNX model", Refused([]));
 
     [Fact]

@@ -165,8 +165,8 @@ public class NodeTests
         try { model = OnnxImport.Import(proto, Path.GetFileName(dir), bound); }
         catch (JimuException e) { return ("refused", e.Message); }
 
-        var x = OnnxTensors.Read(inputs[0], "input");
-        var y = OnnxTensors.Read(expected, "output");
+        var x = OnnxTensors.Read(inputs[0], "input_0.pb", "input");
+        var y = OnnxTensors.Read(expected, "output_0.pb", "output");
         model.Network.Training = false;
         var actual = model.Network.Forward(x.ToTensor());
         // GlobalAveragePool: Jimu's features are [N, C], ONNX's [N, C, 1, 1]: the same values in the same order (also the padded inputs).

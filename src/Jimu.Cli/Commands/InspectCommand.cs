@@ -35,7 +35,7 @@ public static class InspectCommand
             Directory.CreateDirectory(dir);
             var written = new List<string>();
             var filters = Jimu.Models.Inspection.FirstFilters(m.Network)
-                ?? throw new Jimu.JimuException($"{r.GetValue(model)}: the model has no convolution to draw.");
+                ?? throw new CommandLineException($"{r.GetValue(model)}: the model has no convolution to draw; inspect draws the first convolution's filters.");
             string name = Path.Combine(dir, $"{filters.Layer}-filters.png");
             Plots.Grid(Split(filters), filters.Height, filters.Width, Numbers(filters.Channels),
                 $"{m.Architecture.Name}: {filters.Layer} filters ({filters.Channels} × {filters.Height}×{filters.Width}{(shape[0] > 1 ? ", mean over input channels" : "")})", name);

@@ -40,7 +40,7 @@ public static class ServeCommand
             });
             var app = server.Build();
             try { app.Start(); }
-            catch (IOException e) { throw new JimuException($"cannot listen on {r.GetValue(host)}:{r.GetValue(port)}: {e.Message} (choose another --port).", e); }
+            catch (IOException e) { throw new CommandLineException($"cannot listen on {r.GetValue(host)}:{r.GetValue(port)}: {e.Message} (choose another --port).", e); }
             var m = server.Model;
             Console.Out.WriteLine($"Serving {m.Architecture.Name} ({m.Network.ParameterCount:N0} parameters) on {string.Join(", ", JimuServer.Addresses(app))}: open it in a browser to draw a digit. Ctrl-C stops.");
             Console.Out.Flush();

@@ -119,8 +119,7 @@ public static class TrainCommand
             string outPath = r.GetValue(output) ?? resumePath ?? $"{model.Architecture.Name}.safetensors";
             // Before any data is loaded or step taken: the checkpoint can be written (folder, permissions, room for it).
             Jimu.IO.AtomicFile.RemoveStale(outPath);
-            try { Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings)); }
-            catch (JimuException e) { throw new JimuException(ErrorHints.With(e.Message, "--out"), e); }
+            Jimu.IO.AtomicFile.CheckWritable(outPath, Jimu.IO.ModelFile.EstimateSize(model.Network, settings));
             var epochLog = new EpochLog(r.GetValue(log), r.GetValue(plot), model.Architecture.Name, resumePath is not null ? model.EpochsTrained : 0);
 
             // Every check on the data's shape runs before anything is decoded; nothing is written until training ends.
@@ -129,7 +128,7 @@ public static class TrainCommand
             var (train, test) = (loaded.Train, loaded.Test);
             int outputs = model.Network.OutputShape[^1];
             if (train.ClassCount > outputs)
-                throw new JimuException($"{dataDir}: the data has {train.ClassCount} classes but architecture '{model.Architecture.Name}' has {outputs} outputs; use an architecture whose last linear layer has out_features {train.ClassCount}.");
+                throw new DataMismatchException(dataDir, $"{outputs} classes", $"{train.ClassCount} classes", $"{dataDir}: the data has {train.ClassCount} classes but architecture '{model.Architecture.Name}' has {outputs} outputs; use an architecture whose last linear layer has out_features {train.ClassCount}.");
             if (resumePath is null)
             {
                 if (loaded.Classes is { } names && names.Count == outputs) model.Classes = names;
@@ -179,12 +178,12 @@ public static class TrainCommand
         {
             if (_saved == position) return;
             try { model.Save(path); }
-            catch (JimuException e)
+            catch (FileWriteException e)
             {
                 string kept = _saved is null
                     ? File.Exists(path) ? $"{path} is left as it was" : "nothing was saved"
                     : $"{path} keeps the checkpoint {_saved.Describe(stepsPerEpoch)}";
-                throw new JimuException($"{e.Message}; training stopped {position.Describe(stepsPerEpoch)}, {kept}.", e);
+                throw new FileWriteException(e.Path, $"{e.Message.TrimEnd('.')}; training stopped {position.Describe(stepsPerEpoch)}, {kept}.", e);
             }
             _saved = position;
         }
@@ -199,7 +198,7 @@ public static class TrainCommand
     {
         var saved = model.TrainingOptions ?? given;
         var savedSettings = model.OptimizerSettings
-            ?? throw new JimuException("Cannot resume: the model file holds no optimizer state; use --init to start from its weights instead.");
+            ?? throw new CheckpointException(null, "Cannot resume: the model file holds no optimizer state; start anew from its weights instead.");
         foreach (var (option, property) in trainingOptions)
         {
             if (r.GetResult(option) is not { Implicit: false }) continue;

@@ -7,7 +7,7 @@ namespace Jimu.Data;
 /// [0, <see cref="ClassCount"/>). The pixels are held either as float32 in [0, 1] (<see cref="Images"/>, as the IDX
 /// reader gives them) or as bytes, one per pixel and channel (decoded image folders: 4 times less memory), scaled
 /// by 1/255 as they are copied out (<see cref="CopyImages"/>). The constructor checks that images and labels
-/// agree; a mismatch is a <see cref="JimuException"/> naming <see cref="Name"/>.
+/// agree; a mismatch is a <see cref="DataFormatException"/> whose <see cref="DataFormatException.Path"/> is <see cref="Name"/>.
 /// </summary>
 public sealed class Dataset
 {
@@ -59,9 +59,9 @@ public sealed class Dataset
     {
         Name = name;
         if (images.Rank != 4)
-            throw new JimuException($"{name}: images must have shape [N, C, H, W] but have shape {images.ShapeString}.");
+            throw new DataFormatException(name, $"{name}: images must have shape [N, C, H, W] but have shape {images.ShapeString}.");
         if (images.Dim(0) != labels.Length)
-            throw new JimuException($"{name}: {images.Dim(0)} images but {labels.Length} labels; the images and labels files must hold the same number of items (are they from the same split?).");
+            throw new DataFormatException(name, $"{name}: {images.Dim(0)} images but {labels.Length} labels; the images and labels files must hold the same number of items (are they from the same split?).");
         _sampleShape = images.Shape[1..].ToArray();
         _images = images;
         (Labels, ClassCount) = CheckLabels(labels, classCount, name);
@@ -76,10 +76,10 @@ public sealed class Dataset
     {
         Name = name;
         if (sampleShape.Length != 3 || sampleShape.Any(d => d < 1))
-            throw new JimuException($"{name}: an image must have shape [C, H, W] with positive sizes, got {Tensor.Format(sampleShape)}.");
+            throw new DataFormatException(name, $"{name}: an image must have shape [C, H, W] with positive sizes, got {Tensor.Format(sampleShape)}.");
         _sampleShape = (int[])sampleShape.Clone();
         if ((long)pixels.Length != (long)labels.Length * SampleLength)
-            throw new JimuException($"{name}: {pixels.Length} pixel bytes do not make {labels.Length} images of {Tensor.Format(sampleShape)}.");
+            throw new DataFormatException(name, $"{name}: {pixels.Length} pixel bytes do not make {labels.Length} images of {Tensor.Format(sampleShape)}.");
         _bytes = pixels;
         (Labels, ClassCount) = CheckLabels(labels, classCount, name);
     }
@@ -89,7 +89,7 @@ public sealed class Dataset
         _bytes = source._bytes; _images = source._images; _sampleShape = source._sampleShape;
         Labels = source.Labels; Name = source.Name;
         if (classNames.Count < source.ClassCount)
-            throw new JimuException($"{source.Name}: {classNames.Count} class names for {source.ClassCount} classes; give one name per class.");
+            throw new SettingException("class names", classNames.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{source.Name}: {classNames.Count} class names for {source.ClassCount} classes; give one name per class.");
         ClassCount = classNames.Count;
         ClassNames = classNames;
     }
@@ -104,15 +104,15 @@ public sealed class Dataset
         for (int i = 0; i < labels.Length; i++)
         {
             if (labels[i] < 0)
-                throw new JimuException($"{name}: label {i} is {labels[i]}; labels must be non-negative class indices.");
+                throw new DataFormatException(name, $"{name}: label {i} is {labels[i]}; labels must be non-negative class indices.");
             max = Math.Max(max, labels[i]);
         }
         if (classCount is { } k)
         {
             if (k < 1)
-                throw new JimuException($"{name}: class count must be at least 1, got {k}.");
+                throw new SettingException("class count", k.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{name}: class count must be at least 1, got {k}.");
             if (max >= k)
-                throw new JimuException($"{name}: label {max} is out of range for {k} classes; labels must be in [0, {k - 1}].");
+                throw new DataFormatException(name, $"{name}: label {max} is out of range for {k} classes; labels must be in [0, {k - 1}].");
         }
         return (labels, classCount ?? max + 1);
     }

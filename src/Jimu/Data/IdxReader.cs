@@ -9,7 +9,7 @@ namespace Jimu.Data;
 /// (magic 00 00 TT DD: element type TT, DD dimensions; then DD big-endian int32 sizes)
 /// followed by exactly the product of the sizes in elements. Only unsigned-byte elements (TT = 0x08)
 /// are supported. Files may be raw or gzip-compressed; gzip is detected by its magic bytes 1f 8b,
-/// not by the file name. Every malformed input raises a <see cref="JimuException"/> that names the file.
+/// not by the file name. Every malformed input raises a <see cref="DataFormatException"/> that names the file (<see cref="DataFormatException.Path"/>).
 /// </summary>
 public static class IdxReader
 {

@@ -29,13 +29,16 @@ public sealed record Normalization
     /// <summary>Number of channels.</summary>
     public int Channels => Mean.Length;
 
-    /// <summary>Checks that mean and std have one finite value per channel and every std is positive.</summary>
+    /// <summary>
+    /// Checks that mean and std have one finite value per channel and every std is positive; a
+    /// <see cref="SettingException"/> for "normalization" otherwise, its message starting with <paramref name="source"/>.
+    /// </summary>
     public void Validate(string source)
     {
         if (Mean.Length == 0 || Mean.Length != Std.Length)
-            throw new JimuException($"{source}: normalization needs one mean and one std per channel, got {Mean.Length} and {Std.Length}.");
+            throw new SettingException("normalization", ToString(), $"{source}: normalization needs one mean and one std per channel, got {Mean.Length} and {Std.Length}.");
         if (Mean.Any(m => !float.IsFinite(m)) || Std.Any(s => !float.IsFinite(s) || s <= 0))
-            throw new JimuException($"{source}: normalization needs finite means and positive standard deviations, got mean {Format(Mean)}, std {Format(Std)}.");
+            throw new SettingException("normalization", ToString(), $"{source}: normalization needs finite means and positive standard deviations, got mean {Format(Mean)}, std {Format(Std)}.");
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public static partial class AtomicFile
 {
     /// <summary>
     /// Writes <paramref name="path"/> through <paramref name="write"/>, atomically. I/O failures become a
-    /// <see cref="JimuException"/> naming the path; any other exception from <paramref name="write"/> propagates
+    /// <see cref="FileWriteException"/> naming the path; any other exception from <paramref name="write"/> propagates
     /// unchanged (after the temporary file is removed).
     /// </summary>
     public static void Write(string path, Action<Stream> write)
@@ -37,7 +37,7 @@ public static partial class AtomicFile
             try { File.Delete(temp); }
             catch (Exception) { /* best effort: the original error is the one to report */ }
             if (e is IOException or UnauthorizedAccessException)
-                throw new JimuException($"cannot write '{path}': {e.Message}", e);
+                throw new FileWriteException(path, $"cannot write '{path}': {e.Message}", e);
             throw;
         }
     }
@@ -45,7 +45,7 @@ public static partial class AtomicFile
     /// <summary>
     /// Checks, before a long job, that <paramref name="path"/> can be written with <paramref name="bytes"/> bytes:
     /// the directory exists and is writable and the disk has the room (the space is reserved, then released).
-    /// Throws a <see cref="JimuException"/> saying what is wrong.
+    /// Throws a <see cref="FileWriteException"/> saying what is wrong.
     /// </summary>
     public static void CheckWritable(string path, long bytes)
     {
@@ -61,7 +61,7 @@ public static partial class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JimuException($"cannot write '{path}' ({bytes:N0} bytes): {e.Message}; free some space or write to another folder.", e);
+            throw new FileWriteException(path, $"cannot write '{path}' ({bytes:N0} bytes): {e.Message}; free some space or write to another folder.", e);
         }
         finally
         {
@@ -88,11 +88,11 @@ public static partial class AtomicFile
     private static (string Full, string Directory) Target(string path)
     {
         string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? throw new JimuException($"cannot write '{path}': it is not a file path.");
+        string directory = Path.GetDirectoryName(full) ?? throw new FileWriteException(path, $"cannot write '{path}': it is not a file path.");
         if (!System.IO.Directory.Exists(directory))
-            throw new JimuException($"cannot write '{path}': directory '{directory}' does not exist; create it first or choose another path.");
+            throw new FileWriteException(path, $"cannot write '{path}': directory '{directory}' does not exist; create it first or choose another path.");
         if (System.IO.Directory.Exists(full))
-            throw new JimuException($"cannot write '{path}': it is a directory; give a file name.");
+            throw new FileWriteException(path, $"cannot write '{path}': it is a directory; give a file name.");
         return (full, directory);
     }
 

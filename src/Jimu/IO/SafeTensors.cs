@@ -24,7 +24,7 @@ namespace Jimu.IO;
 /// saved in these); I64 is converted to float32 too and also kept exactly (<see cref="SafeTensorsFile.Int64"/>);
 /// any other dtype is an error. The header is validated as strictly as the reference
 /// implementation: the tensors must tile the data section exactly, without gaps, overlaps or trailing bytes.
-/// Every malformed input is a <see cref="JimuException"/> naming the file.</para>
+/// Every malformed input is a <see cref="ModelFileException"/> naming the file (a <see cref="TensorFormatException"/> when one tensor's entry is at fault).</para>
 /// </summary>
 public static class SafeTensors
 {
@@ -254,9 +254,9 @@ public static class SafeTensors
         foreach (var spec in specs)
         {
             if (spec.Begin < expected)
-                throw Corrupt(name, $"tensor '{spec.Name}' data_offsets [{spec.Begin}, {spec.End}] overlap tensor '{previous}', which ends at {expected}");
+                throw Corrupt(name, spec.Name, $"tensor '{spec.Name}' data_offsets [{spec.Begin}, {spec.End}] overlap tensor '{previous}', which ends at {expected}");
             if (spec.Begin > expected)
-                throw Corrupt(name, $"tensor '{spec.Name}' starts at {spec.Begin} but the previous data ends at {expected}; the data section has a gap");
+                throw Corrupt(name, spec.Name, $"tensor '{spec.Name}' starts at {spec.Begin} but the previous data ends at {expected}; the data section has a gap");
             expected = spec.End;
             previous = spec.Name;
         }
@@ -282,49 +282,49 @@ public static class SafeTensors
     private static Spec ReadSpec(string tensor, JsonElement element, long dataLength, string name)
     {
         if (element.ValueKind != JsonValueKind.Object)
-            throw Corrupt(name, $"the entry of tensor '{tensor}' is a JSON {element.ValueKind} but must be an object with dtype, shape and data_offsets");
+            throw Corrupt(name, tensor, $"the entry of tensor '{tensor}' is a JSON {element.ValueKind} but must be an object with dtype, shape and data_offsets");
 
         if (!element.TryGetProperty("dtype", out var dtypeElement))
-            throw Corrupt(name, $"tensor '{tensor}' has no \"dtype\"");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has no \"dtype\"");
         if (dtypeElement.ValueKind != JsonValueKind.String)
-            throw Corrupt(name, $"tensor '{tensor}' has a \"dtype\" that is a JSON {dtypeElement.ValueKind}, not a string");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has a \"dtype\" that is a JSON {dtypeElement.ValueKind}, not a string");
         string dtype = dtypeElement.GetString()!;
         int elementSize = ElementSize(dtype);
         if (elementSize == 0)
-            throw new ModelFileException(name, $"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16, BF16 and I64. Convert the tensors to float32 before saving.");
+            throw new TensorFormatException(name, tensor, null, $"{name}: tensor '{tensor}' has dtype '{dtype}', which Jimu cannot read; it reads F32, F64, F16, BF16 and I64. Convert the tensors to float32 before saving.");
 
         if (!element.TryGetProperty("shape", out var shapeElement))
-            throw Corrupt(name, $"tensor '{tensor}' has no \"shape\"");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has no \"shape\"");
         if (shapeElement.ValueKind != JsonValueKind.Array)
-            throw Corrupt(name, $"tensor '{tensor}' has a \"shape\" that is a JSON {shapeElement.ValueKind}, not an array");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has a \"shape\" that is a JSON {shapeElement.ValueKind}, not an array");
         var shape = new int[shapeElement.GetArrayLength()];
         long count = 1;
         int i = 0;
         foreach (var d in shapeElement.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long size))
-                throw Corrupt(name, $"tensor '{tensor}' has shape {shapeElement.GetRawText()}, whose entries must be integers");
+                throw Corrupt(name, tensor, $"tensor '{tensor}' has shape {shapeElement.GetRawText()}, whose entries must be integers");
             if (size < 0)
-                throw Corrupt(name, $"tensor '{tensor}' has shape {shapeElement.GetRawText()} with a negative size");
+                throw Corrupt(name, tensor, $"tensor '{tensor}' has shape {shapeElement.GetRawText()} with a negative size");
             if (size > Array.MaxLength || (count *= size) > Array.MaxLength)
-                throw Corrupt(name, $"tensor '{tensor}' has shape {shapeElement.GetRawText()}, more elements than Jimu can hold in one tensor");
+                throw Corrupt(name, tensor, $"tensor '{tensor}' has shape {shapeElement.GetRawText()}, more elements than Jimu can hold in one tensor");
             shape[i++] = (int)size;
         }
 
         if (!element.TryGetProperty("data_offsets", out var offsetsElement))
-            throw Corrupt(name, $"tensor '{tensor}' has no \"data_offsets\"");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has no \"data_offsets\"", shape);
         if (offsetsElement.ValueKind != JsonValueKind.Array || offsetsElement.GetArrayLength() != 2
             || offsetsElement[0].ValueKind != JsonValueKind.Number || offsetsElement[1].ValueKind != JsonValueKind.Number
             || !offsetsElement[0].TryGetInt64(out long begin) || !offsetsElement[1].TryGetInt64(out long end)
             || begin < 0 || end < 0)
-            throw Corrupt(name, $"tensor '{tensor}' has data_offsets {offsetsElement.GetRawText()}, which must be two non-negative integers [begin, end]");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' has data_offsets {offsetsElement.GetRawText()}, which must be two non-negative integers [begin, end]", shape);
         if (begin > end)
-            throw Corrupt(name, $"tensor '{tensor}' data_offsets [{begin}, {end}] end before they begin");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' data_offsets [{begin}, {end}] end before they begin", shape);
         if (end > dataLength)
-            throw Corrupt(name, $"tensor '{tensor}' data_offsets [{begin}, {end}] exceed the {dataLength}-byte data section; the file is truncated or damaged");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' data_offsets [{begin}, {end}] exceed the {dataLength}-byte data section; the file is truncated or damaged", shape);
         long expectedBytes = count * elementSize;
         if (end - begin != expectedBytes)
-            throw Corrupt(name, $"tensor '{tensor}' data_offsets [{begin}, {end}] hold {end - begin} bytes but shape {Tensor.Format(shape)} of {dtype} needs {expectedBytes}");
+            throw Corrupt(name, tensor, $"tensor '{tensor}' data_offsets [{begin}, {end}] hold {end - begin} bytes but shape {Tensor.Format(shape)} of {dtype} needs {expectedBytes}", shape);
 
         return new Spec(tensor, dtype, shape, begin, end);
     }
@@ -366,4 +366,8 @@ public static class SafeTensors
     }
 
     private static ModelFileException Corrupt(string name, string what) => new(name, $"{name}: corrupt safetensors file: {what}.");
+
+    /// <summary>A damaged entry of one tensor: a <see cref="TensorFormatException"/> naming it (and its shape once read).</summary>
+    private static TensorFormatException Corrupt(string name, string tensor, string what, int[]? shape = null) =>
+        new(name, tensor, shape?.Select(d => (long)d).ToArray(), $"{name}: corrupt safetensors file: {what}.");
 }

@@ -53,21 +53,24 @@ public sealed class SafeTensorsFile
     /// <summary>The dtype the tensor was stored with in the file ("F32", "F64", "F16", "BF16" or "I64").</summary>
     public string DTypeOf(string name) => _dtypes.TryGetValue(name, out var d) ? d : throw Missing(name);
 
-    /// <summary>The tensor called <paramref name="name"/>; a missing name is a <see cref="JimuException"/> listing the names present.</summary>
+    /// <summary>The tensor called <paramref name="name"/>; a missing name is a <see cref="ShapeMismatchException"/> (no <see cref="ShapeMismatchException.Actual"/>) listing the names present.</summary>
     public Tensor this[string name] => _tensors.TryGetValue(name, out var t) ? t : throw Missing(name);
 
-    /// <summary>The tensor called <paramref name="name"/>, checked to have shape <paramref name="expectedShape"/>.</summary>
+    /// <summary>
+    /// The tensor called <paramref name="name"/>, checked to have shape <paramref name="expectedShape"/>: a
+    /// <see cref="ShapeMismatchException"/> with both shapes otherwise.
+    /// </summary>
     public Tensor Get(string name, params ReadOnlySpan<int> expectedShape)
     {
-        var t = this[name];
+        if (!_tensors.TryGetValue(name, out var t)) throw Missing(name, expectedShape.ToArray());
         if (!t.ShapeEquals(expectedShape))
-            throw new JimuException($"{Name}: tensor '{name}' has shape {t.ShapeString} but {Tensor.Format(expectedShape)} is expected; the file was saved from a different model architecture.");
+            throw new ShapeMismatchException(Name, name, expectedShape.ToArray(), t.Shape.ToArray(), $"{Name}: tensor '{name}' has shape {t.ShapeString} but {Tensor.Format(expectedShape)} is expected; the file was saved from a different model architecture.");
         return t;
     }
 
-    private JimuException Missing(string name)
+    private ShapeMismatchException Missing(string name, int[]? expected = null)
     {
         string have = Names.Count == 0 ? "it holds no tensors" : "it holds " + string.Join(", ", Names.Take(20)) + (Names.Count > 20 ? ", ..." : "");
-        return new JimuException($"{Name}: no tensor named '{name}' ({have}); the file was saved from a different model.");
+        return new ShapeMismatchException(Name, name, expected, null, $"{Name}: no tensor named '{name}' ({have}); the file was saved from a different model.");
     }
 }

@@ -12,7 +12,12 @@ internal sealed unsafe class Workspace
     private readonly float[]?[] _arrays = new float[]?[Enum.GetValues<Scratch>().Length];
     private readonly double[]?[] _doubles = new double[]?[Enum.GetValues<Scratch>().Length];
 
-    /// <summary>At least <paramref name="length"/> aligned floats of slot <paramref name="slot"/> (zero when the slot grows; afterwards what the last user left).</summary>
+    /// <summary>
+    /// At least <paramref name="length"/> aligned floats of slot <paramref name="slot"/> (zero when the slot grows;
+    /// afterwards what the last user left). The pointer is valid only while this workspace (and so its
+    /// <see cref="ComputeContext"/>) is reachable and the slot is not grown again: the caller keeps the context alive
+    /// (a field, a <c>using</c> variable used afterwards, or <c>GC.KeepAlive</c>) until its last use of the pointer.
+    /// </summary>
     public float* Floats(Scratch slot, long length)
     {
         ref var b = ref _buffers[(int)slot];

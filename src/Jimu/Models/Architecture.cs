@@ -221,7 +221,7 @@ public sealed record Architecture
             {
                 parameters += spec.ParameterCount(shape);
                 if (parameters > maxParameters)
-                    throw new TooLargeException($"Architecture '{Name}' has more than {maxParameters:N0} parameters by layer {i + 1} ({spec.Type}); make the layers smaller.");
+                    throw new TooLargeException($"Architecture '{Name}' has more than {maxParameters:N0} parameters by layer {i + 1} ({spec.Type}); make the layers smaller.", i, maxParameters);
                 string prefix = spec.NamePrefix;
                 string name = spec.Name ?? $"{prefix}{(counts[prefix] = counts.GetValueOrDefault(prefix) + 1)}";
                 var layer = spec.Build(shape, name);
@@ -237,6 +237,13 @@ public sealed record Architecture
         return new Sequential(layers, Input);
     }
 
-    /// <summary>Thrown by <see cref="Build(long)"/> before allocating more parameters than allowed.</summary>
-    public sealed class TooLargeException(string message) : JimuException(message);
+    /// <summary>
+    /// Thrown by <see cref="Build(long)"/> before allocating more parameters than allowed: the layer
+    /// (<see cref="ArchitectureException.LayerIndex"/>) by which the count passes <see cref="MaxParameters"/>.
+    /// </summary>
+    public sealed class TooLargeException(string message, int layerIndex, long maxParameters) : ArchitectureException(message, layerIndex)
+    {
+        /// <summary>The most parameters the build allowed.</summary>
+        public long MaxParameters { get; } = maxParameters;
+    }
 }

@@ -30,7 +30,7 @@ public static class Evaluator
                 normalization?.Apply(batch);
                 var labels = data.Labels.AsSpan(start, count);
                 foreach (int l in labels)
-                    if ((uint)l >= (uint)classes) throw new JimuException($"Label {l} is out of range for a model with {classes} outputs.");
+                    if ((uint)l >= (uint)classes) throw Trainer.LabelOutOfRange($"the data set '{data.Name}'", l, classes);
                 var logits = model.Forward(batch);
                 lossSum += loss.Forward(logits, labels) * count;
                 for (int i = 0; i < count; i++)

@@ -62,7 +62,7 @@ public sealed class Trainer
         int steps = (n + batchSize - 1) / batchSize;
         var start = _options.Start;
         if (start.Step >= steps || start.Seen > n)
-            throw new JimuException($"Cannot resume {start.Describe(steps)}: an epoch of this training set has only {steps} steps of {batchSize}; resume with the data the checkpoint was trained on.");
+            throw new CheckpointException(null, $"Cannot resume {start.Describe(steps)}: an epoch of this training set has only {steps} steps of {batchSize}; resume with the data the checkpoint was trained on.");
         Position = start;
         var order = new int[n];
         _batchLabels = new int[batchSize];
@@ -134,15 +134,21 @@ public sealed class Trainer
 
     private void CheckFits(Dataset data, string which)
     {
-        if (data.Count == 0) throw new JimuException($"The {which} set is empty.");
+        if (data.Count == 0) throw new DataFormatException(data.Name, $"{data.Name}: the {which} set is empty.");
         var sample = data.SampleShape;
         if (!sample.SequenceEqual(_model.InputShape))
-            throw new ShapeException($"The {which} images have shape {Tensor.Format(sample)} but the model expects {Tensor.Format(_model.InputShape)}.");
+            throw new DataMismatchException($"the {which} set", Tensor.Format(_model.InputShape), Tensor.Format(sample),
+                $"The {which} images have shape {Tensor.Format(sample)} but the model expects {Tensor.Format(_model.InputShape)}.");
         int classes = _model.OutputShape[^1];
         foreach (int label in data.Labels)
             if ((uint)label >= (uint)classes)
-                throw new JimuException($"The {which} set has label {label} but the model has only {classes} outputs.");
+                throw LabelOutOfRange($"the {which} set", label, classes);
     }
+
+    /// <summary>A label the model has no output for: <see cref="DataMismatchException"/> with the outputs and the label.</summary>
+    internal static DataMismatchException LabelOutOfRange(string where, int label, int classes) =>
+        new(where, $"labels 0–{classes - 1}", $"label {label}",
+            $"{char.ToUpperInvariant(where[0])}{where[1..]} has label {label} but the model has only {classes} outputs (labels 0–{classes - 1}); use data with the model's classes.");
 
     private void Order(int[] order, int epoch)
     {

@@ -17,7 +17,7 @@ public sealed record TrainingPosition(int Epoch, int Step, double LossSum = 0, l
         ? Epoch == 0 ? "before the first step" : $"after epoch {Epoch} (step {stepsPerEpoch} of {stepsPerEpoch})"
         : $"in epoch {Epoch + 1} after step {Step} of {stepsPerEpoch}";
 
-    /// <summary>Throws a <see cref="JimuException"/> for a position no run can be at (a damaged checkpoint).</summary>
+    /// <summary>Throws a <see cref="CheckpointException"/> for a position no run can be at (a damaged checkpoint).</summary>
     public void Validate()
     {
         if (Epoch < 0 || Step < 0 || Seen < 0 || Correct < 0 || Correct > Seen || !double.IsFinite(LossSum))
