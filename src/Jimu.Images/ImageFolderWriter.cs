@@ -16,7 +16,8 @@ public static class ImageFolderWriter
     /// Writes both splits under <paramref name="directory"/>, which must not exist yet or be empty: everything goes to a
     /// temporary folder beside it first, renamed into place when complete. Class folders are named by
     /// <paramref name="classNames"/> (characters not allowed in file names replaced by '_'), or by the class index,
-    /// zero-padded so that ordinal order is index order. Returns the number of files written.
+    /// zero-padded so that ordinal order is index order. Returns the number of files written. A folder that cannot be
+    /// written (not empty, disk full, a file in the way) is a <see cref="FileWriteException"/> naming it, and nothing is left behind.
     /// </summary>
     public static int Write(Dataset train, Dataset test, string directory, string format = "png", int jpegQuality = 95,
         IReadOnlyList<string>? classNames = null, int threads = 0, Action<int, int>? progress = null)
@@ -55,9 +56,14 @@ public static class ImageFolderWriter
             Directory.Move(temp, full);
             return total;
         }
-        catch
+        catch (Exception e)
         {
-            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(temp, recursive: true); }
+            catch (Exception x) when (x is IOException or UnauthorizedAccessException) { /* the write's error is the one to report */ }
+            // An I/O failure (disk full, no permission, a file in the way), also from inside the parallel loop.
+            var io = (e is AggregateException a ? a.Flatten().InnerExceptions : [e]).FirstOrDefault(x => x is IOException or UnauthorizedAccessException);
+            if (io is not null)
+                throw new FileWriteException(directory, $"{directory}: cannot write the images ({io.Message.TrimEnd('.')}); nothing was written.", io);
             throw;
         }
     }

@@ -53,10 +53,22 @@ public sealed record Architecture
     /// </summary>
     public static Architecture FromJson(string json, string source = "architecture")
     {
-        json = CheckLayerTypes(json, source);
+        try { return Parse(json, source); }
+        catch (ArchitectureException e) { e.Path ??= source; throw; }
+    }
+
+    private static Architecture Parse(string original, string source)
+    {
+        string json = CheckLayerTypes(original, source);
         Architecture? a;
         try { a = JsonSerializer.Deserialize(json, JimuJsonContext.StrictInfo<Architecture>()); }
-        catch (JsonException e) { throw Explain(json, e, source); }
+        catch (JsonException e)
+        {
+            var explained = Explain(json, e, source);
+            // Lines of the text as given (a rewritten layer type reformats it).
+            if (ReferenceEquals(json, original)) explained.Line = e.LineNumber + 1;
+            throw explained;
+        }
         catch (NotSupportedException e) // a layer whose "type" the serializer did not see as one (escaped, repeated)
         {
             throw new ArchitectureException($"{source}: invalid architecture JSON: {Regex.Replace(e.Message, @"\s*Path: .*$", "", RegexOptions.Singleline)
@@ -183,7 +195,8 @@ public sealed record Architecture
     /// <summary>Reads a JSON architecture file; throws <see cref="JimuException"/> when it is missing or invalid.</summary>
     public static Architecture Load(string path)
     {
-        if (!File.Exists(path)) throw new ArchitectureException($"Architecture file '{path}' does not exist; give a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.");
+        if (!File.Exists(path))
+            throw new ArchitectureException($"Architecture file '{path}' does not exist; give a built-in name ({string.Join(", ", BuiltIns.Names)}) or a JSON file.") { Path = path };
         return FromJson(File.ReadAllText(path), path);
     }
 

@@ -102,6 +102,25 @@ public class ErrorHintTests(TrainedTinyModel fixture) : IClassFixture<TrainedTin
     }
 
     [Fact]
+    public void Write_images_into_a_folder_it_cannot_create_or_that_is_not_empty_names_out()
+    {
+        using var dir = new TempDirectory();
+        string blocker = dir.File("a-file");
+        File.WriteAllText(blocker, "x");
+        string under = Path.Combine(blocker, "pics");
+        var err = ErrorLine(CliRunner.Run("write-images", "--data", fixture.Data, "--out", under));
+        Assert.StartsWith($"error: {under}: cannot write the images (", err);
+        Assert.EndsWith("); nothing was written (--out).", err);
+
+        string full = dir.File("full");
+        Directory.CreateDirectory(full);
+        File.WriteAllText(Path.Combine(full, "keep.txt"), "mine");
+        err = ErrorLine(CliRunner.Run("write-images", "--data", fixture.Data, "--out", full));
+        Assert.Equal($"error: {full}: the folder exists and is not empty; choose a new folder so that nothing is overwritten (--out).", err);
+        Assert.Equal(["a-file", Path.Combine("full", "keep.txt")], Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Path, f)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_diverging_run_says_where_and_to_lower_the_learning_rate()
     {
         using var dir = new TempDirectory();

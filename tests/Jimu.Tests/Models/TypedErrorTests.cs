@@ -188,4 +188,32 @@ public class TypedErrorTests
         Assert.Equal((0, 10L), (e.LayerIndex, e.MaxParameters));
         Assert.IsAssignableFrom<ArchitectureException>(e);
     }
+
+    [Fact]
+    public void An_architecture_file_that_does_not_read_names_the_file_the_line_and_the_field()
+    {
+        const string json = """
+            {
+              "name": "typo", "input": [1, 28, 28],
+              "layers": [
+                { "type": "conv2d", "out_chanels": 4, "kernel": 3 },
+                { "type": "flatten" }
+              ]
+            }
+            """;
+        var e = Assert.Throws<ArchitectureException>(() => Architecture.FromJson(json, "typo.json"));
+        Assert.Equal(("typo.json", 4L, 0, "out_chanels"), (e.Path, e.Line, e.LayerIndex, e.Field));
+        Assert.Contains("did you mean \"out_channels\"", e.Message);
+
+        // An unknown type is found before the serializer runs: the file and the layer, no line.
+        e = Assert.Throws<ArchitectureException>(() => Architecture.FromJson(json.Replace("flatten", "flattn"), "typo.json"));
+        Assert.Equal(("typo.json", null, 1, "type"), (e.Path, e.Line, e.LayerIndex, e.Field));
+
+        using var dir = new TempDirectory();
+        e = Assert.Throws<ArchitectureException>(() => Architecture.Load(dir.File("none.json")));
+        Assert.Equal(dir.File("none.json"), e.Path);
+        // Built in code: no file.
+        e = Assert.Throws<ArchitectureException>(() => new Architecture { Name = "empty", Input = [1, 28, 28], Layers = [] }.Build());
+        Assert.Null(e.Path);
+    }
 }
