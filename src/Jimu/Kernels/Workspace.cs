@@ -95,6 +95,14 @@ internal enum Scratch
     GemvIndices,
     /// <summary>An input row's non-zero values (<see cref="SparseGemv"/>).</summary>
     GemvValues,
+    /// <summary>Where each row's non-zero entries start, and the last one's end (<see cref="SparseGemm"/>).</summary>
+    SparseRowStarts,
+    /// <summary>The column of each non-zero entry (<see cref="SparseGemm"/>).</summary>
+    SparseIndices,
+    /// <summary>The non-zero entries' values (<see cref="SparseGemm"/>).</summary>
+    SparseValues,
+    /// <summary>Each row's next entry during a pass (<see cref="SparseGemm"/>, one per thread).</summary>
+    SparseCursors,
     /// <summary>Each plane's (or feature channel's) two sums in float64, added up per channel after the pass (<see cref="BatchNormKernel"/>).</summary>
     BatchNormSums,
 }
