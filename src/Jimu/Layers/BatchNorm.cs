@@ -141,7 +141,7 @@ public abstract class BatchNorm : Layer
         if (Training)
         {
             long m = (long)n * s;
-            if (m < 2) throw new ShapeException($"{Who} needs more than one value per channel in training, got input {input.ShapeString}; use a batch of at least 2.");
+            if (m < 2) throw ShapeError("input", null, input.Shape, "more than one value per channel in training", "use a batch of at least 2");
             BatchNormKernel.Statistics(Context, input.Data, n, c, s, _mean, _variance);
             float momentum = (float)Momentum;
             for (int i = 0; i < c; i++)
