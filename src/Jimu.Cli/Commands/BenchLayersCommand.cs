@@ -80,7 +80,7 @@ public static class BenchLayersCommand
         var rng = new Random(4);
         ConvAlgorithm[] convAlgorithms = [ConvAlgorithm.Direct, ConvAlgorithm.Im2Col, ConvAlgorithm.Winograd];
         bool winograd = Jimu.Kernels.ConvWinograd.Supports(
-            Jimu.Kernels.ConvGeometry.Create("conv2", [1, 32, 14, 14], 5, 5, 1, 1, Padding.Symmetric(2)));
+            Jimu.Kernels.ConvGeometry.Create("conv2", 32, 14, 14, 5, 5, 1, 1, Padding.Symmetric(2)));
         var conv = Compare("conv", rng, [64, 32, 14, 14], winograd ? 3 : 2,
             a => new Conv2D(32, 64, 5, 5, 1, 1, Padding.Symmetric(2), true, convAlgorithms[a], "conv2"), repeats);
         var max = Compare("maxpool", rng, [64, 3, 28, 28], 2,

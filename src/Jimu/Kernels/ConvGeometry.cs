@@ -25,13 +25,22 @@ internal readonly record struct ConvGeometry(
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1
         && PadTop == 0 && PadBottom == 0 && PadLeft == 0 && PadRight == 0;
 
-    /// <summary>The geometry of <paramref name="layer"/> on an input [N, C, H, W]; a <see cref="ShapeException"/> naming the layer when the kernel does not fit.</summary>
-    public static ConvGeometry Create(Layer layer, ReadOnlySpan<int> input, int kernelH, int kernelW, int strideH, int strideW, Padding padding) =>
-        Create($"{layer.GetType().Name} '{layer.Name}'", input, kernelH, kernelW, strideH, strideW, padding, layer);
+    /// <summary>
+    /// The geometry of <paramref name="layer"/> (<paramref name="who"/>: its cached "Type 'name'", so that a forward
+    /// pass allocates nothing) on an input [N, C, H, W]; a <see cref="ShapeException"/> naming the layer when the
+    /// kernel does not fit.
+    /// </summary>
+    public static ConvGeometry Create(string who, Layer layer, ReadOnlySpan<int> input, int kernelH, int kernelW, int strideH, int strideW, Padding padding) =>
+        Create(who, input, kernelH, kernelW, strideH, strideW, padding, layer);
+
+    /// <summary>Validates the hyper-parameters and the input size, naming <paramref name="who"/> in every error.</summary>
+    public static ConvGeometry Create(string who, int channels, int inH, int inW,
+        int kernelH, int kernelW, int strideH, int strideW, Padding padding) =>
+        Create(who, [1, channels, inH, inW], kernelH, kernelW, strideH, strideW, padding, null);
 
     /// <summary>Validates the hyper-parameters and the input [N, C, H, W], naming <paramref name="who"/> (or <paramref name="layer"/>) in every error.</summary>
-    public static ConvGeometry Create(string who, ReadOnlySpan<int> input,
-        int kernelH, int kernelW, int strideH, int strideW, Padding padding, Layer? layer = null)
+    private static ConvGeometry Create(string who, ReadOnlySpan<int> input,
+        int kernelH, int kernelW, int strideH, int strideW, Padding padding, Layer? layer)
     {
         int channels = input[1], inH = input[2], inW = input[3];
         ValidateHyperParameters(who, kernelH, kernelW, strideH, strideW);

@@ -115,7 +115,7 @@ public sealed class Conv2D : Layer
             throw ShapeError("input", [ShapeException.Any, InChannels, ShapeException.Any, ShapeException.Any], s, "4-D NCHW");
         if (s[1] != InChannels)
             throw ShapeError("input", [ShapeException.Any, InChannels, ShapeException.Any, ShapeException.Any], s, $"{InChannels} input channels");
-        return ConvGeometry.Create(this, s, KernelH, KernelW, StrideH, StrideW, Padding);
+        return ConvGeometry.Create(Who, this, s, KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
     /// <inheritdoc/>

@@ -51,7 +51,7 @@ public abstract class Pool2D : Layer
     {
         if (inputShape.Length != 4)
             throw ShapeError("input", [ShapeException.Any, ShapeException.Any, ShapeException.Any, ShapeException.Any], inputShape, "4-D NCHW");
-        return ConvGeometry.Create(this, inputShape, KernelH, KernelW, StrideH, StrideW, Padding);
+        return ConvGeometry.Create(Who, this, inputShape, KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
     /// <summary>Sets up the geometry and output buffer of a forward pass: y [N, C, outH, outW].</summary>

@@ -141,10 +141,11 @@ public class InternalErrorTests
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.SettingException("learning rate", "-1", "bad")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.ShapeMismatchException("m.safetensors", "fc1.weight", [10, 3136], [10, 100], "bad")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Cli.CommandLineException("--top must be at least 1, got 0.")));
-        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Tensors.ShapeException("images [1, 3, 28, 28] but the model takes [N, 1, 28, 28]")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new FileNotFoundException("no such file", "x.png")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new OperationCanceledException()));
         Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentException("x")));
+        // A tensor of the wrong shape reaching a layer: jimu checks the user's data, files and architectures first.
+        Assert.False(Jimu.Cli.Cli.IsUserError(new Jimu.Tensors.ShapeException("Model 'm'", "images", [-1, 1, 28, 28], [1, 3, 28, 28], "1×28×28 images")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentOutOfRangeException("x")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new FormatException("x")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new InvalidDataException("x")));
