@@ -111,6 +111,7 @@ public class InternalErrorTests
     [InlineData("argument")]
     [InlineData("format")]
     [InlineData("invaliddata")]
+    [InlineData("shape")]
     public void A_BCL_exception_from_inside_is_a_bug_with_a_log_not_a_user_error(string kind)
     {
         // Only Jimu's typed errors, an invalid command line, file-system errors and cancellation are the user's;
@@ -121,6 +122,8 @@ public class InternalErrorTests
         {
             "argument" => throw new ArgumentException("The twin network has a different structure.", "twin"),
             "format" => throw new FormatException("bad digits"),
+            // jimu checks the user's images, data, files and architectures before a tensor reaches a layer.
+            "shape" => throw new Jimu.Tensors.ShapeException("Relu 'relu1'", "output gradient", [8, 32, 28, 28], [8, 32, 14, 14]),
             _ => throw new InvalidDataException("bad block"),
         });
         root.Subcommands.Add(boom);
