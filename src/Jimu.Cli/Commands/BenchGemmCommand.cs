@@ -10,12 +10,14 @@ namespace Jimu.Cli.Commands;
 
 /// <summary>
 /// `jimu bench gemm`: GFLOP/s of <see cref="Gemm.Multiply"/> on the seed network's shapes and on squares, on one
-/// thread and on all cores, as a percentage of the measured FMA peak of the cores used.
+/// thread and on all cores, as a percentage of the measured FMA peak of the cores used; and of
+/// <see cref="SparseGemm.Multiply"/> on the Linear backward shapes with the zeros a ReLU and a dropout leave in dy,
+/// counted at the dense product's flops (so its GFLOP/s compare with the dense row's: the time it saves).
 /// </summary>
 public static class BenchGemmCommand
 {
-    /// <summary>A product to time: C[m×n] = op(A)·op(B) with inner size k.</summary>
-    public sealed record Shape(string Name, int M, int N, int K, bool TransA, bool TransB)
+    /// <summary>A product to time: C[m×n] = op(A)·op(B) with inner size k; with <paramref name="Zeros"/> &gt; 0, that share of A is zeros and the sparse kernel runs.</summary>
+    public sealed record Shape(string Name, int M, int N, int K, bool TransA, bool TransB, double Zeros = 0)
     {
         public override string ToString() => $"{Name} {M}x{N}x{K}";
     }
@@ -27,6 +29,7 @@ public static class BenchGemmCommand
         [property: JsonPropertyName("k")] int K,
         [property: JsonPropertyName("trans_a")] bool TransA,
         [property: JsonPropertyName("trans_b")] bool TransB,
+        [property: JsonPropertyName("a_zeros")] double Zeros,
         [property: JsonPropertyName("threads")] int Threads,
         [property: JsonPropertyName("gflops")] double Gflops,
         [property: JsonPropertyName("gflops_min")] double GflopsMin,
@@ -47,6 +50,9 @@ public static class BenchGemmCommand
         new("conv2 dcol", 800, 196, 64, true, false),
         new("fc1 fwd", 64, 512, 3136, false, true),
         new("fc1 dW", 512, 3136, 64, true, false),
+        new("fc1 dx", 64, 3136, 512, false, false),
+        new("fc1 dW sparse", 512, 3136, 64, true, false, 0.75),
+        new("fc1 dx sparse", 64, 3136, 512, false, false, 0.75),
         new("square", 512, 512, 512, false, false),
         new("square", 1024, 1024, 1024, false, false),
         new("square", 2048, 2048, 2048, false, false),
@@ -73,15 +79,15 @@ public static class BenchGemmCommand
                 return 0;
             }
             var inv = CultureInfo.InvariantCulture;
-            var table = new Table { Expand = false }.AddColumns("case", "m", "n", "k", "op", "thr", "GFLOP/s", "min", "max", "%peak");
+            var table = new Table { Expand = false }.AddColumns("case", "m", "n", "k", "op", "A zeros", "thr", "GFLOP/s", "min", "max", "%peak");
             foreach (var c in report.Cases)
                 table.AddRow(Markup.Escape(c.Name), c.M.ToString(inv), c.N.ToString(inv), c.K.ToString(inv),
-                    (c.TransA ? "Aᵀ" : "A") + "·" + (c.TransB ? "Bᵀ" : "B"), c.Threads.ToString(inv),
+                    (c.TransA ? "Aᵀ" : "A") + "·" + (c.TransB ? "Bᵀ" : "B"), c.Zeros == 0 ? "" : c.Zeros.ToString("P0", inv), c.Threads.ToString(inv),
                     c.Gflops.ToString("F1", inv), c.GflopsMin.ToString("F1", inv), c.GflopsMax.ToString("F1", inv),
                     c.PercentOfPeak.ToString("F1", inv));
             AnsiConsole.Console.Write(table);
             AnsiConsole.Console.MarkupLine(
-                $"FMA peak {report.PeakGflopsPerCore.ToString("F1", inv)} GFLOP/s per core (measured); GFLOP/s = 2·m·n·k / time, median of {n} repeats");
+                $"FMA peak {report.PeakGflopsPerCore.ToString("F1", inv)} GFLOP/s per core (measured); GFLOP/s = 2·m·n·k / time, median of {n} repeats; rows with A zeros skip them (sparse kernel), counted at the dense flops");
             return 0;
         });
         return cmd;
@@ -97,11 +103,17 @@ public static class BenchGemmCommand
             {
                 var rng = new Random(1);
                 var a = RandomArray(rng, shape.M * shape.K);
+                for (int i = 0; i < a.Length; i++) if (rng.NextDouble() < shape.Zeros) a[i] = 0f;
+                bool sparse = shape.Zeros > 0 && SparseGemm.Supported && !shape.TransB;
                 var b = RandomArray(rng, shape.K * shape.N);
                 var c = new float[shape.M * shape.N];
                 int lda = shape.TransA ? shape.M : shape.K, ldb = shape.TransB ? shape.K : shape.N;
                 ComputeContext? context = null;
-                void Once() => Gemm.Multiply(context!, shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, shape.TransB, c, shape.N);
+                void Once()
+                {
+                    if (sparse) SparseGemm.Multiply(context!, shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, c, shape.N);
+                    else Gemm.Multiply(context!, shape.M, shape.N, shape.K, a, lda, shape.TransA, b, ldb, shape.TransB, c, shape.N);
+                }
                 foreach (int threads in threadCounts)
                 {
                     using var ctx = context = new ComputeContext(threads);
@@ -122,7 +134,7 @@ public static class BenchGemmCommand
                     }
                     Array.Sort(gflops);
                     double median = repeats % 2 == 1 ? gflops[repeats / 2] : (gflops[repeats / 2 - 1] + gflops[repeats / 2]) / 2;
-                    results.Add(new Result(shape.Name, shape.M, shape.N, shape.K, shape.TransA, shape.TransB, threads,
+                    results.Add(new Result(shape.Name, shape.M, shape.N, shape.K, shape.TransA, shape.TransB, shape.Zeros, threads,
                         median, gflops[0], gflops[^1], 100 * median / (peak * threads)));
                 }
             }

@@ -62,20 +62,26 @@ internal static unsafe class AdamKernel
                 GemmMicroKernel.Kind.Vector128 => Vectors<Simd128, Vector128<float>>(pw, pg, pm, pv, from, to, k),
                 _ => from,
             };
-            for (; i < to; i++)
-            {
-                float g = pg[i] + k.WeightDecay * pw[i];
-                pm[i] = k.Beta1 * pm[i] + k.OneMinusBeta1 * g;
-                pv[i] = k.Beta2 * pv[i] + k.OneMinusBeta2 * g * g;
-                float denom = MathF.Sqrt(pv[i]) / k.Bias2Sqrt + k.Epsilon;
-                pw[i] -= k.StepSize * pm[i] / denom;
-            }
+            Scalar(pw, pg, pm, pv, i, to, k);
+        }
+    }
+
+    /// <summary>Elements [from, to) one at a time: the formula itself, and the tail of the vector loop.</summary>
+    internal static void Scalar(float* w, float* grad, float* m, float* v, int from, int to, in AdamStep k)
+    {
+        for (int i = from; i < to; i++)
+        {
+            float g = grad[i] + k.WeightDecay * w[i];
+            m[i] = k.Beta1 * m[i] + k.OneMinusBeta1 * g;
+            v[i] = k.Beta2 * v[i] + k.OneMinusBeta2 * g * g;
+            float denom = MathF.Sqrt(v[i]) / k.Bias2Sqrt + k.Epsilon;
+            w[i] -= k.StepSize * m[i] / denom;
         }
     }
 
     /// <summary>The whole vectors of [from, to); returns where the scalar tail starts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Vectors<S, V>(float* w, float* grad, float* m, float* v, int from, int to, in AdamStep k)
+    internal static int Vectors<S, V>(float* w, float* grad, float* m, float* v, int from, int to, in AdamStep k)
         where S : struct, ISimdWidth<V> where V : struct
     {
         V decay = S.Broadcast(k.WeightDecay), b1 = S.Broadcast(k.Beta1), c1 = S.Broadcast(k.OneMinusBeta1);

@@ -15,7 +15,7 @@ internal static class ConvStrategies
     public static readonly ConvStrategy Direct = new DirectStrategy();
     /// <summary>Unfold + GEMM: any geometry.</summary>
     public static readonly ConvStrategy Im2Col = new Im2ColStrategy();
-    /// <summary>Winograd F(2×2, 5×5) and F(4×4, 3×3): 5×5 and 3×3 kernels at stride 1, at every vector width.</summary>
+    /// <summary>Winograd F(4×4, 5×5) (or F(2×2, 5×5)) and F(4×4, 3×3): 5×5 and 3×3 kernels at stride 1, at every vector width.</summary>
     public static readonly ConvStrategy Winograd = new WinogradStrategy();
     /// <summary>Direct loops vectorised along output rows: stride 1, kernels up to 8 wide, any vector width.</summary>
     public static readonly ConvStrategy Vectorized = new VectorizedStrategy();
@@ -48,7 +48,7 @@ internal static class ConvStrategies
         throw new ArgumentOutOfRangeException(nameof(algorithm), $"No convolution strategy is registered for {algorithm}.");
     }
 
-    /// <summary>Input channels from which Auto prefers Winograd F(2×2, 5×5) to im2col (below that the transforms cost more than they save).</summary>
+    /// <summary>Input channels from which Auto prefers Winograd for 5×5 kernels to im2col (below that the transforms cost more than they save).</summary>
     public const int WinogradMinChannels = 4;
 
     /// <summary>Input channels from which Auto prefers Winograd F(4×4, 3×3): a 3×3 kernel has fewer taps to save on (see Conv2D).</summary>

@@ -21,12 +21,18 @@ namespace Jimu.Kernels;
 [SkipLocalsInit]
 internal readonly unsafe struct WinogradF4x3 : IWinogradTiles
 {
-    private const int Alpha = WinogradBasis.Alpha;
-
     /// <inheritdoc/>
     public static int Out => 4;
     /// <inheritdoc/>
     public static int Kernel => 3;
+    /// <inheritdoc/>
+    public static int Alpha => WinogradBasis.Alpha;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InputTransform<S, V>(float* src, long rowStride, long colStride, float* dst, long dstStride, V* scratch)
+        where S : struct, ISimdWidth<V> where V : unmanaged =>
+        WinogradBasis.InputTransform<S, V>(src, rowStride, colStride, dst, dstStride, scratch);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

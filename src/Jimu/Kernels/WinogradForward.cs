@@ -25,7 +25,8 @@ namespace Jimu.Kernels;
 internal static unsafe class WinogradForward<T, S, V>
     where T : struct, IWinogradTiles where S : struct, ISimdWidth<V> where V : unmanaged
 {
-    private const int Points = WinogradBasis.Points;
+    /// <summary>Products per tile, α².</summary>
+    private static int Points { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => T.Alpha * T.Alpha; }
     /// <summary>Lanes of a vector; rows (tiles) and columns (output channels) of a micro-kernel tile.</summary>
     private static int Lanes => S.Lanes;
     private static int MR => S.TileRows;
@@ -166,7 +167,7 @@ internal static unsafe class WinogradForward<T, S, V>
     private static void TransformWeights(WinogradWeights t, float[] weight, bool rotate, int rows, int k, int rPad)
     {
         int taps = T.Kernel * T.Kernel;
-        if (t.Holds(weight, rotate, rows, k, T.Kernel, NR)) return;
+        if (t.Holds(weight, rotate, rows, k, T.Kernel, T.Out, NR)) return;
         int blocks = rPad / NR, lanes = Lanes;
         long size = (long)Points * rPad * k;
         // Cleared when made: columns past the last row's lane group are never written and must stay zero.
@@ -190,7 +191,7 @@ internal static unsafe class WinogradForward<T, S, V>
                     // Uᵀ[ξ] of column block r0 / NR is a k × NR panel: row c, columns r0 % NR ...
                     T.KernelTransform<S, V>(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
                 }
-        t.MadeFrom(weight, rotate, rows, k, T.Kernel, NR);
+        t.MadeFrom(weight, rotate, rows, k, T.Kernel, T.Out, NR);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -212,7 +213,7 @@ internal static unsafe class WinogradForward<T, S, V>
             int t = t0 + tt, n = t / tilesPerImage, r = t % tilesPerImage, ty = r / tilesW, tx = r % tilesW;
             float* window = frame + (((long)n * plan.PadH + side * ty) * padW + side * tx) * kPad;
             for (int c = 0; c < kPad; c += lanes)
-                WinogradBasis.InputTransform<S, V>(window + c, (long)padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
+                T.InputTransform<S, V>(window + c, (long)padW * kPad, kPad, v + (long)tt * kPad + c, vPlane, scratch);
         }
 
         // Mᵀ[ξ] = V[ξ] · Uᵀ[ξ]: tiles × rows, in MR × NR tiles (8 × 32 at 512 bits); the last few tiles of a block one by one.

@@ -3,15 +3,16 @@ using System.Runtime.CompilerServices;
 namespace Jimu.Kernels;
 
 /// <summary>
-/// One Winograd algorithm F(m×m, r×r) over 6×6 transformed tiles (α = m + r − 1 = 6, interpolation points 0, ±1, ±2
-/// and ∞, as in Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): its output and kernel
-/// transforms and their adjoints. The input transform Bᵀ depends only on the points, so every such algorithm shares
-/// <see cref="WinogradBasis.InputTransform"/>; <see cref="WinogradForward{T, S, V}"/> and <see cref="WinogradWeightGradient{T, S, V}"/>
+/// One Winograd algorithm F(m×m, r×r) over α×α transformed tiles (α = m + r − 1, as in Lavin and Gray, "Fast Algorithms
+/// for Convolutional Neural Networks", 2016): its input, output and kernel transforms and the adjoints of the last two.
+/// The input transform Bᵀ depends only on the interpolation points, so the algorithms of one α share it:
+/// <see cref="WinogradBasis"/> (α = 6, points 0, ±1, ±2, ∞) and <see cref="WinogradBasis8"/> (α = 8, points 0, ±1, ±2,
+/// ±½, ∞). <see cref="WinogradForward{T, S, V}"/> and <see cref="WinogradWeightGradient{T, S, V}"/>
 /// are written once over this interface and specialised per struct (static calls, inlined). Implemented by
-/// <see cref="WinogradF2x5"/> (5×5 kernels, 36 products per 2×2 outputs) and <see cref="WinogradF4x3"/> (3×3 kernels,
-/// 36 products per 4×4 outputs).
+/// <see cref="WinogradF2x5"/> (5×5 kernels, 36 products per 2×2 outputs), <see cref="WinogradF4x5"/> (5×5 kernels, 64
+/// products per 4×4 outputs) and <see cref="WinogradF4x3"/> (3×3 kernels, 36 products per 4×4 outputs).
 /// <code>
-/// y  = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A     Aᵀ: m × 6, G: 6 × r, Bᵀ: 6 × 6
+/// y  = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A     Aᵀ: m × α, G: α × r, Bᵀ: α × α
 /// dM = A dY Aᵀ,  dg = Gᵀ dU G           (the adjoints, for the weight gradient)
 /// </code>
 /// All transforms work on the L lanes of a vector (channels or kernels), written once over the width (<see cref="ISimdWidth{V}"/>).
@@ -23,6 +24,16 @@ internal unsafe interface IWinogradTiles
 
     /// <summary>Side r of the kernel.</summary>
     static abstract int Kernel { get; }
+
+    /// <summary>Side α = m + r − 1 of a transformed tile; α² products per tile.</summary>
+    static abstract int Alpha { get; }
+
+    /// <summary>
+    /// V = Bᵀ d B for L lanes: d[i][j] = src[i·rowStride + j·colStride] (vectors), V[ξ] → dst[ξ·dstStride];
+    /// <paramref name="scratch"/> holds α² vectors.
+    /// </summary>
+    static abstract void InputTransform<S, V>(float* src, long rowStride, long colStride, float* dst, long dstStride, V* scratch)
+        where S : struct, ISimdWidth<V> where V : unmanaged;
 
     /// <summary>y = Aᵀ M A + bias for L lanes, M[ξ] = src[ξ·srcStride]; output (i, j) → y[i·yRowStride + j].</summary>
     static abstract void OutputTransform<S, V>(float* src, long srcStride, V bias, V* y, int yRowStride)

@@ -21,7 +21,8 @@ namespace Jimu.Kernels;
 internal static unsafe class WinogradWeightGradient<T, S, V>
     where T : struct, IWinogradTiles where S : struct, ISimdWidth<V> where V : unmanaged
 {
-    private const int Points = WinogradBasis.Points;
+    /// <summary>Products per tile, α².</summary>
+    private static int Points { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => T.Alpha * T.Alpha; }
     /// <summary>Lanes of a vector; rows (output channels) and columns (input channels) of a micro-kernel tile.</summary>
     private static int Lanes => S.Lanes;
     private static int MR => S.TileRows;
@@ -144,7 +145,7 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
                 // V[ξ][c strip][tile][NR]: the packed B panels of the GEMM, L channels per vector.
                 float* window = x + ((long)side * ty * padW + side * tx) * cPad;
                 for (int c = 0; c < cPad; c += lanes)
-                    WinogradBasis.InputTransform<S, V>(window + c, (long)padW * cPad, cPad,
+                    T.InputTransform<S, V>(window + c, (long)padW * cPad, cPad,
                         v + ((long)(c / nr) * ChunkTiles + tt) * nr + c % nr, vPlane, scratch);
                 // dM[ξ][tile][o]: the GEMM's A, read unpacked (depth stride ORows), L output channels per vector.
                 float* tileDy = dy + ((long)side * ty * ow2 + side * tx) * oPad;

@@ -95,4 +95,12 @@ internal enum Scratch
     GemvIndices,
     /// <summary>An input row's non-zero values (<see cref="SparseGemv"/>).</summary>
     GemvValues,
+    /// <summary>Where each row's non-zero entries start, and the last one's end (<see cref="SparseGemm"/>).</summary>
+    SparseRowStarts,
+    /// <summary>The column of each non-zero entry (<see cref="SparseGemm"/>).</summary>
+    SparseIndices,
+    /// <summary>The non-zero entries' values (<see cref="SparseGemm"/>).</summary>
+    SparseValues,
+    /// <summary>Each row's next entry during a pass (<see cref="SparseGemm"/>, one per thread).</summary>
+    SparseCursors,
 }

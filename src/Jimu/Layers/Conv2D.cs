@@ -77,7 +77,7 @@ public sealed class Conv2D : Layer
     /// <summary>Which algorithm Forward and Backward use; may be changed between calls.</summary>
     public ConvAlgorithm Algorithm { get; set; }
 
-    /// <summary>Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd F(2×2, 5×5) to im2col.</summary>
+    /// <summary>Input channels from which <see cref="ConvAlgorithm.Auto"/> prefers Winograd (F(4×4, 5×5), or F(2×2, 5×5) for tiny outputs) to im2col for 5×5 kernels.</summary>
     public const int WinogradMinChannels = ConvStrategies.WinogradMinChannels;
 
     /// <summary>

@@ -10,8 +10,8 @@ public enum ConvAlgorithm
     Im2Col,
 
     /// <summary>
-    /// Winograd (<see cref="Kernels.ConvWinograd"/>) for kernels at stride 1 on machines with vectors (512, 256 or 128 bits): F(2×2, 5×5) for 5×5
-    /// kernels with padding up to 4 (2.8 times fewer multiply-adds) and F(4×4, 3×3) for 3×3 kernels with padding up to
+    /// Winograd (<see cref="Kernels.ConvWinograd"/>) for kernels at stride 1 on machines with vectors (512, 256 or 128 bits): F(4×4, 5×5) for 5×5
+    /// kernels with padding up to 4 (6.25 times fewer multiply-adds; F(2×2, 5×5), 2.8 times fewer, for outputs of at most 2×2) and F(4×4, 3×3) for 3×3 kernels with padding up to
     /// 2 (4 times fewer); any other convolution runs as <see cref="Im2Col"/>.
     /// </summary>
     Winograd,

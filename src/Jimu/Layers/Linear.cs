@@ -5,7 +5,8 @@ namespace Jimu.Layers;
 
 /// <summary>
 /// Fully connected layer (PyTorch's Linear): y = x·Wᵀ + b, with x [N, in], weight W [out, in], bias b [out], y [N, out].
-/// Backward: dW = dyᵀ·x [out, in], db = Σ_n dy[n, :] [out], dx = dy·W [N, in].
+/// Backward: dW = dyᵀ·x [out, in], db = Σ_n dy[n, :] [out], dx = dy·W [N, in]; when dy is mostly zeros (a ReLU and a
+/// dropout after the layer) both products skip them (<see cref="SparseGemm"/>).
 /// Parameters start at zero; <see cref="Models.Initializer"/> gives PyTorch's default initialisation.
 /// </summary>
 public sealed class Linear : Layer
@@ -81,7 +82,10 @@ public sealed class Linear : Layer
         CheckOutputGradient(_output, outputGradient);
         int n = _output.Dim(0);
         var dy = outputGradient.Span;
-        Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
+        // Behind a ReLU and a dropout most of dy is zeros: both products then read only the rows its non-zeros select.
+        bool sparse = SparseGemm.Pays(SparseGemm.CountNonZero(dy), dy.Length);
+        if (sparse) SparseGemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, _weight.Grad.Span, InFeatures);
+        else Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
         if (_bias is not null)
         {
             var db = _bias.Grad.Span;
@@ -90,7 +94,8 @@ public sealed class Linear : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, n, InFeatures);
-        Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
+        if (sparse) SparseGemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, dx.Span, InFeatures);
+        else Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
         return dx;
     }
 

@@ -36,12 +36,12 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     public override void Step()
     {
-        float lr = LearningRate, mu = Momentum, wd = WeightDecay;
-        bool first = Steps == 0;
+        var decayed = new SgdStep(LearningRate, Momentum, WeightDecay, Nesterov, First: Steps == 0);
+        var plain = decayed with { WeightDecay = 0f };
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Parameter;
-            SgdKernel.Step(Context, p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, lr, mu, p.Decay ? wd : 0f, Nesterov, first);
+            SgdKernel.Step(Context, p.Value.Data, p.Grad.Data, _momentum[i].Data, p.Value.Length, p.Decay ? decayed : plain);
             p.MarkChanged();
         }
         Steps++;

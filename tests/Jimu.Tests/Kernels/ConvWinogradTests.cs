@@ -6,7 +6,7 @@ using Jimu.Tensors;
 namespace Jimu.Tests.Kernels;
 
 /// <summary>
-/// Winograd F(2×2, 5×5) and F(4×4, 3×3): their transforms are the published matrices, and the convolution agrees with the direct loops
+/// Winograd F(2×2, 5×5), F(4×4, 5×5) and F(4×4, 3×3): their transforms are the published matrices, and the convolution agrees with the direct loops
 /// (forward, input gradient, weight and bias gradients) over paddings, odd sizes, channel counts that fill no vector,
 /// batches that span several chunks, and thread counts, with the threaded results identical to one thread's.
 /// </summary>
@@ -66,26 +66,51 @@ public unsafe class ConvWinogradTests
     };
     private static readonly double[,] AT4 = { { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 } };
 
-    [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
-    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF2x5>(G, AT));
+    // F(4, 5) with the points 0, ±1, ±2, ±1/2, ∞ (wincnn; Bᵀ as NNPACK's F(6, 3)).
+    private static readonly double[,] BT8 =
+    {
+        { 1, 0, -21 / 4.0, 0, 21 / 4.0, 0, -1, 0 }, { 0, 1, 1, -17 / 4.0, -17 / 4.0, 1, 1, 0 },
+        { 0, -1, 1, 17 / 4.0, -17 / 4.0, -1, 1, 0 }, { 0, 1 / 2.0, 1 / 4.0, -5 / 2.0, -5 / 4.0, 2, 1, 0 },
+        { 0, -1 / 2.0, 1 / 4.0, 5 / 2.0, -5 / 4.0, -2, 1, 0 }, { 0, 2, 4, -5 / 2.0, -5, 1 / 2.0, 1, 0 },
+        { 0, -2, 4, 5 / 2.0, -5, -1 / 2.0, 1, 0 }, { 0, -1, 0, 21 / 4.0, 0, -21 / 4.0, 0, 1 },
+    };
+    private static readonly double[,] G8 =
+    {
+        { 1, 0, 0, 0, 0 }, { -2 / 9.0, -2 / 9.0, -2 / 9.0, -2 / 9.0, -2 / 9.0 }, { -2 / 9.0, 2 / 9.0, -2 / 9.0, 2 / 9.0, -2 / 9.0 },
+        { 1 / 90.0, 1 / 45.0, 2 / 45.0, 4 / 45.0, 8 / 45.0 }, { 1 / 90.0, -1 / 45.0, 2 / 45.0, -4 / 45.0, 8 / 45.0 },
+        { 32 / 45.0, 16 / 45.0, 8 / 45.0, 4 / 45.0, 2 / 45.0 }, { 32 / 45.0, -16 / 45.0, 8 / 45.0, -4 / 45.0, 2 / 45.0 }, { 0, 0, 0, 0, 1 },
+    };
+    private static readonly double[,] AT8 =
+    {
+        { 1, 1, 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 1 / 2.0, -1 / 2.0, 0 },
+        { 0, 1, 1, 4, 4, 1 / 4.0, 1 / 4.0, 0 }, { 0, 1, -1, 8, -8, 1 / 8.0, -1 / 8.0, 1 },
+    };
 
     [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
-    public void Transforms_are_the_matrices_of_F4x3_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF4x3>(G3, AT4));
+    public void Transforms_are_the_matrices_of_F2x5_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF2x5>(BT, G, AT));
+
+    [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
+    public void Transforms_are_the_matrices_of_F4x5_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF4x5>(BT8, G8, AT8));
+
+    [Theory, MemberData(nameof(SimdWidths.All), MemberType = typeof(SimdWidths))]
+    public void Transforms_are_the_matrices_of_F4x3_and_their_adjoints(int bits) => SimdWidths.Run(bits, new TransformTest<WinogradF4x3>(BT, G3, AT4));
 
     /// <summary>Each transform of <typeparamref name="T"/> at one width, against the matrices in double, on every lane.</summary>
-    private readonly struct TransformTest<T>(double[,] g, double[,] at) : IWidthTest where T : struct, IWinogradTiles
+    private readonly struct TransformTest<T>(double[,] bt, double[,] g, double[,] at) : IWidthTest where T : struct, IWinogradTiles
     {
         public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
         {
-            int m = T.Out, r = T.Kernel, lanes = S.Lanes;
+            int m = T.Out, r = T.Kernel, alpha = T.Alpha, lanes = S.Lanes;
             Assert.Equal(m, at.GetLength(0));
             Assert.Equal(r, g.GetLength(1));
+            Assert.Equal(alpha, bt.GetLength(0));
+            Assert.Equal(m + r - 1, alpha);
             var rng = new Random(3);
-            // Entry e of a 6×6 (or smaller) matrix is vector e, lane l holding the matrix times (l + 1): every lane checked.
-            V* block = stackalloc V[36];
+            // Entry e of an α×α (or smaller) matrix is vector e, lane l holding the matrix times (l + 1): every lane checked.
+            V* block = stackalloc V[64];
             float* blockF = (float*)block;
-            float* src = stackalloc float[36 * 16];
-            float* dst = stackalloc float[36 * 16];
+            float* src = stackalloc float[64 * 16];
+            float* dst = stackalloc float[64 * 16];
             void Fill(float* to, double[,] matrix)
             {
                 int cols = matrix.GetLength(1);
@@ -100,14 +125,14 @@ public unsafe class ConvWinogradTests
             }
             for (int trial = 0; trial < 5; trial++)
             {
-                // V = Bᵀ d B: d[i][j] at (6i + j)·L.
-                var d = RandomMatrix(rng, 6, 6);
+                // V = Bᵀ d B: d[i][j] at (αi + j)·L.
+                var d = RandomMatrix(rng, alpha, alpha);
                 Fill(src, d);
-                WinogradBasis.InputTransform<S, V>(src, 6 * lanes, lanes, dst, lanes, block);
-                Check(Mul(Mul(BT, d), Transpose(BT)), dst, lanes, 1e-4, "Bᵀ d B");
+                T.InputTransform<S, V>(src, alpha * lanes, lanes, dst, lanes, block);
+                Check(Mul(Mul(bt, d), Transpose(bt)), dst, lanes, 1e-4, "Bᵀ d B");
 
                 // y = Aᵀ M A + bias, rows of the output tile 8 vectors apart (bias added to lane l as 0.5·(l + 1)).
-                var mm = RandomMatrix(rng, 6, 6);
+                var mm = RandomMatrix(rng, alpha, alpha);
                 Fill(src, mm);
                 for (int l = 0; l < lanes; l++) dst[l] = 0.5f * (l + 1);
                 T.OutputTransform<S, V>(src, lanes, S.Load(dst), block, 8);
@@ -129,7 +154,7 @@ public unsafe class ConvWinogradTests
                 T.KernelTransform<S, V>(block, dst, lanes);
                 Check(Mul(Mul(g, kernel), Transpose(g)), dst, lanes, 1e-5, "G g Gᵀ");
 
-                var du = RandomMatrix(rng, 6, 6);
+                var du = RandomMatrix(rng, alpha, alpha);
                 Fill(src, du);
                 T.KernelGradientTransform<S, V>(src, lanes, block);
                 Check(Mul(Mul(Transpose(g), du), g), blockF, lanes, 1e-5, "Gᵀ dU G");
@@ -139,19 +164,21 @@ public unsafe class ConvWinogradTests
 
     [Theory]
     [InlineData(2, 5)]
+    [InlineData(4, 5)]
     [InlineData(4, 3)]
     public void Fmr_computes_the_correlation_of_a_tile(int m, int r)
     {
         // Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A = Σ_ab g[a,b] d[i+a, j+b], in exact arithmetic.
-        var (gm, at) = r == 5 ? (G, AT) : (G3, AT4);
+        var (bt, gm, at) = (m, r) switch { (2, 5) => (BT, G, AT), (4, 5) => (BT8, G8, AT8), _ => (BT, G3, AT4) };
+        int alpha = m + r - 1;
         var rng = new Random(4);
-        var d = RandomMatrix(rng, 6, 6);
+        var d = RandomMatrix(rng, alpha, alpha);
         var g = RandomMatrix(rng, r, r);
         var u = Mul(Mul(gm, g), Transpose(gm));
-        var v = Mul(Mul(BT, d), Transpose(BT));
-        var uv = new double[6, 6];
-        for (int i = 0; i < 6; i++)
-            for (int j = 0; j < 6; j++) uv[i, j] = u[i, j] * v[i, j];
+        var v = Mul(Mul(bt, d), Transpose(bt));
+        var uv = new double[alpha, alpha];
+        for (int i = 0; i < alpha; i++)
+            for (int j = 0; j < alpha; j++) uv[i, j] = u[i, j] * v[i, j];
         var y = Mul(Mul(at, uv), Transpose(at));
         for (int i = 0; i < m; i++)
             for (int j = 0; j < m; j++)
@@ -267,14 +294,19 @@ public unsafe class ConvWinogradTests
                 im2col.BackwardInput(one, new ConvCache(), dy, weight, dxRef, batch, outChannels, g);
                 im2col.BackwardWeights(one, new ConvCache(), x, dy, dwRef, dbRef, batch, outChannels, g);
             }
+            // A 5×5 kernel runs with either tile size (TileFor picks one by the output size), a 3×3 with 4×4 tiles. One
+            // cache of the transformed weights (and one of the rotated) for all: a tile size must not take the other's.
+            var cache = new WinogradWeights { WeightVersion = 1 };
+            var rotatedCache = new WinogradWeights { WeightVersion = 1 };
+            foreach (int tile in kernel == 5 ? new[] { 2, 4 } : new[] { 0 })
             foreach (int threads in new[] { 1, 2 })
             {
                 using var ctx = new ComputeContext(threads);
                 float[] y = new float[dy.Length], dx = new float[x.Length], dw = new float[weight.Length], db = new float[outChannels];
-                ConvWinograd.Forward<S, V>(ctx, new WinogradWeights(), x, weight, bias, y, batch, outChannels, g);
-                ConvWinograd.BackwardInput<S, V>(ctx, new WinogradWeights(), dy, weight, dx, batch, outChannels, g);
-                ConvWinograd.BackwardWeights<S, V>(ctx, x, dy, dw, db, batch, outChannels, g);
-                string what = $" at {S.Lanes * 32} bits, {threads} thread(s)";
+                ConvWinograd.Forward<S, V>(ctx, cache, x, weight, bias, y, batch, outChannels, g, tile);
+                ConvWinograd.BackwardInput<S, V>(ctx, rotatedCache, dy, weight, dx, batch, outChannels, g, tile);
+                ConvWinograd.BackwardWeights<S, V>(ctx, x, dy, dw, db, batch, outChannels, g, tile);
+                string what = $" at {S.Lanes * 32} bits, tile {tile}, {threads} thread(s)";
                 AssertClose(Tensor.FromArray(yRef, yRef.Length), Tensor.FromArray(y, y.Length), "y" + what);
                 AssertClose(Tensor.FromArray(dxRef, dxRef.Length), Tensor.FromArray(dx, dx.Length), "dx" + what);
                 AssertClose(Tensor.FromArray(dwRef, dwRef.Length), Tensor.FromArray(dw, dw.Length), "dW" + what);
@@ -344,6 +376,20 @@ public unsafe class ConvWinogradTests
             AssertClose(Tensor.FromArray(one.dw, one.dw.Length), Tensor.FromArray(two.dw, two.dw.Length), "dW, 1 vs 2 threads");
         }
 
+    }
+
+    [Fact]
+    public void A_5x5_kernel_takes_the_tile_size_with_fewer_products()
+    {
+        ConvGeometry G5(int h, int w, int pad) => ConvGeometry.Create("t", 32, h, w, 5, 5, 1, 1, Padding.Symmetric(pad));
+        Assert.Equal(4, ConvWinograd.TileFor(G5(14, 14, 2)));   // mnist-tf's conv2: 16 tiles of 64 products against 49 of 36
+        Assert.Equal(4, ConvWinograd.TileFor(G5(14, 14, 0)));   // LeNet-5's conv2, 10×10: 9 · 64 against 25 · 36
+        Assert.Equal(4, ConvWinograd.TileFor(G5(28, 28, 2)));
+        Assert.Equal(4, ConvWinograd.TileFor(G5(7, 7, 0)));     // 3×3: 64 against 4 · 36
+        Assert.Equal(2, ConvWinograd.TileFor(G5(6, 6, 0)));     // 2×2: 64 against 36
+        Assert.Equal(2, ConvWinograd.TileFor(G5(5, 9, 0)));     // 1×5: 2 · 64 against 3 · 36
+        Assert.Equal(2, ConvWinograd.TileFor(G5(1, 1, 2)));     // one pixel: 64 against 36
+        Assert.Equal(4, ConvWinograd.TileFor(ConvGeometry.Create("t", 32, 14, 14, 3, 3, 1, 1, Padding.Symmetric(1))));
     }
 
     [Fact]

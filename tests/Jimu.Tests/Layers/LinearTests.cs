@@ -57,6 +57,34 @@ public class LinearTests
         GradientCheck.Check(fc, GradientCheck.Random(new Random(2), 3, 7));
     }
 
+    /// <summary>
+    /// A mostly-zero output gradient (as behind a ReLU and a dropout) takes the sparse products; dW, db and dx still
+    /// agree with the plain ones, and a dense one (below the zero share) with them too. Without vectors both take the plain products.
+    /// </summary>
+    [Theory]
+    [InlineData(0.8)]
+    [InlineData(0.1)]
+    public void BackwardAgreesWithThePlainProductsForSparseAndDenseGradients(double zeros)
+    {
+        const int n = 9, inF = 301, outF = 70;
+        var fc = new Linear(inF, outF);
+        Jimu.Models.Initializer.Initialize(fc, new Random(4));
+        var rng = new Random(5);
+        var x = GradientCheck.Random(rng, n, inF);
+        var dy = GradientCheck.Random(rng, n, outF);
+        for (int i = 0; i < dy.Length; i++) if (rng.NextDouble() < zeros) dy.Data[i] = 0f;
+        Assert.Equal(zeros > 0.5 && Jimu.Kernels.SparseGemm.Supported, Jimu.Kernels.SparseGemm.Pays(Jimu.Kernels.SparseGemm.CountNonZero(dy.Span), dy.Length));
+        fc.Forward(x);
+        var dx = fc.Backward(dy)!;
+        Tensor dwRef = new(outF, inF), dxRef = new(n, inF), dbRef = new(outF);
+        Jimu.Kernels.GemmReference.Multiply(outF, inF, n, dy.Span, outF, true, x.Span, inF, false, dwRef.Span, inF);
+        Jimu.Kernels.GemmReference.Multiply(n, inF, outF, dy.Span, outF, false, fc.Weight.Value.Span, inF, false, dxRef.Span, inF);
+        for (int i = 0; i < n; i++) for (int o = 0; o < outF; o++) dbRef.Data[o] += dy.Data[i * outF + o];
+        GradientCheck.AssertAgree(dwRef, fc.Weight.Grad, "dW");
+        GradientCheck.AssertAgree(dxRef, dx, "dx");
+        GradientCheck.AssertAgree(dbRef, fc.Bias!.Grad, "db");
+    }
+
     [Fact]
     public void ParametersAndProperties()
     {
