@@ -3,191 +3,307 @@ using System.Runtime.Intrinsics;
 
 namespace Jimu.Kernels;
 
+/// <summary>What a BatchNorm step applies after normalising (<see cref="BatchNormTensors"/>).</summary>
+internal enum BatchNormActivation
+{
+    /// <summary>y = z.</summary>
+    None,
+    /// <summary>y = max(z, 0) (<see cref="BatchNormRelu"/>).</summary>
+    Relu,
+    /// <summary>y = 2×2 max pool (stride 2, no padding) of max(z, 0) (<see cref="BatchNormReluPool"/>).</summary>
+    ReluPool,
+}
+
 /// <summary>
-/// Per-channel batch-normalisation arithmetic over x laid out [N, C, S] (S = H·W for images, 1 for features),
-/// each channel c over its M = N·S values, the channels split across the threads (each channel is summed by one
-/// thread in a fixed order: the same numbers for any thread count).
+/// The tensors of one BatchNorm step over x [N, C, S] (S = H·W; 1 for features): the output y ([N, C, S], or
+/// [N, C, OH, OW] pooled), with a pool its geometry and the windows' winners, and in the backward pass dy (shaped
+/// as y) and dx (shaped as x; null when no input gradient is needed).
+/// </summary>
+internal readonly struct BatchNormTensors
+{
+    public float[] X { get; init; }
+    public int N { get; init; }
+    public int Channels { get; init; }
+    public int S { get; init; }
+    public BatchNormActivation Activation { get; init; }
+    public float[]? Y { get; init; }
+    /// <summary>The pool's geometry (InH·InW = S).</summary>
+    public ConvGeometry Pool { get; init; }
+    /// <summary>Per window: the plane index h·W + w of its winner, or −1 where no gradient passes (see <see cref="BatchNormReluPool"/>).</summary>
+    public float[]? Winner { get; init; }
+    /// <summary>Per window: x at its winner (0 where no gradient passes).</summary>
+    public float[]? WinnerX { get; init; }
+    public float[]? Dy { get; init; }
+    public float[]? Dx { get; init; }
+}
+
+/// <summary>
+/// Batch normalisation over x laid out [N, C, S], each channel c over its M = N·S values, written once over the
+/// vector width (<see cref="ISimdWidth{V}"/>) with z = x·scale[c] + shift[c] (one <c>S.Fma</c>, its scalar tail rounded alike):
 /// <code>
 /// Statistics: K = mean of plane (0, c) (a shift near the mean, so that the one pass does not cancel),
 ///             mean[c] = K + Σ(x − K) / M,  var[c] = Σ(x − K)² / M − (Σ(x − K) / M)²   (biased, as PyTorch normalises)
-/// Affine:     y = x·scale[c] + shift[c]                                  (scale = γ/√(var+ε), shift = β − mean·scale)
-/// Backward:   sumDy[c] = Σ dy,  sumDyX[c] = Σ dy·(x − mean[c])
-///             dx = dy·k + (x − mean)·p + q   with k, p, q per channel (the layer derives them from the sums)
+/// Forward:    y = act(z)    (act: none, ReLU, or ReLU and a 2×2 max pool: <see cref="BatchNormActivation"/>)
+/// Sums:       g = dy through act;  sumDy[c] = Σ g,  sumDyX[c] = Σ g·(x − mean[c])
+/// Gradient:   dx = g·k[c] + (x − mean[c])·p[c] + q[c]       (scale, shift, k, p, q: <see cref="BatchNormChannels"/>)
 /// </code>
-/// Every pass streams each plane once with vectors of the machine's width (written once over it,
-/// <see cref="ISimdWidth{V}"/>; a scalar tail for the rest), two accumulators per sum so that the adds do not wait
-/// on each other; each plane's vector sums are added in double.
+/// Every pass streams the planes (n, c) in memory order, split into contiguous plane ranges across the threads. A
+/// channel's planes are 4·C·S bytes apart: walked channel by channel, a power-of-two stride puts them all in the
+/// same few cache sets (with C·S = 32·1024 each plane evicts the one before), and the prefetchers restart at every
+/// plane. The sums are made per plane (two vector accumulators each, so that the adds do not wait on each other),
+/// kept in the workspace (<see cref="Scratch.BatchNormSums"/>) and added up per channel in double in sample order:
+/// the same numbers for any thread count. Features (S = 1) run along the channels instead (<see cref="BatchNormFeatures"/>).
 /// </summary>
-internal static class BatchNormKernel
+internal static unsafe class BatchNormKernel
 {
     // Below this many values the whole pass runs on the caller: a thread hand-off costs more.
     private const int MinParallelValues = 1 << 15;
 
-    /// <summary>mean[c] and biased var[c] of x [N, C, S].</summary>
-    public static void Statistics(ComputeContext ctx, float[] x, int n, int channels, int s, double[] mean, double[] variance)
+    /// <summary>
+    /// y = act(x·scale + shift). In training first each channel's statistics (<see cref="BatchNormChannels.Mean"/>,
+    /// <see cref="BatchNormChannels.Variance"/>, then <see cref="BatchNormChannels.SetAffine"/>); otherwise the
+    /// channels' scale and shift are already set.
+    /// </summary>
+    public static void Forward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps)
     {
-        var job = new StatisticsJob(x, n, channels, s, mean, variance, Parts(ctx, n, channels, s));
-        ctx.For(job.Parts, ref job);
-    }
-
-    /// <summary>y[n, c, s] = x[n, c, s]·scale[c] + shift[c].</summary>
-    public static void Affine(ComputeContext ctx, float[] x, float[] y, int n, int channels, int s, float[] scale, float[] shift)
-    {
-        var job = new AffineJob(x, y, n, channels, s, scale, shift, Parts(ctx, n, channels, s));
-        ctx.For(job.Parts, ref job);
-    }
-
-    /// <summary>sumDy[c] = Σ dy and sumDyX[c] = Σ dy·(x − mean[c]) over channel c.</summary>
-    public static void Sums(ComputeContext ctx, float[] x, float[] dy, int n, int channels, int s, float[] mean, double[] sumDy, double[] sumDyX)
-    {
-        var job = new SumsJob(x, dy, n, channels, s, mean, sumDy, sumDyX, Parts(ctx, n, channels, s));
-        ctx.For(job.Parts, ref job);
-    }
-
-    /// <summary>dx[n, c, s] = dy·k[c] + (x − mean[c])·p[c] + q[c].</summary>
-    public static void InputGradient(ComputeContext ctx, float[] x, float[] dy, float[] dx, int n, int channels, int s, float[] mean, float[] k, float[] p, float[] q)
-    {
-        var job = new InputGradientJob(x, dy, dx, n, channels, s, mean, k, p, q, Parts(ctx, n, channels, s));
-        ctx.For(job.Parts, ref job);
-    }
-
-    private static int Parts(ComputeContext ctx, int n, int channels, int s) =>
-        (long)n * channels * s < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, channels);
-
-    private readonly struct StatisticsJob(float[] x, int n, int channels, int s, double[] mean, double[] variance, int parts) : IParallelJob
-    {
-        public readonly int Parts = parts;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int part, ComputeContext lane)
+        bool features = t.S == 1;
+        if (training)
         {
-            var (start, end) = BatchSplit.Range(channels, part, Parts);
-            double m = (double)n * s;
-            for (int c = start; c < end; c++)
+            var sums = ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
+            Pivots(t, ch);
+            if (features) Run<BatchNormFeatures.StatisticsPass>(ctx, t, ch, sums);
+            else Run<StatisticsPass>(ctx, t, ch, sums);
+            double m = (double)t.N * t.S;
+            for (int c = 0; c < t.Channels; c++)
             {
-                float shift = (float)(Sum(x.AsSpan(c * s, s)) / s);
-                double sum = 0, sq = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    var (a, b) = ShiftedSums(x.AsSpan((i * channels + c) * s, s), shift);
-                    sum += a; sq += b;
-                }
+                var (sum, sq) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
                 double d = sum / m;
-                mean[c] = shift + d;
-                variance[c] = Math.Max(sq / m - d * d, 0);
+                ch.Mean[c] = ch.Pivot[c] + d;
+                ch.Variance[c] = Math.Max(sq / m - d * d, 0);
+                ch.SetAffine(c, (float)ch.Mean[c], ch.Variance[c], eps, gamma[c], beta[c]);
             }
         }
+        if (features) Run<BatchNormFeatures.ForwardPass>(ctx, t, ch, null);
+        else Run<ForwardPass>(ctx, t, ch, null);
     }
 
-    private readonly struct AffineJob(float[] x, float[] y, int n, int channels, int s, float[] scale, float[] shift, int parts) : IParallelJob
+    /// <summary>
+    /// The sums and, through <see cref="BatchNormChannels.SetGradient"/>, dγ and dβ; then dx when
+    /// <see cref="BatchNormTensors.Dx"/> is set. <paramref name="trained"/>: the forward pass used the batch's statistics.
+    /// </summary>
+    public static void Backward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool trained, float[] gamma, float[] gammaGrad, float[] betaGrad)
     {
-        public readonly int Parts = parts;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int part, ComputeContext lane)
+        bool features = t.S == 1;
+        var sums = ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
+        if (features) Run<BatchNormFeatures.SumsPass>(ctx, t, ch, sums);
+        else Run<SumsPass>(ctx, t, ch, sums);
+        double m = (double)t.N * t.S;
+        for (int c = 0; c < t.Channels; c++)
         {
-            var (start, end) = BatchSplit.Range(channels, part, Parts);
-            for (int c = start; c < end; c++)
-                for (int i = 0; i < n; i++)
-                {
-                    int at = (i * channels + c) * s;
-                    MultiplyAdd(x.AsSpan(at, s), scale[c], shift[c], y.AsSpan(at, s));
-                }
+            (ch.SumDy[c], ch.SumDyX[c]) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
+            ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
         }
+        if (t.Dx is null) return;
+        if (features) Run<BatchNormFeatures.GradientPass>(ctx, t, ch, null);
+        else Run<GradientPass>(ctx, t, ch, null);
     }
 
-    private readonly struct SumsJob(float[] x, float[] dy, int n, int channels, int s, float[] mean, double[] sumDy, double[] sumDyX, int parts) : IParallelJob
+    /// <summary>
+    /// Channel c's two sums over its <paramref name="n"/> planes, in sample order: the planes' first sums at
+    /// [i·C + c], their second ones n·C further on.
+    /// </summary>
+    private static (double, double) ChannelSums(double[] sums, int n, int channels, int c)
     {
-        public readonly int Parts = parts;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int part, ComputeContext lane)
+        double a = 0, b = 0;
+        for (int i = 0, second = n * channels; i < n; i++)
         {
-            var (start, end) = BatchSplit.Range(channels, part, Parts);
-            for (int c = start; c < end; c++)
+            int at = i * channels + c;
+            a += sums[at]; b += sums[second + at];
+        }
+        return (a, b);
+    }
+
+    /// <summary>Each channel's shift K: the mean of its plane in the first sample.</summary>
+    private static void Pivots(in BatchNormTensors t, BatchNormChannels ch)
+    {
+        fixed (float* px = t.X)
+            for (int c = 0; c < t.Channels; c++)
             {
-                double a = 0, b = 0;
-                for (int i = 0; i < n; i++)
+                float* x = px + (long)c * t.S;
+                double sum = GemmMicroKernel.Selected switch
                 {
-                    int at = (i * channels + c) * s;
-                    var (da, db) = GradientSums(x.AsSpan(at, s), dy.AsSpan(at, s), mean[c]);
-                    a += da; b += db;
+                    GemmMicroKernel.Kind.Vector512 => Sum<Simd512, Vector512<float>>(x, t.S),
+                    GemmMicroKernel.Kind.Vector256 => Sum<Simd256, Vector256<float>>(x, t.S),
+                    _ => Sum<Simd128, Vector128<float>>(x, t.S),
+                };
+                ch.Pivot[c] = (float)(sum / t.S);
+            }
+    }
+
+    /// <summary>
+    /// One pass over items [from, to): planes (n·C + c) in memory order, or for features channels. A summing pass
+    /// leaves each item's two sums at <c>Sums[item]</c> and <c>Sums[Items + item]</c>.
+    /// </summary>
+    internal interface IPass
+    {
+        static abstract int Items(in BatchNormTensors t);
+        static abstract void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to)
+            where S : struct, ISimdWidth<V> where V : struct;
+    }
+
+    /// <summary>The tensors' arrays pinned for one part of a pass, and their sizes.</summary>
+    internal readonly struct Pinned(in BatchNormTensors t, int items, float* x, float* y, float* dy, float* dx, float* winner, float* winnerX, double* sums)
+    {
+        public readonly float* X = x, Y = y, Dy = dy, Dx = dx, Winner = winner, WinnerX = winnerX;
+        public readonly double* Sums = sums;
+        public readonly int N = t.N, Channels = t.Channels, S = t.S, Items = items;
+        public readonly BatchNormActivation Activation = t.Activation;
+        public readonly ConvGeometry Pool = t.Pool;
+        /// <summary>Values of an output (and output gradient) plane: pooled, or S.</summary>
+        public readonly int OutPlane = t.Activation == BatchNormActivation.ReluPool ? t.Pool.OutPlane : t.S;
+
+        /// <summary>The channel after c, in memory order.</summary>
+        public int Next(int c) => c + 1 == Channels ? 0 : c + 1;
+    }
+
+    /// <summary>Pass P over the items, split into contiguous ranges across the threads (on the caller below <see cref="MinParallelValues"/>).</summary>
+    private static void Run<P>(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, double[]? sums) where P : struct, IPass
+    {
+        int items = P.Items(t);
+        var job = new Job<P>(t, ch, sums, (long)t.N * t.Channels * t.S < MinParallelValues ? 1 : BatchSplit.Parts(ctx.Threads, items));
+        ctx.For(job.Parts, ref job);
+    }
+
+    private readonly struct Job<P>(BatchNormTensors t, BatchNormChannels ch, double[]? sums, int parts) : IParallelJob where P : struct, IPass
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            int items = P.Items(t);
+            var (from, to) = BatchSplit.Range(items, part, Parts);
+            fixed (float* x = t.X)
+            fixed (float* y = t.Y)
+            fixed (float* dy = t.Dy)
+            fixed (float* dx = t.Dx)
+            fixed (float* winner = t.Winner)
+            fixed (float* winnerX = t.WinnerX)
+            fixed (double* s = sums)
+            {
+                var p = new Pinned(t, items, x, y, dy, dx, winner, winnerX, s);
+                switch (GemmMicroKernel.Selected)
+                {
+                    case GemmMicroKernel.Kind.Vector512: P.Run<Simd512, Vector512<float>>(p, ch, from, to); break;
+                    case GemmMicroKernel.Kind.Vector256: P.Run<Simd256, Vector256<float>>(p, ch, from, to); break;
+                    // Without vectors too: Simd128's loops are skipped (S.IsSupported), its scalar tails do all.
+                    default: P.Run<Simd128, Vector128<float>>(p, ch, from, to); break;
                 }
-                sumDy[c] = a; sumDyX[c] = b;
             }
         }
     }
 
-    private readonly struct InputGradientJob(float[] x, float[] dy, float[] dx, int n, int channels, int s, float[] mean, float[] k, float[] p, float[] q, int parts) : IParallelJob
+    /// <summary>Each plane's (Σ(x − K), Σ(x − K)²).</summary>
+    private readonly struct StatisticsPass : IPass
     {
-        public readonly int Parts = parts;
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int part, ComputeContext lane)
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
-            var (start, end) = BatchSplit.Range(channels, part, Parts);
-            for (int c = start; c < end; c++)
-                for (int i = 0; i < n; i++)
+            float[] pivot = ch.Pivot;
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+                (p.Sums[plane], p.Sums[p.Items + plane]) = ShiftedSums<S, V>(p.X + (long)plane * p.S, p.S, pivot[c]);
+        }
+    }
+
+    /// <summary>y = act(z), plane by plane.</summary>
+    private readonly struct ForwardPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
+        {
+            float[] scale = ch.Scale, shift = ch.Shift;
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                if (p.Activation == BatchNormActivation.None) MultiplyAdd<S, V>(x, p.S, scale[c], shift[c], p.Y + o);
+                else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Forward<S, V>(x, p.S, scale[c], shift[c], p.Y + o);
+                else BatchNormReluPool.Forward<S, V>(x, p.Pool, scale[c], shift[c], p.Y + o, p.Winner + o, p.WinnerX + o);
+            }
+        }
+    }
+
+    /// <summary>Each plane's (Σ g, Σ g·(x − mean)).</summary>
+    private readonly struct SumsPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
+        {
+            float[] scale = ch.Scale, shift = ch.Shift, mean = ch.MeanF;
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                (p.Sums[plane], p.Sums[p.Items + plane]) = p.Activation switch
                 {
-                    int at = (i * channels + c) * s;
-                    Combine(dy.AsSpan(at, s), x.AsSpan(at, s), mean[c], k[c], p[c], q[c], dx.AsSpan(at, s));
-                }
+                    BatchNormActivation.None => GradientSums<S, V>(x, p.Dy + o, p.S, mean[c]),
+                    BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, p.Dy + o, p.S, scale[c], shift[c], mean[c]),
+                    _ => BatchNormReluPool.Sums<S, V>(p.Dy + o, p.Winner + o, p.WinnerX + o, p.OutPlane, mean[c]),
+                };
+            }
+        }
+    }
+
+    /// <summary>dx = g·k + x·p + (q − mean·p), plane by plane.</summary>
+    private readonly struct GradientPass : IPass
+    {
+        public static int Items(in BatchNormTensors t) => t.N * t.Channels;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
+        {
+            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
+            {
+                float* x = p.X + (long)plane * p.S, dx = p.Dx + (long)plane * p.S;
+                long o = (long)plane * p.OutPlane;
+                // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
+                float k = ch.K[c], pc = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
+                if (p.Activation == BatchNormActivation.None) Combine<S, V>(p.Dy + o, x, p.S, k, pc, q, dx);
+                else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(p.Dy + o, x, p.S, ch.Scale[c], ch.Shift[c], k, pc, q, dx);
+                else BatchNormReluPool.Gradient<S, V>(x, p.Dy + o, p.Winner + o, dx, p.Pool, k, pc, q);
+            }
         }
     }
 
     /// <summary>Σ x.</summary>
-    internal static unsafe double Sum(ReadOnlySpan<float> x)
-    {
-        fixed (float* px = x)
-            return GemmMicroKernel.Selected switch
-            {
-                GemmMicroKernel.Kind.Vector512 => Sum<Simd512, Vector512<float>>(px, x.Length),
-                GemmMicroKernel.Kind.Vector256 => Sum<Simd256, Vector256<float>>(px, x.Length),
-                GemmMicroKernel.Kind.Vector128 => Sum<Simd128, Vector128<float>>(px, x.Length),
-                _ => SumTail(px, 0, x.Length, 0),
-            };
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe double Sum<S, V>(float* x, int len) where S : struct, ISimdWidth<V> where V : struct
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Sum<S, V>(float* x, int len) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double total = 0;
-        if (len >= l)
+        if (S.IsSupported && len >= l)
         {
             V a0 = S.Zero, a1 = S.Zero;
             for (; j + 2 * l <= len; j += 2 * l) { a0 = S.Add(a0, S.Load(x + j)); a1 = S.Add(a1, S.Load(x + j + l)); }
             for (; j + l <= len; j += l) a0 = S.Add(a0, S.Load(x + j));
             total = S.Sum(S.Add(a0, a1));
         }
-        return SumTail(x, j, len, total);
-    }
-
-    private static unsafe double SumTail(float* x, int j, int len, double total)
-    {
         for (; j < len; j++) total += x[j];
         return total;
     }
 
     /// <summary>(Σ (x − K), Σ (x − K)²) for a shift K.</summary>
-    internal static unsafe (double Sum, double Squares) ShiftedSums(ReadOnlySpan<float> x, float shift)
-    {
-        fixed (float* px = x)
-            return GemmMicroKernel.Selected switch
-            {
-                GemmMicroKernel.Kind.Vector512 => ShiftedSums<Simd512, Vector512<float>>(px, x.Length, shift),
-                GemmMicroKernel.Kind.Vector256 => ShiftedSums<Simd256, Vector256<float>>(px, x.Length, shift),
-                GemmMicroKernel.Kind.Vector128 => ShiftedSums<Simd128, Vector128<float>>(px, x.Length, shift),
-                _ => ShiftedSumsTail(px, 0, x.Length, shift, 0, 0),
-            };
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sum = 0, sq = 0;
-        if (len >= l)
+        if (S.IsSupported && len >= l)
         {
             var k = S.Broadcast(shift);
             V s0 = S.Zero, s1 = S.Zero, q0 = S.Zero, q1 = S.Zero;
@@ -201,64 +317,30 @@ internal static class BatchNormKernel
             for (; j + l <= len; j += l) { var d = S.Sub(S.Load(x + j), k); s0 = S.Add(s0, d); q0 = S.Fma(d, d, q0); }
             sum = S.Sum(S.Add(s0, s1)); sq = S.Sum(S.Add(q0, q1));
         }
-        return ShiftedSumsTail(x, j, len, shift, sum, sq);
-    }
-
-    private static unsafe (double Sum, double Squares) ShiftedSumsTail(float* x, int j, int len, float shift, double sum, double sq)
-    {
         for (; j < len; j++) { double d = x[j] - shift; sum += d; sq += d * d; }
         return (sum, sq);
     }
 
     /// <summary>y = x·a + b.</summary>
-    internal static unsafe void MultiplyAdd(ReadOnlySpan<float> x, float a, float b, Span<float> y)
-    {
-        if (y.Length < x.Length) throw new ArgumentException($"Destination has {y.Length} elements, need {x.Length}.");
-        fixed (float* px = x)
-        fixed (float* py = y)
-        {
-            int j = GemmMicroKernel.Selected switch
-            {
-                GemmMicroKernel.Kind.Vector512 => MultiplyAdd<Simd512, Vector512<float>>(px, x.Length, a, b, py),
-                GemmMicroKernel.Kind.Vector256 => MultiplyAdd<Simd256, Vector256<float>>(px, x.Length, a, b, py),
-                GemmMicroKernel.Kind.Vector128 => MultiplyAdd<Simd128, Vector128<float>>(px, x.Length, a, b, py),
-                _ => 0,
-            };
-            for (; j < x.Length; j++) py[j] = MathF.FusedMultiplyAdd(px[j], a, b);
-        }
-    }
-
-    /// <summary>The whole vectors of <see cref="MultiplyAdd(ReadOnlySpan{float}, float, float, Span{float})"/>; returns where the tail starts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int MultiplyAdd<S, V>(float* x, int len, float a, float b, float* y) where S : struct, ISimdWidth<V> where V : struct
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MultiplyAdd<S, V>(float* x, int len, float a, float b, float* y) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
-        V va = S.Broadcast(a), vb = S.Broadcast(b);
-        for (; j + l <= len; j += l) S.Store(y + j, S.Fma(S.Load(x + j), va, vb));
-        return j;
+        if (S.IsSupported)
+        {
+            V va = S.Broadcast(a), vb = S.Broadcast(b);
+            for (; j + l <= len; j += l) S.Store(y + j, S.Fma(S.Load(x + j), va, vb));
+        }
+        for (; j < len; j++) y[j] = S.Fma(x[j], a, b);
     }
 
     /// <summary>(Σ dy, Σ dy·(x − mean)).</summary>
-    internal static unsafe (double SumDy, double SumDyX) GradientSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
-    {
-        if (x.Length != dy.Length) throw new ArgumentException($"Span lengths differ: {x.Length} and {dy.Length}.");
-        fixed (float* px = x)
-        fixed (float* pd = dy)
-            return GemmMicroKernel.Selected switch
-            {
-                GemmMicroKernel.Kind.Vector512 => GradientSums<Simd512, Vector512<float>>(px, pd, x.Length, mean),
-                GemmMicroKernel.Kind.Vector256 => GradientSums<Simd256, Vector256<float>>(px, pd, x.Length, mean),
-                GemmMicroKernel.Kind.Vector128 => GradientSums<Simd128, Vector128<float>>(px, pd, x.Length, mean),
-                _ => GradientSumsTail(px, pd, 0, x.Length, mean, 0, 0),
-            };
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (double SumDy, double SumDyX) GradientSums<S, V>(float* x, float* dy, int len, float mean) where S : struct, ISimdWidth<V> where V : struct
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double SumDy, double SumDyX) GradientSums<S, V>(float* x, float* dy, int len, float mean) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sa = 0, sb = 0;
-        if (len >= l)
+        if (S.IsSupported && len >= l)
         {
             var m = S.Broadcast(mean);
             V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
@@ -277,43 +359,20 @@ internal static class BatchNormKernel
             }
             sa = S.Sum(S.Add(a0, a1)); sb = S.Sum(S.Add(b0, b1));
         }
-        return GradientSumsTail(x, dy, j, len, mean, sa, sb);
-    }
-
-    private static unsafe (double SumDy, double SumDyX) GradientSumsTail(float* x, float* dy, int j, int len, float mean, double sa, double sb)
-    {
         for (; j < len; j++) { sa += dy[j]; sb += dy[j] * ((double)x[j] - mean); }
         return (sa, sb);
     }
 
-    /// <summary>dx = dy·k + (x − mean)·p + q.</summary>
-    internal static unsafe void Combine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float k, float p, float q, Span<float> dx)
-    {
-        if (x.Length != dy.Length || dx.Length < dy.Length) throw new ArgumentException($"Span lengths differ: dy {dy.Length}, x {x.Length}, dx {dx.Length}.");
-        // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
-        float c = q - mean * p;
-        fixed (float* pd = dy)
-        fixed (float* px = x)
-        fixed (float* po = dx)
-        {
-            int j = GemmMicroKernel.Selected switch
-            {
-                GemmMicroKernel.Kind.Vector512 => Combine<Simd512, Vector512<float>>(pd, px, dy.Length, k, p, c, po),
-                GemmMicroKernel.Kind.Vector256 => Combine<Simd256, Vector256<float>>(pd, px, dy.Length, k, p, c, po),
-                GemmMicroKernel.Kind.Vector128 => Combine<Simd128, Vector128<float>>(pd, px, dy.Length, k, p, c, po),
-                _ => 0,
-            };
-            for (; j < dy.Length; j++) po[j] = pd[j] * k + (px[j] * p + c);
-        }
-    }
-
-    /// <summary>The whole vectors of <see cref="Combine(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, Span{float})"/>; returns where the tail starts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int Combine<S, V>(float* dy, float* x, int len, float k, float p, float c, float* dx) where S : struct, ISimdWidth<V> where V : struct
+    /// <summary>dx = dy·k + x·p + c (c = q − mean·p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Combine<S, V>(float* dy, float* x, int len, float k, float p, float c, float* dx) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
-        V vk = S.Broadcast(k), vp = S.Broadcast(p), vc = S.Broadcast(c);
-        for (; j + l <= len; j += l) S.Store(dx + j, S.Fma(S.Load(dy + j), vk, S.Fma(S.Load(x + j), vp, vc)));
-        return j;
+        if (S.IsSupported)
+        {
+            V vk = S.Broadcast(k), vp = S.Broadcast(p), vc = S.Broadcast(c);
+            for (; j + l <= len; j += l) S.Store(dx + j, S.Fma(S.Load(dy + j), vk, S.Fma(S.Load(x + j), vp, vc)));
+        }
+        for (; j < len; j++) dx[j] = S.Fma(dy[j], k, S.Fma(x[j], p, c));
     }
 }

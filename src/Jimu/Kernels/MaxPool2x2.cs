@@ -93,7 +93,7 @@ internal static class MaxPool2x2
 
     /// <summary>Lanes where the later candidate v replaces the current best: v &gt; best, or v is the first NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Wins<S, V>(V v, V best) where S : struct, ISimdWidth<V> where V : struct =>
+    internal static V Wins<S, V>(V v, V best) where S : struct, ISimdWidth<V> where V : struct =>
         S.Or(S.GreaterThan(v, best), S.AndNot(S.IsNaN(v), S.IsNaN(best)));
 
     /// <summary>

@@ -54,6 +54,8 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract V LoadBroadcast(float* p);
     /// <summary>a·b + c, rounded once (on x86 without FMA, which .NET 10 turns off with AVX2, rounded twice).</summary>
     static abstract V Fma(V a, V b, V c);
+    /// <summary>One lane of <see cref="Fma(V, V, V)"/>, rounded as it is: a scalar tail gives the vector body's bits.</summary>
+    static abstract float Fma(float a, float b, float c);
     static abstract V Add(V a, V b);
     static abstract V Sub(V a, V b);
     static abstract V Mul(V a, V b);
@@ -66,6 +68,8 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract V GreaterThan(V a, V b);
     /// <summary>All bits set in the NaN lanes.</summary>
     static abstract V IsNaN(V v);
+    /// <summary>All bits set in the lanes where a = b (false where either is NaN).</summary>
+    static abstract V Equal(V a, V b);
     /// <summary>Bitwise: a where mask is set, else b.</summary>
     static abstract V Select(V mask, V a, V b);
     static abstract V And(V a, V b);
@@ -75,6 +79,10 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract V Even(V a, V b);
     /// <summary>The odd lanes of the pair (a, b) in order: a1 a3 … b1 b3 …</summary>
     static abstract V Odd(V a, V b);
+    /// <summary>The first halves of a and b interleaved: a0 b0 a1 b1 … (the inverse of <see cref="Even"/> and <see cref="Odd"/> with <see cref="ZipHigh"/>).</summary>
+    static abstract V ZipLow(V a, V b);
+    /// <summary>The second halves of a and b interleaved: a(L/2) b(L/2) … a(L−1) b(L−1).</summary>
+    static abstract V ZipHigh(V a, V b);
 }
 
 /// <summary>The 512-bit width (AVX-512).</summary>
@@ -90,6 +98,7 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> IsNaN(Vector512<float> v) => ~Vector512.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> a, Vector512<float> b) => Vector512.AndNot(a, b);
@@ -105,12 +114,20 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
     public static Vector512<float> Even(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Odd(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, Vector512<int>.Indices * 2 + Vector512<int>.One, b);
+    // Lane 2i ← a[i], 2i + 1 ← b[i] (index 16 + i): i and i + 16 alternating, from 0 or from 8.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ZipLow(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ZipHigh(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Transpose(float* rows) => Transpose16x16.Transpose((Vector512<float>*)rows, (Vector512<float>*)rows);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LoadBroadcast(float* p) => Vector512.Create(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
@@ -132,6 +149,7 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> IsNaN(Vector256<float> v) => ~Vector256.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> a, Vector256<float> b) => Vector256.AndNot(a, b);
@@ -148,6 +166,12 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     public static Vector256<float> Even(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Odd(Vector256<float> a, Vector256<float> b) => Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle();
+    // unpcklps/unpckhps interleave within each 128-bit half (a0 b0 a1 b1 | a4 b4 a5 b5 and a2 b2 a3 b3 | a6 b6 a7 b7);
+    // vperm2f128 takes the low halves of both, or the high halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ZipLow(Vector256<float> a, Vector256<float> b) => Avx.Permute2x128(Avx.UnpackLow(a, b), Avx.UnpackHigh(a, b), 0x20);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ZipHigh(Vector256<float> a, Vector256<float> b) => Avx.Permute2x128(Avx.UnpackLow(a, b), Avx.UnpackHigh(a, b), 0x31);
     /// <summary>8×8: unpack row pairs, shuffle 2×2 blocks of pairs, then swap 128-bit halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Transpose(float* r)
@@ -171,6 +195,7 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadBroadcast(float* p) => Vector256.Create(*p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
@@ -193,6 +218,7 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> IsNaN(Vector128<float> v) => ~Vector128.Equals(v, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndNot(Vector128<float> a, Vector128<float> b) => Vector128.AndNot(a, b);
@@ -222,6 +248,15 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     public static Vector128<float> Odd(Vector128<float> a, Vector128<float> b) =>
         AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.UnzipOdd(a, b) :
         Sse.IsSupported ? Sse.Shuffle(a, b, 0xDD) : Vector128.Create(a[1], a[3], b[1], b[3]);
+    // zip1/zip2 on ARM64, unpcklps/unpckhps on x86.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ZipLow(Vector128<float> a, Vector128<float> b) =>
+        AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipLow(a, b) :
+        Sse.IsSupported ? Sse.UnpackLow(a, b) : Vector128.Create(a[0], b[0], a[1], b[1]);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ZipHigh(Vector128<float> a, Vector128<float> b) =>
+        AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipHigh(a, b) :
+        Sse.IsSupported ? Sse.UnpackHigh(a, b) : Vector128.Create(a[2], b[2], a[3], b[3]);
     /// <summary>4×4: interleave row pairs (unpcklps / zip1), then their 64-bit halves (movlhps / zip1 on doubles).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Transpose(float* r)
@@ -256,6 +291,9 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
         System.Runtime.Intrinsics.X86.Fma.IsSupported || AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Fma(float a, float b, float c) =>
+        System.Runtime.Intrinsics.X86.Fma.IsSupported || AdvSimd.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;

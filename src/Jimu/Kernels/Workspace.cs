@@ -103,4 +103,6 @@ internal enum Scratch
     SparseValues,
     /// <summary>Each row's next entry during a pass (<see cref="SparseGemm"/>, one per thread).</summary>
     SparseCursors,
+    /// <summary>Each plane's (or feature channel's) two sums in float64, added up per channel after the pass (<see cref="BatchNormKernel"/>).</summary>
+    BatchNormSums,
 }

@@ -23,8 +23,9 @@ public abstract class BatchNorm : Layer
     private readonly Tensor _runningMean, _runningVar;
     private readonly LayerBuffer _runningMeanBuffer, _runningVarBuffer;
     private readonly long[] _batchesTracked = new long[1];
-    private readonly double[] _mean, _variance, _sumDy, _sumDyX;
-    private readonly float[] _meanF, _invStd, _scale, _shift, _k, _p, _q;
+    private readonly BatchNormChannels _channels;
+    // With a fused pool: each window's winner and the input there (BatchNormReluPool), for the backward pass.
+    private float[] _winner = [], _winnerX = [];
     private Tensor? _input, _output, _inputGradient;
     private bool _trainedForward;
 
@@ -42,9 +43,7 @@ public abstract class BatchNorm : Layer
         _runningMeanBuffer = new LayerBuffer("running_mean", _runningMean);
         _runningVarBuffer = new LayerBuffer("running_var", _runningVar);
         Buffers = [_runningMeanBuffer, _runningVarBuffer, new LayerBuffer("num_batches_tracked", _batchesTracked)];
-        _mean = new double[channels]; _variance = new double[channels]; _sumDy = new double[channels]; _sumDyX = new double[channels];
-        _meanF = new float[channels]; _invStd = new float[channels]; _scale = new float[channels]; _shift = new float[channels];
-        _k = new float[channels]; _p = new float[channels]; _q = new float[channels];
+        _channels = new BatchNormChannels(channels);
         ResetParameters();
     }
 
@@ -80,20 +79,16 @@ public abstract class BatchNorm : Layer
     internal bool AppliesRelu { get; set; }
 
     /// <summary>
-    /// The 2×2 max pool after the ReLU that this layer (with <see cref="AppliesRelu"/>) hands its normalisation to
-    /// (<see cref="BatchNormReluPool"/>), or null. Then Forward computes the statistics and returns its input unchanged;
-    /// the pool normalises, rectifies and pools in one pass, passes its output gradient back unchanged, and this
-    /// layer's Backward takes that pooled gradient and gives the gradient with respect to its own input.
+    /// The 2×2 max pool after the ReLU that this layer (with <see cref="AppliesRelu"/>) also applies
+    /// (<see cref="BatchNormReluPool"/>), or null. Then Forward normalises, rectifies and pools in one pass, writes the
+    /// pool's output and returns its own input unchanged, which the pool takes and returns its output for; the pool
+    /// passes its output gradient back unchanged, and this layer's Backward takes that pooled gradient and gives the
+    /// gradient with respect to its own input.
     /// </summary>
     internal MaxPool2D? FusedPool { get; set; }
 
-    /// <summary>Whether the last forward pass left its normalisation to <see cref="FusedPool"/> (see <see cref="BatchNormReluPool.Pays"/>).</summary>
+    /// <summary>Whether the last forward pass pooled for <see cref="FusedPool"/> (its geometry fits, <see cref="BatchNormReluPool.Fits"/>).</summary>
     internal bool PoolFusedNow { get; private set; }
-
-    /// <summary>scale[c] = γ/√(σ² + ε) of the last forward pass: y = x·scale + shift.</summary>
-    internal float[] Scale => _scale;
-    /// <summary>shift[c] = β − μ·scale of the last forward pass.</summary>
-    internal float[] Shift => _shift;
 
     /// <summary>PyTorch's reset: γ = 1, β = 0, running mean 0, running variance 1, no batches tracked.</summary>
     public void ResetParameters()
@@ -131,85 +126,66 @@ public abstract class BatchNorm : Layer
         return inputShape.ToArray();
     }
 
-    // x [N, C, S…] → y [same shape]
+    // x [N, C, S…] → y [same shape] (pooled with FusedPool)
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         int s = SpatialSize(input.Shape), n = input.Dim(0), c = Channels;
         _input = input;
         _trainedForward = Training;
+        long m = (long)n * s;
+        if (Training && m < 2)
+            throw ShapeError("input", null, input.Shape, "more than one value per channel in training", "use a batch of at least 2");
+        if (!Training)
+            for (int i = 0; i < c; i++)
+                _channels.SetAffine(i, _runningMean.Data[i], _runningVar.Data[i], Eps, _weight.Value.Data[i], _bias.Value.Data[i]);
+        var pool = FusedPool;
+        PoolFusedNow = pool is not null && pool.FitsBatchNorm(input.Shape);
+        Tensor y;
+        var activation = AppliesRelu ? BatchNormActivation.Relu : BatchNormActivation.None;
+        if (PoolFusedNow)
+        {
+            y = pool!.BeginFusedForward(input);
+            if (_winner.Length < y.Length) { _winner = new float[y.Length]; _winnerX = new float[y.Length]; }
+            activation = BatchNormActivation.ReluPool;
+        }
+        else y = Tensor.Ensure(ref _output, input.Shape);
+        var t = new BatchNormTensors
+        {
+            X = input.Data, N = n, Channels = c, S = s, Activation = activation, Y = y.Data,
+            Pool = PoolFusedNow ? pool!.LastGeometry : default, Winner = _winner, WinnerX = _winnerX,
+        };
+        BatchNormKernel.Forward(Context, t, _channels, Training, _weight.Value.Data, _bias.Value.Data, Eps);
         if (Training)
         {
-            long m = (long)n * s;
-            if (m < 2) throw ShapeError("input", null, input.Shape, "more than one value per channel in training", "use a batch of at least 2");
-            BatchNormKernel.Statistics(Context, input.Data, n, c, s, _mean, _variance);
             float momentum = (float)Momentum;
             for (int i = 0; i < c; i++)
             {
-                _meanF[i] = (float)_mean[i];
-                _invStd[i] = (float)(1 / Math.Sqrt(_variance[i] + Eps));
-                _runningMean.Data[i] = (1 - momentum) * _runningMean.Data[i] + momentum * _meanF[i];
-                _runningVar.Data[i] = (1 - momentum) * _runningVar.Data[i] + momentum * (float)(_variance[i] * m / (m - 1));
+                _runningMean.Data[i] = (1 - momentum) * _runningMean.Data[i] + momentum * _channels.MeanF[i];
+                _runningVar.Data[i] = (1 - momentum) * _runningVar.Data[i] + momentum * (float)(_channels.Variance[i] * m / (m - 1));
             }
             _batchesTracked[0]++;
             _runningMeanBuffer.MarkChanged(); _runningVarBuffer.MarkChanged();
         }
-        else
-        {
-            for (int i = 0; i < c; i++)
-            {
-                _meanF[i] = _runningMean.Data[i];
-                _invStd[i] = (float)(1 / Math.Sqrt(_runningVar.Data[i] + Eps));
-            }
-        }
-        for (int i = 0; i < c; i++)
-        {
-            _scale[i] = _weight.Value.Data[i] * _invStd[i];
-            _shift[i] = _bias.Value.Data[i] - _meanF[i] * _scale[i];
-        }
-        PoolFusedNow = FusedPool is not null && BatchNormReluPool.Pays(input.Shape[^1]);
-        if (PoolFusedNow) return input;   // the pool normalises (see FusedPool)
-        var y = Tensor.Ensure(ref _output, input.Shape);
-        if (AppliesRelu) BatchNormRelu.Forward(Context, input.Data, y.Data, n, c, s, _scale, _shift);
-        else BatchNormKernel.Affine(Context, input.Data, y.Data, n, c, s, _scale, _shift);
-        return y;
+        return PoolFusedNow ? input : y;   // with a fused pool, the pool returns y
     }
 
-    // dy [N, C, S…] → dx [same shape]; dγ, dβ
+    // dy [N, C, S…] (pooled with FusedPool) → dx [N, C, S…]; dγ, dβ
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor outputGradient)
     {
         var pool = PoolFusedNow ? FusedPool : null;
-        // With a fused pool the gradient is the pool's output gradient, [N, C, OH, OW].
         CheckOutputGradient(pool is null ? _output : pool.Output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
-        if (pool is not null)
-            BatchNormReluPool.Sums(Context, _input.Data, outputGradient.Data, pool.Argmax, n, pool.LastGeometry, _meanF, _sumDy, _sumDyX);
-        else if (AppliesRelu)
-            BatchNormRelu.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _scale, _shift, _meanF, _sumDy, _sumDyX);
-        else
-            BatchNormKernel.Sums(Context, _input.Data, outputGradient.Data, n, c, s, _meanF, _sumDy, _sumDyX);
-        double m = (double)n * s;
-        for (int i = 0; i < c; i++)
+        var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
+        var t = new BatchNormTensors
         {
-            double invStd = _invStd[i], sumDyXhat = _sumDyX[i] * invStd;
-            _weight.Grad.Data[i] = (float)sumDyXhat;
-            _bias.Grad.Data[i] = (float)_sumDy[i];
-            double k = _weight.Value.Data[i] * invStd;
-            _k[i] = (float)k;
-            // Training: x̂·dγ/M = (x − μ)·invStd²·Σdy(x − μ)/M; in evaluation μ and σ are constants.
-            _p[i] = _trainedForward ? (float)(-k * invStd * sumDyXhat / m) : 0f;
-            _q[i] = _trainedForward ? (float)(-k * _sumDy[i] / m) : 0f;
-        }
-        if (!InputGradientRequired) return null;
-        var dx = Tensor.Ensure(ref _inputGradient, _input.Shape);
-        if (pool is not null)
-            BatchNormReluPool.InputGradient(Context, _input.Data, outputGradient.Data, pool.Argmax, dx.Data, n, pool.LastGeometry, _meanF, _k, _p, _q);
-        else if (AppliesRelu)
-            BatchNormRelu.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _scale, _shift, _meanF, _k, _p, _q);
-        else
-            BatchNormKernel.InputGradient(Context, _input.Data, outputGradient.Data, dx.Data, n, c, s, _meanF, _k, _p, _q);
+            X = _input.Data, N = n, Channels = c, S = s, Dy = outputGradient.Data, Dx = dx?.Data,
+            Activation = pool is not null ? BatchNormActivation.ReluPool : AppliesRelu ? BatchNormActivation.Relu : BatchNormActivation.None,
+            Pool = pool is not null ? pool.LastGeometry : default, Winner = _winner, WinnerX = _winnerX,
+        };
+        BatchNormKernel.Backward(Context, t, _channels, _trainedForward, _weight.Value.Data, _weight.Grad.Data, _bias.Grad.Data);
         return dx;
     }
 

@@ -53,8 +53,12 @@ public sealed class MaxPool2D : Pool2D
     /// <summary>Whether a pool with these hyper-parameters can take a BatchNorm's normalisation (<see cref="BatchNormReluPool"/>).</summary>
     internal bool CanFuseBatchNorm => KernelH == 2 && KernelW == 2 && StrideH == 2 && StrideW == 2 && Padding == Padding.Zero;
 
-    /// <summary>The argmax of the last forward pass (see <see cref="BatchNormReluPool"/> when fused).</summary>
-    internal int[] Argmax => _argmax;
+    /// <summary>Whether the fused BatchNorm can pool for an input of this shape (<see cref="BatchNormReluPool.Fits"/>).</summary>
+    internal bool FitsBatchNorm(ReadOnlySpan<int> inputShape) => BatchNormReluPool.Fits(Geometry(inputShape));
+
+    /// <summary>Sets up the forward pass whose output the fused BatchNorm writes: geometry and y [N, C, outH, outW].</summary>
+    internal Tensor BeginFusedForward(Tensor input) => BeginForward(input);
+
     /// <summary>The output of the last forward pass.</summary>
     internal Tensor? Output => _output;
     /// <summary>The geometry of the last forward pass.</summary>
@@ -64,15 +68,10 @@ public sealed class MaxPool2D : Pool2D
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
+        // Fused: the BatchNorm before has written y (BeginFusedForward) and passed its own input on.
+        if (FusedBatchNorm is { PoolFusedNow: true }) return BeginForward(input);
         var y = BeginForward(input);
         if (_argmax.Length < y.Length) _argmax = new int[y.Length];
-        if (FusedBatchNorm is { PoolFusedNow: true } bn)
-        {
-            var g = _geometry;
-            if (!MaxPool2x2.Applies(g)) throw new InvalidOperationException($"{Who}: a fused BatchNorm needs a 2x2 window with stride 2 and no padding.");
-            BatchNormReluPool.Forward(Context, input.Data, y.Data, _argmax, _batch, g, bn.Scale, bn.Shift);
-            return y;
-        }
         // A fused BatchNorm that did not hand its normalisation over has applied the ReLU itself.
         _used.MaxForward(Context, input.Data, y.Data, _argmax, _batch, _geometry, AppliesRelu && FusedBatchNorm is null);
         return y;
