@@ -8,11 +8,13 @@ namespace Jimu.Kernels;
 /// channels-last image is then a grid of contiguous channel vectors, which the Winograd transforms load directly.
 /// Written once over the vector width (<see cref="ISimdWidth{V}"/>): L channels × L pixels are transposed in registers.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class ChannelsLast
 {
     /// <summary>
-    /// Copies images [first, first + images) of <paramref name="src"/> into <paramref name="dst"/>, clearing the frame
-    /// first; <paramref name="cPad"/> is a multiple of the width's lanes L.
+    /// Copies images [first, first + images) of <paramref name="src"/> into <paramref name="dst"/> and zeroes the rest of
+    /// each frame (the padding around the image, and channels [⌈C⌉_L, cPad) where the stride has room past the last
+    /// vector); <paramref name="cPad"/> is a multiple of the width's lanes L.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Copy<S, V>(float[] src, int first, int images, int channels, int h, int w,
@@ -21,16 +23,32 @@ internal static unsafe class ChannelsLast
     {
         if (cPad % S.Lanes != 0 || cPad < channels)
             throw new ArgumentException($"The channel stride {cPad} must hold the {channels} channels and be a multiple of {S.Lanes}.", nameof(cPad));
-        long frame = (long)frameH * frameW * cPad;
-        new Span<float>(dst, checked((int)(images * frame))).Clear();
-        long plane = (long)h * w;
+        long frame = (long)frameH * frameW * cPad, row = (long)frameW * cPad, plane = (long)h * w;
+        // Only what the image does not cover is cleared (clearing whole frames cost as much as the copy itself).
+        int written = (channels + S.Lanes - 1) / S.Lanes * S.Lanes, bottom = Math.Min(frameH, top + h), right = Math.Min(frameW, left + w);
         fixed (float* s = src)
             for (int n = 0; n < images; n++)
             {
+                float* to = dst + n * frame;
+                Clear(to, top * row);
+                Clear(to + bottom * row, (frameH - bottom) * row);
+                for (int i = top; i < bottom; i++)
+                {
+                    float* r = to + i * row;
+                    Clear(r, (long)left * cPad);
+                    Clear(r + (long)right * cPad, (long)(frameW - right) * cPad);
+                    if (written < cPad)
+                        for (int j = left; j < right; j++) Clear(r + (long)j * cPad + written, cPad - written);
+                }
                 float* image = s + (long)(first + n) * channels * plane;
                 for (int i = 0; i < h; i++)
-                    CopyRow<S, V>(image + (long)i * w, plane, channels, w, dst + n * frame + ((long)(top + i) * frameW + left) * cPad, cPad);
+                    CopyRow<S, V>(image + (long)i * w, plane, channels, w, to + ((long)(top + i) * frameW + left) * cPad, cPad);
             }
+    }
+
+    private static void Clear(float* p, long count)
+    {
+        if (count > 0) new Span<float>(p, checked((int)count)).Clear();
     }
 
     /// <summary>
@@ -42,7 +60,8 @@ internal static unsafe class ChannelsLast
         where S : struct, ISimdWidth<V> where V : unmanaged
     {
         int lanes = S.Lanes;
-        V* rows = stackalloc V[lanes];
+        byte* raw = stackalloc byte[lanes * sizeof(V) + 64];
+        V* rows = (V*)(((nint)raw + 63) & ~(nint)63);
         for (int j0 = 0; j0 < w; j0 += lanes)
         {
             int width = Math.Min(lanes, w - j0);

@@ -85,7 +85,7 @@ internal static unsafe class WinogradForward<T, S, V>
         int batch, int rows, in ConvGeometry g)
     {
         int rPad = (rows + NR - 1) / NR * NR;
-        TransformWeights(transformed, weight, rotate, rows, g.Channels, rPad);
+        TransformWeights(ctx, transformed, weight, rotate, rows, g.Channels, rPad);
         float* paddedBias = ctx.Workspace.Floats(Scratch.WinogradBias, rPad);
         if (bias is not null) bias.AsSpan(0, rows).CopyTo(new Span<float>(paddedBias, rows));
         var plan = new Plan(g, rows, transformed.U!.Pointer, paddedBias, bias is not null);
@@ -162,36 +162,49 @@ internal static unsafe class WinogradForward<T, S, V>
         }
     }
 
-    // Uᵀ from the weights, unless it was made from this array at this version (comparing 51,200 weights took 5 µs a call).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformWeights(WinogradWeights t, float[] weight, bool rotate, int rows, int k, int rPad)
+    // Uᵀ from the weights, unless it was made from this array at this version (comparing 51,200 weights took 5 µs a call);
+    // the groups of L rows are split over the threads (made on every training step, before the passes that read it).
+    private static void TransformWeights(ComputeContext ctx, WinogradWeights t, float[] weight, bool rotate, int rows, int k, int rPad)
     {
-        int taps = T.Kernel * T.Kernel;
         if (t.Holds(weight, rotate, rows, k, T.Kernel, T.Out, NR)) return;
-        int blocks = rPad / NR, lanes = Lanes;
         long size = (long)Points * rPad * k;
         // Cleared when made: columns past the last row's lane group are never written and must stay zero.
         if (t.U is null || t.U.Length < size) { AlignedBuffer.Ensure(ref t.U, size); t.U!.Clear(size); }
-        float* u = t.U.Pointer;
-        // g[e] lane j: tap e of kernel (r0 + j, c), gathered float by float (once per weight change).
-        V* g = stackalloc V[taps];
-        float* gathered = (float*)g;
-        fixed (float* w = weight)
-            for (int r0 = 0; r0 < rows; r0 += lanes)
-                for (int c = 0; c < k; c++)
-                {
-                    for (int j = 0; j < lanes; j++)
-                    {
-                        // Kernel (r, c) is at (r·k + c)·taps, or rotated at (c·rows + r)·taps; lanes past the last row repeat it.
-                        int r = Math.Min(r0 + j, rows - 1);
-                        float* kernel = w + (rotate ? (long)c * rows + r : (long)r * k + c) * taps;
-                        if (rotate) for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[taps - 1 - e];
-                        else for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[e];
-                    }
-                    // Uᵀ[ξ] of column block r0 / NR is a k × NR panel: row c, columns r0 % NR ...
-                    T.KernelTransform<S, V>(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
-                }
+        int groups = (rows + Lanes - 1) / Lanes;
+        var job = new WeightsJob(weight, rotate, rows, k, rPad, t.U.Pointer, groups, BatchSplit.Parts(ctx.Threads, groups));
+        ctx.For(job.Parts, ref job);
         t.MadeFrom(weight, rotate, rows, k, T.Kernel, T.Out, NR);
+    }
+
+    /// <summary>Uᵀ for a range of the groups of L rows (kernels r0 … r0 + L − 1 of every input channel).</summary>
+    private readonly struct WeightsJob(float[] weight, bool rotate, int rows, int k, int rPad, float* u, int groups, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(groups, part, Parts);
+            int taps = T.Kernel * T.Kernel, blocks = rPad / NR, lanes = Lanes;
+            // g[e] lane j: tap e of kernel (r0 + j, c), gathered float by float (once per weight change).
+            V* g = stackalloc V[taps];
+            float* gathered = (float*)g;
+            fixed (float* w = weight)
+                for (int r0 = start * lanes; r0 < end * lanes; r0 += lanes)
+                    for (int c = 0; c < k; c++)
+                    {
+                        for (int j = 0; j < lanes; j++)
+                        {
+                            // Kernel (r, c) is at (r·k + c)·taps, or rotated at (c·rows + r)·taps; lanes past the last row repeat it.
+                            int r = Math.Min(r0 + j, rows - 1);
+                            float* kernel = w + (rotate ? (long)c * rows + r : (long)r * k + c) * taps;
+                            if (rotate) for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[taps - 1 - e];
+                            else for (int e = 0; e < taps; e++) gathered[e * lanes + j] = kernel[e];
+                        }
+                        // Uᵀ[ξ] of column block r0 / NR is a k × NR panel: row c, columns r0 % NR ...
+                        T.KernelTransform<S, V>(g, u + ((long)(r0 / NR) * k + c) * NR + r0 % NR, (long)blocks * k * NR);
+                    }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

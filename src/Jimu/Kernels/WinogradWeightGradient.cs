@@ -63,26 +63,9 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
         var job = new PartJob(plan, x, dy, partDu, partDb, batch, parts);
         ctx.For(parts, ref job);
 
-        int oRows = plan.ORows, cPad = plan.CPad, lanes = Lanes;
-        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, L input channels at a time.
-        int c = g.Channels;
-        long duSize = plan.DuSize;
-        float* du = partDu;
-        for (int p = 1; p < parts; p++)
-            Elementwise.Add(new Span<float>(du, checked((int)duSize)), new ReadOnlySpan<float>(partDu + p * duSize, (int)duSize));
-        int taps = T.Kernel * T.Kernel;
-        V* dg = stackalloc V[taps];
-        float* entries = (float*)dg;
-        fixed (float* dw = dWeight)
-            for (int o = 0; o < outChannels; o++)
-                for (int c0 = 0; c0 < c; c0 += lanes)
-                {
-                    T.KernelGradientTransform<S, V>(du + (long)o * cPad + c0, (long)oRows * cPad, dg);
-                    int count = Math.Min(lanes, c - c0);
-                    float* kernel = dw + ((long)o * c + c0) * taps;
-                    for (int e = 0; e < taps; e++)
-                        for (int j = 0; j < count; j++) kernel[j * taps + e] = entries[e * lanes + j];
-                }
+        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, the output channels split over the threads.
+        var finish = new FinishJob(plan, partDu, parts, dWeight, BatchSplit.Parts(ctx.Threads, outChannels));
+        ctx.For(finish.Parts, ref finish);
         if (dBias is not null)
             for (int o = 0; o < outChannels; o++)
             {
@@ -90,6 +73,40 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
                 for (int p = 0; p < parts; p++) s += partDb[p * outChannels + o];
                 dBias[o] = (float)s;
             }
+    }
+
+    /// <summary>For a range of output channels o: dU[·][o][·] summed over the parts in order, then dW[o] = Gᵀ dU G.</summary>
+    private readonly struct FinishJob(Plan plan, float* partDu, int parts, float[] dWeight, int ranges) : IParallelJob
+    {
+        public readonly int Parts = ranges;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int range, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(plan.OutChannels, range, Parts);
+            int oRows = plan.ORows, cPad = plan.CPad, lanes = Lanes, c = plan.G.Channels, taps = T.Kernel * T.Kernel;
+            long duSize = plan.DuSize;
+            V* dg = stackalloc V[taps];
+            float* entries = (float*)dg;
+            fixed (float* dw = dWeight)
+                for (int o = start; o < end; o++)
+                {
+                    for (int xi = 0; xi < Points; xi++)
+                    {
+                        float* row = partDu + ((long)xi * oRows + o) * cPad;
+                        for (int p = 1; p < parts; p++)
+                            Elementwise.Add(new Span<float>(row, cPad), new ReadOnlySpan<float>(row + p * duSize, cPad));
+                    }
+                    for (int c0 = 0; c0 < c; c0 += lanes)
+                    {
+                        T.KernelGradientTransform<S, V>(partDu + (long)o * cPad + c0, (long)oRows * cPad, dg);
+                        int count = Math.Min(lanes, c - c0);
+                        float* kernel = dw + ((long)o * c + c0) * taps;
+                        for (int e = 0; e < taps; e++)
+                            for (int j = 0; j < count; j++) kernel[j * taps + e] = entries[e * lanes + j];
+                    }
+                }
+        }
     }
 
     /// <summary>The images of one part, one at a time: its dU (a slice of the caller's per-part sums) and db.</summary>
