@@ -100,12 +100,12 @@ public static class Cli
 
     /// <summary>
     /// Failures caused by the user's input, as opposed to bugs: the library's typed errors (<see cref="JimuException"/>
-    /// and its kinds, a <see cref="ShapeException"/> for images of the wrong shape), an invalid command line
-    /// (<see cref="CommandLineException"/>), files that cannot be read or written (<see cref="IOException"/>,
-    /// <see cref="UnauthorizedAccessException"/>) and a cancelled run. Anything else (an ArgumentException from inside
-    /// the library, a FormatException, an InvalidDataException) is a bug: what the user typed is checked before it
-    /// reaches code that would throw those.
+    /// and its kinds), an invalid command line (<see cref="CommandLineException"/>), files that cannot be read or
+    /// written (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) and a cancelled run. Anything else
+    /// is a bug: an ArgumentException from inside the library (a <see cref="ShapeException"/> too: jimu resizes and
+    /// converts every image to the model's input, and data, architectures and files are checked against the model
+    /// with typed errors before a tensor reaches a layer), a FormatException, an InvalidDataException.
     /// </summary>
-    public static bool IsUserError(Exception e) => e is JimuException or ShapeException or CommandLineException or IOException
+    public static bool IsUserError(Exception e) => e is JimuException or CommandLineException or IOException
         or UnauthorizedAccessException or OperationCanceledException;
 }

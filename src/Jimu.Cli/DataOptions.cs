@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Jimu.Cli;
 
 /// <summary>
-/// --data, --classes, --val-split and --skip-bad, as train and eval take them, and loading the data they name
+/// --data, --classes, --val-split, --skip-bad and --max-megapixels, as train and eval take them, and loading the data they name
 /// (Jimu.Images.DataSource: an IDX folder or an image folder) with a progress bar while images decode.
 /// </summary>
 public sealed class DataOptions
@@ -21,7 +21,21 @@ public sealed class DataOptions
     public Option<double?> ValSplit { get; } = new("--val-split") { Description = "For an image folder without train/ and test/: the fraction of each class held out for testing, chosen by --seed." };
     public Option<bool> SkipBad { get; } = new("--skip-bad") { Description = "Skip (and count) images that do not decode instead of stopping with an error." };
 
-    public IEnumerable<Option> All => [Data, Classes, ValSplit, SkipBad];
+    public Option<double> MaxMegapixels { get; } = new("--max-megapixels")
+    {
+        Description = "Largest image of an image folder in megapixels, read from its header before decoding; a larger one is an error (or skipped with --skip-bad).",
+        DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels / 1e6,
+    };
+
+    public IEnumerable<Option> All => [Data, Classes, ValSplit, SkipBad, MaxMegapixels];
+
+    /// <summary>--max-megapixels as pixels; a CommandLineException unless positive.</summary>
+    public long MaxPixels(ParseResult r)
+    {
+        double mp = r.GetValue(MaxMegapixels);
+        if (!(mp > 0 && mp * 1e6 < long.MaxValue)) throw new CommandLineException($"--max-megapixels must be positive, got {mp.ToString(CultureInfo.InvariantCulture)}.");
+        return Math.Max(1, (long)(mp * 1e6));
+    }
 
     public string Directory(ParseResult r) => r.GetValue(Data) ?? DataPaths.DefaultDataDirectory();
 
@@ -33,7 +47,7 @@ public sealed class DataOptions
         var options = new DataSourceOptions
         {
             Input = input, ValSplit = r.GetValue(ValSplit), Seed = seed, SkipBad = r.GetValue(SkipBad),
-            ClassesFile = r.GetValue(Classes), Threads = CommonOptions.ThreadCount,
+            ClassesFile = r.GetValue(Classes), Threads = CommonOptions.ThreadCount, MaxPixels = MaxPixels(r),
         };
         if (DataSource.Detect(dir) != DataSource.ImageFolderFormat || !console.Profile.Capabilities.Interactive)
             return DataSource.Load(dir, options);
@@ -72,7 +86,8 @@ public sealed class DataOptions
     /// (<see cref="BuiltIns.TakesAnyInputSize"/>) its input: an IDX file's shape, or an image folder's typical size and
     /// channels (colour when any sampled image is). Other architectures are returned as they are.
     /// </summary>
-    public static Architecture Fit(Architecture a, bool builtIn, string dir, double? valSplit, int seed, string? classesFile)
+    public static Architecture Fit(Architecture a, bool builtIn, string dir, double? valSplit, int seed, string? classesFile,
+        long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
         if (!builtIn) return a;
         string format = DataSource.Detect(dir);
@@ -87,7 +102,7 @@ public sealed class DataOptions
         else
         {
             var (train, _, _) = ImageFolder.Splits(dir, valSplit, seed);
-            if (BuiltIns.TakesAnyInputSize(a.Name)) a = a.WithInput(ImageFolder.TypicalShape(train.Files));
+            if (BuiltIns.TakesAnyInputSize(a.Name)) a = a.WithInput(ImageFolder.TypicalShape(train.Files, maxPixels: maxPixels));
             classes = train.Classes.Count;
         }
         return a.WithClasses(classes);

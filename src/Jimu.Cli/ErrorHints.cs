@@ -23,6 +23,8 @@ public static class ErrorHints
             ArchitectureMismatchException when on.Has("--arch") => With(e.Message, "check --arch"),
             CheckpointException when on.Has("--init") => With(e.Message, "start anew with --init instead of --resume"),
             TrainingDivergedException when on.Has("--lr") => With(e.Message, "lower --lr"),
+            ImageTooLargeException when on.Has("--max-megapixels") && on.Has("--skip-bad") => With(e.Message, "raise --max-megapixels, or pass --skip-bad to skip such files"),
+            ImageTooLargeException when on.Has("--max-megapixels") => With(e.Message, "raise --max-megapixels"),
             ImageDecodeException when on.Has("--skip-bad") => With(e.Message, "or pass --skip-bad to skip such files"),
             SettingException s when OptionOf(s.Setting) is { } option && on.Has(option) => $"{option}: {e.Message}",
             // A file that cannot be written: the option that named it, or --out for a default name.

@@ -30,23 +30,10 @@ public static class ImageInput
     /// <summary>Largest image decoded by default: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
     public const long MaxPixels = 1L << 25;
 
-    /// <summary>An image whose header claims more pixels than allowed: refused before decoding.</summary>
-    public sealed class TooLargeException(string path, int width, int height, long maxPixels, string message) : JimuException(message)
-    {
-        /// <summary>The image.</summary>
-        public string Path { get; } = path;
-        /// <summary>The width its header claims.</summary>
-        public int Width { get; } = width;
-        /// <summary>The height its header claims.</summary>
-        public int Height { get; } = height;
-        /// <summary>The most pixels accepted.</summary>
-        public long MaxPixels { get; } = maxPixels;
-    }
-
     /// <summary>
     /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped). A file that is not an image, or
     /// is truncated or corrupt, is an <see cref="ImageDecodeException"/> naming <paramref name="name"/>. The header's
-    /// size is checked against <paramref name="maxPixels"/> before any pixel is decoded (<see cref="TooLargeException"/>):
+    /// size is checked against <paramref name="maxPixels"/> before any pixel is decoded (<see cref="ImageTooLargeException"/>):
     /// a few kilobytes of PNG can claim gigabytes of pixels.
     /// </summary>
     public static (byte[] Grey, int Height, int Width) DecodeGrey(byte[] bytes, string name, long maxPixels = MaxPixels)
@@ -57,13 +44,9 @@ public static class ImageInput
     }
 
     /// <summary>The checks <see cref="DecodeGrey"/> makes before decoding: a readable header and at most <paramref name="maxPixels"/> pixels.</summary>
-    public static void CheckHeader(byte[] bytes, string name, long maxPixels = MaxPixels)
-    {
+    public static void CheckHeader(byte[] bytes, string name, long maxPixels = MaxPixels) =>
         // The size from the header, before any pixel is allocated: a 300-byte file may claim 50,000 × 2,000 pixels.
-        var (width, height, _) = Jimu.Images.ImageDecoder.Header(bytes, name);
-        if ((long)width * height > maxPixels)
-            throw new TooLargeException(name, width, height, maxPixels, $"{name}: the image claims {width}×{height} = {(long)width * height / 1e6:F1} megapixels; at most {maxPixels / 1e6:F1} are accepted; scale it down first.");
-    }
+        Jimu.Images.ImageDecoder.CheckSize(bytes, name, maxPixels);
 
     /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>
     public enum Preprocess { None, Mnist }

@@ -21,6 +21,8 @@ public sealed record DataSourceOptions
     public Action<int, int>? Progress { get; init; }
     /// <summary>Load only the test split (for evaluation): <see cref="LoadedData.Train"/> is then empty.</summary>
     public bool TestOnly { get; init; }
+    /// <inheritdoc cref="ImageFolderOptions.MaxPixels"/>
+    public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
 }
 
 /// <summary>A loaded data set: both splits, what kind of folder it was, and what was skipped.</summary>
@@ -111,7 +113,7 @@ public static class DataSource
         {
             Channels = options.Input[0], Height = options.Input[1], Width = options.Input[2],
             ValSplit = options.ValSplit, Seed = options.Seed, SkipBad = options.SkipBad,
-            Threads = options.Threads, Progress = options.Progress, TestOnly = options.TestOnly,
+            Threads = options.Threads, Progress = options.Progress, TestOnly = options.TestOnly, MaxPixels = options.MaxPixels,
         });
         var classes = data.Classes;
         if (ReadClasses(options.ClassesFile, directory, classes.Count) is { } given)

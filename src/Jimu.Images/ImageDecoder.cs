@@ -97,8 +97,30 @@ public static class ImageDecoder
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) { throw new ImageDecodeException(name, $"{name}: cannot decode the image ({Printable(e.Message)}); replace the file."); }
         if (info is not { Width: > 0, Height: > 0 } i)
-            throw new ImageDecodeException(name, $"{name}: cannot read the image header; replace the file.");
+            throw new ImageDecodeException(name, $"{name}: cannot decode the image (no readable header); replace the file.");
         return (i.Width, i.Height, (int)i.ColorComponents);
+    }
+
+    /// <summary>
+    /// The largest image an image folder decodes by default: 100 megapixels, above any phone photo's usual 12–50 MP,
+    /// far below what a crafted header can claim (a 60-byte PNG may claim 4 gigapixels: 16 GB of RGB once decoded).
+    /// </summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>
+    /// <see cref="Header"/>, then refuses more than <paramref name="maxPixels"/> pixels with an
+    /// <see cref="ImageTooLargeException"/> (an <see cref="ImageDecodeException"/>, so a folder can skip the file)
+    /// before any pixel is decoded.
+    /// </summary>
+    public static (int Width, int Height, int Channels) CheckSize(byte[] bytes, string name, long maxPixels)
+    {
+        var header = Header(bytes, name);
+        var (width, height) = (header.Width, header.Height);
+        if ((long)width * height > maxPixels)
+            throw new ImageTooLargeException(name, width, height, maxPixels,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{name}: the image claims {width}×{height} = {(long)width * height / 1e6:F1} megapixels; at most {maxPixels / 1e6:0.0###} are accepted; scale it down first."));
+        return header;
     }
 
     /// <summary>

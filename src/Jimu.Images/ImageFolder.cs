@@ -23,6 +23,11 @@ public sealed record ImageFolderOptions
     public Action<int, int>? Progress { get; init; }
     /// <summary>Decode only the test split (for evaluation); the training split is then empty.</summary>
     public bool TestOnly { get; init; }
+    /// <summary>
+    /// The most pixels (width × height, from the header, before decoding) an image may have; a larger one is an
+    /// <see cref="ImageTooLargeException"/>, skipped like any undecodable file with <see cref="SkipBad"/>.
+    /// </summary>
+    public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
 }
 
 /// <summary>What <see cref="ImageFolder.Load"/> found and decoded.</summary>
@@ -172,6 +177,7 @@ public static class ImageFolder
     /// <summary>Decodes every file in parallel into C·H·W bytes; failures are collected in file order.</summary>
     private static byte[]?[] Decode(string[] files, ImageFolderOptions o, out List<Bad> bad, out int colour)
     {
+        if (o.MaxPixels < 1) throw new SettingException("maximum image size", o.MaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture), $"The maximum image size must be at least one pixel, got {o.MaxPixels}.");
         if (o.Channels is not (1 or 3)) // before the parallel loop: inside it, only a file's own error is collected
             throw new DataMismatchException("image folder", $"{o.Channels} channels", "1 (grey) or 3 (RGB) channels",
                 $"images can be decoded to 1 (grey) or 3 (RGB) channels, not {o.Channels}; use an architecture whose input has 1 or 3 channels.");
@@ -189,6 +195,7 @@ public static class ImageFolder
                 {
                     throw new ImageDecodeException(files[i], $"{files[i]}: cannot read the file ({e.Message}).", e);
                 }
+                ImageDecoder.CheckSize(bytes, files[i], o.MaxPixels); // a crafted header can claim gigabytes
                 var pixels = ImageDecoder.Prepare(bytes, files[i], o.Channels, o.Height, o.Width, invert: false, out var d);
                 var b = new byte[per];
                 ImagePixels.ToBytes(pixels, b);
@@ -206,16 +213,17 @@ public static class ImageFolder
 
     /// <summary>
     /// The most common image shape among (a sample of) the files' headers: [C, H, W] with C = 3 when any sampled
-    /// image is colour, else 1. For architectures that take their input size from the data.
+    /// image is colour, else 1; headers claiming more than <paramref name="maxPixels"/> are not counted (they will
+    /// not decode). For architectures that take their input size from the data.
     /// </summary>
-    public static int[] TypicalShape(IReadOnlyList<string> files, int sample = 2000)
+    public static int[] TypicalShape(IReadOnlyList<string> files, int sample = 2000, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
         int step = Math.Max(1, files.Count / sample);
         var sizes = new Dictionary<(int, int), int>();
         bool colour = false;
         for (int i = 0; i < files.Count; i += step)
         {
-            if (ImageDecoder.Peek(files[i]) is not { } p) continue;
+            if (ImageDecoder.Peek(files[i]) is not { } p || (long)p.Width * p.Height > maxPixels) continue;
             sizes[(p.Height, p.Width)] = sizes.GetValueOrDefault((p.Height, p.Width)) + 1;
             colour |= p.Channels >= 3;
         }

@@ -13,5 +13,20 @@ public class DataFormatException(string path, string message, Exception? inner =
     public int? Line { get; init; }
 }
 
-/// <summary>One image file that cannot be decoded (not an image, truncated, corrupt); it can be replaced or skipped.</summary>
-public sealed class ImageDecodeException(string path, string message, Exception? inner = null) : DataFormatException(path, message, inner);
+/// <summary>One image file that cannot be decoded (not an image, truncated, corrupt, too large); it can be replaced or skipped.</summary>
+public class ImageDecodeException(string path, string message, Exception? inner = null) : DataFormatException(path, message, inner);
+
+/// <summary>
+/// An image whose header claims more pixels than allowed (<see cref="Width"/> × <see cref="Height"/> over
+/// <see cref="MaxPixels"/>), refused before a pixel is decoded: a few hundred bytes of PNG can claim gigabytes.
+/// </summary>
+public sealed class ImageTooLargeException(string path, int width, int height, long maxPixels, string message)
+    : ImageDecodeException(path, message)
+{
+    /// <summary>The width the header claims.</summary>
+    public int Width { get; } = width;
+    /// <summary>The height the header claims.</summary>
+    public int Height { get; } = height;
+    /// <summary>The most pixels accepted.</summary>
+    public long MaxPixels { get; } = maxPixels;
+}

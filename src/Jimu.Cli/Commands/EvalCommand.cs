@@ -41,7 +41,7 @@ public static class EvalCommand
             var loaded = Jimu.Images.DataSource.Load(dir, new Jimu.Images.DataSourceOptions
             {
                 Input = m.Network.InputShape, ValSplit = valSplit, Seed = splitSeed, SkipBad = r.GetValue(data.SkipBad),
-                ClassesFile = r.GetValue(data.Classes), Threads = CommonOptions.ThreadCount, TestOnly = true,
+                ClassesFile = r.GetValue(data.Classes), Threads = CommonOptions.ThreadCount, TestOnly = true, MaxPixels = data.MaxPixels(r),
             });
             ModelChecks.CheckEvalData(m, loaded);
             var test = loaded.Test;

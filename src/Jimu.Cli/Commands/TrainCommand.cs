@@ -105,7 +105,7 @@ public static class TrainCommand
             {
                 string archName = r.GetValue(arch)!;
                 var architecture = DataOptions.Fit(Architecture.Resolve(archName), BuiltIns.TryGet(archName) is not null, dataDir,
-                    r.GetValue(data.ValSplit), options.Seed, r.GetValue(data.Classes));
+                    r.GetValue(data.ValSplit), options.Seed, r.GetValue(data.Classes), data.MaxPixels(r));
                 model = Model.Create(architecture, options.Seed);
                 model.Threads = CommonOptions.ThreadCount;
                 if (r.GetValue(init) is { } initPath) ModelOptions.LoadWeights(model, initPath);

@@ -238,7 +238,7 @@ public sealed class JimuServer
             throw new RequestError(415, $"This model takes {_shape[0]}-channel images and the server decodes pictures to grey only: send application/json {{\"pixels\": [...]}} with {Count} values.");
         byte[] grey; int h, w;
         try { (grey, h, w) = ImageInput.DecodeGrey(bytes, name, _options.MaxPixels); }
-        catch (ImageInput.TooLargeException e) { throw new RequestError(413, e.Message + " (--max-megapixels)"); }
+        catch (ImageTooLargeException e) { throw new RequestError(413, e.Message + " (--max-megapixels)"); }
         var item = ImageInput.FromGrey(name, grey, h, w, _shape[1], _shape[2], query.Invert, query.Preprocess);
         return new Input(name, item.Pixels, item.Inverted);
     }

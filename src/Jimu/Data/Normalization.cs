@@ -85,8 +85,8 @@ public sealed record Normalization
     /// <summary>Normalises a batch [N, C, H, W] in place.</summary>
     public void Apply(Tensor batch)
     {
-        if (batch.Dim(1) != Channels)
-            throw new ShapeException($"The normalization has {Channels} channel(s) but the images have {batch.Dim(1)}.");
+        if (batch.Rank < 2 || batch.Dim(1) != Channels)
+            throw new ShapeException(nameof(Normalization), "images", [ShapeException.Any, Channels, ShapeException.Any, ShapeException.Any], batch.Shape.ToArray(), $"{Channels} channel(s), as its mean and standard deviation");
         int n = batch.Dim(0), plane = batch.Length / Math.Max(n * Channels, 1);
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < Channels; ch++)

@@ -25,16 +25,34 @@ internal readonly record struct ConvGeometry(
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1
         && PadTop == 0 && PadBottom == 0 && PadLeft == 0 && PadRight == 0;
 
-    /// <summary>Validates the hyper-parameters and input size, naming <paramref name="who"/> in every error.</summary>
+    /// <summary>
+    /// The geometry of <paramref name="layer"/> (<paramref name="who"/>: its cached "Type 'name'", so that a forward
+    /// pass allocates nothing) on an input [N, C, H, W]; a <see cref="ShapeException"/> naming the layer when the
+    /// kernel does not fit.
+    /// </summary>
+    public static ConvGeometry Create(string who, Layer layer, ReadOnlySpan<int> input, int kernelH, int kernelW, int strideH, int strideW, Padding padding) =>
+        Create(who, input, kernelH, kernelW, strideH, strideW, padding, layer);
+
+    /// <summary>Validates the hyper-parameters and the input size, naming <paramref name="who"/> in every error.</summary>
     public static ConvGeometry Create(string who, int channels, int inH, int inW,
-        int kernelH, int kernelW, int strideH, int strideW, Padding padding)
+        int kernelH, int kernelW, int strideH, int strideW, Padding padding) =>
+        Create(who, [1, channels, inH, inW], kernelH, kernelW, strideH, strideW, padding, null);
+
+    /// <summary>Validates the hyper-parameters and the input [N, C, H, W], naming <paramref name="who"/> (or <paramref name="layer"/>) in every error.</summary>
+    private static ConvGeometry Create(string who, ReadOnlySpan<int> input,
+        int kernelH, int kernelW, int strideH, int strideW, Padding padding, Layer? layer)
     {
+        int channels = input[1], inH = input[2], inW = input[3];
         ValidateHyperParameters(who, kernelH, kernelW, strideH, strideW);
         var (pt, pb) = padding.Resolve(inH, kernelH, strideH, vertical: true);
         var (pl, pr) = padding.Resolve(inW, kernelW, strideW, vertical: false);
         int paddedH = inH + pt + pb, paddedW = inW + pl + pr;
         if (kernelH > paddedH || kernelW > paddedW)
-            throw new ShapeException($"{who}: kernel {kernelH}x{kernelW} is larger than the padded input {paddedH}x{paddedW} (input {inH}x{inW}, padding {padding}); use a smaller kernel, more padding or a larger input.");
+        {
+            string requirement = $"at least {kernelH}x{kernelW} pixels after padding {padding}, its kernel's size (the padded input is {paddedH}x{paddedW})";
+            const string hint = "use a smaller kernel, more padding or a larger input";
+            throw layer is null ? new ShapeException(who, "input", null, input.ToArray(), requirement, hint) : ShapeException.Of(layer, "input", null, input, requirement, hint);
+        }
         return new ConvGeometry(channels, inH, inW, kernelH, kernelW, strideH, strideW, pt, pb, pl, pr,
             (paddedH - kernelH) / strideH + 1, (paddedW - kernelW) / strideW + 1);
     }

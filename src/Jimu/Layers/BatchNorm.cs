@@ -135,7 +135,7 @@ public abstract class BatchNorm : Layer
         _trainedForward = Training;
         long m = (long)n * s;
         if (Training && m < 2)
-            throw new ShapeException($"{Who} needs more than one value per channel in training, got input {input.ShapeString}; use a batch of at least 2.");
+            throw ShapeError("input", null, input.Shape, "more than one value per channel in training", "use a batch of at least 2");
         if (!Training)
             for (int i = 0; i < c; i++)
                 _channels.SetAffine(i, _runningMean.Data[i], _runningVar.Data[i], Eps, _weight.Value.Data[i], _bias.Value.Data[i]);

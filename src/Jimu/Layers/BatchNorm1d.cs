@@ -13,9 +13,9 @@ public sealed class BatchNorm1d(int features, double eps = 1e-5, double momentum
     protected override int SpatialSize(ReadOnlySpan<int> shape)
     {
         if (shape.Length is not (2 or 3))
-            throw new ShapeException($"{Who} expects an input [N, C] or [N, C, L], got shape {Tensor.Format(shape)}; use BatchNorm2d for images.");
+            throw ShapeError("input", [ShapeException.Any, Channels], shape, $"[N, {Channels}] or [N, {Channels}, L]", shape.Length == 4 ? "use BatchNorm2d for images" : null);
         if (shape[1] != Channels)
-            throw new ShapeException($"{Who} expects {Channels} features, got {shape[1]}.");
+            throw ShapeError("input", shape.Length == 3 ? [ShapeException.Any, Channels, ShapeException.Any] : [ShapeException.Any, Channels], shape, $"{Channels} features");
         return shape.Length == 3 ? shape[2] : 1;
     }
 }

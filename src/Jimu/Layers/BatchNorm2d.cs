@@ -13,9 +13,9 @@ public sealed class BatchNorm2d(int channels, double eps = 1e-5, double momentum
     protected override int SpatialSize(ReadOnlySpan<int> shape)
     {
         if (shape.Length != 4)
-            throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {Tensor.Format(shape)}; use BatchNorm1d after flatten.");
+            throw ShapeError("input", [ShapeException.Any, Channels, ShapeException.Any, ShapeException.Any], shape, "4-D NCHW", shape.Length == 2 ? "use BatchNorm1d after flatten" : null);
         if (shape[1] != Channels)
-            throw new ShapeException($"{Who} expects {Channels} input channels, got {shape[1]}.");
+            throw ShapeError("input", [ShapeException.Any, Channels, ShapeException.Any, ShapeException.Any], shape, $"{Channels} input channels");
         return shape[2] * shape[3];
     }
 }

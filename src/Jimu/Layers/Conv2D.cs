@@ -112,10 +112,10 @@ public sealed class Conv2D : Layer
     private ConvGeometry Geometry(ReadOnlySpan<int> s)
     {
         if (s.Length != 4)
-            throw new ShapeException($"Conv2D '{Name}' expects a 4-D NCHW input, got shape {Tensor.Format(s)}.");
+            throw ShapeError("input", [ShapeException.Any, InChannels, ShapeException.Any, ShapeException.Any], s, "4-D NCHW");
         if (s[1] != InChannels)
-            throw new ShapeException($"Conv2D '{Name}' expects {InChannels} input channels, got {s[1]}.");
-        return ConvGeometry.Create(Who, InChannels, s[2], s[3], KernelH, KernelW, StrideH, StrideW, Padding);
+            throw ShapeError("input", [ShapeException.Any, InChannels, ShapeException.Any, ShapeException.Any], s, $"{InChannels} input channels");
+        return ConvGeometry.Create(Who, this, s, KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
     /// <inheritdoc/>
@@ -137,8 +137,7 @@ public sealed class Conv2D : Layer
     {
         if (_input is null || _output is null)
             throw new InvalidOperationException($"Conv2D '{Name}': Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"Conv2D '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         var g = _geometry;
         int batch = _input.Dim(0);
         var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;

@@ -69,8 +69,7 @@ public sealed class Dropout : Layer
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"Dropout '{Name}': Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"Dropout '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
         if (_masked) Elementwise.Multiply(outputGradient.Span, _mask.AsSpan(0, _length), dx.Span);

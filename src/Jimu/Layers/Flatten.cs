@@ -15,7 +15,7 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     public override int[] OutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length < 2)
-            throw new ShapeException($"Flatten '{Name}' expects an input with a batch dimension and at least one more, got shape {Tensor.Format(inputShape)}.");
+            throw ShapeError("input", null, inputShape, "a batch dimension and at least one more");
         int features = 1;
         for (int i = 1; i < inputShape.Length; i++) features *= inputShape[i];
         return [inputShape[0], features];
@@ -38,8 +38,7 @@ public sealed class Flatten(string name = "flatten") : Layer(name)
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"Flatten '{Name}': Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"Flatten '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         return View(ref _inputGradient, outputGradient, _inputShape);
     }

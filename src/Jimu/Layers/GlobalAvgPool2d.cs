@@ -22,7 +22,7 @@ public sealed class GlobalAvgPool2d(string name = "gap") : Layer(name)
     private void Validate(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 4)
-            throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {Tensor.Format(inputShape)}.");
+            throw ShapeError("input", [ShapeException.Any, ShapeException.Any, ShapeException.Any, ShapeException.Any], inputShape, "4-D NCHW");
     }
 
     /// <inheritdoc/>

@@ -67,11 +67,15 @@ public abstract class Layer
     protected Tensor Require4D(Tensor x, int channels)
     {
         if (x.Rank != 4)
-            throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {x.ShapeString}.");
+            throw ShapeError("input", [ShapeException.Any, channels, ShapeException.Any, ShapeException.Any], x.Shape, "4-D NCHW");
         if (x.Dim(1) != channels)
-            throw new ShapeException($"{Who} expects {channels} input channels, got {x.Dim(1)}.");
+            throw ShapeError("input", [ShapeException.Any, channels, ShapeException.Any, ShapeException.Any], x.Shape, $"{channels} input channels");
         return x;
     }
+
+    /// <summary>A <see cref="ShapeException"/> naming this layer (type and name) for its <paramref name="argument"/>.</summary>
+    private protected ShapeException ShapeError(string argument, int[]? expected, ReadOnlySpan<int> actual, string? requirement = null, string? hint = null) =>
+        ShapeException.Of(this, argument, expected, actual, requirement, hint);
 
     /// <summary>
     /// For <see cref="Backward"/>: throws unless <see cref="Forward"/> ran (<paramref name="output"/> is its output)
@@ -81,7 +85,7 @@ public abstract class Layer
     {
         if (output is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         if (!outputGradient.ShapeEquals(output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {output.ShapeString}.");
+            throw ShapeError("output gradient", output.Shape.ToArray(), outputGradient.Shape, "the shape of its last output");
     }
 
     /// <summary>A short description for messages and summaries.</summary>

@@ -51,9 +51,9 @@ public sealed class Linear : Layer
     private void Check(ReadOnlySpan<int> shape)
     {
         if (shape.Length != 2)
-            throw new ShapeException($"Linear '{Name}' expects a 2-D [N, {InFeatures}] input, got shape {Tensor.Format(shape)}; put a Flatten layer before it.");
+            throw ShapeError("input", [ShapeException.Any, InFeatures], shape, "2-D", shape.Length > 2 ? "put a Flatten layer before it" : null);
         if (shape[1] != InFeatures)
-            throw new ShapeException($"Linear '{Name}' expects {InFeatures} input features, got {shape[1]}.");
+            throw ShapeError("input", [ShapeException.Any, InFeatures], shape, $"{InFeatures} input features");
     }
 
     // x [N, in] → y [N, out] = x·Wᵀ + b
@@ -79,8 +79,7 @@ public sealed class Linear : Layer
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_input is null || _output is null) throw new InvalidOperationException($"Linear '{Name}': Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"Linear '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         int n = _output.Dim(0);
         var dy = outputGradient.Span;
         // Behind a ReLU and a dropout most of dy is zeros: both products then read only the rows its non-zeros select.

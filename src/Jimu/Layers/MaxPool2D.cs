@@ -30,8 +30,9 @@ public sealed class MaxPool2D : Pool2D
         // The first and last windows of each axis are the ones that can lie wholly in the padding.
         if (g.PadTop >= KernelH || g.PadLeft >= KernelW
             || (g.OutH - 1) * StrideH - g.PadTop >= g.InH || (g.OutW - 1) * StrideW - g.PadLeft >= g.InW)
-            throw new ShapeException($"{Who}: padding {Padding} leaves windows with no input element (input {g.InH}x{g.InW}, " +
-                $"window {KernelH}x{KernelW}, stride {StrideH}x{StrideW}); use padding smaller than the window.");
+            throw ShapeError("input", null, inputShape,
+                $"windows that each hold an input element (padding {Padding} puts a {KernelH}x{KernelW} window at stride {StrideH}x{StrideW} wholly in the padding)",
+                "use padding smaller than the window");
         return g;
     }
 

@@ -50,8 +50,8 @@ public abstract class Pool2D : Layer
     private protected virtual ConvGeometry Geometry(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 4)
-            throw new ShapeException($"{Who} expects a 4-D NCHW input, got shape {Tensor.Format(inputShape)}.");
-        return ConvGeometry.Create(Who, inputShape[1], inputShape[2], inputShape[3], KernelH, KernelW, StrideH, StrideW, Padding);
+            throw ShapeError("input", [ShapeException.Any, ShapeException.Any, ShapeException.Any, ShapeException.Any], inputShape, "4-D NCHW");
+        return ConvGeometry.Create(Who, this, inputShape, KernelH, KernelW, StrideH, StrideW, Padding);
     }
 
     /// <summary>Sets up the geometry and output buffer of a forward pass: y [N, C, outH, outW].</summary>
@@ -67,8 +67,7 @@ public abstract class Pool2D : Layer
     private protected Tensor? BeginBackward(Tensor outputGradient)
     {
         if (_output is null || _batch < 0) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"{Who}: output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         return Tensor.Ensure(ref _inputGradient, _batch, _geometry.Channels, _geometry.InH, _geometry.InW);
     }

@@ -23,8 +23,7 @@ public sealed class Relu(string name = "relu") : Layer(name)
     public override Tensor? Backward(Tensor outputGradient)
     {
         if (_output is null) throw new InvalidOperationException($"ReLU '{Name}': Backward called before Forward.");
-        if (!outputGradient.ShapeEquals(_output.Shape))
-            throw new ShapeException($"ReLU '{Name}': output gradient has shape {outputGradient.ShapeString}, expected {_output.ShapeString}.");
+        CheckOutputGradient(_output, outputGradient);
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, outputGradient.Shape);
         ReluKernel.Backward(Context, _output.Data, outputGradient.Data, dx.Data, dx.Length);

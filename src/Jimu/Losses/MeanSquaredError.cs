@@ -14,9 +14,9 @@ public sealed class MeanSquaredError
     public double Forward(Tensor prediction, Tensor target)
     {
         if (!prediction.ShapeEquals(target.Shape))
-            throw new ShapeException($"MeanSquaredError: prediction has shape {prediction.ShapeString} but target has {target.ShapeString}.");
+            throw new ShapeException(nameof(MeanSquaredError), "target", prediction.Shape.ToArray(), target.Shape.ToArray(), "the prediction's shape");
         if (prediction.Length == 0)
-            throw new ShapeException($"MeanSquaredError: empty prediction of shape {prediction.ShapeString}.");
+            throw new ShapeException(nameof(MeanSquaredError), "prediction", null, prediction.Shape.ToArray(), "at least one element");
         var d = Tensor.Ensure(ref _difference, prediction.Shape);
         var p = prediction.Span; var t = target.Span; var ds = d.Span;
         double sum = 0;

@@ -19,12 +19,12 @@ public sealed class SoftmaxCrossEntropy
     public double Forward(Tensor logits, ReadOnlySpan<int> labels)
     {
         if (logits.Rank != 2)
-            throw new ShapeException($"SoftmaxCrossEntropy expects 2-D logits [N, classes], got shape {logits.ShapeString}.");
+            throw new ShapeException(nameof(SoftmaxCrossEntropy), "logits", [ShapeException.Any, ShapeException.Any], logits.Shape.ToArray(), "[N, classes]");
         int n = logits.Dim(0), k = logits.Dim(1);
         if (n == 0 || k == 0)
-            throw new ShapeException($"SoftmaxCrossEntropy needs at least one sample and one class, got logits of shape {logits.ShapeString}.");
+            throw new ShapeException(nameof(SoftmaxCrossEntropy), "logits", [ShapeException.Any, ShapeException.Any], logits.Shape.ToArray(), "at least one sample and one class");
         if (labels.Length != n)
-            throw new ShapeException($"SoftmaxCrossEntropy: {labels.Length} labels for a batch of {n} samples.");
+            throw new ShapeException(nameof(SoftmaxCrossEntropy), "labels", [n], [labels.Length], $"one label for each of the {n} samples");
         for (int i = 0; i < n; i++)
             if ((uint)labels[i] >= (uint)k)
                 throw new ArgumentOutOfRangeException(nameof(labels), $"SoftmaxCrossEntropy: label {labels[i]} of sample {i} is out of range [0, {k}).");
@@ -63,9 +63,9 @@ public sealed class SoftmaxCrossEntropy
     public static void Softmax(Tensor logits, Tensor destination)
     {
         if (logits.Rank != 2)
-            throw new ShapeException($"Softmax expects 2-D logits [N, classes], got shape {logits.ShapeString}.");
+            throw new ShapeException("Softmax", "logits", [ShapeException.Any, ShapeException.Any], logits.Shape.ToArray(), "[N, classes]");
         if (!destination.ShapeEquals(logits.Shape))
-            throw new ShapeException($"Softmax: destination has shape {destination.ShapeString}, expected {logits.ShapeString}.");
+            throw new ShapeException("Softmax", "destination", logits.Shape.ToArray(), destination.Shape.ToArray(), "the logits' shape");
         int n = logits.Dim(0), k = logits.Dim(1);
         for (int i = 0; i < n; i++)
             SoftmaxRow(logits.Span.Slice(i * k, k), destination.Span.Slice(i * k, k));

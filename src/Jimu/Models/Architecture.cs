@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Jimu.IO;
 using Jimu.Layers;
+using Jimu.Tensors;
 
 namespace Jimu.Models;
 
@@ -244,6 +245,7 @@ public sealed record Architecture
             catch (Exception e) when (e is ArgumentException or JimuException or FormatException && e is not TooLargeException)
             {
                 string message = e is ArgumentException { ParamName: { } p } a ? a.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+                if (e is ShapeException { LayerIndex: null } misfit) misfit.LayerIndex = i; // after the message, which names the layer already
                 throw new ArchitectureException($"Architecture '{Name}', layer {i + 1} ({spec.Type}): {message}", i, (e as ArchitectureException)?.Field, e);
             }
         }

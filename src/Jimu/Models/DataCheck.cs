@@ -94,12 +94,21 @@ public static class DataCheck
         return warnings;
     }
 
-    /// <summary>Refuses images [N, …] whose shape after N is not the model's input: a one-line <see cref="ShapeException"/>.</summary>
+    /// <summary>
+    /// Refuses images [N, …] whose shape after N is not the model's input: a <see cref="ShapeException"/> whose
+    /// <see cref="ShapeException.Operation"/> names the model ("Model 'mnist-tf'"), <see cref="ShapeException.Argument"/>
+    /// is <paramref name="where"/> ("images", a file), <see cref="ShapeException.Expected"/> [*, C, H, W] and whose hint
+    /// says what to change (the size, the channels).
+    /// </summary>
     public static void CheckShape(Model model, Tensor images, string where)
     {
         var input = model.Network.InputShape;
-        if (images.Rank != input.Length + 1 || !images.Shape[1..].SequenceEqual(input))
-            throw new ShapeException($"{where}: the images are {images.ShapeString} but the model takes [N, {string.Join(", ", input)}] ({Shape(input)} images{Source(model)}); resize them to {Shape(input)}.");
+        if (images.Rank == input.Length + 1 && images.Shape[1..].SequenceEqual(input)) return;
+        string hint = images.Rank != input.Length + 1 ? $"give a batch [N, {string.Join(", ", input)}]"
+            : images.Dim(1) != input[0] ? $"convert them to {input[0]} channel(s){(images.Shape[2..].SequenceEqual(input.AsSpan(1)) ? "" : $" of {Shape(input.AsSpan(1))}")}"
+            : $"resize them to {Shape(input.AsSpan(1))}";
+        throw new ShapeException($"Model '{model.Architecture.Name}'", where, [ShapeException.Any, .. input], images.Shape.ToArray(),
+            $"{Shape(input)} images{Source(model)}", hint);
     }
 
     /// <summary>

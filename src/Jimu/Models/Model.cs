@@ -251,7 +251,7 @@ public sealed class Model : IDisposable
     /// </summary>
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
-        DataCheck.CheckShape(this, images, "Predict");
+        DataCheck.CheckShape(this, images, "images");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
         var inference = Rent();
         try { return Run(inference, images, batchSize); }
@@ -266,7 +266,7 @@ public sealed class Model : IDisposable
     public Inspection Inspect(ReadOnlySpan<float> image)
     {
         if (image.Length != Tensor.Count(Network.InputShape))
-            throw new ShapeException($"The model expects {Tensor.Count(Network.InputShape)} input values ({Tensor.Format(Network.InputShape)}), got {image.Length}.");
+            throw new ShapeException("Model.Inspect", "image", [Tensor.Count(Network.InputShape)], [image.Length], $"one image of {Tensor.Format(Network.InputShape)}, flat");
         var inference = _inspection.TryTake(out var idle) ? idle : new Inference(Twin());
         try
         {

@@ -131,7 +131,11 @@ public sealed class Sequential
     public int[] ShapeAfter(int count, int batch)
     {
         int[] shape = [batch, .. InputShape];
-        for (int i = 0; i < count; i++) shape = _layers[i].OutputShape(shape);
+        for (int i = 0; i < count; i++)
+        {
+            try { shape = _layers[i].OutputShape(shape); }
+            catch (ShapeException e) when (e.LayerIndex is null) { e.LayerIndex = i; throw; }
+        }
         return shape;
     }
 
@@ -139,17 +143,34 @@ public sealed class Sequential
     public Tensor Forward(Tensor input)
     {
         if (input.Rank != InputShape.Length + 1 || !input.Shape[1..].SequenceEqual(InputShape))
-            throw new ShapeException($"The model expects input of shape [N, {string.Join(", ", InputShape)}], got {input.ShapeString}.");
+            throw new ShapeException("Sequential.Forward", "input", [ShapeException.Any, .. InputShape], input.Shape.ToArray());
         var x = input;
-        foreach (var layer in _steps) x = layer.Forward(x);
+        int step = 0;
+        try
+        {
+            for (; step < _steps.Count; step++) x = _steps[step].Forward(x);
+        }
+        catch (ShapeException e) when (e.LayerIndex is null) { e.LayerIndex = IndexOf(_steps[step]); throw; }
         return x;
+    }
+
+    /// <summary>The index in <see cref="Layers"/> of a layer of <see cref="Steps"/>.</summary>
+    private int? IndexOf(Layer step)
+    {
+        for (int i = 0; i < _layers.Count; i++) if (ReferenceEquals(_layers[i], step)) return i;
+        return null;
     }
 
     /// <summary>Back-propagates dLoss/dOutput through every layer, filling every parameter's gradient.</summary>
     public void Backward(Tensor outputGradient)
     {
         Tensor? g = outputGradient;
-        for (int i = _steps.Count - 1; i >= 0 && g is not null; i--) g = _steps[i].Backward(g);
+        int step = _steps.Count - 1;
+        try
+        {
+            for (; step >= 0 && g is not null; step--) g = _steps[step].Backward(g);
+        }
+        catch (ShapeException e) when (e.LayerIndex is null) { e.LayerIndex = IndexOf(_steps[step]); throw; }
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class Tensor
     {
         int n = Count(shape);
         if (data.Length < n)
-            throw new ArgumentException($"Data has {data.Length} elements but shape {Format(shape)} needs {n}.", nameof(data));
+            throw new ShapeException(nameof(Tensor), "shape", null, shape, $"at most the {data.Length} elements of its data (it needs {n})");
         _shape = (int[])shape.Clone();
         Length = n;
         Data = data;
@@ -73,11 +73,11 @@ public sealed class Tensor
         return o;
     }
 
-    /// <summary>A view with another shape over the same data (same element count).</summary>
+    /// <summary>A view with another shape over the same data (same element count, else a <see cref="ShapeException"/>).</summary>
     public Tensor Reshape(params int[] shape)
     {
         if (Count(shape) != Length)
-            throw new ArgumentException($"Cannot reshape {ShapeString} ({Length} elements) to {Format(shape)}.");
+            throw new ShapeException("Tensor.Reshape", "shape", null, shape, $"{Length} elements, as the tensor {ShapeString} has");
         return new Tensor(Data, shape);
     }
 
@@ -97,7 +97,7 @@ public sealed class Tensor
     internal void ShareStorageOf(Tensor source)
     {
         if (!ShapeEquals(source.Shape))
-            throw new ArgumentException($"Cannot share the storage of {source.ShapeString} as {ShapeString}.");
+            throw new ShapeException("Tensor.ShareStorageOf", "source", _shape, source._shape, "the shape of the tensor that shares it");
         Data = source.Data;
     }
 
@@ -114,7 +114,7 @@ public sealed class Tensor
     public void CopyFrom(Tensor other)
     {
         if (other.Length != Length)
-            throw new ArgumentException($"Cannot copy {other.ShapeString} into {ShapeString}.");
+            throw new ShapeException("Tensor.CopyFrom", "source", null, other._shape, $"{Length} elements, as the tensor {ShapeString} has");
         other.Span.CopyTo(Span);
     }
 
@@ -130,10 +130,10 @@ public sealed class Tensor
         long n = 1;
         foreach (int d in shape)
         {
-            if (d < 0) throw new ArgumentException($"Negative dimension in shape {Format(shape)}.");
+            if (d < 0) throw new ShapeException(nameof(Tensor), "shape", null, shape.ToArray(), "no negative dimension");
             n *= d;
         }
-        if (n > Array.MaxLength) throw new ArgumentException($"Shape {Format(shape)} has too many elements.");
+        if (n > Array.MaxLength) throw new ShapeException(nameof(Tensor), "shape", null, shape.ToArray(), $"at most {Array.MaxLength:N0} elements");
         return (int)n;
     }
 

@@ -60,6 +60,7 @@ public sealed class Trainer
         Cancelled = false;
         int n = train.Count, batchSize = Math.Min(_options.BatchSize, Math.Max(n, 1));
         int steps = (n + batchSize - 1) / batchSize;
+        CheckBatchNormBatches(n, batchSize);
         var start = _options.Start;
         if (start.Step >= steps || start.Seen > n)
             throw new CheckpointException(null, $"Cannot resume {start.Describe(steps)}: an epoch of this training set has only {steps} steps of {batchSize}; resume with the data the checkpoint was trained on.");
@@ -143,6 +144,31 @@ public sealed class Trainer
         foreach (int label in data.Labels)
             if ((uint)label >= (uint)classes)
                 throw LabelOutOfRange($"the {which} set", label, classes);
+    }
+
+    /// <summary>
+    /// A BatchNorm that would see one value per channel (BatchNorm1d after a flatten, given a batch of one image)
+    /// cannot compute a variance: refuse a batch size that makes such a batch (of one, or a last batch of one) before
+    /// the first step, instead of failing at the end of an epoch. A <see cref="SettingException"/> ("batch size").
+    /// </summary>
+    private void CheckBatchNormBatches(int n, int batchSize)
+    {
+        if (batchSize >= 2 && n % batchSize != 1) return;
+        int[] shape = [1, .. _model.InputShape];
+        foreach (var layer in _model.Layers)
+        {
+            if (layer is BatchNorm bn && Tensor.Count(shape) / bn.Channels < 2)
+            {
+                string why = batchSize == 1 || n == 1
+                    ? $"a batch of one image gives {bn.GetType().Name} '{bn.Name}' one value per channel, and it needs more than one in training"
+                    : $"{n:N0} training images in batches of {batchSize} leave a last batch of one image, which gives {bn.GetType().Name} '{bn.Name}' one value per channel, and it needs more than one in training";
+                int better = batchSize + 1;
+                while (n % better == 1 && better < n) better++;
+                string fix = n < 2 ? "train on at least 2 images" : $"use a batch size of {(batchSize == 1 ? "at least 2" : better.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+                throw new SettingException("batch size", batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{char.ToUpperInvariant(why[0])}{why[1..]}; {fix}.");
+            }
+            shape = layer.OutputShape(shape);
+        }
     }
 
     /// <summary>A label the model has no output for: <see cref="DataMismatchException"/> with the outputs and the label.</summary>

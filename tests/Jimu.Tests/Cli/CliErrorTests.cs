@@ -239,6 +239,18 @@ public class CliErrorTests(TrainedTinyModel fixture) : IClassFixture<TrainedTiny
         AssertOneLineError(r, "no/such/dir");
     }
 
+    /// <summary>
+    /// mnist-tf-bn's BatchNorm1d cannot train on a batch of one image: 64 training images in batches of 21 leave one,
+    /// which used to end the first epoch with a shape error; now it is the batch size, named before any step.
+    /// </summary>
+    [Fact]
+    public void BatchSizeLeavingOneImageForBatchNorm1d()
+    {
+        Fails(w => Train(w, "--arch", "mnist-tf-bn", "--batch-size", "21"), null,
+            "error: --batch-size: 64 training images in batches of 21 leave a last batch of one image", "BatchNorm1d 'bn3'", "use a batch size of 22");
+        Fails(w => Train(w, "--arch", "mnist-tf-bn", "--batch-size", "1"), null, "error: --batch-size: ", "use a batch size of at least 2");
+    }
+
     [Fact]
     public void EvalAndPredictBadOptions()
     {

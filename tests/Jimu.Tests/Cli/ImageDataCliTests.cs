@@ -118,6 +118,23 @@ public class ImageDataCliTests
         Assert.Contains("1 undecodable image(s) skipped", r.Out);
     }
 
+    /// <summary>A 60-byte PNG claiming 400 megapixels in a training folder: refused from its header with the limit's option, or skipped.</summary>
+    [Fact]
+    public void ImageClaimingTooManyPixels_ErrorsWithTheLimit_OrSkipBadSkipsIt()
+    {
+        using var dir = new TempDirectory();
+        string root = ImageFolder(dir);
+        string bomb = Path.Combine(root, "train", "digit 2", "bomb.png");
+        File.WriteAllBytes(bomb, Jimu.Tests.Data.ImageFolderTests.PngClaiming(20000, 20000));
+        Fails(dir, Train(dir, root), bomb, "400.0 megapixels; at most 100.0 are accepted", "(raise --max-megapixels, or pass --skip-bad to skip such files)");
+        Fails(dir, Train(dir, root, "--max-megapixels", "0"), "--max-megapixels must be positive");
+        var r = CliRunner.Run(Train(dir, root, "--skip-bad"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("1 undecodable image(s) skipped", r.Out);
+        // eval has the same option: a limit below the real pictures' 28×28 refuses them too.
+        Fails(dir, ["eval", "--model", dir.File("m.safetensors"), "--data", root, "--max-megapixels", "0.0005"], "28×28 = 0.0 megapixels; at most 0.0005 are accepted", "--max-megapixels");
+    }
+
     [Fact]
     public void ClassesFileOfTheWrongLength_AndArchitecturesThatCannotTakeTheImages()
     {

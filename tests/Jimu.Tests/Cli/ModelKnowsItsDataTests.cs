@@ -118,10 +118,15 @@ public class ModelKnowsItsDataTests
     {
         var model = Model.Create(TinyModel.Architecture);
         var e = Assert.Throws<ShapeException>(() => model.Predict(new Tensor(2, 1, 32, 32)));
-        Assert.Contains("[2, 1, 32, 32]", e.Message);
-        Assert.Contains("1×28×28", e.Message);
-        Assert.DoesNotContain('\n', e.Message);
-        Assert.Throws<ShapeException>(() => DataCheck.CheckImages(model, new Tensor(2, 3, 28, 28), "x"));
+        Assert.Equal(($"Model '{model.Architecture.Name}'", "images"), (e.Operation, e.Argument));
+        Assert.Equal([ShapeException.Any, 1, 28, 28], e.Expected);
+        Assert.Equal([2, 1, 32, 32], e.Actual);
+        Assert.Equal("resize them to 28×28", e.Hint);
+        Assert.Equal($"Model '{model.Architecture.Name}' expects images [*, 1, 28, 28] (1×28×28 images), got [2, 1, 32, 32]; resize them to 28×28.", e.Message);
+        var channels = Assert.Throws<ShapeException>(() => DataCheck.CheckImages(model, new Tensor(2, 3, 28, 28), "x"));
+        Assert.Equal(("x", "convert them to 1 channel(s)"), (channels.Argument, channels.Hint));
+        var rank = Assert.Throws<ShapeException>(() => model.Predict(new Tensor(1, 28, 28)));
+        Assert.Equal("give a batch [N, 1, 28, 28]", rank.Hint);
 
         var images = new Tensor(4, 1, 28, 28);
         images.Span.Fill(0.1f);

@@ -111,6 +111,7 @@ public class InternalErrorTests
     [InlineData("argument")]
     [InlineData("format")]
     [InlineData("invaliddata")]
+    [InlineData("shape")]
     public void A_BCL_exception_from_inside_is_a_bug_with_a_log_not_a_user_error(string kind)
     {
         // Only Jimu's typed errors, an invalid command line, file-system errors and cancellation are the user's;
@@ -121,6 +122,8 @@ public class InternalErrorTests
         {
             "argument" => throw new ArgumentException("The twin network has a different structure.", "twin"),
             "format" => throw new FormatException("bad digits"),
+            // jimu checks the user's images, data, files and architectures before a tensor reaches a layer.
+            "shape" => throw new Jimu.Tensors.ShapeException("Relu 'relu1'", "output gradient", [8, 32, 28, 28], [8, 32, 14, 14]),
             _ => throw new InvalidDataException("bad block"),
         });
         root.Subcommands.Add(boom);
@@ -141,10 +144,11 @@ public class InternalErrorTests
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.SettingException("learning rate", "-1", "bad")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.ShapeMismatchException("m.safetensors", "fc1.weight", [10, 3136], [10, 100], "bad")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Cli.CommandLineException("--top must be at least 1, got 0.")));
-        Assert.True(Jimu.Cli.Cli.IsUserError(new Jimu.Tensors.ShapeException("images [1, 3, 28, 28] but the model takes [N, 1, 28, 28]")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new FileNotFoundException("no such file", "x.png")));
         Assert.True(Jimu.Cli.Cli.IsUserError(new OperationCanceledException()));
         Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentException("x")));
+        // A tensor of the wrong shape reaching a layer: jimu checks the user's data, files and architectures first.
+        Assert.False(Jimu.Cli.Cli.IsUserError(new Jimu.Tensors.ShapeException("Model 'm'", "images", [-1, 1, 28, 28], [1, 3, 28, 28], "1×28×28 images")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new ArgumentOutOfRangeException("x")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new FormatException("x")));
         Assert.False(Jimu.Cli.Cli.IsUserError(new InvalidDataException("x")));

@@ -74,7 +74,7 @@ public class ImageDecodeErrorTests
         AssertClean(e, "notes.txt");
         Assert.Contains("not a PNG or JPEG image", e.Message);
 
-        var big = Assert.Throws<ImageInput.TooLargeException>(() => ImageInput.DecodeGrey(Picture(jpeg: false), "big.png", maxPixels: 100));
+        var big = Assert.Throws<ImageTooLargeException>(() => ImageInput.DecodeGrey(Picture(jpeg: false), "big.png", maxPixels: 100));
         Assert.Equal(("big.png", 10, 12, 100L), (big.Path, big.Width, big.Height, big.MaxPixels));
 
         var channels = Assert.Throws<DataMismatchException>(() => ImageDecoder.Decode(Picture(jpeg: false), "two.png", 2));

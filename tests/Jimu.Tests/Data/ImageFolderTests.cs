@@ -144,6 +144,42 @@ public class ImageFolderTests
         Assert.Equal(8, d.Test.Count);
     }
 
+    /// <summary>A 1×1 grey PNG whose header (CRC fixed) claims <paramref name="width"/>×<paramref name="height"/> pixels: 60 bytes.</summary>
+    internal static byte[] PngClaiming(int width, int height)
+    {
+        var png = Jimu.Tests.Cli.Png.Encode(1, 1, rgb: false, [0]);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Jimu.Tests.Cli.Png.Crc32(png.AsSpan(12, 17)));
+        return png;
+    }
+
+    [Fact]
+    public void An_image_claiming_too_many_pixels_is_refused_from_its_header_or_skipped()
+    {
+        using var dir = new TempDirectory();
+        string root = TwoClassFolder(dir);
+        string bomb = Path.Combine(root, "train", "dog", "bomb.png");
+        File.WriteAllBytes(bomb, PngClaiming(20000, 20000)); // 400 megapixels, 1.2 GB as RGB, in 60 bytes
+        var e = Assert.Throws<ImageTooLargeException>(() => DataSource.Load(root, Grey6x5));
+        Assert.Equal((bomb, 20000, 20000, ImageDecoder.DefaultMaxPixels), (e.Path, e.Width, e.Height, e.MaxPixels));
+        Assert.Equal($"{bomb}: the image claims 20000×20000 = 400.0 megapixels; at most 100.0 are accepted; scale it down first.", e.Message);
+        Assert.IsAssignableFrom<ImageDecodeException>(e); // what --skip-bad skips
+        var skipped = DataSource.Load(root, Grey6x5 with { SkipBad = true });
+        Assert.Equal([bomb], skipped.Images!.BadFiles);
+        Assert.Equal(8, skipped.Train.Count);
+
+        // The limit is an option: 500 megapixels lets the header through, and the decoder then finds no pixels for it.
+        var decodeError = Assert.Throws<ImageDecodeException>(() => DataSource.Load(root, Grey6x5 with { MaxPixels = 500_000_000 }));
+        Assert.IsNotType<ImageTooLargeException>(decodeError);
+        // A real 6×5 picture passes a limit of exactly its 30 pixels and is refused at 29.
+        File.Delete(bomb);
+        Assert.Equal(8, DataSource.Load(root, Grey6x5 with { MaxPixels = 30 }).Train.Count);
+        var tight = Assert.Throws<ImageTooLargeException>(() => DataSource.Load(root, Grey6x5 with { MaxPixels = 29 }));
+        Assert.Equal((5, 6, 29L), (tight.Width, tight.Height, tight.MaxPixels)); // 5 wide, 6 high
+        Assert.Throws<SettingException>(() => DataSource.Load(root, Grey6x5 with { MaxPixels = 0 }));
+    }
+
     [Fact]
     public void ClassesFile_NamesIdxClasses_AndMustMatchTheCount()
     {

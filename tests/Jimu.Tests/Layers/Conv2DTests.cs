@@ -278,7 +278,11 @@ public class Conv2DTests
     {
         var conv = new Conv2D(32, 64, 5, Padding.Same, algorithm: alg, name: "conv2");
         var e = Assert.Throws<ShapeException>(() => conv.Forward(new Tensor(1, 3, 8, 8)));
-        Assert.Equal("Conv2D 'conv2' expects 32 input channels, got 3.", e.Message);
+        Assert.Equal("Conv2D 'conv2' expects input [*, 32, *, *] (32 input channels), got [1, 3, 8, 8].", e.Message);
+        Assert.Equal(("Conv2D 'conv2'", "Conv2D", "conv2", "input"), (e.Operation, e.LayerType, e.LayerName, e.Argument));
+        Assert.Equal([ShapeException.Any, 32, ShapeException.Any, ShapeException.Any], e.Expected);
+        Assert.Equal([1, 3, 8, 8], e.Actual);
+        Assert.Null(e.LayerIndex); // a lone layer does not know where it sits
         var e2 = Assert.Throws<ShapeException>(() => conv.OutputShape([1, 3, 8, 8]));
         Assert.Equal(e.Message, e2.Message);
     }
@@ -288,8 +292,8 @@ public class Conv2DTests
     {
         var conv = new Conv2D(1, 2, 3, name: "c");
         var e = Assert.Throws<ShapeException>(() => conv.Forward(new Tensor(1, 5, 5)));
-        Assert.Contains("4-D", e.Message);
-        Assert.Contains("'c'", e.Message);
+        Assert.Equal("Conv2D 'c' expects input [*, 1, *, *] (4-D NCHW), got [1, 5, 5].", e.Message);
+        Assert.Equal([1, 5, 5], e.Actual);
         Assert.Throws<ShapeException>(() => conv.OutputShape([1, 1, 5, 5, 1]));
     }
 
@@ -298,8 +302,12 @@ public class Conv2DTests
     {
         var conv = new Conv2D(1, 2, 5, 3, padding: Padding.Symmetric(1), name: "big");
         var e = Assert.Throws<ShapeException>(() => conv.Forward(new Tensor(1, 1, 2, 8)));
-        Assert.Contains("Conv2D 'big'", e.Message);
-        Assert.Contains("larger than the padded input 4x10", e.Message);
+        Assert.Equal(("big", "Conv2D", "input"), (e.LayerName, e.LayerType, e.Argument));
+        Assert.Null(e.Expected); // no one shape says "at least 5x3 after padding": the requirement does
+        Assert.Equal([1, 1, 2, 8], e.Actual);
+        Assert.Contains("at least 5x3 pixels after padding", e.Requirement);
+        Assert.Contains("the padded input is 4x10", e.Message);
+        Assert.Equal("use a smaller kernel, more padding or a larger input", e.Hint);
         Assert.Throws<ShapeException>(() => conv.OutputShape([1, 1, 2, 8]));
         Assert.Equal([1, 2, 1, 8], conv.OutputShape([1, 1, 3, 8]));   // just fits
     }

@@ -126,7 +126,11 @@ public class LinearTests
     {
         var fc = new Linear(3136, 512, name: "fc1");
         var e = Assert.Throws<ShapeException>(() => fc.Forward(new Tensor(2, 3000)));
-        Assert.Equal("Linear 'fc1' expects 3136 input features, got 3000.", e.Message);
+        Assert.Equal("Linear 'fc1' expects input [*, 3136] (3136 input features), got [2, 3000].", e.Message);
+        Assert.Equal(("Linear", "fc1", "input"), (e.LayerType, e.LayerName, e.Argument));
+        Assert.Equal([ShapeException.Any, 3136], e.Expected);
+        Assert.Equal([2, 3000], e.Actual);
+        Assert.Null(e.Hint);
     }
 
     [Fact]
@@ -134,8 +138,9 @@ public class LinearTests
     {
         var fc = new Linear(3136, 512, name: "fc1");
         var e = Assert.Throws<ShapeException>(() => fc.Forward(new Tensor(2, 64, 7, 7)));
-        Assert.Contains("Linear 'fc1' expects a 2-D [N, 3136] input, got shape [2, 64, 7, 7]", e.Message);
-        Assert.Contains("Flatten", e.Message);
+        Assert.Equal("Linear 'fc1' expects input [*, 3136] (2-D), got [2, 64, 7, 7]; put a Flatten layer before it.", e.Message);
+        Assert.Equal([2, 64, 7, 7], e.Actual);
+        Assert.Equal("put a Flatten layer before it", e.Hint);
     }
 
     [Fact]

@@ -328,14 +328,15 @@ public class PoolTests
         var pool = new AvgPool2D(3, name: "pool2", algorithm: algorithm);
         var e = Assert.Throws<ShapeException>(() => pool.Forward(new Tensor(1, 1, 2, 5)));
         Assert.Contains("AvgPool2D 'pool2'", e.Message);
-        Assert.Contains("larger than the padded input", e.Message);
+        Assert.Contains("at least 3x3 pixels after padding", e.Message);
+        Assert.Equal(("AvgPool2D", "pool2"), (e.LayerType, e.LayerName));
     }
 
     [Fact]
     public void WrongRankIsRejected()
     {
         var e = Assert.Throws<ShapeException>(() => new MaxPool2D(2, name: "pool1").Forward(new Tensor(1, 4, 4)));
-        Assert.Equal("MaxPool2D 'pool1' expects a 4-D NCHW input, got shape [1, 4, 4].", e.Message);
+        Assert.Equal("MaxPool2D 'pool1' expects input [*, *, *, *] (4-D NCHW), got [1, 4, 4].", e.Message);
     }
 
     [Fact]
@@ -343,6 +344,8 @@ public class PoolTests
     {
         var e = Assert.Throws<ShapeException>(() => new MaxPool2D(2, 2, padding: 2, name: "p").Forward(new Tensor(1, 1, 4, 4)));
         Assert.Contains("MaxPool2D 'p'", e.Message);
+        Assert.Contains("wholly in the padding", e.Message);
+        Assert.Equal([1, 1, 4, 4], e.Actual);
         // Average pooling defines them (zeros), as count_include_pad does.
         var y = new AvgPool2D(2, 2, padding: 2).Forward(new Tensor(1, 1, 4, 4));
         Assert.Equal(new[] { 1, 1, 4, 4 }, y.Shape.ToArray());
@@ -355,6 +358,7 @@ public class PoolTests
         Assert.Throws<InvalidOperationException>(() => pool.Backward(new Tensor(1, 1, 2, 2)));
         pool.Forward(new Tensor(1, 1, 4, 4));
         var e = Assert.Throws<ShapeException>(() => pool.Backward(new Tensor(1, 1, 3, 2)));
-        Assert.Contains("expected [1, 1, 2, 2]", e.Message);
+        Assert.Equal("MaxPool2D 'p' expects output gradient [1, 1, 2, 2] (the shape of its last output), got [1, 1, 3, 2].", e.Message);
+        Assert.Equal("output gradient", e.Argument);
     }
 }
