@@ -381,12 +381,55 @@ internal static unsafe class ConvVectorized
                     {
                         float* row = frame + c * framePlane + a * frameW;
                         float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * l;
+                        // Two kernel rows at once where their 10 (6) accumulators fit beside the operands: each dY
+                        // vector is loaded once for both, and twice the chains hide the add latency (x86 without FMA).
+                        if (a + 1 < kh && (kw == 5 || kw == 3))
+                        {
+                            if (kw == 5) AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
+                            else AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
+                            a++;
+                        }
                         // The common widths as constants, so that their copies have no tests of kw in the loop.
-                        if (kw == 5) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
+                        else if (kw == 5) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
                         else if (kw == 3) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
                         else AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, kw);
                     }
             }
+    }
+
+    /// <summary>
+    /// Kernel rows a and a + 1 (<paramref name="row"/> at xpad[c][a], <paramref name="acc"/> at row a's kw
+    /// accumulators, row a + 1's after them) for kw ≤ 5: <see cref="AccumulateKernelRow{S, V}"/> twice, in one pass
+    /// over dY, each accumulator summed in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateKernelRowPair<S, V>(float* row, long frameW, long shift, float* dy, int outH, int outW, float* acc, int kw)
+        where S : struct, ISimdWidth<V> where V : struct
+    {
+        int l = S.Lanes;
+        float* next = acc + kw * l;
+        V s0 = S.Load(acc), s1 = S.Load(acc + l), s2 = S.Zero, s3 = S.Zero, s4 = S.Zero;
+        V t0 = S.Load(next), t1 = S.Load(next + l), t2 = S.Zero, t3 = S.Zero, t4 = S.Zero;
+        if (kw > 2) { s2 = S.Load(acc + 2 * l); t2 = S.Load(next + 2 * l); }
+        if (kw > 3) { s3 = S.Load(acc + 3 * l); t3 = S.Load(next + 3 * l); }
+        if (kw > 4) { s4 = S.Load(acc + 4 * l); t4 = S.Load(next + 4 * l); }
+        for (int i = 0; i < outH; i++, row += frameW)
+            for (int j0 = 0; j0 < outW; j0 += l)
+            {
+                var d = LoadRow<S, V>(dy + (long)i * outW, j0, outW);
+                float* x = row + j0, y = x + frameW;
+                s0 = S.Fma(d, S.Load(x), s0);
+                t0 = S.Fma(d, S.Load(y), t0);
+                s1 = S.Fma(d, S.Load(x + shift), s1);
+                t1 = S.Fma(d, S.Load(y + shift), t1);
+                if (kw > 2) { s2 = S.Fma(d, S.Load(x + 2 * shift), s2); t2 = S.Fma(d, S.Load(y + 2 * shift), t2); }
+                if (kw > 3) { s3 = S.Fma(d, S.Load(x + 3 * shift), s3); t3 = S.Fma(d, S.Load(y + 3 * shift), t3); }
+                if (kw > 4) { s4 = S.Fma(d, S.Load(x + 4 * shift), s4); t4 = S.Fma(d, S.Load(y + 4 * shift), t4); }
+            }
+        S.Store(acc, s0); S.Store(acc + l, s1); S.Store(next, t0); S.Store(next + l, t1);
+        if (kw > 2) { S.Store(acc + 2 * l, s2); S.Store(next + 2 * l, t2); }
+        if (kw > 3) { S.Store(acc + 3 * l, s3); S.Store(next + 3 * l, t3); }
+        if (kw > 4) { S.Store(acc + 4 * l, s4); S.Store(next + 4 * l, t4); }
     }
 
     /// <summary>

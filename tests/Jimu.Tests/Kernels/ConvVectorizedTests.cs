@@ -120,8 +120,8 @@ public class ConvVectorizedTests
     }
 
     /// <summary>
-    /// Every width the machine has (not only the one Conv2D selects), on the seed network's conv1 and on a ragged
-    /// 3×3 / 7-wide shape, forward and dW/db against the direct loops, one image split by rows and a batch by images.
+    /// Every width the machine has (not only the one Conv2D selects), on the seed network's conv1, on a ragged
+    /// 3×7 shape and a 3×3 one, forward and dW/db against the direct loops, one image split by rows and a batch by images.
     /// </summary>
     [Theory]
     [InlineData(512, 4, 1, 32, 28, 28, 5, 5, 2)]
@@ -130,6 +130,8 @@ public class ConvVectorizedTests
     [InlineData(512, 1, 3, 13, 9, 37, 3, 7, 1)]
     [InlineData(256, 1, 3, 13, 9, 37, 3, 7, 1)]
     [InlineData(128, 1, 3, 13, 9, 37, 3, 7, 1)]
+    [InlineData(256, 2, 2, 9, 11, 13, 3, 3, 1)]   // 3×3: two kernel rows at once, then the last alone
+    [InlineData(128, 2, 2, 9, 11, 13, 3, 3, 1)]
     public void Every_width_agrees_with_direct_loops(int bits, int batch, int channels, int outChannels, int h, int w, int kh, int kw, int pad) =>
         SimdWidths.Run(bits, new AtWidth(batch, channels, outChannels, h, w, kh, kw, pad));
 
