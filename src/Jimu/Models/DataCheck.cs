@@ -21,6 +21,7 @@ public static class DataCheck
     /// </summary>
     public static IReadOnlyList<string> Check(Model model, Dataset data, string where, bool sameSource = false)
     {
+        model.RequireClassifier();
         var input = model.Network.InputShape;
         if (!data.SampleShape.SequenceEqual(input))
             throw new DataMismatchException(where, Shape(input), Shape(data.SampleShape), $"{where}: the images are {Shape(data.SampleShape)} but the model takes {Shape(input)}; evaluate it on data like its training data{Source(model)}.");

@@ -188,6 +188,7 @@ public sealed class Model : IDisposable
         Action<TrainingProgress>? onStep = null, Action<EpochResult>? onEpoch = null, bool resume = false,
         CancellationToken cancellation = default, Action<TrainingPosition>? onCheckpoint = null)
     {
+        RequireClassifier();
         if (resume)
         {
             if (_optimizer is null || _settings is null)
@@ -236,6 +237,7 @@ public sealed class Model : IDisposable
     /// </summary>
     public Evaluation Evaluate(Dataset data, int batchSize = 256)
     {
+        RequireClassifier();
         var inference = Rent();
         try { return Evaluator.Evaluate(inference.Network, data, batchSize, Normalization); }
         finally { _inference.Add(inference); }
@@ -252,6 +254,7 @@ public sealed class Model : IDisposable
     public Prediction[] Predict(Tensor images, int batchSize = 256)
     {
         DataCheck.CheckShape(this, images, "images");
+        RequireClassifier();
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1, got {batchSize}.");
         var inference = Rent();
         try { return Run(inference, images, batchSize); }
@@ -285,6 +288,19 @@ public sealed class Model : IDisposable
     /// training, loading or a write to <see cref="Network"/> followed by <see cref="Layers.Parameter.MarkChanged"/>
     /// between calls shows through.
     /// </summary>
+    /// <summary>
+    /// Training, evaluation and prediction classify: the network must give one score per class ([classes]). A network
+    /// ending in a conv (outputs [C, H, W]; an imported ONNX graph can be any network) would reach the loss or the
+    /// softmax as a tensor of the wrong shape: an <see cref="ArchitectureException"/> naming the last layer instead.
+    /// </summary>
+    internal void RequireClassifier()
+    {
+        if (Network.OutputShape.Length != 1)
+            throw new ArchitectureException($"Architecture '{Architecture.Name}' gives each image outputs of shape {Tensor.Format(Network.OutputShape)}, "
+                + "but a classifier needs one score per class ([classes]); end it with a flatten (or global average pooling) and a linear layer.",
+                Network.Layers.Count - 1);
+    }
+
     private Inference Rent()
     {
         if (!_inference.TryTake(out var inference))

@@ -251,6 +251,33 @@ public class CliErrorTests(TrainedTinyModel fixture) : IClassFixture<TrainedTiny
         Fails(w => Train(w, "--arch", "mnist-tf-bn", "--batch-size", "1"), null, "error: --batch-size: ", "use a batch size of at least 2");
     }
 
+    /// <summary>An architecture ending in a conv: the model cannot classify; refused before training, not by the loss (a bug's "internal error").</summary>
+    [Fact]
+    public void ArchitectureWithoutOneScorePerClass()
+    {
+        Fails(w => Train(w, "--arch", w.Dir.File("maps.json")),
+            w => File.WriteAllText(w.Dir.File("maps.json"), """{ "name": "maps", "input": [1, 28, 28], "layers": [ { "type": "conv2d", "out_channels": 10, "kernel": 3 } ] }"""),
+            "error: Architecture 'maps' gives each image outputs of shape [10, 26, 26]", "one score per class");
+    }
+
+    /// <summary>
+    /// A picture of another size and channels than the grey 28×28 model takes is no shape error: predict converts
+    /// and resizes it, so no tensor of the wrong shape reaches the model.
+    /// </summary>
+    [Fact]
+    public void PredictOnAColourPictureOfAnotherSize_IsConvertedNotAShapeError()
+    {
+        using var w = new Workspace(fixture);
+        string png = w.Dir.File("photo.png");
+        var rgb = new byte[40 * 30 * 3];
+        new Random(1).NextBytes(rgb);
+        File.WriteAllBytes(png, Png.Encode(40, 30, rgb: true, rgb));
+        var r = CliRunner.Run(["predict", "--model", w.Out, png, "--format", "json"]);
+        Assert.True(r.Code == 0, $"exit {r.Code}\n{r.Out}\n{r.Err}");
+        Assert.DoesNotContain("error", r.Err); // warnings only (random pixels look unlike the training digits)
+        Assert.Contains("\"probabilities\"", r.Out);
+    }
+
     [Fact]
     public void EvalAndPredictBadOptions()
     {

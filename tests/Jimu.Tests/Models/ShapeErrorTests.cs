@@ -89,6 +89,29 @@ public class ShapeErrorTests
         Assert.Contains("layer 2 (conv2d): Conv2D 'conv1' expects input with at least 5x5 pixels", e.Message);
     }
 
+    /// <summary>A network whose output is not one score per class is refused by training, evaluation and prediction, not by the loss.</summary>
+    [Fact]
+    public void A_model_whose_output_is_not_one_score_per_class_is_an_architecture_error()
+    {
+        var maps = Model.Create(new ArchitectureBuilder("maps", 1, 8, 8).Conv2D(4, 3).Relu().Build()); // a network, not a classifier
+        var data = new Dataset(new Tensor(4, 1, 8, 8), [0, 1, 2, 3], 4);
+        var settings = new OptimizerSettings { Kind = OptimizerKind.Sgd, LearningRate = 0.01f };
+        foreach (var call in new Action[]
+        {
+            () => maps.Fit(data, null, settings, new TrainingOptions { Epochs = 1, BatchSize = 2 }),
+            () => maps.Evaluate(data),
+            () => maps.Predict(new Tensor(1, 1, 8, 8)),
+            () => DataCheck.Check(maps, data, "eval"),
+        })
+        {
+            var e = Assert.Throws<ArchitectureException>(call);
+            Assert.Equal(1, e.LayerIndex);
+            Assert.Contains("outputs of shape [4, 6, 6]", e.Message);
+            Assert.Contains("flatten", e.Message);
+        }
+        Assert.Equal([2, 4, 6, 6], maps.Network.Forward(new Tensor(2, 1, 8, 8)).Shape.ToArray()); // which still runs
+    }
+
     [Fact]
     public void Losses_and_normalisation_name_the_tensor()
     {
