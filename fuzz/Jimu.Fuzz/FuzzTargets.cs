@@ -14,6 +14,10 @@ namespace Jimu.Fuzz;
 /// </summary>
 public static class FuzzTargets
 {
+    /// <summary>The image target's pixel limit: 2²⁵ (33.5 MP) instead of predict's 100 MP, so one input that passes the
+    /// header check decodes in afl's time and memory limits; the limit check itself is the same code.</summary>
+    private const long FuzzMaxPixels = 1L << 25;
+
     /// <summary>Target name → parser.</summary>
     public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
     {
@@ -24,8 +28,8 @@ public static class FuzzTargets
         // resized as it is and MNIST-style (centred by mass, inverted when light).
         ["image"] = b =>
         {
-            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false);
-            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false, Jimu.Cli.ImageInput.Preprocess.Mnist);
+            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false, maxPixels: FuzzMaxPixels);
+            Jimu.Cli.ImageInput.Decode(b, "fuzz-image", 1, 28, 28, invert: false, Jimu.Cli.ImageInput.Preprocess.Mnist, FuzzMaxPixels);
         },
         // The model loader as a whole: safetensors, stored architecture, weights, optimizer and training state.
         ["model"] = b => Model.FromStream(new MemoryStream(b, writable: false), "fuzz.safetensors", null),

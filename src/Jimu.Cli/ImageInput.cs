@@ -27,8 +27,9 @@ public static class ImageInput
         public bool Idx { get; init; }
     }
 
-    /// <summary>Largest image decoded by default: 2²⁵ pixels (33.5 megapixels, more than 8K UHD).</summary>
-    public const long MaxPixels = 1L << 25;
+    /// <summary>Largest image decoded by default: the same 100 megapixels as an image folder in training
+    /// (<see cref="Jimu.Images.ImageDecoder.DefaultMaxPixels"/>), so a photo that trains also predicts.</summary>
+    public const long MaxPixels = Jimu.Images.ImageDecoder.DefaultMaxPixels;
 
     /// <summary>
     /// Decodes a PNG or JPEG to one grey byte per pixel (stb's luma, alpha dropped). A file that is not an image, or
@@ -51,14 +52,16 @@ public static class ImageInput
     /// <summary>How a picture becomes the model's input: plain (resize only) or <see cref="MnistStyle"/>.</summary>
     public enum Preprocess { None, Mnist }
 
-    public static List<Item> Load(string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
+    public static List<Item> Load(string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None,
+        long maxPixels = MaxPixels)
     {
         if (!File.Exists(path)) throw new DataFormatException(path, $"{path}: the input file does not exist.");
-        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess);
+        return Decode(File.ReadAllBytes(path), path, channels, height, width, invert, preprocess, maxPixels);
     }
 
     /// <summary>Decodes the bytes of a PNG, JPEG, BMP, GIF or IDX images file; <paramref name="path"/> names it in errors and items.</summary>
-    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None)
+    public static List<Item> Decode(byte[] bytes, string path, int channels, int height, int width, bool invert, Preprocess preprocess = Preprocess.None,
+        long maxPixels = MaxPixels)
     {
         if (channels is not (1 or 3))
             throw new DataMismatchException(path, $"{channels} channels", "1 (grey) or 3 (RGB) channels", $"{path}: the model takes {channels}-channel images but images have 1 (grey) or 3 (RGB) channels.");
@@ -66,14 +69,14 @@ public static class ImageInput
         var items = new List<Item>();
         if (channels == 3 && IsImage(bytes))
         {
-            CheckHeader(bytes, path); // the same checks (header, pixel limit) as for grey models
+            CheckHeader(bytes, path, maxPixels); // the same checks (header, pixel limit) as for grey models
             // The same conversion as training on an image folder (Jimu.Images.ImageDecoder.Prepare).
             var pixels = Jimu.Images.ImageDecoder.Prepare(bytes, path, 3, height, width, invert, out var d);
             items.Add(new Item(path, pixels, invert) { Colour = d.Colour, SourceSize = (d.Height, d.Width) });
         }
         else if (IsImage(bytes))
         {
-            var (grey, h, w) = DecodeGrey(bytes, path);
+            var (grey, h, w) = DecodeGrey(bytes, path, maxPixels);
             items.Add(FromGrey(path, grey, h, w, height, width, invert, preprocess) with { Colour = IsColour(bytes), SourceSize = (h, w) });
         }
         else

@@ -80,4 +80,17 @@ public class ImageDecodeErrorTests
         var channels = Assert.Throws<DataMismatchException>(() => ImageDecoder.Decode(Picture(jpeg: false), "two.png", 2));
         Assert.Equal(("two.png", "2 channels"), (channels.Where, channels.Expected));
     }
+
+    [Fact]
+    public void Predict_accepts_what_training_folders_accept_and_its_limit_can_be_lowered()
+    {
+        // 6000 × 6000 = 36 MP: over the old 2²⁵ of predict, under the 100 MP of an image folder. The header passes, so
+        // the failure is the decoder's (the file holds no pixels), not the size check.
+        var png = Jimu.Tests.Data.ImageFolderTests.PngClaiming(6000, 6000);
+        Assert.Equal(ImageDecoder.DefaultMaxPixels, ImageInput.MaxPixels);
+        var e = Assert.Throws<ImageDecodeException>(() => ImageInput.Decode(png, "photo.png", 1, 28, 28, invert: false));
+        Assert.IsNotType<ImageTooLargeException>(e);
+        var big = Assert.Throws<ImageTooLargeException>(() => ImageInput.Decode(png, "photo.png", 3, 28, 28, invert: false, maxPixels: 1L << 25));
+        Assert.Equal(("photo.png", 6000, 6000, 1L << 25), (big.Path, big.Width, big.Height, big.MaxPixels));
+    }
 }
