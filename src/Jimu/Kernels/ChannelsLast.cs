@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Jimu.Kernels;
 
@@ -41,8 +42,12 @@ internal static unsafe class ChannelsLast
                         for (int j = left; j < right; j++) Clear(r + (long)j * cPad + written, cPad - written);
                 }
                 float* image = s + (long)(first + n) * channels * plane;
-                for (int i = 0; i < h; i++)
-                    CopyRow<S, V>(image + (long)i * w, plane, channels, w, to + ((long)(top + i) * frameW + left) * cPad, cPad);
+                // A group of L channels at a time, down its rows: L streams of reads rather than all C at once, each
+                // row prefetched a few rows ahead (the planes come from memory, and the hardware follows few streams).
+                for (int c0 = 0; c0 < channels; c0 += S.Lanes)
+                    for (int i = 0; i < h; i++)
+                        CopyRow<S, V>(image + c0 * plane + (long)i * w, plane, Math.Min(S.Lanes, channels - c0), w,
+                            to + ((long)(top + i) * frameW + left) * cPad + c0, cPad, i + PrefetchRows < h ? PrefetchRows * w : 0);
             }
     }
 
@@ -51,31 +56,36 @@ internal static unsafe class ChannelsLast
         if (count > 0) new Span<float>(p, checked((int)count)).Clear();
     }
 
+    /// <summary>Rows ahead of the one copied that <see cref="CopyRow"/> asks the memory for (x86 only).</summary>
+    private const int PrefetchRows = 4;
+
     /// <summary>
-    /// One image row, L channels × L pixels at a time: L (partial) loads along the row, a transpose in registers and
-    /// L stores of a pixel's channels. Channels past the last are stored as zeros, as the frame's padding is.
+    /// One image row of <paramref name="count"/> ≤ L channels, L pixels at a time: the (partial) loads along the row, a
+    /// transpose in registers and a store of each pixel's L channels. Channels past the last are stored as zeros, as the
+    /// frame's padding is. With <paramref name="ahead"/> &gt; 0 the same row that many floats further is prefetched.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CopyRow<S, V>(float* from, long plane, int channels, int w, float* to, int cPad)
+    private static void CopyRow<S, V>(float* from, long plane, int count, int w, float* to, int cPad, int ahead)
         where S : struct, ISimdWidth<V> where V : unmanaged
     {
         int lanes = S.Lanes;
-        byte* raw = stackalloc byte[lanes * sizeof(V) + 64];
-        V* rows = (V*)(((nint)raw + 63) & ~(nint)63);
+        V* rows = stackalloc V[lanes];
+        if (Sse.IsSupported && ahead > 0)
+            for (int k = 0; k < count; k++)
+            {
+                Sse.Prefetch0(from + k * plane + ahead);
+                Sse.Prefetch0(from + k * plane + ahead + w - 1);
+            }
         for (int j0 = 0; j0 < w; j0 += lanes)
         {
             int width = Math.Min(lanes, w - j0);
-            for (int c0 = 0; c0 < channels; c0 += lanes)
-            {
-                int count = Math.Min(lanes, channels - c0);
-                float* first = from + c0 * plane + j0;
-                int k = 0;
-                for (; k < count; k++) rows[k] = S.LoadFirst(first + k * plane, width);
-                for (; k < lanes; k++) rows[k] = S.Zero;
-                S.Transpose((float*)rows);
-                float* pixel = to + (long)j0 * cPad + c0;
-                for (int j = 0; j < width; j++) S.Store(pixel + (long)j * cPad, rows[j]);
-            }
+            float* first = from + j0;
+            int k = 0;
+            for (; k < count; k++) rows[k] = S.LoadFirst(first + k * plane, width);
+            for (; k < lanes; k++) rows[k] = S.Zero;
+            S.Transpose((float*)rows);
+            float* pixel = to + (long)j0 * cPad;
+            for (int j = 0; j < width; j++) S.Store(pixel + (long)j * cPad, rows[j]);
         }
     }
 }
