@@ -276,8 +276,8 @@ public static class BenchModelCommand
     /// </summary>
     public sealed record BatchNormShare(string Block, double BlockMs, double WithoutBatchNormMs, double BatchNormStepMs)
     {
-        /// <summary>What BatchNorm costs the block: the block less the same block without it.</summary>
-        public double AddedMs => Math.Max(0, BlockMs - WithoutBatchNormMs);
+        /// <summary>What BatchNorm costs the block: the median over the turns of the block less the same block without it, at least 0.</summary>
+        public double AddedMs { get; init; }
         /// <summary>What BatchNorm adds, as a part of the block.</summary>
         public double AddedShare => AddedMs / BlockMs;
     }
@@ -306,8 +306,11 @@ public static class BenchModelCommand
                 last = i + 1;
             else if (!bn.AppliesRelu) continue; // no ReLU after it: not a conv-BN-ReLU block
             var block = steps.Skip(i - 1).Take(last - i + 2).ToList();
-            var (with, without) = TimeBlocks(net, block, WithoutBatchNorm(net, conv, bn), inputs[i - 1]);
-            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", with, without, times[i].ForwardMs + times[i].BackwardMs));
+            var (with, without, added) = TimeBlocks(block, WithoutBatchNorm(net, conv, bn), inputs[i - 1]);
+            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", with, without, times[i].ForwardMs + times[i].BackwardMs)
+            {
+                AddedMs = Math.Max(0, added),
+            });
         }
         return shares;
     }
@@ -331,10 +334,10 @@ public static class BenchModelCommand
     }
 
     /// <summary>
-    /// Median time of a forward and backward pass through each of two chains of steps on the same input, taken in
-    /// turns so that both see the same state of the machine.
+    /// Median time of a forward and backward pass through each of two chains of steps on the same input, and the
+    /// median of their differences: taken in turns, each pair sees the same state of a shared machine.
     /// </summary>
-    private static (double, double) TimeBlocks(Sequential net, List<Layer> a, List<Layer> b, Tensor input)
+    private static (double A, double B, double Difference) TimeBlocks(List<Layer> a, List<Layer> b, Tensor input)
     {
         double Once(List<Layer> steps)
         {
@@ -345,14 +348,14 @@ public static class BenchModelCommand
             for (int j = steps.Count - 1; j >= 0 && g is not null; j--) g = steps[j].Backward(g);
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
-        var sa = new double[21];
-        var sb = new double[21];
-        for (int s = -5; s < sa.Length; s++)
+        const int Turns = 31;
+        double[] sa = new double[Turns], sb = new double[Turns], d = new double[Turns];
+        for (int s = -5; s < Turns; s++)
         {
             double ta = Once(a), tb = Once(b);
-            if (s >= 0) { sa[s] = ta; sb[s] = tb; }
+            if (s >= 0) { sa[s] = ta; sb[s] = tb; d[s] = ta - tb; }
         }
-        return (Timing.FromSamples(sa).Median, Timing.FromSamples(sb).Median);
+        return (Timing.FromSamples(sa).Median, Timing.FromSamples(sb).Median, Timing.FromSamples(d).Median);
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
