@@ -155,7 +155,7 @@ public static class BenchModelCommand
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
                 d["profile_optimizer_ms"] = OptimizerMs;
-                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["batchnorm_ms"] = b.BatchNormMs, ["share"] = b.Share, ["relu_pool_alone_ms"] = b.WithoutBatchNormMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
+                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["without_batchnorm_ms"] = b.WithoutBatchNormMs, ["batchnorm_step_ms"] = b.BatchNormStepMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
                 d["latency_profile_ms"] = LatencyProfile!.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs }).ToArray();
             }
             return d;
@@ -279,69 +279,92 @@ public static class BenchModelCommand
         return rate;
     }
 
-    /// <summary>A conv-BN-ReLU block of the training profile: its steps' time and the BatchNorm step's part of it.</summary>
-    public sealed record BatchNormShare(string Block, double BlockMs, double BatchNormMs, double WithoutBatchNormMs)
+    /// <summary>
+    /// A conv-BN-ReLU block: the block as the network runs it and the same block without its BatchNorm, each timed
+    /// alone (forward and backward, median ms), and the BatchNorm step's time in the training profile.
+    /// </summary>
+    public sealed record BatchNormShare(string Block, double BlockMs, double WithoutBatchNormMs, double BatchNormStepMs)
     {
-        /// <summary>The BatchNorm step's part of the block.</summary>
-        public double Share => BatchNormMs / BlockMs;
-        /// <summary>What BatchNorm adds: the block's BatchNorm and ReLU(+pool) steps less the same ReLU(+pool) alone.</summary>
-        public double AddedMs => Math.Max(0, BlockMs - ConvMs - WithoutBatchNormMs);
-        /// <summary>The convolution's part of the block.</summary>
-        public double ConvMs { get; init; }
+        /// <summary>What BatchNorm costs the block: the median over the turns of the block less the same block without it, at least 0.</summary>
+        public double AddedMs { get; init; }
         /// <summary>What BatchNorm adds, as a part of the block.</summary>
         public double AddedShare => AddedMs / BlockMs;
     }
 
     /// <summary>
-    /// For each BatchNorm step right after a convolution: the block is the convolution, the BatchNorm and the step
-    /// that applies its ReLU (the BatchNorm itself, a ReLU step, or the 2×2 pool that normalises, rectifies and pools
-    /// for it); the BatchNorm's part is its own step, forward and backward (with a fused pool that includes the
-    /// backward pass through pool and ReLU, which the BatchNorm step does for the pool).
+    /// For each BatchNorm step right after a convolution and applying a ReLU (itself, or through a ReLU step or the
+    /// 2×2 pool that normalises, rectifies and pools for it): the block's steps as the network runs them, timed alone
+    /// on the convolution's input, against the same convolution (its weights, algorithm and input-gradient need) and
+    /// ReLU(+pool) without the BatchNorm. Where the convolution does the BatchNorm's passes (a first layer,
+    /// <c>ConvBatchNorm</c>), that work shows in the convolution's row of the profile, not the BatchNorm's; timing the
+    /// whole block with and without BatchNorm counts it wherever it runs.
     /// </summary>
     private static List<BatchNormShare> BatchNormShares(Sequential net, Tensor x, List<LayerTime> times)
     {
         var steps = net.Steps;
         var shares = new List<BatchNormShare>();
-        // The BatchNorm steps' inputs, from one forward pass.
+        // Each step's input, from one forward pass.
         var inputs = new Tensor[steps.Count];
         var h = x;
         for (int i = 0; i < steps.Count; i++) { inputs[i] = h; h = steps[i].Forward(h); }
         for (int i = 1; i < steps.Count; i++)
         {
-            if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D) continue;
+            if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D conv) continue;
             int last = i;
             if (i + 1 < steps.Count && (bn.FusedPool is not null && ReferenceEquals(steps[i + 1], bn.FusedPool) || !bn.AppliesRelu && steps[i + 1] is Relu))
                 last = i + 1;
             else if (!bn.AppliesRelu) continue; // no ReLU after it: not a conv-BN-ReLU block
-            double block = 0;
-            for (int j = i - 1; j <= last; j++) block += times[j].ForwardMs + times[j].BackwardMs;
-            double conv = times[i - 1].ForwardMs + times[i - 1].BackwardMs;
-            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", block, times[i].ForwardMs + times[i].BackwardMs,
-                WithoutBatchNorm(net, bn, inputs[i])) { ConvMs = conv });
+            var block = steps.Skip(i - 1).Take(last - i + 2).ToList();
+            var (with, without, added) = TimeBlocks(block, WithoutBatchNorm(net, conv, bn), inputs[i - 1]);
+            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", with, without, times[i].ForwardMs + times[i].BackwardMs)
+            {
+                AddedMs = Math.Max(0, added),
+            });
         }
         return shares;
     }
 
     /// <summary>
-    /// Median time of the block's ReLU (and 2×2 max pool, as the network runs it: the pool applying the ReLU) alone,
-    /// forward and backward, on the BatchNorm's input: the block as it would run without the BatchNorm.
+    /// The block as it would be without the BatchNorm: a copy of the convolution (weights, algorithm, whether it
+    /// computes an input gradient), then the ReLU, or the 2×2 max pool applying it as the network runs a ReLU before a pool.
     /// </summary>
-    private static double WithoutBatchNorm(Sequential net, BatchNorm bn, Tensor input)
+    private static List<Layer> WithoutBatchNorm(Sequential net, Conv2D conv, BatchNorm bn)
     {
-        Layer plain = bn.FusedPool is { } p
-            ? new MaxPool2D(p.KernelH, p.KernelW, p.StrideH, p.StrideW, p.Padding, p.Algorithm, "pool") { AppliesRelu = true }
+        var plain = new Conv2D(conv.InChannels, conv.OutChannels, conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.Padding,
+            conv.HasBias, conv.Algorithm, "conv") { InputGradientRequired = conv.InputGradientRequired };
+        for (int p = 0; p < conv.Parameters.Count; p++) plain.Parameters[p].Value.CopyFrom(conv.Parameters[p].Value);
+        Layer relu = bn.FusedPool is { } pool
+            ? new MaxPool2D(pool.KernelH, pool.KernelW, pool.StrideH, pool.StrideW, pool.Padding, pool.Algorithm, "pool") { AppliesRelu = true }
             : new Relu("relu");
-        plain.Context = net.Context;
-        plain.InputGradientRequired = true;
-        var samples = new double[21];
-        for (int s = -5; s < samples.Length; s++)
+        List<Layer> layers = [plain, relu];
+        foreach (var l in layers) { l.Context = net.Context; l.Training = true; }
+        relu.InputGradientRequired = true;
+        return layers;
+    }
+
+    /// <summary>
+    /// Median time of a forward and backward pass through each of two chains of steps on the same input, and the
+    /// median of their differences: taken in turns, each pair sees the same state of a shared machine.
+    /// </summary>
+    private static (double A, double B, double Difference) TimeBlocks(List<Layer> a, List<Layer> b, Tensor input)
+    {
+        double Once(List<Layer> steps)
         {
             long t0 = Stopwatch.GetTimestamp();
-            var y = plain.Forward(input);
-            plain.Backward(y);
-            if (s >= 0) samples[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            var y = input;
+            foreach (var s in steps) y = s.Forward(y);
+            Tensor? g = y;
+            for (int j = steps.Count - 1; j >= 0 && g is not null; j--) g = steps[j].Backward(g);
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
-        return Timing.FromSamples(samples).Median;
+        const int Turns = 31;
+        double[] sa = new double[Turns], sb = new double[Turns], d = new double[Turns];
+        for (int s = -5; s < Turns; s++)
+        {
+            double ta = Once(a), tb = Once(b);
+            if (s >= 0) { sa[s] = ta; sb[s] = tb; d[s] = ta - tb; }
+        }
+        return (Timing.FromSamples(sa).Median, Timing.FromSamples(sb).Median, Timing.FromSamples(d).Median);
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
@@ -495,11 +518,11 @@ public static class BenchModelCommand
         console.Write(p);
         if (r.BatchNormShares is { Count: > 0 } shares)
         {
-            var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step, median ms)")
-                .AddColumns("block", "block", "BatchNorm step", "its share", "ReLU(+pool) alone", "added by BatchNorm", "added share");
+            var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step forward + backward, each block timed alone, median ms)")
+                .AddColumns("block", "block", "same block without BatchNorm", "added by BatchNorm", "added share", "BatchNorm step in the profile");
             foreach (var s in shares)
-                b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.BatchNormMs.ToString("F2", inv), (s.Share * 100).ToString("F1", inv) + "%",
-                    s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv), (s.AddedShare * 100).ToString("F1", inv) + "%");
+                b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv),
+                    (s.AddedShare * 100).ToString("F1", inv) + "%", s.BatchNormStepMs.ToString("F2", inv));
             console.Write(b);
         }
         var lat = new Table().Title("batch-1 inference profile (median ms)").AddColumns("layer", "forward");

@@ -36,7 +36,9 @@ public sealed class Sequential
     /// <summary>
     /// maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.
     /// A BatchNorm applies the ReLU after it; with a 2×2 max pool after that, the pool normalises, rectifies and
-    /// pools in one pass (<see cref="BatchNorm.FusedPool"/>). The numbers are the unfused layers' up to the order of sums.
+    /// pools in one pass (<see cref="BatchNorm.FusedPool"/>). A first convolution followed by BatchNorm and ReLU sums
+    /// the BatchNorm's statistics and forms its input gradient in its own kernel (<see cref="Conv2D.FusedBatchNorm"/>).
+    /// The numbers are the unfused layers' up to the order of sums.
     /// </summary>
     private void PlanSteps()
     {
@@ -45,10 +47,15 @@ public sealed class Sequential
             switch (layer)
             {
                 case BatchNorm b: b.AppliesRelu = false; b.FusedPool = null; break;
+                case Conv2D c: c.FusedBatchNorm = null; break;
                 case MaxPool2D m: m.AppliesRelu = false; m.FusedBatchNorm = null; break;
             }
         for (int i = 0; i < _layers.Count; i++)
         {
+            // A convolution that needs no input gradient (the first layer) does its BatchNorm's statistics and
+            // input-gradient passes in its own kernel (ConvBatchNorm), in training, where its algorithm can.
+            if (_layers[i] is Conv2D { InputGradientRequired: false } conv && i + 2 < _layers.Count && _layers[i + 1] is BatchNorm2d next && _layers[i + 2] is Relu)
+                conv.FusedBatchNorm = next;
             if (_layers[i] is BatchNorm bn && i + 1 < _layers.Count && _layers[i + 1] is Relu)
             {
                 bn.AppliesRelu = true;
