@@ -152,14 +152,15 @@ public class ComputeContextTests
         Assert.Equal(4095f * 4096 / 2, partial.Sum());
     }
 
-    /// <summary>A choice driven by made-up times to run its calls on the caller alone.</summary>
-    internal static ParallelChoice InlineChoice()
+    /// <summary>Drives a new choice, with made-up times, to run its next <see cref="ParallelChoice.MinInterval"/> calls on the caller alone.</summary>
+    internal static ParallelChoice DriveInline(ParallelChoice choice)
     {
-        var choice = new ParallelChoice(long.MaxValue);
         for (int i = 0; i < 2 * ParallelChoice.Sample; i++) choice.Record(choice.NextInline() ? 1 : 1000);
         Assert.True(choice.Inline);
         return choice;
     }
+
+    private static ParallelChoice InlineChoice() => DriveInline(new ParallelChoice(long.MaxValue));
 
     [Fact]
     public void A_call_chosen_inline_runs_every_item_on_the_caller_and_later_jobs_share_again()

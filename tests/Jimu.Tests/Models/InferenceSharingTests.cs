@@ -38,9 +38,7 @@ public class InferenceSharingTests
         using var alone = Model.Create(Architecture.Resolve(arch), seed: 1);
         alone.Threads = 2;
         alone.Network.Training = false;
-        var choice = alone.Network.ChoiceFor(batch);
-        for (int i = 0; i < 2 * ParallelChoice.Sample; i++) choice.Record(choice.NextInline() ? 1 : 1000);
-        Assert.True(choice.Inline);
+        ComputeContextTests.DriveInline(alone.Network.ChoiceFor(batch));
         for (int r = 0; r < 5; r++) Assert.Equal(expected, alone.Network.Forward(x).Span.ToArray());
         Assert.Equal(0, alone.Network.Context.LiveWorkers); // every pass ran on the caller
     }
@@ -51,8 +49,7 @@ public class InferenceSharingTests
         using var model = Model.Create(Architecture.Resolve("mnist-tf"), seed: 1);
         model.Threads = 2;
         model.Network.Training = true;
-        var choice = model.Network.ChoiceFor(2);
-        for (int i = 0; i < 2 * ParallelChoice.Sample; i++) choice.Record(choice.NextInline() ? 1 : 1000);
+        ComputeContextTests.DriveInline(model.Network.ChoiceFor(2));
         model.Network.Forward(Images(2));
         Assert.Equal(1, model.Network.Context.LiveWorkers);
     }
