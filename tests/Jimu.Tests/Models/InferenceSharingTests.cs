@@ -43,6 +43,25 @@ public class InferenceSharingTests
         Assert.Equal(0, alone.Network.Context.LiveWorkers); // every pass ran on the caller
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Timed_passes_allocate_nothing_after_the_first(bool inline)
+    {
+        using var model = Model.Create(Architecture.Resolve("vgg3"), seed: 1);
+        model.Threads = 2;
+        model.Network.Training = false;
+        if (inline) ComputeContextTests.DriveInline(model.Network.ChoiceFor(1));
+        var x = Images(1);
+        // Inline: fewer calls than a probe interval, so every one runs on the caller; shared: whatever the probes choose.
+        int calls = inline ? ParallelChoice.MinInterval / 2 : 300;
+        for (int i = 0; i < calls; i++) model.Network.Forward(x);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++) model.Network.Forward(x);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        if (inline) Assert.Equal(0, model.Network.Context.LiveWorkers);
+    }
+
     [Fact]
     public void Training_passes_are_always_shared()
     {
