@@ -314,7 +314,7 @@ internal static unsafe class BatchNormKernel
 
     /// <summary>(Σ (x − K), Σ (x − K)²) for a shift K.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
+    internal static (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sum = 0, sq = 0;
