@@ -150,7 +150,7 @@ public static class BenchModelCommand
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
                 d["profile_optimizer_ms"] = OptimizerMs;
-                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["batchnorm_ms"] = b.BatchNormMs, ["share"] = b.Share, ["relu_pool_alone_ms"] = b.WithoutBatchNormMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
+                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["batchnorm_ms"] = b.BatchNormMs, ["share"] = b.Share, ["relu_pool_without_batchnorm_ms"] = b.WithoutBatchNormMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
                 d["latency_profile_ms"] = LatencyProfile!.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs }).ToArray();
             }
             return d;
@@ -233,7 +233,9 @@ public static class BenchModelCommand
         List<LayerTime>? layerTimes = null;
         double optimizerMs = 0;
         if (profile) (layerTimes, optimizerMs) = Profile(net, x, labels, loss, sgd, Math.Max(steps, 10));
-        var shares = layerTimes is null ? null : BatchNormShares(net, x, layerTimes);
+        List<BatchNormShare>? shares = null;
+        if (layerTimes is not null && WithoutBatchNorm(architecture) is { } plain)
+            shares = BatchNormShares(net, layerTimes, ProfileWithoutBatchNorm(plain, threads, x, labels, Math.Max(steps, 10)));
 
         net.Training = false;
         var big = RandomImages(rng, 1000, net.InputShape);
@@ -275,7 +277,7 @@ public static class BenchModelCommand
     {
         /// <summary>The BatchNorm step's part of the block.</summary>
         public double Share => BatchNormMs / BlockMs;
-        /// <summary>What BatchNorm adds: the block's BatchNorm and ReLU(+pool) steps less the same ReLU(+pool) alone.</summary>
+        /// <summary>What BatchNorm adds: the block's BatchNorm and ReLU(+pool) steps less the ReLU(+pool) step of the network without BatchNorm.</summary>
         public double AddedMs => Math.Max(0, BlockMs - ConvMs - WithoutBatchNormMs);
         /// <summary>The convolution's part of the block.</summary>
         public double ConvMs { get; init; }
@@ -287,16 +289,15 @@ public static class BenchModelCommand
     /// For each BatchNorm step right after a convolution: the block is the convolution, the BatchNorm and the step
     /// that applies its ReLU (the BatchNorm itself, a ReLU step, or the 2×2 pool that normalises, rectifies and pools
     /// for it); the BatchNorm's part is its own step, forward and backward (with a fused pool that includes the
-    /// backward pass through pool and ReLU, which the BatchNorm step does for the pool).
+    /// backward pass through pool and ReLU, which the BatchNorm step does for the pool). Without BatchNorm the block
+    /// would be the same convolution and the ReLU(+pool) step after it in <paramref name="plain"/>, the profile of the
+    /// network without its BatchNorm layers (<see cref="WithoutBatchNorm(Architecture)"/>): timed in place, its
+    /// tensors as cold or warm as the network leaves them, as the BatchNorm step is.
     /// </summary>
-    private static List<BatchNormShare> BatchNormShares(Sequential net, Tensor x, List<LayerTime> times)
+    public static List<BatchNormShare> BatchNormShares(Sequential net, IReadOnlyList<LayerTime> times, IReadOnlyList<LayerTime> plain)
     {
         var steps = net.Steps;
         var shares = new List<BatchNormShare>();
-        // The BatchNorm steps' inputs, from one forward pass.
-        var inputs = new Tensor[steps.Count];
-        var h = x;
-        for (int i = 0; i < steps.Count; i++) { inputs[i] = h; h = steps[i].Forward(h); }
         for (int i = 1; i < steps.Count; i++)
         {
             if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D) continue;
@@ -307,32 +308,52 @@ public static class BenchModelCommand
             double block = 0;
             for (int j = i - 1; j <= last; j++) block += times[j].ForwardMs + times[j].BackwardMs;
             double conv = times[i - 1].ForwardMs + times[i - 1].BackwardMs;
-            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", block, times[i].ForwardMs + times[i].BackwardMs,
-                WithoutBatchNorm(net, bn, inputs[i])) { ConvMs = conv });
+            // The step after the same convolution without BatchNorm: its ReLU, or the pool that applies it. A pool
+            // this block leaves as a step of its own (the BatchNorm did not fuse it) is not the block's: its own time
+            // here comes off.
+            int at = IndexOfStep(plain, times[i - 1].Layer);
+            if (at < 0 || at + 1 >= plain.Count) continue;
+            double alone = plain[at + 1].ForwardMs + plain[at + 1].BackwardMs;
+            if (last + 1 < steps.Count && steps[last + 1] is MaxPool2D && plain[at + 1].Layer == times[last + 1].Layer)
+                alone = Math.Max(0, alone - times[last + 1].ForwardMs - times[last + 1].BackwardMs);
+            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", block, times[i].ForwardMs + times[i].BackwardMs, alone) { ConvMs = conv });
         }
         return shares;
     }
 
-    /// <summary>
-    /// Median time of the block's ReLU (and 2×2 max pool, as the network runs it: the pool applying the ReLU) alone,
-    /// forward and backward, on the BatchNorm's input: the block as it would run without the BatchNorm.
-    /// </summary>
-    private static double WithoutBatchNorm(Sequential net, BatchNorm bn, Tensor input)
+    private static int IndexOfStep(IReadOnlyList<LayerTime> times, string name)
     {
-        Layer plain = bn.FusedPool is { } p
-            ? new MaxPool2D(p.KernelH, p.KernelW, p.StrideH, p.StrideW, p.Padding, p.Algorithm, "pool") { AppliesRelu = true }
-            : new Relu("relu");
-        plain.Context = net.Context;
-        plain.InputGradientRequired = true;
-        var samples = new double[21];
-        for (int s = -5; s < samples.Length; s++)
+        for (int i = 0; i < times.Count; i++) if (times[i].Layer == name) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// The architecture less each BatchNorm2d right after a convolution (so its ReLU follows the convolution
+    /// directly), or null when it has none.
+    /// </summary>
+    public static Architecture? WithoutBatchNorm(Architecture architecture)
+    {
+        var layers = architecture.Layers;
+        var kept = layers.Where((l, i) => !(l is LayerSpec.BatchNorm2d && i > 0 && layers[i - 1] is LayerSpec.Conv2d)).ToArray();
+        return kept.Length == layers.Length ? null : architecture with { Layers = kept };
+    }
+
+    /// <summary>The training-step profile of <paramref name="plain"/> (the network without BatchNorm), measured as the network's own.</summary>
+    private static List<LayerTime> ProfileWithoutBatchNorm(Architecture plain, int threads, Tensor x, int[] labels, int steps)
+    {
+        using var model = Model.Create(plain, seed: 1);
+        model.Threads = threads;
+        var net = model.Network;
+        var loss = new SoftmaxCrossEntropy();
+        var sgd = new Sgd(net.Parameters, 0.001f, momentum: 0.9f, weightDecay: 5e-4f) { Context = net.Context };
+        net.Training = true;
+        WarmUp(() =>
         {
-            long t0 = Stopwatch.GetTimestamp();
-            var y = plain.Forward(input);
-            plain.Backward(y);
-            if (s >= 0) samples[s] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        }
-        return Timing.FromSamples(samples).Median;
+            loss.Forward(net.Forward(x), labels);
+            net.Backward(loss.Backward());
+            sgd.Step();
+        }, Warm);
+        return Profile(net, x, labels, loss, sgd, steps).Item1;
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
@@ -413,7 +434,7 @@ public static class BenchModelCommand
     /// A step's layer name with the ReLU that runs inside it: in front when it comes before ("relu1+pool1"), behind
     /// when after ("bn3+relu3"); a ReLU between a BatchNorm and the 2×2 pool that normalises for it goes to the pool.
     /// </summary>
-    private static string StepName(Sequential net, Layer step)
+    public static string StepName(Sequential net, Layer step)
     {
         var layers = net.Layers;
         int at = IndexOf(layers, step);
@@ -485,7 +506,7 @@ public static class BenchModelCommand
         if (r.BatchNormShares is { Count: > 0 } shares)
         {
             var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step, median ms)")
-                .AddColumns("block", "block", "BatchNorm step", "its share", "ReLU(+pool) alone", "added by BatchNorm", "added share");
+                .AddColumns("block", "block", "BatchNorm step", "its share", "ReLU(+pool) without BN", "added by BatchNorm", "added share");
             foreach (var s in shares)
                 b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.BatchNormMs.ToString("F2", inv), (s.Share * 100).ToString("F1", inv) + "%",
                     s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv), (s.AddedShare * 100).ToString("F1", inv) + "%");

@@ -79,10 +79,10 @@ internal static unsafe class BatchNormKernel
             if (features) Run<BatchNormFeatures.StatisticsPass>(ctx, t, ch, sums);
             else Run<StatisticsPass>(ctx, t, ch, sums);
             double m = (double)t.N * t.S;
+            ChannelSums(sums, features ? 1 : t.N, t.Channels, ch.Mean, ch.Variance);
             for (int c = 0; c < t.Channels; c++)
             {
-                var (sum, sq) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
-                double d = sum / m;
+                double sum = ch.Mean[c], sq = ch.Variance[c], d = sum / m;
                 ch.Mean[c] = ch.Pivot[c] + d;
                 ch.Variance[c] = Math.Max(sq / m - d * d, 0);
                 ch.SetAffine(c, (float)ch.Mean[c], ch.Variance[c], eps, gamma[c], beta[c]);
@@ -103,29 +103,29 @@ internal static unsafe class BatchNormKernel
         if (features) Run<BatchNormFeatures.SumsPass>(ctx, t, ch, sums);
         else Run<SumsPass>(ctx, t, ch, sums);
         double m = (double)t.N * t.S;
-        for (int c = 0; c < t.Channels; c++)
-        {
-            (ch.SumDy[c], ch.SumDyX[c]) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
-            ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
-        }
+        ChannelSums(sums, features ? 1 : t.N, t.Channels, ch.SumDy, ch.SumDyX);
+        for (int c = 0; c < t.Channels; c++) ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
         if (t.Dx is null) return;
         if (features) Run<BatchNormFeatures.GradientPass>(ctx, t, ch, null);
         else Run<GradientPass>(ctx, t, ch, null);
     }
 
     /// <summary>
-    /// Channel c's two sums over its <paramref name="n"/> planes, in sample order: the planes' first sums at
-    /// [i·C + c], their second ones n·C further on.
+    /// Each channel's two sums over its <paramref name="n"/> planes, in sample order, to <paramref name="first"/>[c]
+    /// and <paramref name="second"/>[c]: the planes' first sums at [i·C + c], their second ones n·C further on. Read
+    /// sample by sample, in memory order (channel by channel, the reads were C·8 bytes apart).
     /// </summary>
-    private static (double, double) ChannelSums(double[] sums, int n, int channels, int c)
+    private static void ChannelSums(double[] sums, int n, int channels, double[] first, double[] second)
     {
-        double a = 0, b = 0;
-        for (int i = 0, second = n * channels; i < n; i++)
+        var a = first.AsSpan(0, channels);
+        var b = second.AsSpan(0, channels);
+        a.Clear(); b.Clear();
+        for (int i = 0; i < n; i++)
         {
-            int at = i * channels + c;
-            a += sums[at]; b += sums[second + at];
+            var sa = sums.AsSpan(i * channels, channels);
+            var sb = sums.AsSpan((n + i) * channels, channels);
+            for (int c = 0; c < a.Length; c++) { a[c] += sa[c]; b[c] += sb[c]; }
         }
-        return (a, b);
     }
 
     /// <summary>Each channel's shift K: the mean of its plane in the first sample.</summary>
