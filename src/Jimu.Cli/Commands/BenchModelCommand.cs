@@ -110,6 +110,9 @@ public static class BenchModelCommand
         IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile,
         IReadOnlyList<BatchNormShare>? BatchNormShares = null)
     {
+        /// <summary>Of the timed batch-1 passes, the share run on the caller alone (timed faster than sharing them), and how often the choice changed.</summary>
+        public (double InlineShare, int Changes) LatencySharing { get; init; }
+
         /// <summary>With --data: what was loaded, and training images/s through train's loop from it (null without).</summary>
         public DataResult? Data { get; init; }
 
@@ -131,6 +134,8 @@ public static class BenchModelCommand
                 ["predict_latency_ms_batch1"] = PredictLatencyMs.Median,
                 ["predict_latency_ms_batch1_min"] = PredictLatencyMs.Min,
                 ["predict_latency_ms_batch1_max"] = PredictLatencyMs.Max,
+                ["predict_batch1_inline_share"] = LatencySharing.InlineShare,
+                ["predict_batch1_sharing_changes"] = LatencySharing.Changes,
                 ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
                 ["peak_working_set_mb"] = PeakWorkingSetMb,
                 ["train_percent_of_peak"] = TrainPercentOfPeak,
@@ -150,7 +155,7 @@ public static class BenchModelCommand
             {
                 d["profile_ms"] = Profile.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs, ["backward"] = p.BackwardMs }).ToArray();
                 d["profile_optimizer_ms"] = OptimizerMs;
-                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["batchnorm_ms"] = b.BatchNormMs, ["share"] = b.Share, ["relu_pool_without_batchnorm_ms"] = b.WithoutBatchNormMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
+                d["batchnorm_share"] = (BatchNormShares ?? []).Select(b => new Dictionary<string, object> { ["block"] = b.Block, ["block_ms"] = b.BlockMs, ["without_batchnorm_ms"] = b.WithoutBatchNormMs, ["batchnorm_step_ms"] = b.BatchNormStepMs, ["added_ms"] = b.AddedMs, ["added_share"] = b.AddedShare }).ToArray();
                 d["latency_profile_ms"] = LatencyProfile!.Select(p => new Dictionary<string, object> { ["layer"] = p.Layer, ["forward"] = p.ForwardMs }).ToArray();
             }
             return d;
@@ -233,16 +238,17 @@ public static class BenchModelCommand
         List<LayerTime>? layerTimes = null;
         double optimizerMs = 0;
         if (profile) (layerTimes, optimizerMs) = Profile(net, x, labels, loss, sgd, Math.Max(steps, 10));
-        List<BatchNormShare>? shares = null;
-        if (layerTimes is not null && WithoutBatchNorm(architecture) is { } plain)
-            shares = BatchNormShares(net, layerTimes, ProfileWithoutBatchNorm(plain, threads, x, labels, Math.Max(steps, 10)));
+        var shares = layerTimes is null ? null : BatchNormShares(net, x, layerTimes);
 
         net.Training = false;
         var big = RandomImages(rng, 1000, net.InputShape);
         WarmUp(() => net.Forward(big), Warm);
         var predict = MeasureRate(() => net.Forward(big), 1000, repeats);
         var one = RandomImages(rng, 1, net.InputShape);
+        // Long enough for the pass's sharing choice (ParallelChoice) to have probed both ways several times.
         WarmUp(() => net.Forward(one), Warm);
+        var choice = net.ChoiceFor(1);
+        (long calls, long inline, int changes) = (choice.Calls, choice.InlineCalls, choice.Switches);
         var latency = Timing.FromSamples(Enumerable.Range(0, repeats + 1).Select(_ =>
         {
             const int Iterations = 200;
@@ -250,10 +256,11 @@ public static class BenchModelCommand
             for (int i = 0; i < Iterations; i++) net.Forward(one);
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Iterations;
         }).Skip(1).ToArray());
+        var sharing = (InlineShare: (double)(choice.InlineCalls - inline) / Math.Max(1, choice.Calls - calls), Changes: choice.Switches - changes);
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData };
+            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing };
     }
 
     /// <summary>
@@ -272,88 +279,92 @@ public static class BenchModelCommand
         return rate;
     }
 
-    /// <summary>A conv-BN-ReLU block of the training profile: its steps' time and the BatchNorm step's part of it.</summary>
-    public sealed record BatchNormShare(string Block, double BlockMs, double BatchNormMs, double WithoutBatchNormMs)
+    /// <summary>
+    /// A conv-BN-ReLU block: the block as the network runs it and the same block without its BatchNorm, each timed
+    /// alone (forward and backward, median ms), and the BatchNorm step's time in the training profile.
+    /// </summary>
+    public sealed record BatchNormShare(string Block, double BlockMs, double WithoutBatchNormMs, double BatchNormStepMs)
     {
-        /// <summary>The BatchNorm step's part of the block.</summary>
-        public double Share => BatchNormMs / BlockMs;
-        /// <summary>What BatchNorm adds: the block's BatchNorm and ReLU(+pool) steps less the ReLU(+pool) step of the network without BatchNorm.</summary>
-        public double AddedMs => Math.Max(0, BlockMs - ConvMs - WithoutBatchNormMs);
-        /// <summary>The convolution's part of the block.</summary>
-        public double ConvMs { get; init; }
+        /// <summary>What BatchNorm costs the block: the median over the turns of the block less the same block without it, at least 0.</summary>
+        public double AddedMs { get; init; }
         /// <summary>What BatchNorm adds, as a part of the block.</summary>
         public double AddedShare => AddedMs / BlockMs;
     }
 
     /// <summary>
-    /// For each BatchNorm step right after a convolution: the block is the convolution, the BatchNorm and the step
-    /// that applies its ReLU (the BatchNorm itself, a ReLU step, or the 2×2 pool that normalises, rectifies and pools
-    /// for it); the BatchNorm's part is its own step, forward and backward (with a fused pool that includes the
-    /// backward pass through pool and ReLU, which the BatchNorm step does for the pool). Without BatchNorm the block
-    /// would be the same convolution and the ReLU(+pool) step after it in <paramref name="plain"/>, the profile of the
-    /// network without its BatchNorm layers (<see cref="WithoutBatchNorm(Architecture)"/>): timed in place, its
-    /// tensors as cold or warm as the network leaves them, as the BatchNorm step is.
+    /// For each BatchNorm step right after a convolution and applying a ReLU (itself, or through a ReLU step or the
+    /// 2×2 pool that normalises, rectifies and pools for it): the block's steps as the network runs them, timed alone
+    /// on the convolution's input, against the same convolution (its weights, algorithm and input-gradient need) and
+    /// ReLU(+pool) without the BatchNorm. Where the convolution does the BatchNorm's passes (a first layer,
+    /// <c>ConvBatchNorm</c>), that work shows in the convolution's row of the profile, not the BatchNorm's; timing the
+    /// whole block with and without BatchNorm counts it wherever it runs.
     /// </summary>
-    public static List<BatchNormShare> BatchNormShares(Sequential net, IReadOnlyList<LayerTime> times, IReadOnlyList<LayerTime> plain)
+    private static List<BatchNormShare> BatchNormShares(Sequential net, Tensor x, List<LayerTime> times)
     {
         var steps = net.Steps;
         var shares = new List<BatchNormShare>();
+        // Each step's input, from one forward pass.
+        var inputs = new Tensor[steps.Count];
+        var h = x;
+        for (int i = 0; i < steps.Count; i++) { inputs[i] = h; h = steps[i].Forward(h); }
         for (int i = 1; i < steps.Count; i++)
         {
-            if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D) continue;
+            if (steps[i] is not BatchNorm bn || steps[i - 1] is not Conv2D conv) continue;
             int last = i;
             if (i + 1 < steps.Count && (bn.FusedPool is not null && ReferenceEquals(steps[i + 1], bn.FusedPool) || !bn.AppliesRelu && steps[i + 1] is Relu))
                 last = i + 1;
             else if (!bn.AppliesRelu) continue; // no ReLU after it: not a conv-BN-ReLU block
-            double block = 0;
-            for (int j = i - 1; j <= last; j++) block += times[j].ForwardMs + times[j].BackwardMs;
-            double conv = times[i - 1].ForwardMs + times[i - 1].BackwardMs;
-            // The step after the same convolution without BatchNorm: its ReLU, or the pool that applies it. A pool
-            // this block leaves as a step of its own (the BatchNorm did not fuse it) is not the block's: its own time
-            // here comes off.
-            int at = IndexOfStep(plain, times[i - 1].Layer);
-            if (at < 0 || at + 1 >= plain.Count) continue;
-            double alone = plain[at + 1].ForwardMs + plain[at + 1].BackwardMs;
-            if (last + 1 < steps.Count && steps[last + 1] is MaxPool2D && plain[at + 1].Layer == times[last + 1].Layer)
-                alone = Math.Max(0, alone - times[last + 1].ForwardMs - times[last + 1].BackwardMs);
-            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", block, times[i].ForwardMs + times[i].BackwardMs, alone) { ConvMs = conv });
+            var block = steps.Skip(i - 1).Take(last - i + 2).ToList();
+            var (with, without, added) = TimeBlocks(block, WithoutBatchNorm(net, conv, bn), inputs[i - 1]);
+            shares.Add(new BatchNormShare($"{times[i - 1].Layer} … {times[last].Layer}", with, without, times[i].ForwardMs + times[i].BackwardMs)
+            {
+                AddedMs = Math.Max(0, added),
+            });
         }
         return shares;
     }
 
-    private static int IndexOfStep(IReadOnlyList<LayerTime> times, string name)
+    /// <summary>
+    /// The block as it would be without the BatchNorm: a copy of the convolution (weights, algorithm, whether it
+    /// computes an input gradient), then the ReLU, or the 2×2 max pool applying it as the network runs a ReLU before a pool.
+    /// </summary>
+    private static List<Layer> WithoutBatchNorm(Sequential net, Conv2D conv, BatchNorm bn)
     {
-        for (int i = 0; i < times.Count; i++) if (times[i].Layer == name) return i;
-        return -1;
+        var plain = new Conv2D(conv.InChannels, conv.OutChannels, conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.Padding,
+            conv.HasBias, conv.Algorithm, "conv") { InputGradientRequired = conv.InputGradientRequired };
+        for (int p = 0; p < conv.Parameters.Count; p++) plain.Parameters[p].Value.CopyFrom(conv.Parameters[p].Value);
+        Layer relu = bn.FusedPool is { } pool
+            ? new MaxPool2D(pool.KernelH, pool.KernelW, pool.StrideH, pool.StrideW, pool.Padding, pool.Algorithm, "pool") { AppliesRelu = true }
+            : new Relu("relu");
+        List<Layer> layers = [plain, relu];
+        foreach (var l in layers) { l.Context = net.Context; l.Training = true; }
+        relu.InputGradientRequired = true;
+        return layers;
     }
 
     /// <summary>
-    /// The architecture less each BatchNorm2d right after a convolution (so its ReLU follows the convolution
-    /// directly), or null when it has none.
+    /// Median time of a forward and backward pass through each of two chains of steps on the same input, and the
+    /// median of their differences: taken in turns, each pair sees the same state of a shared machine.
     /// </summary>
-    public static Architecture? WithoutBatchNorm(Architecture architecture)
+    private static (double A, double B, double Difference) TimeBlocks(List<Layer> a, List<Layer> b, Tensor input)
     {
-        var layers = architecture.Layers;
-        var kept = layers.Where((l, i) => !(l is LayerSpec.BatchNorm2d && i > 0 && layers[i - 1] is LayerSpec.Conv2d)).ToArray();
-        return kept.Length == layers.Length ? null : architecture with { Layers = kept };
-    }
-
-    /// <summary>The training-step profile of <paramref name="plain"/> (the network without BatchNorm), measured as the network's own.</summary>
-    private static List<LayerTime> ProfileWithoutBatchNorm(Architecture plain, int threads, Tensor x, int[] labels, int steps)
-    {
-        using var model = Model.Create(plain, seed: 1);
-        model.Threads = threads;
-        var net = model.Network;
-        var loss = new SoftmaxCrossEntropy();
-        var sgd = new Sgd(net.Parameters, 0.001f, momentum: 0.9f, weightDecay: 5e-4f) { Context = net.Context };
-        net.Training = true;
-        WarmUp(() =>
+        double Once(List<Layer> steps)
         {
-            loss.Forward(net.Forward(x), labels);
-            net.Backward(loss.Backward());
-            sgd.Step();
-        }, Warm);
-        return Profile(net, x, labels, loss, sgd, steps).Item1;
+            long t0 = Stopwatch.GetTimestamp();
+            var y = input;
+            foreach (var s in steps) y = s.Forward(y);
+            Tensor? g = y;
+            for (int j = steps.Count - 1; j >= 0 && g is not null; j--) g = steps[j].Backward(g);
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        const int Turns = 31;
+        double[] sa = new double[Turns], sb = new double[Turns], d = new double[Turns];
+        for (int s = -5; s < Turns; s++)
+        {
+            double ta = Once(a), tb = Once(b);
+            if (s >= 0) { sa[s] = ta; sb[s] = tb; d[s] = ta - tb; }
+        }
+        return (Timing.FromSamples(sa).Median, Timing.FromSamples(sb).Median, Timing.FromSamples(d).Median);
     }
 
     /// <summary>How long each measurement is warmed up for.</summary>
@@ -434,7 +445,7 @@ public static class BenchModelCommand
     /// A step's layer name with the ReLU that runs inside it: in front when it comes before ("relu1+pool1"), behind
     /// when after ("bn3+relu3"); a ReLU between a BatchNorm and the 2×2 pool that normalises for it goes to the pool.
     /// </summary>
-    public static string StepName(Sequential net, Layer step)
+    private static string StepName(Sequential net, Layer step)
     {
         var layers = net.Layers;
         int at = IndexOf(layers, step);
@@ -495,6 +506,8 @@ public static class BenchModelCommand
         if (r.Data is { } d) console.WriteLine(string.Create(inv, $"--data: {d.Description}"));
         console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
         console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
+        if (r.Threads > 1)
+            console.WriteLine(string.Create(inv, $"batch 1: {r.LatencySharing.InlineShare * 100:F0}% of the timed passes ran on the calling thread alone, the rest shared with the workers, as timing chose ({r.LatencySharing.Changes} change(s))"));
         if (r.Profile is null) return;
         var p = new Table().Title("training step profile (median ms)").AddColumns("layer", "forward", "backward", "share");
         double total = r.Profile.Sum(l => l.ForwardMs + l.BackwardMs) + r.OptimizerMs;
@@ -505,11 +518,11 @@ public static class BenchModelCommand
         console.Write(p);
         if (r.BatchNormShares is { Count: > 0 } shares)
         {
-            var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step, median ms)")
-                .AddColumns("block", "block", "BatchNorm step", "its share", "ReLU(+pool) without BN", "added by BatchNorm", "added share");
+            var b = new Table().Title("BatchNorm in each conv-BN-ReLU block (training step forward + backward, each block timed alone, median ms)")
+                .AddColumns("block", "block", "same block without BatchNorm", "added by BatchNorm", "added share", "BatchNorm step in the profile");
             foreach (var s in shares)
-                b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.BatchNormMs.ToString("F2", inv), (s.Share * 100).ToString("F1", inv) + "%",
-                    s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv), (s.AddedShare * 100).ToString("F1", inv) + "%");
+                b.AddRow(Markup.Escape(s.Block), s.BlockMs.ToString("F2", inv), s.WithoutBatchNormMs.ToString("F2", inv), s.AddedMs.ToString("F2", inv),
+                    (s.AddedShare * 100).ToString("F1", inv) + "%", s.BatchNormStepMs.ToString("F2", inv));
             console.Write(b);
         }
         var lat = new Table().Title("batch-1 inference profile (median ms)").AddColumns("layer", "forward");

@@ -67,17 +67,24 @@ internal static unsafe class BatchNormKernel
     /// <summary>
     /// y = act(x·scale + shift). In training first each channel's statistics (<see cref="BatchNormChannels.Mean"/>,
     /// <see cref="BatchNormChannels.Variance"/>, then <see cref="BatchNormChannels.SetAffine"/>); otherwise the
-    /// channels' scale and shift are already set.
+    /// channels' scale and shift are already set. <paramref name="planeSums"/>: the statistics' per-plane sums with
+    /// their shifts in <see cref="BatchNormChannels.Pivot"/>, already made by the convolution before
+    /// (<see cref="ConvBatchNorm"/>), laid out as the statistics pass leaves them; then that pass is skipped.
     /// </summary>
-    public static void Forward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps)
+    public static void Forward(ComputeContext ctx, in BatchNormTensors t, BatchNormChannels ch, bool training, float[] gamma, float[] beta, double eps,
+        double[]? planeSums = null)
     {
         bool features = t.S == 1;
         if (training)
         {
-            var sums = ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
-            Pivots(t, ch);
-            if (features) Run<BatchNormFeatures.StatisticsPass>(ctx, t, ch, sums);
-            else Run<StatisticsPass>(ctx, t, ch, sums);
+            var sums = planeSums ?? ctx.Workspace.Doubles(Scratch.BatchNormSums, 2 * t.N * t.Channels);
+            if (planeSums is not null && features) throw new ArgumentException("Per-plane sums are given only for planes (S > 1).", nameof(planeSums));
+            if (planeSums is null)
+            {
+                Pivots(t, ch);
+                if (features) Run<BatchNormFeatures.StatisticsPass>(ctx, t, ch, sums);
+                else Run<StatisticsPass>(ctx, t, ch, sums);
+            }
             double m = (double)t.N * t.S;
             ChannelSums(sums, features ? 1 : t.N, t.Channels, ch.Mean, ch.Variance);
             for (int c = 0; c < t.Channels; c++)
@@ -274,16 +281,24 @@ internal static unsafe class BatchNormKernel
         public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
         {
             for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
-            {
-                float* x = p.X + (long)plane * p.S, dx = p.Dx + (long)plane * p.S;
-                long o = (long)plane * p.OutPlane;
-                // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
-                float k = ch.K[c], pc = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
-                if (p.Activation == BatchNormActivation.None) Combine<S, V>(p.Dy + o, x, p.S, k, pc, q, dx);
-                else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(p.Dy + o, x, p.S, ch.Scale[c], ch.Shift[c], k, pc, q, dx);
-                else BatchNormReluPool.Gradient<S, V>(x, p.Dy + o, p.Winner + o, dx, p.Pool, k, pc, q);
-            }
+                GradientPlane<S, V>(p, ch, plane, c, p.Dx + (long)plane * p.S);
         }
+    }
+
+    /// <summary>
+    /// dx of one plane (channel c) into <paramref name="dx"/>: the gradient pass's work for that plane, also done by a
+    /// convolution's weight gradient on a buffer of one plane (<see cref="ConvBatchNorm"/>), with the same numbers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void GradientPlane<S, V>(in Pinned p, BatchNormChannels ch, int plane, int c, float* dx) where S : struct, ISimdWidth<V> where V : struct
+    {
+        float* x = p.X + (long)plane * p.S;
+        long o = (long)plane * p.OutPlane;
+        // (x − mean)·p + q = x·p + (q − mean·p): one FMA fewer per value.
+        float k = ch.K[c], pc = ch.P[c], q = ch.Q[c] - ch.MeanF[c] * ch.P[c];
+        if (p.Activation == BatchNormActivation.None) Combine<S, V>(p.Dy + o, x, p.S, k, pc, q, dx);
+        else if (p.Activation == BatchNormActivation.Relu) BatchNormRelu.Gradient<S, V>(p.Dy + o, x, p.S, ch.Scale[c], ch.Shift[c], k, pc, q, dx);
+        else BatchNormReluPool.Gradient<S, V>(x, p.Dy + o, p.Winner + o, dx, p.Pool, k, pc, q);
     }
 
     /// <summary>Σ x.</summary>

@@ -126,6 +126,14 @@ internal static class ConvStrategies
         public override void BackwardWeights(ComputeContext ctx, ConvCache cache, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g) =>
             ConvVectorized.BackwardWeights(ctx, x, dy, dWeight, dBias, batch, outChannels, g);
 
+        public override bool FusesBatchNorm(in ConvGeometry g) => Supports(g);
+
+        public override void ForwardWithBatchNorm(ComputeContext ctx, ConvCache cache, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g, ConvBatchNorm bn) =>
+            ConvVectorized.Forward(ctx, x, weight, bias, y, batch, outChannels, g, bn);
+
+        public override void BackwardWeightsThroughBatchNorm(ComputeContext ctx, ConvCache cache, float[] x, ConvBatchNorm bn, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g) =>
+            ConvVectorized.BackwardWeights(ctx, x, [], dWeight, dBias, batch, outChannels, g, bn);
+
         // The input gradient is im2col's.
         public override void BackwardInput(ComputeContext ctx, ConvCache cache, float[] dy, float[] weight, float[] dx, int batch, int outChannels, in ConvGeometry g) =>
             ConvIm2Col.BackwardInput(ctx, weight, dy, dx, batch, outChannels, g);

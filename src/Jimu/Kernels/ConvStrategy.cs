@@ -47,6 +47,22 @@ internal abstract class ConvStrategy
         if (dx is not null) BackwardInput(ctx, cache, dy, weight, dx, batch, outChannels, g);
     }
 
+    /// <summary>
+    /// Whether <paramref name="g"/>'s forward pass and weight gradient can also do the passes of the BatchNorm after
+    /// the convolution (<see cref="ConvBatchNorm"/>: a layer that needs no input gradient).
+    /// </summary>
+    public virtual bool FusesBatchNorm(in ConvGeometry g) => false;
+
+    /// <summary><see cref="Forward"/>, also summing each output plane's statistics for the BatchNorm <paramref name="bn"/> (only where <see cref="FusesBatchNorm"/>).</summary>
+    public virtual void ForwardWithBatchNorm(ComputeContext ctx, ConvCache cache, float[] x, float[] weight, float[]? bias, float[] y,
+        int batch, int outChannels, in ConvGeometry g, ConvBatchNorm bn) =>
+        throw new NotSupportedException($"The {Algorithm} convolution does not do a BatchNorm's passes.");
+
+    /// <summary><see cref="BackwardWeights"/> with dY the input gradient of the BatchNorm <paramref name="bn"/>, formed as it is read (only where <see cref="FusesBatchNorm"/>).</summary>
+    public virtual void BackwardWeightsThroughBatchNorm(ComputeContext ctx, ConvCache cache, float[] x, ConvBatchNorm bn, float[] dWeight, float[]? dBias,
+        int batch, int outChannels, in ConvGeometry g) =>
+        throw new NotSupportedException($"The {Algorithm} convolution does not do a BatchNorm's passes.");
+
     /// <inheritdoc/>
     public override string ToString() => Algorithm.ToString();
 }

@@ -15,6 +15,9 @@ namespace Jimu.Kernels;
 /// network's first, where im2col's product is too shallow to run well. It computes no input gradient.
 /// The batch is split over the threads by images (one image by rows); each part keeps its own L-lane dW, and the
 /// parts are summed in a fixed order, so results are deterministic for a given thread count.
+/// With a BatchNorm after it in training (<see cref="ConvBatchNorm"/>), the forward pass also sums each output plane's
+/// statistics from its vectors before they are stored, and the weight gradient forms the BatchNorm's input gradient
+/// one plane at a time into a buffer of one plane instead of reading it from memory.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class ConvVectorized
@@ -67,32 +70,42 @@ internal static unsafe class ConvVectorized
         public int Taps => G.Channels * G.KernelH * G.KernelW;
     }
 
-    /// <summary>y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias.</summary>
-    public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    /// <summary>
+    /// y[N, O, OH, OW] = conv(x[N, C, H, W], W[O, C, kh, kw]) + bias; with <paramref name="bn"/>, also each output
+    /// plane's statistics sums for the BatchNorm after it (<see cref="ConvBatchNorm.PlaneSums"/>).
+    /// </summary>
+    public static void Forward(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g,
+        ConvBatchNorm? bn = null)
     {
         Require(g);
         switch (GemmMicroKernel.Selected)
         {
-            case GemmMicroKernel.Kind.Vector512: Forward<Simd512, Vector512<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
-            case GemmMicroKernel.Kind.Vector256: Forward<Simd256, Vector256<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
-            default: Forward<Simd128, Vector128<float>>(ctx, x, weight, bias, y, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector512: Forward<Simd512, Vector512<float>>(ctx, x, weight, bias, y, batch, outChannels, g, bn); break;
+            case GemmMicroKernel.Kind.Vector256: Forward<Simd256, Vector256<float>>(ctx, x, weight, bias, y, batch, outChannels, g, bn); break;
+            default: Forward<Simd128, Vector128<float>>(ctx, x, weight, bias, y, batch, outChannels, g, bn); break;
         }
     }
 
-    /// <summary>Sets dW (and db when given) to the batch sums of the weight (and bias) gradients.</summary>
-    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    /// <summary>
+    /// Sets dW (and db when given) to the batch sums of the weight (and bias) gradients. With <paramref name="bn"/>
+    /// the output gradient is the BatchNorm's input gradient, formed plane by plane from its
+    /// <see cref="ConvBatchNorm.Gradient"/> (<paramref name="dy"/> is not read).
+    /// </summary>
+    public static void BackwardWeights(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g,
+        ConvBatchNorm? bn = null)
     {
         Require(g);
         switch (GemmMicroKernel.Selected)
         {
-            case GemmMicroKernel.Kind.Vector512: BackwardWeights<Simd512, Vector512<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
-            case GemmMicroKernel.Kind.Vector256: BackwardWeights<Simd256, Vector256<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
-            default: BackwardWeights<Simd128, Vector128<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g); break;
+            case GemmMicroKernel.Kind.Vector512: BackwardWeights<Simd512, Vector512<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g, bn); break;
+            case GemmMicroKernel.Kind.Vector256: BackwardWeights<Simd256, Vector256<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g, bn); break;
+            default: BackwardWeights<Simd128, Vector128<float>>(ctx, x, dy, dWeight, dBias, batch, outChannels, g, bn); break;
         }
     }
 
-    /// <summary><see cref="Forward(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry)"/> at width S (the tests run every width the machine has).</summary>
-    internal static void Forward<S, V>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g)
+    /// <summary><see cref="Forward(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry, ConvBatchNorm)"/> at width S (the tests run every width the machine has).</summary>
+    internal static void Forward<S, V>(ComputeContext ctx, float[] x, float[] weight, float[]? bias, float[] y, int batch, int outChannels, in ConvGeometry g,
+        ConvBatchNorm? bn = null)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var sizes = new Plan(g, outChannels, S.Lanes);
@@ -103,6 +116,14 @@ internal static unsafe class ConvVectorized
         if (bias is not null) bias.AsSpan(0, outChannels).CopyTo(new Span<float>(paddedBias, outChannels));
         var plan = new Plan(g, outChannels, S.Lanes, wg, paddedBias, bias is not null);
 
+        if (bn is not null)
+        {
+            // Image by image (the statistics are summed per plane), for one image too.
+            bn.SetPivots(x, weight, bias, outChannels, g);
+            var fused = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch), bn.Channels.Pivot, bn.SumsFor(batch * outChannels));
+            ctx.For(fused.Parts, ref fused);
+            return;
+        }
         if (batch == 1 && ctx.Threads > 1)
         {
             // One image (inference latency): pad it once, then split its rows over the threads.
@@ -117,9 +138,10 @@ internal static unsafe class ConvVectorized
         ctx.For(job.Parts, ref job);
     }
 
-    /// <summary><see cref="BackwardWeights(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry)"/> at width S.</summary>
+    /// <summary><see cref="BackwardWeights(ComputeContext, float[], float[], float[], float[], int, int, in ConvGeometry, ConvBatchNorm)"/> at width S.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
+    internal static void BackwardWeights<S, V>(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g,
+        ConvBatchNorm? bn = null)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var plan = new Plan(g, outChannels, S.Lanes);
@@ -128,7 +150,7 @@ internal static unsafe class ConvVectorized
         // Each part's L-lane dW and db, summed below in part order.
         float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, parts * dwvSize);
         double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob<S, V>(plan, x, dy, dwv, db, batch, parts);
+        var job = new BackwardJob<S, V>(plan, x, dy, dwv, db, batch, parts, bn);
         ctx.For(parts, ref job);
 
         // dW = Σ over parts in order, each the sum of its L lanes.
@@ -165,8 +187,11 @@ internal static unsafe class ConvVectorized
                 wg[((o / Group) * taps + r) * Group + o % Group] = weight[o * taps + r];
     }
 
-    /// <summary>The images of one part, each padded into the thread's frame and then convolved.</summary>
-    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts) : IParallelJob
+    /// <summary>
+    /// The images of one part, each padded into the thread's frame and then convolved; with <paramref name="pivots"/>,
+    /// each output plane's (Σ(y − K), Σ(y − K)²) into <paramref name="planeSums"/> (<see cref="ConvBatchNorm.PlaneSums"/>).
+    /// </summary>
+    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts, float[]? pivots = null, double[]? planeSums = null) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public readonly int Parts = parts;
@@ -175,11 +200,22 @@ internal static unsafe class ConvVectorized
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
-            for (int n = start; n < end; n++)
-            {
-                PadImage(plan, x, n, frame);
-                ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH);
-            }
+            int o = plan.OutChannels, lanes = S.Lanes;
+            // Per output channel, L lanes of Σ(y − K) then L of Σ(y − K)², for the image at hand.
+            float* statistics = pivots is null ? null : lane.Workspace.Floats(Scratch.VectorizedStatistics, 2L * o * lanes);
+            fixed (float* k = pivots)
+                for (int n = start; n < end; n++)
+                {
+                    PadImage(plan, x, n, frame);
+                    if (statistics != null) new Span<float>(statistics, 2 * o * lanes).Clear();
+                    ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH, k, statistics);
+                    if (statistics == null) continue;
+                    for (int c = 0; c < o; c++)
+                    {
+                        planeSums![n * o + c] = S.Sum(S.Load(statistics + 2 * c * lanes));
+                        planeSums[(long)batch * o + n * o + c] = S.Sum(S.Load(statistics + (2 * c + 1) * lanes));
+                    }
+                }
         }
     }
 
@@ -196,8 +232,11 @@ internal static unsafe class ConvVectorized
         }
     }
 
-    /// <summary>The images of one part: its L-lane dW and db (slices of the caller's per-part sums).</summary>
-    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts) : IParallelJob
+    /// <summary>
+    /// The images of one part: its L-lane dW and db (slices of the caller's per-part sums). With <paramref name="bn"/>,
+    /// each plane of dY is the BatchNorm's input gradient, formed into a buffer of one plane just before it is read.
+    /// </summary>
+    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts, ConvBatchNorm? bn) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
@@ -206,18 +245,34 @@ internal static unsafe class ConvVectorized
             float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
             float* dwv = partDwv + part * plan.DwvSize;
             new Span<float>(dwv, checked((int)plan.DwvSize)).Clear();
-            for (int n = start; n < end; n++)
-            {
-                PadImage(plan, x, n, frame);
-                AccumulateWeightGradient<S, V>(plan, frame, dy, n, dwv);
-            }
             int o = plan.OutChannels, q = plan.G.OutPlane;
-            for (int c = 0; c < o; c++)
+            double* db = stackalloc double[o];
+            for (int c = 0; c < o; c++) db[c] = 0;
+            var t = bn?.Gradient ?? default;
+            float* formed = bn is null ? null : lane.Workspace.Floats(Scratch.VectorizedGradientPlane, q);
+            fixed (float* dyAll = bn is null ? dy : t.Dy)
+            fixed (float* bx = t.X)
+            fixed (float* winner = t.Winner)
             {
-                double s = 0;
-                for (int n = start; n < end; n++) s += Elementwise.Sum(dy.AsSpan((n * o + c) * q, q));
-                partDb[part * o + c] = s;
+                var pinned = new BatchNormKernel.Pinned(t, batch * o, bx, null, dyAll, null, winner, null, null);
+                for (int n = start; n < end; n++)
+                {
+                    PadImage(plan, x, n, frame);
+                    for (int c = 0; c < o; c++)
+                    {
+                        float* plane = dyAll + ((long)n * o + c) * q;
+                        if (bn is not null)
+                        {
+                            BatchNormKernel.GradientPlane<S, V>(pinned, bn.Channels, n * o + c, c, formed);
+                            plane = formed;
+                        }
+                        AccumulateWeightGradient<S, V>(plan, frame, plane, c, dwv);
+                        // In sample order per channel, as the sums over a part always were.
+                        db[c] += Elementwise.Sum(new ReadOnlySpan<float>(plane, q));
+                    }
+                }
             }
+            for (int c = 0; c < o; c++) partDb[part * o + c] = db[c];
         }
     }
 
@@ -250,9 +305,12 @@ internal static unsafe class ConvVectorized
                 new ReadOnlySpan<float>(frame + r * frameW + b, width).CopyTo(new Span<float>(frame + b * shiftedSize + r * frameW, width));
     }
 
-    /// <summary>Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame.</summary>
+    /// <summary>
+    /// Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame; with <paramref name="statistics"/>,
+    /// each output vector's (y − K[o]) and (y − K[o])² added to channel o's L lanes there (K: <paramref name="pivots"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRows<S, V>(in Plan p, float* frame, float[] output, int image, int i0, int i1)
+    private static void ForwardRows<S, V>(in Plan p, float* frame, float[] output, int image, int i0, int i1, float* pivots = null, float* statistics = null)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var g = p.G;
@@ -303,8 +361,29 @@ internal static unsafe class ConvVectorized
                         if (count > 5) StoreRow<S, V>(dst + 5L * outPlane, a5, width);
                         if (count > 6) StoreRow<S, V>(dst + 6L * outPlane, a6, width);
                         if (count > 7) StoreRow<S, V>(dst + 7L * outPlane, a7, width);
+                        if (statistics == null) continue;
+                        // Lanes past the row's end hold no output: they add nothing.
+                        V valid = S.GreaterThan(S.Broadcast(width), S.Indices);
+                        float* st = statistics + 2L * o0 * lanes;
+                        AddStatistics<S, V>(st, a0, pivots[o0], valid);
+                        if (count > 1) AddStatistics<S, V>(st + 2 * lanes, a1, pivots[o0 + 1], valid);
+                        if (count > 2) AddStatistics<S, V>(st + 4 * lanes, a2, pivots[o0 + 2], valid);
+                        if (count > 3) AddStatistics<S, V>(st + 6 * lanes, a3, pivots[o0 + 3], valid);
+                        if (count > 4) AddStatistics<S, V>(st + 8 * lanes, a4, pivots[o0 + 4], valid);
+                        if (count > 5) AddStatistics<S, V>(st + 10 * lanes, a5, pivots[o0 + 5], valid);
+                        if (count > 6) AddStatistics<S, V>(st + 12 * lanes, a6, pivots[o0 + 6], valid);
+                        if (count > 7) AddStatistics<S, V>(st + 14 * lanes, a7, pivots[o0 + 7], valid);
                     }
                 }
+    }
+
+    /// <summary>acc[0..L) += d, acc[L..2L) += d² for d = y − k where <paramref name="valid"/>, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddStatistics<S, V>(float* acc, V y, float k, V valid) where S : struct, ISimdWidth<V> where V : struct
+    {
+        V d = S.Select(valid, S.Sub(y, S.Broadcast(k)), S.Zero);
+        S.Store(acc, S.Add(S.Load(acc), d));
+        S.Store(acc + S.Lanes, S.Fma(d, d, S.Load(acc + S.Lanes)));
     }
 
     /// <summary>The first <paramref name="width"/> lanes of v (a row's last chunk may be part of a vector).</summary>
@@ -356,44 +435,39 @@ internal static unsafe class ConvVectorized
         S.Store(acc + 20 * l, s40); S.Store(acc + 21 * l, s41); S.Store(acc + 22 * l, s42); S.Store(acc + 23 * l, s43); S.Store(acc + 24 * l, s44);
     }
 
-    /// <summary>dWv[o][c][a][b] (L lanes) += Σ_{i,j} dY[image][o][i][j] · xpad[c][i + a][j + b], lanes along j.</summary>
+    /// <summary>dWv[o][c][a][b] (L lanes) += Σ_{i,j} dY[i][j] · xpad[c][i + a][j + b], lanes along j (<paramref name="dy"/>: the plane of dY of one image and output channel o).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulateWeightGradient<S, V>(in Plan p, float* frame, float[] outputGradient, int image, float* dwv)
+    private static void AccumulateWeightGradient<S, V>(in Plan p, float* frame, float* dy, int o, float* dwv)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var g = p.G;
-        int l = S.Lanes, outChannels = p.OutChannels;
-        int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outH = g.OutH, outPlane = g.OutPlane;
+        int l = S.Lanes;
+        int kh = g.KernelH, kw = g.KernelW, channels = g.Channels, outW = g.OutW, outH = g.OutH;
         long frameW = p.FrameW, framePlane = (long)p.FrameH * p.FrameW, shift = p.ShiftedSize;
-        fixed (float* dyAll = outputGradient)
-            for (int o = 0; o < outChannels; o++)
+        // 25 accumulators and their operands fit only in 32 registers; with 16, a row of the kernel at a time.
+        if (kh == 5 && kw == 5 && S.Registers >= 32)
+        {
+            for (int c = 0; c < channels; c++)
+                Accumulate5x5<S, V>(frame + c * framePlane, frameW, shift, dy, outH, outW, dwv + ((long)o * channels + c) * 25 * l);
+            return;
+        }
+        for (int c = 0; c < channels; c++)
+            for (int a = 0; a < kh; a++)
             {
-                float* dy = dyAll + ((long)image * outChannels + o) * outPlane;
-                // 25 accumulators and their operands fit only in 32 registers; with 16, a row of the kernel at a time.
-                if (kh == 5 && kw == 5 && S.Registers >= 32)
+                float* row = frame + c * framePlane + a * frameW;
+                float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * l;
+                // Two kernel rows at once where their 10 (6) accumulators fit beside the operands: each dY
+                // vector is loaded once for both, and twice the chains hide the add latency (x86 without FMA).
+                if (a + 1 < kh && (kw == 5 || kw == 3))
                 {
-                    for (int c = 0; c < channels; c++)
-                        Accumulate5x5<S, V>(frame + c * framePlane, frameW, shift, dy, outH, outW, dwv + ((long)o * channels + c) * 25 * l);
-                    continue;
+                    if (kw == 5) AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
+                    else AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
+                    a++;
                 }
-                for (int c = 0; c < channels; c++)
-                    for (int a = 0; a < kh; a++)
-                    {
-                        float* row = frame + c * framePlane + a * frameW;
-                        float* acc = dwv + ((((long)o * channels + c) * kh + a) * kw) * l;
-                        // Two kernel rows at once where their 10 (6) accumulators fit beside the operands: each dY
-                        // vector is loaded once for both, and twice the chains hide the add latency (x86 without FMA).
-                        if (a + 1 < kh && (kw == 5 || kw == 3))
-                        {
-                            if (kw == 5) AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
-                            else AccumulateKernelRowPair<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
-                            a++;
-                        }
-                        // The common widths as constants, so that their copies have no tests of kw in the loop.
-                        else if (kw == 5) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
-                        else if (kw == 3) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
-                        else AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, kw);
-                    }
+                // The common widths as constants, so that their copies have no tests of kw in the loop.
+                else if (kw == 5) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 5);
+                else if (kw == 3) AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, 3);
+                else AccumulateKernelRow<S, V>(row, frameW, shift, dy, outH, outW, acc, kw);
             }
     }
 

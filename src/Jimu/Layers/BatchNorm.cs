@@ -28,6 +28,8 @@ public abstract class BatchNorm : Layer
     private float[] _winner = [], _winnerX = [];
     private Tensor? _input, _output, _inputGradient;
     private bool _trainedForward;
+    // Whether the last forward pass took its statistics from the convolution before it (ConvLink).
+    private bool _convFused;
 
     /// <summary>Batch normalisation over <paramref name="channels"/> channels with PyTorch's eps and momentum.</summary>
     protected BatchNorm(int channels, double eps, double momentum, string name) : base(name)
@@ -44,6 +46,7 @@ public abstract class BatchNorm : Layer
         _runningVarBuffer = new LayerBuffer("running_var", _runningVar);
         Buffers = [_runningMeanBuffer, _runningVarBuffer, new LayerBuffer("num_batches_tracked", _batchesTracked)];
         _channels = new BatchNormChannels(channels);
+        ConvLink = new ConvBatchNorm(_channels);
         ResetParameters();
     }
 
@@ -86,6 +89,15 @@ public abstract class BatchNorm : Layer
     /// gradient with respect to its own input.
     /// </summary>
     internal MaxPool2D? FusedPool { get; set; }
+
+    /// <summary>
+    /// What a convolution before this layer that needs no input gradient shares with it (<see cref="ConvBatchNorm"/>,
+    /// <see cref="Conv2D.FusedBatchNorm"/>): in training it sums the statistics as it makes its output, and forms this
+    /// layer's input gradient as its weight gradient reads it. Then Forward skips its statistics pass, and Backward
+    /// makes dγ, dβ and the gradient's coefficients but no dx, and returns its own input, which the convolution
+    /// takes as the sign that it forms dx.
+    /// </summary>
+    internal ConvBatchNorm ConvLink { get; }
 
     /// <summary>Whether the last forward pass pooled for <see cref="FusedPool"/> (its geometry fits, <see cref="BatchNormReluPool.Fits"/>).</summary>
     internal bool PoolFusedNow { get; private set; }
@@ -155,7 +167,10 @@ public abstract class BatchNorm : Layer
             X = input.Data, N = n, Channels = c, S = s, Activation = activation, Y = y.Data,
             Pool = PoolFusedNow ? pool!.LastGeometry : default, Winner = _winner, WinnerX = _winnerX,
         };
-        BatchNormKernel.Forward(Context, t, _channels, Training, _weight.Value.Data, _bias.Value.Data, Eps);
+        // The convolution before summed the statistics of exactly this input (ConvLink): the statistics pass is skipped.
+        _convFused = Training && AppliesRelu && ReferenceEquals(ConvLink.SummedFor, input);
+        ConvLink.SummedFor = null;
+        BatchNormKernel.Forward(Context, t, _channels, Training, _weight.Value.Data, _bias.Value.Data, Eps, _convFused ? ConvLink.PlaneSums : null);
         if (Training)
         {
             float momentum = (float)Momentum;
@@ -178,7 +193,7 @@ public abstract class BatchNorm : Layer
         CheckOutputGradient(pool is null ? _output : pool.Output, outputGradient);
         if (_input is null) throw new InvalidOperationException($"{Who}: Backward called before Forward.");
         int s = SpatialSize(_input.Shape), n = _input.Dim(0), c = Channels;
-        var dx = InputGradientRequired ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
+        var dx = InputGradientRequired && !_convFused ? Tensor.Ensure(ref _inputGradient, _input.Shape) : null;
         var t = new BatchNormTensors
         {
             X = _input.Data, N = n, Channels = c, S = s, Dy = outputGradient.Data, Dx = dx?.Data,
@@ -186,7 +201,10 @@ public abstract class BatchNorm : Layer
             Pool = pool is not null ? pool.LastGeometry : default, Winner = _winner, WinnerX = _winnerX,
         };
         BatchNormKernel.Backward(Context, t, _channels, _trainedForward, _weight.Value.Data, _weight.Grad.Data, _bias.Grad.Data);
-        return dx;
+        if (!_convFused) return dx;
+        // The convolution forms dx from these, plane by plane, as its weight gradient reads it.
+        ConvLink.Gradient = t;
+        return _input;
     }
 
     /// <inheritdoc/>

@@ -26,6 +26,8 @@ public sealed class Conv2D : Layer
     private Tensor? _input;
     private ConvGeometry _geometry;
     private ConvStrategy _used = ConvStrategies.Im2Col;
+    // The BatchNorm link when the last forward pass did its passes (ConvBatchNorm), else null.
+    private ConvBatchNorm? _fused;
 
     /// <summary>A convolution with a kh×kw kernel and stride (sh, sw); weights start at zero until initialised or loaded.</summary>
     public Conv2D(int inChannels, int outChannels, int kernelH, int kernelW, int strideH = 1, int strideW = 1,
@@ -93,6 +95,16 @@ public sealed class Conv2D : Layer
     /// <summary>The algorithm that the next forward pass on an input of shape <paramref name="inputShape"/> will use.</summary>
     public ConvAlgorithm AlgorithmFor(ReadOnlySpan<int> inputShape) => Resolve(Geometry(inputShape)).Algorithm;
 
+    /// <summary>
+    /// The BatchNorm (with its ReLU) right after this layer, whose statistics pass and input-gradient pass this layer's
+    /// kernel does in training (<see cref="ConvBatchNorm"/>), or null. <see cref="Models.Sequential"/> sets it for a
+    /// layer that needs no input gradient; it applies where the strategy can (<see cref="BatchNormFusedNow"/>).
+    /// </summary>
+    internal BatchNorm? FusedBatchNorm { get; set; }
+
+    /// <summary>Whether the last forward pass did the passes of <see cref="FusedBatchNorm"/>.</summary>
+    internal bool BatchNormFusedNow => _fused is not null;
+
     /// <summary>[out, in, kh, kw]</summary>
     public Parameter Weight => _weight;
     /// <summary>[out], or null when the layer has no bias.</summary>
@@ -128,7 +140,11 @@ public sealed class Conv2D : Layer
         _geometry = g;
         _used = Resolve(g);
         _cache.WeightVersion = _weight.Version;
-        _used.Forward(Context, _cache, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+        _fused = FusedBatchNorm is { Training: true } bn && Training && !InputGradientRequired && _used.FusesBatchNorm(g) ? bn.ConvLink : null;
+        if (_fused is not null) _used.ForwardWithBatchNorm(Context, _cache, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g, _fused);
+        else _used.Forward(Context, _cache, input.Data, _weight.Value.Data, _bias?.Value.Data, y.Data, batch, OutChannels, g);
+        // The BatchNorm takes the statistics only for this very output.
+        if (FusedBatchNorm is { } b) b.ConvLink.SummedFor = _fused is null ? null : y;
         return y;
     }
 
@@ -144,6 +160,14 @@ public sealed class Conv2D : Layer
 
         // The strategy of the forward pass.
         _cache.WeightVersion = _weight.Version;
+        if (_fused is not null)
+        {
+            // The BatchNorm passed back this layer's own output: its input gradient is formed here, plane by plane.
+            if (!ReferenceEquals(outputGradient, _output))
+                throw new InvalidOperationException($"Conv2D '{Name}': its BatchNorm's passes ran fused, so Backward takes the gradient that BatchNorm's Backward returns.");
+            _used.BackwardWeightsThroughBatchNorm(Context, _cache, _input.Data, _fused, _weight.Grad.Data, _bias?.Grad.Data, batch, OutChannels, g);
+            return null;
+        }
         _used.Backward(Context, _cache, _input.Data, _weight.Value.Data, outputGradient.Data, _weight.Grad.Data, _bias?.Grad.Data, dx?.Data,
             batch, OutChannels, g);
         return dx;

@@ -15,6 +15,9 @@ public sealed class Sequential
     private readonly List<Layer> _steps = [];
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
     private readonly List<(string Name, LayerBuffer Buffer)> _buffers = [];
+    // Per batch size of recent inference calls: whether to share each call's jobs with the workers (ParallelChoice).
+    private readonly (int Batch, ParallelChoice Choice)[] _choices = new (int, ParallelChoice)[4];
+    private int _nextChoice;
 
     /// <summary>Chains <paramref name="layers"/> for inputs of one sample's shape <paramref name="inputShape"/> (C, H, W), checking that each fits the previous one.</summary>
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
@@ -33,7 +36,9 @@ public sealed class Sequential
     /// <summary>
     /// maxpool(relu(x)) = relu(maxpool(x)): the pool applies the ReLU, on 4× fewer values, and the ReLU layer is skipped.
     /// A BatchNorm applies the ReLU after it; with a 2×2 max pool after that, the pool normalises, rectifies and
-    /// pools in one pass (<see cref="BatchNorm.FusedPool"/>). The numbers are the unfused layers' up to the order of sums.
+    /// pools in one pass (<see cref="BatchNorm.FusedPool"/>). A first convolution followed by BatchNorm and ReLU sums
+    /// the BatchNorm's statistics and forms its input gradient in its own kernel (<see cref="Conv2D.FusedBatchNorm"/>).
+    /// The numbers are the unfused layers' up to the order of sums.
     /// </summary>
     private void PlanSteps()
     {
@@ -42,10 +47,15 @@ public sealed class Sequential
             switch (layer)
             {
                 case BatchNorm b: b.AppliesRelu = false; b.FusedPool = null; break;
+                case Conv2D c: c.FusedBatchNorm = null; break;
                 case MaxPool2D m: m.AppliesRelu = false; m.FusedBatchNorm = null; break;
             }
         for (int i = 0; i < _layers.Count; i++)
         {
+            // A convolution that needs no input gradient (the first layer) does its BatchNorm's statistics and
+            // input-gradient passes in its own kernel (ConvBatchNorm), in training, where its algorithm can.
+            if (_layers[i] is Conv2D { InputGradientRequired: false } conv && i + 2 < _layers.Count && _layers[i + 1] is BatchNorm2d next && _layers[i + 2] is Relu)
+                conv.FusedBatchNorm = next;
             if (_layers[i] is BatchNorm bn && i + 1 < _layers.Count && _layers[i + 1] is Relu)
             {
                 bn.AppliesRelu = true;
@@ -93,6 +103,8 @@ public sealed class Sequential
             ArgumentNullException.ThrowIfNull(value);
             field = value;
             foreach (var layer in _layers) layer.Context = value;
+            Array.Clear(_choices); // timings taken on other threads
+            _nextChoice = 0;
         }
     }
 
@@ -146,12 +158,26 @@ public sealed class Sequential
             throw new ShapeException("Sequential.Forward", "input", [ShapeException.Any, .. InputShape], input.Shape.ToArray());
         var x = input;
         int step = 0;
+        // In evaluation the same call repeats (one image per request, say): timed, it learns whether sharing pays.
+        using var call = Context.Begin(Training || Context.Threads == 1 ? null : ChoiceFor(input.Shape[0]));
         try
         {
             for (; step < _steps.Count; step++) x = _steps[step].Forward(x);
         }
         catch (ShapeException e) when (e.LayerIndex is null) { e.LayerIndex = IndexOf(_steps[step]); throw; }
+        call.Complete();
         return x;
+    }
+
+    /// <summary>The sharing choice of inference calls on batches of <paramref name="batch"/> (the last few sizes are kept).</summary>
+    internal ParallelChoice ChoiceFor(int batch)
+    {
+        foreach (var (b, c) in _choices)
+            if (b == batch && c is not null) return c;
+        var choice = new ParallelChoice(ParallelChoice.DefaultMaxProbeTicks);
+        _choices[_nextChoice] = (batch, choice);
+        _nextChoice = (_nextChoice + 1) % _choices.Length;
+        return choice;
     }
 
     /// <summary>The index in <see cref="Layers"/> of a layer of <see cref="Steps"/>.</summary>

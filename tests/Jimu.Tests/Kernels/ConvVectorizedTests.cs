@@ -159,5 +159,75 @@ public class ConvVectorizedTests
         }
     }
 
+    /// <summary>
+    /// Every width, with a BatchNorm after the convolution (<see cref="ConvBatchNorm"/>): the output unchanged, each
+    /// plane's shifted sums against float64 sums of that output, and the weight gradient through the BatchNorm (dx
+    /// formed plane by plane) against the reference loops on dx formed in float64.
+    /// </summary>
+    [Theory]
+    [InlineData(512, 1, 32, 28, 28, 5, 2)]
+    [InlineData(256, 1, 32, 28, 28, 5, 2)]
+    [InlineData(128, 1, 32, 28, 28, 5, 2)]
+    [InlineData(512, 3, 13, 9, 37, 3, 1)]
+    [InlineData(256, 3, 13, 9, 37, 3, 1)]
+    [InlineData(128, 3, 13, 9, 37, 3, 1)]
+    public void Every_width_sums_a_BatchNorm_statistics_and_forms_its_gradient(int bits, int channels, int outChannels, int h, int w, int kernel, int pad) =>
+        SimdWidths.Run(bits, new WithBatchNorm(channels, outChannels, h, w, kernel, pad));
+
+    private readonly struct WithBatchNorm(int channels, int outChannels, int h, int w, int kernel, int pad) : IWidthTest
+    {
+        public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
+        {
+            using var ctx = new ComputeContext(2);
+            const int Batch = 3;
+            var rng = new Random(outChannels + h);
+            var g = ConvGeometry.Create("t", channels, h, w, kernel, kernel, 1, 1, Padding.Symmetric(pad));
+            var x = GradientCheck.Random(rng, Batch, channels, h, w);
+            for (int i = 0; i < x.Length; i++) x.Data[i] = x.Data[i] * 0.5f + 1.5f; // off-centre: the shift matters
+            var weight = GradientCheck.Random(rng, outChannels, channels, kernel, kernel);
+            var bias = GradientCheck.Random(rng, outChannels);
+            int q = g.OutPlane;
+            Tensor y = new(Batch, outChannels, g.OutH, g.OutW), plain = new(Batch, outChannels, g.OutH, g.OutW);
+            var ch = new BatchNormChannels(outChannels);
+            var link = new ConvBatchNorm(ch);
+            ConvVectorized.Forward<S, V>(ctx, x.Data, weight.Data, bias.Data, y.Data, Batch, outChannels, g, link);
+            ConvVectorized.Forward<S, V>(ctx, x.Data, weight.Data, bias.Data, plain.Data, Batch, outChannels, g);
+            Assert.Equal(plain.Span.ToArray(), y.Span.ToArray());
+            for (int plane = 0; plane < Batch * outChannels; plane++)
+            {
+                double k = ch.Pivot[plane % outChannels], sum = 0, squares = 0, magnitude = 0;
+                for (int j = 0; j < q; j++) { double d = y.Data[plane * q + j] - k; sum += d; squares += d * d; magnitude += Math.Abs(d); }
+                Assert.True(Math.Abs(link.PlaneSums[plane] - sum) <= 1e-5 * magnitude, $"Σ(y − K) of plane {plane}: {link.PlaneSums[plane]} against {sum}");
+                Assert.True(Math.Abs(link.PlaneSums[Batch * outChannels + plane] - squares) <= 1e-5 * squares, $"Σ(y − K)² of plane {plane}");
+                // The shift is near the channel's mean: the sums do not cancel.
+                Assert.True(sum * sum / q <= squares, $"plane {plane}: the shift is far from the mean");
+            }
+
+            // Backward: random per-channel coefficients, as BatchNorm's backward pass would set them.
+            for (int c = 0; c < outChannels; c++)
+            {
+                ch.Scale[c] = (float)(rng.NextDouble() - 0.3); ch.Shift[c] = (float)(rng.NextDouble() - 0.5);
+                ch.K[c] = (float)rng.NextDouble(); ch.P[c] = (float)(rng.NextDouble() - 0.5); ch.Q[c] = (float)(rng.NextDouble() - 0.5);
+                ch.MeanF[c] = (float)rng.NextDouble();
+            }
+            var dy = GradientCheck.Random(rng, Batch, outChannels, g.OutH, g.OutW);
+            link.Gradient = new BatchNormTensors { X = y.Data, N = Batch, Channels = outChannels, S = q, Activation = BatchNormActivation.Relu, Dy = dy.Data };
+            Tensor dw = new(outChannels, channels, kernel, kernel), db = new(outChannels);
+            ConvVectorized.BackwardWeights<S, V>(ctx, x.Data, [], dw.Data, db.Data, Batch, outChannels, g, link);
+            var dx = new Tensor(Batch, outChannels, g.OutH, g.OutW);
+            for (int i = 0; i < dx.Length; i++)
+            {
+                int c = i / q % outChannels;
+                float yi = y.Data[i];
+                double gi = MathF.FusedMultiplyAdd(yi, ch.Scale[c], ch.Shift[c]) > 0 ? dy.Data[i] : 0;
+                dx.Data[i] = (float)(gi * ch.K[c] + ((double)yi - ch.MeanF[c]) * ch.P[c] + ch.Q[c]);
+            }
+            Tensor dwRef = new(outChannels, channels, kernel, kernel), dbRef = new(outChannels);
+            ConvDirect.BackwardWeights(x.Span, dx.Span, dwRef.Span, dbRef.Span, Batch, outChannels, g);
+            GradientCheck.AssertAgree(dwRef, dw, $"dW through BatchNorm at {S.Lanes * 32} bits");
+            GradientCheck.AssertAgree(dbRef, db, $"db through BatchNorm at {S.Lanes * 32} bits");
+        }
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, string what) => GradientCheck.AssertAgree(expected, actual, what);
 }
