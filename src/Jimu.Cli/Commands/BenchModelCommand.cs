@@ -110,6 +110,9 @@ public static class BenchModelCommand
         IReadOnlyList<LayerTime>? Profile, double OptimizerMs, IReadOnlyList<LayerTime>? LatencyProfile,
         IReadOnlyList<BatchNormShare>? BatchNormShares = null)
     {
+        /// <summary>Of the timed batch-1 passes, the share run on the caller alone (timed faster than sharing them), and how often the choice changed.</summary>
+        public (double InlineShare, int Changes) LatencySharing { get; init; }
+
         /// <summary>With --data: what was loaded, and training images/s through train's loop from it (null without).</summary>
         public DataResult? Data { get; init; }
 
@@ -131,6 +134,8 @@ public static class BenchModelCommand
                 ["predict_latency_ms_batch1"] = PredictLatencyMs.Median,
                 ["predict_latency_ms_batch1_min"] = PredictLatencyMs.Min,
                 ["predict_latency_ms_batch1_max"] = PredictLatencyMs.Max,
+                ["predict_batch1_inline_share"] = LatencySharing.InlineShare,
+                ["predict_batch1_sharing_changes"] = LatencySharing.Changes,
                 ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
                 ["peak_working_set_mb"] = PeakWorkingSetMb,
                 ["train_percent_of_peak"] = TrainPercentOfPeak,
@@ -240,7 +245,10 @@ public static class BenchModelCommand
         WarmUp(() => net.Forward(big), Warm);
         var predict = MeasureRate(() => net.Forward(big), 1000, repeats);
         var one = RandomImages(rng, 1, net.InputShape);
+        // Long enough for the pass's sharing choice (ParallelChoice) to have probed both ways several times.
         WarmUp(() => net.Forward(one), Warm);
+        var choice = net.ChoiceFor(1);
+        (long calls, long inline, int changes) = (choice.Calls, choice.InlineCalls, choice.Switches);
         var latency = Timing.FromSamples(Enumerable.Range(0, repeats + 1).Select(_ =>
         {
             const int Iterations = 200;
@@ -248,10 +256,11 @@ public static class BenchModelCommand
             for (int i = 0; i < Iterations; i++) net.Forward(one);
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Iterations;
         }).Skip(1).ToArray());
+        var sharing = (InlineShare: (double)(choice.InlineCalls - inline) / Math.Max(1, choice.Calls - calls), Changes: choice.Switches - changes);
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData };
+            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing };
     }
 
     /// <summary>
@@ -497,6 +506,8 @@ public static class BenchModelCommand
         if (r.Data is { } d) console.WriteLine(string.Create(inv, $"--data: {d.Description}"));
         console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
         console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
+        if (r.Threads > 1)
+            console.WriteLine(string.Create(inv, $"batch 1: {r.LatencySharing.InlineShare * 100:F0}% of the timed passes ran on the calling thread alone, the rest shared with the workers, as timing chose ({r.LatencySharing.Changes} change(s))"));
         if (r.Profile is null) return;
         var p = new Table().Title("training step profile (median ms)").AddColumns("layer", "forward", "backward", "share");
         double total = r.Profile.Sum(l => l.ForwardMs + l.BackwardMs) + r.OptimizerMs;

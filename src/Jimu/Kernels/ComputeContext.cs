@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Jimu.Kernels;
 
@@ -22,6 +23,7 @@ public sealed class ComputeContext : IDisposable
     private readonly WorkerPool? _pool;
     private readonly bool _ownsPool;
     private ComputeContext? _lane;
+    private bool _inline;
 
     /// <summary>A context of <paramref name="threads"/> threads (at least 1): the caller and threads − 1 workers.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
@@ -67,8 +69,33 @@ public sealed class ComputeContext : IDisposable
     internal void For<TJob>(int count, ref TJob job) where TJob : struct, IParallelJob
     {
         var lane = _lane ??= Lane();
-        if (_pool is not null && count > 1 && _pool.TryRun(ref job, count, Math.Min(Threads, count), lane)) return;
+        if (_pool is not null && !_inline && count > 1 && _pool.TryRun(ref job, count, Math.Min(Threads, count), lane)) return;
         for (int i = 0; i < count; i++) job.Run(i, lane);
+    }
+
+    /// <summary>
+    /// Starts one call of a repeated piece of work (an inference pass) whose jobs <paramref name="choice"/> decides to
+    /// share with the workers or to run on the caller alone, split as usual either way (see <see cref="ParallelChoice"/>).
+    /// <see cref="ChosenCall.Complete"/> gives the choice the call's time; disposing the call ends it. Null: a plain call.
+    /// </summary>
+    internal ChosenCall Begin(ParallelChoice? choice)
+    {
+        if (choice is null || _pool is null) return default;
+        _inline = choice.NextInline();
+        return new ChosenCall(this, choice, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>A call started by <see cref="Begin"/>.</summary>
+    internal readonly struct ChosenCall(ComputeContext? context, ParallelChoice? choice, long start) : IDisposable
+    {
+        /// <summary>Gives the choice the time of the call, which completed (a failed call's time means nothing).</summary>
+        public void Complete() => choice?.Record(Stopwatch.GetTimestamp() - start);
+
+        /// <summary>Jobs started after this share their items again.</summary>
+        public void Dispose()
+        {
+            if (context is not null) context._inline = false;
+        }
     }
 
     /// <summary>Ends the worker threads (a forked context leaves them to its parent). Kernels still run afterwards, on the caller alone.</summary>

@@ -15,6 +15,9 @@ public sealed class Sequential
     private readonly List<Layer> _steps = [];
     private readonly List<(string Name, Parameter Parameter)> _parameters = [];
     private readonly List<(string Name, LayerBuffer Buffer)> _buffers = [];
+    // Per batch size of recent inference calls: whether to share each call's jobs with the workers (ParallelChoice).
+    private readonly (int Batch, ParallelChoice Choice)[] _choices = new (int, ParallelChoice)[4];
+    private int _nextChoice;
 
     /// <summary>Chains <paramref name="layers"/> for inputs of one sample's shape <paramref name="inputShape"/> (C, H, W), checking that each fits the previous one.</summary>
     public Sequential(IEnumerable<Layer> layers, int[] inputShape)
@@ -100,6 +103,8 @@ public sealed class Sequential
             ArgumentNullException.ThrowIfNull(value);
             field = value;
             foreach (var layer in _layers) layer.Context = value;
+            Array.Clear(_choices); // timings taken on other threads
+            _nextChoice = 0;
         }
     }
 
@@ -153,12 +158,26 @@ public sealed class Sequential
             throw new ShapeException("Sequential.Forward", "input", [ShapeException.Any, .. InputShape], input.Shape.ToArray());
         var x = input;
         int step = 0;
+        // In evaluation the same call repeats (one image per request, say): timed, it learns whether sharing pays.
+        using var call = Context.Begin(Training || Context.Threads == 1 ? null : ChoiceFor(input.Shape[0]));
         try
         {
             for (; step < _steps.Count; step++) x = _steps[step].Forward(x);
         }
         catch (ShapeException e) when (e.LayerIndex is null) { e.LayerIndex = IndexOf(_steps[step]); throw; }
+        call.Complete();
         return x;
+    }
+
+    /// <summary>The sharing choice of inference calls on batches of <paramref name="batch"/> (the last few sizes are kept).</summary>
+    internal ParallelChoice ChoiceFor(int batch)
+    {
+        foreach (var (b, c) in _choices)
+            if (b == batch && c is not null) return c;
+        var choice = new ParallelChoice(ParallelChoice.DefaultMaxProbeTicks);
+        _choices[_nextChoice] = (batch, choice);
+        _nextChoice = (_nextChoice + 1) % _choices.Length;
+        return choice;
     }
 
     /// <summary>The index in <see cref="Layers"/> of a layer of <see cref="Steps"/>.</summary>

@@ -263,6 +263,8 @@ public class CliEndToEndTests(TrainedTinyModel fixture) : IClassFixture<TrainedT
         {
             Assert.True(r.GetProperty("train_images_per_s").GetDouble() > 0);
             Assert.True(r.GetProperty("predict_latency_ms_batch1").GetDouble() > 0);
+            Assert.InRange(r.GetProperty("predict_batch1_inline_share").GetDouble(), 0, 1);
+            Assert.True(r.GetProperty("predict_batch1_sharing_changes").GetInt32() >= 0);
         }
 
         var (suite, help, _) = CliRunner.Run("bench", "suite", "--help");

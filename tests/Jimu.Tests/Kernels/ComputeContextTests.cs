@@ -152,6 +152,51 @@ public class ComputeContextTests
         Assert.Equal(4095f * 4096 / 2, partial.Sum());
     }
 
+    /// <summary>A choice driven by made-up times to run its calls on the caller alone.</summary>
+    internal static ParallelChoice InlineChoice()
+    {
+        var choice = new ParallelChoice(long.MaxValue);
+        for (int i = 0; i < 2 * ParallelChoice.Sample; i++) choice.Record(choice.NextInline() ? 1 : 1000);
+        Assert.True(choice.Inline);
+        return choice;
+    }
+
+    [Fact]
+    public void A_call_chosen_inline_runs_every_item_on_the_caller_and_later_jobs_share_again()
+    {
+        using var ctx = new ComputeContext(2);
+        var choice = InlineChoice();
+        var lanes = new ComputeContext?[64];
+        for (int r = 0; r < 10; r++) // fewer calls than a probe interval: every one inline
+        {
+            var counts = new int[64];
+            var job = new CountJob(counts, lanes);
+            using (var call = ctx.Begin(choice))
+            {
+                ctx.For(64, ref job);
+                call.Complete();
+            }
+            Assert.All(counts, c => Assert.Equal(1, c));
+            Assert.Single(lanes.Distinct()); // the caller's lane
+        }
+        Assert.Equal(0, ctx.LiveWorkers); // no job was offered to a worker, so none was started
+        var after = new CountJob(new int[64], lanes);
+        ctx.For(64, ref after);
+        Assert.Equal(1, ctx.LiveWorkers);
+    }
+
+    [Fact]
+    public void A_one_thread_context_or_no_choice_makes_a_plain_call()
+    {
+        using var one = new ComputeContext(1);
+        var choice = InlineChoice();
+        int probes = choice.Probes;
+        using (var call = one.Begin(choice)) call.Complete();
+        using (var call = one.Begin(null)) call.Complete();
+        Assert.Equal(probes, choice.Probes);
+        Assert.True(choice.Inline);
+    }
+
     [Fact]
     public void Fewer_than_one_thread_is_an_error()
     {
