@@ -120,7 +120,7 @@ internal static unsafe class ConvVectorized
         {
             // Image by image (the statistics are summed per plane), for one image too.
             bn.SetPivots(x, weight, bias, outChannels, g);
-            var fused = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch), bn.Channels.Pivot, bn.SumsFor(batch * outChannels));
+            var fused = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch), bn, bn.SumsFor(batch * outChannels));
             ctx.For(fused.Parts, ref fused);
             return;
         }
@@ -188,11 +188,11 @@ internal static unsafe class ConvVectorized
     }
 
     /// <summary>
-    /// The images of one part, each padded into the thread's frame and then convolved; with <paramref name="pivots"/>,
+    /// The images of one part, each padded into the thread's frame and then convolved; with <paramref name="bn"/>,
     /// each output plane's (Σ(y − K), Σ(y − K)²) into <paramref name="planeSums"/> (<see cref="ConvBatchNorm.PlaneSums"/>),
     /// right after the image, while its planes are in cache.
     /// </summary>
-    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts, float[]? pivots = null, double[]? planeSums = null) : IParallelJob
+    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts, ConvBatchNorm? bn = null, double[]? planeSums = null) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public readonly int Parts = parts;
@@ -201,18 +201,20 @@ internal static unsafe class ConvVectorized
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
-            int o = plan.OutChannels, q = plan.G.OutPlane;
+            int o = plan.OutChannels;
+            var t = new BatchNormTensors { X = y, N = batch, Channels = o, S = plan.G.OutPlane };
             fixed (float* yAll = y)
+            fixed (double* sums = planeSums)
+            {
+                var statistics = new BatchNormKernel.Pinned(t, batch * o, yAll, null, null, null, null, null, sums);
                 for (int n = start; n < end; n++)
                 {
                     PadImage(plan, x, n, frame);
                     ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH);
-                    if (pivots is null) continue;
-                    // The image's output planes are still in cache: the statistics pass's sums, plane by plane.
-                    for (int c = 0; c < o; c++)
-                        (planeSums![n * o + c], planeSums[(long)batch * o + n * o + c]) =
-                            BatchNormKernel.ShiftedSums<S, V>(yAll + ((long)n * o + c) * q, q, pivots[c]);
+                    // The image's output planes are still in cache: the statistics pass's own sums of them.
+                    if (bn is not null) BatchNormKernel.StatisticsPlanes<S, V>(statistics, bn.Channels, n * o, (n + 1) * o);
                 }
+            }
         }
     }
 
