@@ -35,6 +35,11 @@ internal readonly struct BatchNormTensors
     public float[]? WinnerX { get; init; }
     public float[]? Dy { get; init; }
     public float[]? Dx { get; init; }
+    /// <summary>The vector width the passes run at: null for the machine's (<see cref="GemmMicroKernel.Selected"/>); tests run each.</summary>
+    public GemmMicroKernel.Kind? Width { get; init; }
+
+    /// <summary>The width the passes run at.</summary>
+    public GemmMicroKernel.Kind RunWidth => Width ?? GemmMicroKernel.Selected;
 }
 
 /// <summary>
@@ -50,9 +55,9 @@ internal readonly struct BatchNormTensors
 /// Every pass streams the planes (n, c) in memory order, split into contiguous plane ranges across the threads. A
 /// channel's planes are 4·C·S bytes apart: walked channel by channel, a power-of-two stride puts them all in the
 /// same few cache sets (with C·S = 32·1024 each plane evicts the one before), and the prefetchers restart at every
-/// plane. The sums are made per plane (two vector accumulators each, so that the adds do not wait on each other),
-/// kept in the workspace (<see cref="Scratch.BatchNormSums"/>) and added up per channel in double in sample order:
-/// the same numbers for any thread count. Features (S = 1) run along the channels instead (<see cref="BatchNormFeatures"/>).
+/// plane. The sums are made per plane (two vector accumulators each, so that the adds do not wait on each other,
+/// reduced several planes at a time by <see cref="PlaneSums"/>), kept in the workspace (<see cref="Scratch.BatchNormSums"/>)
+/// and added up per channel in double in sample order: the same numbers for any thread count. Features (S = 1) run along the channels instead (<see cref="BatchNormFeatures"/>).
 /// </summary>
 internal static unsafe class BatchNormKernel
 {
@@ -81,10 +86,10 @@ internal static unsafe class BatchNormKernel
                 else Run<StatisticsPass>(ctx, t, ch, sums);
             }
             double m = (double)t.N * t.S;
+            ChannelSums(sums, features ? 1 : t.N, t.Channels, ch.Mean, ch.Variance);
             for (int c = 0; c < t.Channels; c++)
             {
-                var (sum, sq) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
-                double d = sum / m;
+                double sum = ch.Mean[c], sq = ch.Variance[c], d = sum / m;
                 ch.Mean[c] = ch.Pivot[c] + d;
                 ch.Variance[c] = Math.Max(sq / m - d * d, 0);
                 ch.SetAffine(c, (float)ch.Mean[c], ch.Variance[c], eps, gamma[c], beta[c]);
@@ -105,29 +110,29 @@ internal static unsafe class BatchNormKernel
         if (features) Run<BatchNormFeatures.SumsPass>(ctx, t, ch, sums);
         else Run<SumsPass>(ctx, t, ch, sums);
         double m = (double)t.N * t.S;
-        for (int c = 0; c < t.Channels; c++)
-        {
-            (ch.SumDy[c], ch.SumDyX[c]) = ChannelSums(sums, features ? 1 : t.N, t.Channels, c);
-            ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
-        }
+        ChannelSums(sums, features ? 1 : t.N, t.Channels, ch.SumDy, ch.SumDyX);
+        for (int c = 0; c < t.Channels; c++) ch.SetGradient(c, m, trained, gamma[c], gammaGrad, betaGrad);
         if (t.Dx is null) return;
         if (features) Run<BatchNormFeatures.GradientPass>(ctx, t, ch, null);
         else Run<GradientPass>(ctx, t, ch, null);
     }
 
     /// <summary>
-    /// Channel c's two sums over its <paramref name="n"/> planes, in sample order: the planes' first sums at
-    /// [i·C + c], their second ones n·C further on.
+    /// Each channel's two sums over its <paramref name="n"/> planes, in sample order, to <paramref name="first"/>[c]
+    /// and <paramref name="second"/>[c]: the planes' first sums at [i·C + c], their second ones n·C further on. Read
+    /// sample by sample, in memory order (channel by channel, the reads were C·8 bytes apart).
     /// </summary>
-    private static (double, double) ChannelSums(double[] sums, int n, int channels, int c)
+    private static void ChannelSums(double[] sums, int n, int channels, double[] first, double[] second)
     {
-        double a = 0, b = 0;
-        for (int i = 0, second = n * channels; i < n; i++)
+        var a = first.AsSpan(0, channels);
+        var b = second.AsSpan(0, channels);
+        a.Clear(); b.Clear();
+        for (int i = 0; i < n; i++)
         {
-            int at = i * channels + c;
-            a += sums[at]; b += sums[second + at];
+            var sa = sums.AsSpan(i * channels, channels);
+            var sb = sums.AsSpan((n + i) * channels, channels);
+            for (int c = 0; c < a.Length; c++) { a[c] += sa[c]; b[c] += sb[c]; }
         }
-        return (a, b);
     }
 
     /// <summary>Each channel's shift K: the mean of its plane in the first sample.</summary>
@@ -137,7 +142,7 @@ internal static unsafe class BatchNormKernel
             for (int c = 0; c < t.Channels; c++)
             {
                 float* x = px + (long)c * t.S;
-                double sum = GemmMicroKernel.Selected switch
+                double sum = t.RunWidth switch
                 {
                     GemmMicroKernel.Kind.Vector512 => Sum<Simd512, Vector512<float>>(x, t.S),
                     GemmMicroKernel.Kind.Vector256 => Sum<Simd256, Vector256<float>>(x, t.S),
@@ -184,6 +189,7 @@ internal static unsafe class BatchNormKernel
     private readonly struct Job<P>(BatchNormTensors t, BatchNormChannels ch, double[]? sums, int parts) : IParallelJob where P : struct, IPass
     {
         public readonly int Parts = parts;
+        private readonly GemmMicroKernel.Kind _width = t.RunWidth;
 
         public void Run(int part, ComputeContext lane)
         {
@@ -198,7 +204,7 @@ internal static unsafe class BatchNormKernel
             fixed (double* s = sums)
             {
                 var p = new Pinned(t, items, x, y, dy, dx, winner, winnerX, s);
-                switch (GemmMicroKernel.Selected)
+                switch (_width)
                 {
                     case GemmMicroKernel.Kind.Vector512: P.Run<Simd512, Vector512<float>>(p, ch, from, to); break;
                     case GemmMicroKernel.Kind.Vector256: P.Run<Simd256, Vector256<float>>(p, ch, from, to); break;
@@ -209,18 +215,27 @@ internal static unsafe class BatchNormKernel
         }
     }
 
+    /// <summary>
+    /// The statistics pass's sums of planes [from, to) of <paramref name="p"/> (with <see cref="Pinned.X"/> and
+    /// <see cref="Pinned.Sums"/>), shifted by <see cref="BatchNormChannels.Pivot"/>: what a convolution that has just
+    /// written those planes makes for the BatchNorm after it (<see cref="ConvBatchNorm"/>), the same numbers.
+    /// </summary>
+    internal static void StatisticsPlanes<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct =>
+        StatisticsPass.Run<S, V>(p, ch, from, to);
+
     /// <summary>Each plane's (Σ(x − K), Σ(x − K)²).</summary>
-    private readonly struct StatisticsPass : IPass
+    private readonly struct StatisticsPass : IPass, IPlaneSums
     {
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
-        {
-            float[] pivot = ch.Pivot;
-            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
-                (p.Sums[plane], p.Sums[p.Items + plane]) = ShiftedSums<S, V>(p.X + (long)plane * p.S, p.S, pivot[c]);
-        }
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct =>
+            PlaneSums.Run<S, V, StatisticsPass>(p, ch, from, to);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Plane<S, V>(in Pinned p, BatchNormChannels ch, int plane, int c, out V a, out V b, out double tailA, out double tailB)
+            where S : struct, ISimdWidth<V> where V : struct =>
+            ShiftedSums<S, V>(p.X + (long)plane * p.S, p.S, ch.Pivot[c], out a, out b, out tailA, out tailB);
     }
 
     /// <summary>y = act(z), plane by plane.</summary>
@@ -244,25 +259,24 @@ internal static unsafe class BatchNormKernel
     }
 
     /// <summary>Each plane's (Σ g, Σ g·(x − mean)).</summary>
-    private readonly struct SumsPass : IPass
+    private readonly struct SumsPass : IPass, IPlaneSums
     {
         public static int Items(in BatchNormTensors t) => t.N * t.Channels;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct
+        public static void Run<S, V>(in Pinned p, BatchNormChannels ch, int from, int to) where S : struct, ISimdWidth<V> where V : struct =>
+            PlaneSums.Run<S, V, SumsPass>(p, ch, from, to);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Plane<S, V>(in Pinned p, BatchNormChannels ch, int plane, int c, out V a, out V b, out double tailA, out double tailB)
+            where S : struct, ISimdWidth<V> where V : struct
         {
-            float[] scale = ch.Scale, shift = ch.Shift, mean = ch.MeanF;
-            for (int plane = from, c = from % p.Channels; plane < to; plane++, c = p.Next(c))
-            {
-                float* x = p.X + (long)plane * p.S;
-                long o = (long)plane * p.OutPlane;
-                (p.Sums[plane], p.Sums[p.Items + plane]) = p.Activation switch
-                {
-                    BatchNormActivation.None => GradientSums<S, V>(x, p.Dy + o, p.S, mean[c]),
-                    BatchNormActivation.Relu => BatchNormRelu.Sums<S, V>(x, p.Dy + o, p.S, scale[c], shift[c], mean[c]),
-                    _ => BatchNormReluPool.Sums<S, V>(p.Dy + o, p.Winner + o, p.WinnerX + o, p.OutPlane, mean[c]),
-                };
-            }
+            float* x = p.X + (long)plane * p.S;
+            long o = (long)plane * p.OutPlane;
+            if (p.Activation == BatchNormActivation.None) GradientSums<S, V>(x, p.Dy + o, p.S, ch.MeanF[c], out a, out b, out tailA, out tailB);
+            else if (p.Activation == BatchNormActivation.Relu)
+                BatchNormRelu.Sums<S, V>(x, p.Dy + o, p.S, ch.Scale[c], ch.Shift[c], ch.MeanF[c], out a, out b, out tailA, out tailB);
+            else BatchNormReluPool.Sums<S, V>(p.Dy + o, p.Winner + o, p.WinnerX + o, p.OutPlane, ch.MeanF[c], out a, out b, out tailA, out tailB);
         }
     }
 
@@ -312,16 +326,16 @@ internal static unsafe class BatchNormKernel
         return total;
     }
 
-    /// <summary>(Σ (x − K), Σ (x − K)²) for a shift K.</summary>
+    /// <summary>(Σ (x − K), Σ (x − K)²) for a shift K: vector accumulators and the tail's sums (<see cref="IPlaneSums"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double Sum, double Squares) ShiftedSums<S, V>(float* x, int len, float shift) where S : struct, ISimdWidth<V> where V : struct
+    private static void ShiftedSums<S, V>(float* x, int len, float shift, out V sum, out V squares, out double tailSum, out double tailSquares)
+        where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
-        double sum = 0, sq = 0;
-        if (S.IsSupported && len >= l)
+        V s0 = S.Zero, s1 = S.Zero, q0 = S.Zero, q1 = S.Zero;
+        if (S.IsSupported)
         {
             var k = S.Broadcast(shift);
-            V s0 = S.Zero, s1 = S.Zero, q0 = S.Zero, q1 = S.Zero;
             for (; j + 2 * l <= len; j += 2 * l)
             {
                 var d0 = S.Sub(S.Load(x + j), k);
@@ -330,10 +344,12 @@ internal static unsafe class BatchNormKernel
                 q0 = S.Fma(d0, d0, q0); q1 = S.Fma(d1, d1, q1);
             }
             for (; j + l <= len; j += l) { var d = S.Sub(S.Load(x + j), k); s0 = S.Add(s0, d); q0 = S.Fma(d, d, q0); }
-            sum = S.Sum(S.Add(s0, s1)); sq = S.Sum(S.Add(q0, q1));
         }
-        for (; j < len; j++) { double d = x[j] - shift; sum += d; sq += d * d; }
-        return (sum, sq);
+        double ts = 0, tq = 0;
+        for (; j < len; j++) { double d = x[j] - shift; ts += d; tq += d * d; }
+        // Without vectors the accumulators are unused (PlaneSums takes the tails alone).
+        sum = S.IsSupported ? S.Add(s0, s1) : S.Zero; squares = S.IsSupported ? S.Add(q0, q1) : S.Zero;
+        (tailSum, tailSquares) = (ts, tq);
     }
 
     /// <summary>y = x·a + b.</summary>
@@ -349,16 +365,17 @@ internal static unsafe class BatchNormKernel
         for (; j < len; j++) y[j] = S.Fma(x[j], a, b);
     }
 
-    /// <summary>(Σ dy, Σ dy·(x − mean)).</summary>
+    /// <summary>(Σ dy, Σ dy·(x − mean)): vector accumulators and the tail's sums (<see cref="IPlaneSums"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double SumDy, double SumDyX) GradientSums<S, V>(float* x, float* dy, int len, float mean) where S : struct, ISimdWidth<V> where V : struct
+    private static void GradientSums<S, V>(float* x, float* dy, int len, float mean, out V sumDy, out V sumDyX, out double tailDy, out double tailDyX)
+        where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sa = 0, sb = 0;
-        if (S.IsSupported && len >= l)
+        V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
+        if (S.IsSupported)
         {
             var m = S.Broadcast(mean);
-            V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
             for (; j + 2 * l <= len; j += 2 * l)
             {
                 var d0 = S.Load(dy + j);
@@ -372,10 +389,11 @@ internal static unsafe class BatchNormKernel
                 var d = S.Load(dy + j);
                 a0 = S.Add(a0, d); b0 = S.Fma(d, S.Sub(S.Load(x + j), m), b0);
             }
-            sa = S.Sum(S.Add(a0, a1)); sb = S.Sum(S.Add(b0, b1));
         }
         for (; j < len; j++) { sa += dy[j]; sb += dy[j] * ((double)x[j] - mean); }
-        return (sa, sb);
+        // Without vectors the accumulators are unused (PlaneSums takes the tails alone).
+        sumDy = S.IsSupported ? S.Add(a0, a1) : S.Zero; sumDyX = S.IsSupported ? S.Add(b0, b1) : S.Zero;
+        (tailDy, tailDyX) = (sa, sb);
     }
 
     /// <summary>dx = dy·k + x·p + c (c = q − mean·p).</summary>

@@ -36,17 +36,19 @@ internal static unsafe class BatchNormRelu
         }
     }
 
-    /// <summary>(Σ g, Σ g·(x − mean)) with g = dy where x·a + b &gt; 0, else 0.</summary>
+    /// <summary>
+    /// (Σ g, Σ g·(x − mean)) with g = dy where x·a + b &gt; 0, else 0: vector accumulators and the tail's sums (<see cref="IPlaneSums"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double SumDy, double SumDyX) Sums<S, V>(float* x, float* dy, int len, float a, float b, float mean)
+    public static void Sums<S, V>(float* x, float* dy, int len, float a, float b, float mean, out V sumG, out V sumGX, out double tailG, out double tailGX)
         where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sa = 0, sb = 0;
-        if (S.IsSupported && len >= l)
+        V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
+        if (S.IsSupported)
         {
             V va = S.Broadcast(a), vb = S.Broadcast(b), m = S.Broadcast(mean);
-            V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
             for (; j + 2 * l <= len; j += 2 * l)
             {
                 V x0 = S.Load(x + j), x1 = S.Load(x + j + l);
@@ -62,14 +64,15 @@ internal static unsafe class BatchNormRelu
                 V g0 = S.Select(S.GreaterThan(S.Fma(x0, va, vb), S.Zero), S.Load(dy + j), S.Zero);
                 a0 = S.Add(a0, g0); b0 = S.Fma(g0, S.Sub(x0, m), b0);
             }
-            sa = S.Sum(S.Add(a0, a1)); sb = S.Sum(S.Add(b0, b1));
         }
         for (; j < len; j++)
         {
             if (!(S.Fma(x[j], a, b) > 0)) continue;
             sa += dy[j]; sb += dy[j] * ((double)x[j] - mean);
         }
-        return (sa, sb);
+        // Without vectors the accumulators are unused (PlaneSums takes the tails alone).
+        sumG = S.IsSupported ? S.Add(a0, a1) : S.Zero; sumGX = S.IsSupported ? S.Add(b0, b1) : S.Zero;
+        (tailG, tailGX) = (sa, sb);
     }
 
     /// <summary>dx = g·k + x·p + c, g = dy where x·a + b &gt; 0, else 0.</summary>

@@ -107,17 +107,20 @@ internal static unsafe class BatchNormReluPool
         if (v > best || (float.IsNaN(v) && !float.IsNaN(best))) { best = v; win = index; }
     }
 
-    /// <summary>(Σ dy, Σ dy·(winnerX − mean)) over one pooled plane's windows with winner ≥ 0.</summary>
+    /// <summary>
+    /// (Σ dy, Σ dy·(winnerX − mean)) over one pooled plane's windows with winner ≥ 0: vector accumulators and the
+    /// tail's sums (<see cref="IPlaneSums"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (double SumDy, double SumDyX) Sums<S, V>(float* dy, float* winner, float* winnerX, int len, float mean)
+    public static void Sums<S, V>(float* dy, float* winner, float* winnerX, int len, float mean, out V sumDy, out V sumDyX, out double tailDy, out double tailDyX)
         where S : struct, ISimdWidth<V> where V : struct
     {
         int l = S.Lanes, j = 0;
         double sa = 0, sb = 0;
-        if (S.IsSupported && len >= l)
+        V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
+        if (S.IsSupported)
         {
             V m = S.Broadcast(mean), none = S.Broadcast(-1);
-            V a0 = S.Zero, a1 = S.Zero, b0 = S.Zero, b1 = S.Zero;
             for (; j + 2 * l <= len; j += 2 * l)
             {
                 V d0 = S.Select(S.GreaterThan(S.Load(winner + j), none), S.Load(dy + j), S.Zero);
@@ -131,14 +134,15 @@ internal static unsafe class BatchNormReluPool
                 V d0 = S.Select(S.GreaterThan(S.Load(winner + j), none), S.Load(dy + j), S.Zero);
                 a0 = S.Add(a0, d0); b0 = S.Fma(d0, S.Sub(S.Load(winnerX + j), m), b0);
             }
-            sa = S.Sum(S.Add(a0, a1)); sb = S.Sum(S.Add(b0, b1));
         }
         for (; j < len; j++)
         {
             if (winner[j] < 0) continue;
             sa += dy[j]; sb += dy[j] * ((double)winnerX[j] - mean);
         }
-        return (sa, sb);
+        // Without vectors the accumulators are unused (PlaneSums takes the tails alone).
+        sumDy = S.IsSupported ? S.Add(a0, a1) : S.Zero; sumDyX = S.IsSupported ? S.Add(b0, b1) : S.Zero;
+        (tailDy, tailDyX) = (sa, sb);
     }
 
     /// <summary>One plane's dx = x·p + c, plus dy·k at each window's winner (the whole input plane, odd edges too).</summary>

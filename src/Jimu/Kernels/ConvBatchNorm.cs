@@ -5,8 +5,8 @@ namespace Jimu.Kernels;
 /// ReLU (and maybe a 2×2 max pool): the convolution's kernel does the two BatchNorm passes that would otherwise
 /// stream the whole tensor once more each (<see cref="ConvVectorized"/>). With x the convolution's output:
 /// <code>
-/// Forward:   per plane (n, o): (Σ(x − K[o]), Σ(x − K[o])²) summed from the output vectors while they are in registers
-///            (the BatchNorm's statistics pass is gone), with the shift
+/// Forward:   per plane (n, o): (Σ(x − K[o]), Σ(x − K[o])²) summed right after the convolution wrote the image, while
+///            its planes are in cache (the BatchNorm's statistics pass over memory is gone), with the shift
 ///            K[o] = b[o] + Σ_{c,i,j} W[o,c,i,j]·mean(x_in[0, c])   ≈ the channel's mean, so that the one pass does not cancel
 /// Backward:  BatchNorm's input gradient dx = g·k + x·p + c (<see cref="BatchNormKernel.GradientPlane{S, V}"/>, the same
 ///            numbers) made one plane at a time into a buffer of one plane and read at once by the weight gradient:

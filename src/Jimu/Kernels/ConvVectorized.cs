@@ -16,7 +16,7 @@ namespace Jimu.Kernels;
 /// The batch is split over the threads by images (one image by rows); each part keeps its own L-lane dW, and the
 /// parts are summed in a fixed order, so results are deterministic for a given thread count.
 /// With a BatchNorm after it in training (<see cref="ConvBatchNorm"/>), the forward pass also sums each output plane's
-/// statistics from its vectors before they are stored, and the weight gradient forms the BatchNorm's input gradient
+/// statistics right after its image (while the image's planes are in cache), and the weight gradient forms the BatchNorm's input gradient
 /// one plane at a time into a buffer of one plane instead of reading it from memory.
 /// </summary>
 [SkipLocalsInit]
@@ -120,7 +120,7 @@ internal static unsafe class ConvVectorized
         {
             // Image by image (the statistics are summed per plane), for one image too.
             bn.SetPivots(x, weight, bias, outChannels, g);
-            var fused = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch), bn.Channels.Pivot, bn.SumsFor(batch * outChannels));
+            var fused = new ForwardJob<S, V>(plan, x, y, batch, BatchSplit.Parts(ctx.Threads, batch), bn, bn.SumsFor(batch * outChannels));
             ctx.For(fused.Parts, ref fused);
             return;
         }
@@ -150,7 +150,7 @@ internal static unsafe class ConvVectorized
         // Each part's L-lane dW and db, summed below in part order.
         float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, parts * dwvSize);
         double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob<S, V>(plan, x, dy, dwv, db, batch, parts, bn);
+        var job = new BackwardJob<S, V>(plan, x, dy, dwv, dBias is null ? null : db, batch, parts, bn);
         ctx.For(parts, ref job);
 
         // dW = Σ over parts in order, each the sum of its L lanes.
@@ -188,10 +188,11 @@ internal static unsafe class ConvVectorized
     }
 
     /// <summary>
-    /// The images of one part, each padded into the thread's frame and then convolved; with <paramref name="pivots"/>,
-    /// each output plane's (Σ(y − K), Σ(y − K)²) into <paramref name="planeSums"/> (<see cref="ConvBatchNorm.PlaneSums"/>).
+    /// The images of one part, each padded into the thread's frame and then convolved; with <paramref name="bn"/>,
+    /// each output plane's (Σ(y − K), Σ(y − K)²) into <paramref name="planeSums"/> (<see cref="ConvBatchNorm.PlaneSums"/>),
+    /// right after the image, while its planes are in cache.
     /// </summary>
-    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts, float[]? pivots = null, double[]? planeSums = null) : IParallelJob
+    private readonly struct ForwardJob<S, V>(Plan plan, float[] x, float[] y, int batch, int parts, ConvBatchNorm? bn = null, double[]? planeSums = null) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public readonly int Parts = parts;
@@ -200,22 +201,20 @@ internal static unsafe class ConvVectorized
         {
             var (start, end) = BatchSplit.Range(batch, part, Parts);
             float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
-            int o = plan.OutChannels, lanes = S.Lanes;
-            // Per output channel, L lanes of Σ(y − K) then L of Σ(y − K)², for the image at hand.
-            float* statistics = pivots is null ? null : lane.Workspace.Floats(Scratch.VectorizedStatistics, 2L * o * lanes);
-            fixed (float* k = pivots)
+            int o = plan.OutChannels;
+            var t = new BatchNormTensors { X = y, N = batch, Channels = o, S = plan.G.OutPlane };
+            fixed (float* yAll = y)
+            fixed (double* sums = planeSums)
+            {
+                var statistics = new BatchNormKernel.Pinned(t, batch * o, yAll, null, null, null, null, null, sums);
                 for (int n = start; n < end; n++)
                 {
                     PadImage(plan, x, n, frame);
-                    if (statistics != null) new Span<float>(statistics, 2 * o * lanes).Clear();
-                    ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH, k, statistics);
-                    if (statistics == null) continue;
-                    for (int c = 0; c < o; c++)
-                    {
-                        planeSums![n * o + c] = S.Sum(S.Load(statistics + 2 * c * lanes));
-                        planeSums[(long)batch * o + n * o + c] = S.Sum(S.Load(statistics + (2 * c + 1) * lanes));
-                    }
+                    ForwardRows<S, V>(plan, frame, y, n, 0, plan.G.OutH);
+                    // The image's output planes are still in cache: the statistics pass's own sums of them.
+                    if (bn is not null) BatchNormKernel.StatisticsPlanes<S, V>(statistics, bn.Channels, n * o, (n + 1) * o);
                 }
+            }
         }
     }
 
@@ -236,7 +235,7 @@ internal static unsafe class ConvVectorized
     /// The images of one part: its L-lane dW and db (slices of the caller's per-part sums). With <paramref name="bn"/>,
     /// each plane of dY is the BatchNorm's input gradient, formed into a buffer of one plane just before it is read.
     /// </summary>
-    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[] partDb, int batch, int parts, ConvBatchNorm? bn) : IParallelJob
+    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[]? partDb, int batch, int parts, ConvBatchNorm? bn) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
@@ -267,12 +266,13 @@ internal static unsafe class ConvVectorized
                             plane = formed;
                         }
                         AccumulateWeightGradient<S, V>(plan, frame, plane, c, dwv);
-                        // In sample order per channel, as the sums over a part always were.
-                        db[c] += Elementwise.Sum(new ReadOnlySpan<float>(plane, q));
+                        // In sample order per channel, as the sums over a part always were; none without a bias.
+                        if (partDb is not null) db[c] += Elementwise.Sum(new ReadOnlySpan<float>(plane, q));
                     }
                 }
             }
-            for (int c = 0; c < o; c++) partDb[part * o + c] = db[c];
+            if (partDb is not null)
+                for (int c = 0; c < o; c++) partDb[part * o + c] = db[c];
         }
     }
 
@@ -305,12 +305,9 @@ internal static unsafe class ConvVectorized
                 new ReadOnlySpan<float>(frame + r * frameW + b, width).CopyTo(new Span<float>(frame + b * shiftedSize + r * frameW, width));
     }
 
-    /// <summary>
-    /// Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame; with <paramref name="statistics"/>,
-    /// each output vector's (y − K[o]) and (y − K[o])² added to channel o's L lanes there (K: <paramref name="pivots"/>).
-    /// </summary>
+    /// <summary>Output rows [i0, i1) of image <paramref name="image"/>, from its padded frame.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRows<S, V>(in Plan p, float* frame, float[] output, int image, int i0, int i1, float* pivots = null, float* statistics = null)
+    private static void ForwardRows<S, V>(in Plan p, float* frame, float[] output, int image, int i0, int i1)
         where S : struct, ISimdWidth<V> where V : struct
     {
         var g = p.G;
@@ -361,29 +358,8 @@ internal static unsafe class ConvVectorized
                         if (count > 5) StoreRow<S, V>(dst + 5L * outPlane, a5, width);
                         if (count > 6) StoreRow<S, V>(dst + 6L * outPlane, a6, width);
                         if (count > 7) StoreRow<S, V>(dst + 7L * outPlane, a7, width);
-                        if (statistics == null) continue;
-                        // Lanes past the row's end hold no output: they add nothing.
-                        V valid = S.GreaterThan(S.Broadcast(width), S.Indices);
-                        float* st = statistics + 2L * o0 * lanes;
-                        AddStatistics<S, V>(st, a0, pivots[o0], valid);
-                        if (count > 1) AddStatistics<S, V>(st + 2 * lanes, a1, pivots[o0 + 1], valid);
-                        if (count > 2) AddStatistics<S, V>(st + 4 * lanes, a2, pivots[o0 + 2], valid);
-                        if (count > 3) AddStatistics<S, V>(st + 6 * lanes, a3, pivots[o0 + 3], valid);
-                        if (count > 4) AddStatistics<S, V>(st + 8 * lanes, a4, pivots[o0 + 4], valid);
-                        if (count > 5) AddStatistics<S, V>(st + 10 * lanes, a5, pivots[o0 + 5], valid);
-                        if (count > 6) AddStatistics<S, V>(st + 12 * lanes, a6, pivots[o0 + 6], valid);
-                        if (count > 7) AddStatistics<S, V>(st + 14 * lanes, a7, pivots[o0 + 7], valid);
                     }
                 }
-    }
-
-    /// <summary>acc[0..L) += d, acc[L..2L) += d² for d = y − k where <paramref name="valid"/>, else 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddStatistics<S, V>(float* acc, V y, float k, V valid) where S : struct, ISimdWidth<V> where V : struct
-    {
-        V d = S.Select(valid, S.Sub(y, S.Broadcast(k)), S.Zero);
-        S.Store(acc, S.Add(S.Load(acc), d));
-        S.Store(acc + S.Lanes, S.Fma(d, d, S.Load(acc + S.Lanes)));
     }
 
     /// <summary>The first <paramref name="width"/> lanes of v (a row's last chunk may be part of a vector).</summary>

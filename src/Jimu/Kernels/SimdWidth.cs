@@ -63,6 +63,8 @@ internal unsafe interface ISimdWidth<V> where V : struct
     static abstract V Div(V a, V b);
     static abstract V Sqrt(V v);
     static abstract float Sum(V v);
+    /// <summary>The first L/2 lanes of v, widened to doubles, to p[0..L/2).</summary>
+    static abstract void StoreLowerAsDoubles(double* p, V v);
     static abstract V Max(V a, V b);
     /// <summary>All bits set in the lanes where a &gt; b (false where either is NaN).</summary>
     static abstract V GreaterThan(V a, V b);
@@ -134,6 +136,7 @@ internal readonly unsafe struct Simd512 : ISimdWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> v) => Vector512.Sqrt(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreLowerAsDoubles(double* p, Vector512<float> v) => Vector512.WidenLower(v).Store(p);
 }
 
 /// <summary>The 256-bit width (AVX2).</summary>
@@ -202,6 +205,7 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> v) => Vector256.Sqrt(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreLowerAsDoubles(double* p, Vector256<float> v) => Vector256.WidenLower(v).Store(p);
 }
 
 /// <summary>The 128-bit width: NEON on ARM64, SSE/AVX registers on x86 without AVX2.</summary>
@@ -300,4 +304,5 @@ internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> v) => Vector128.Sqrt(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreLowerAsDoubles(double* p, Vector128<float> v) => Vector128.WidenLower(v).Store(p);
 }

@@ -89,8 +89,6 @@ internal enum Scratch
     VectorizedWeights,
     /// <summary>Per-part 16-lane weight gradients, summed after the parts in order (<see cref="ConvVectorized"/>).</summary>
     VectorizedPartDw,
-    /// <summary>An image's per-channel statistics lanes for the BatchNorm after the convolution (<see cref="ConvVectorized"/>, one per thread).</summary>
-    VectorizedStatistics,
     /// <summary>One plane of the BatchNorm's input gradient, formed for the weight gradient (<see cref="ConvVectorized"/>, one per thread).</summary>
     VectorizedGradientPlane,
     /// <summary>One channel's four phase planes (<see cref="Im2ColStride2"/>, one per thread).</summary>

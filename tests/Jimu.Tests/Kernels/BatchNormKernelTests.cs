@@ -4,65 +4,118 @@ using Jimu.Layers;
 namespace Jimu.Tests.Kernels;
 
 /// <summary>
-/// The vectorised BatchNorm passes against their scalar meaning in double, for plane sizes that exercise the
-/// 32-, 16- and 8-wide loops and the scalar tail, and the same bits for 1 and 2 threads.
+/// The vectorised BatchNorm passes against their scalar meaning in double, at every vector width, for plane sizes
+/// that exercise the two-vector and one-vector loops, the scalar tail and short groups of planes (<see cref="PlaneSums"/>),
+/// and the same bits for any thread count.
 /// </summary>
 public class BatchNormKernelTests
 {
-    [Theory]
-    [InlineData(3, 5, 1)]      // BatchNorm1d: one value per sample and channel
-    [InlineData(4, 3, 7)]      // tail only
-    [InlineData(2, 4, 49)]     // 32 + 16 + 1
-    [InlineData(64, 8, 196)]   // 14×14, large enough to run threaded
-    [InlineData(5, 2, 1000)]
-    public void PassesMatchTheirScalarMeaning_AndAreTheSameForAnyThreadCount(int n, int channels, int s)
+    /// <summary>Shapes (n, channels, s) × widths (0: the machine's; 512, 256, 128 bits) × with and without the ReLU.</summary>
+    public static TheoryData<int, int, int, int, bool> PassCases()
     {
-        var rng = new Random(n * 100 + s);
-        int len = n * channels * s;
-        float[] x = new float[len], dy = new float[len];
-        // An offset far from zero: the one-pass variance must not cancel.
-        for (int i = 0; i < len; i++) { x[i] = 3f + (float)rng.NextDouble(); dy[i] = (float)(rng.NextDouble() - 0.5); }
-        float[] gamma = new float[channels], beta = new float[channels], dGamma = new float[channels], dBeta = new float[channels];
-        for (int c = 0; c < channels; c++) { gamma[c] = 0.5f + c; beta[c] = -c; }
+        var data = new TheoryData<int, int, int, int, bool>();
+        (int, int, int)[] shapes =
+        [
+            (3, 5, 1),      // BatchNorm1d: one value per sample and channel
+            (4, 3, 7),      // tail only
+            (3, 5, 16),     // 15 planes: short groups of planes at every width, wherever a thread's range ends
+            (2, 4, 49),     // 32 + 16 + 1
+            (64, 8, 196),   // 14×14, large enough to run threaded
+            (32, 24, 64),   // 8×8: whole groups of planes
+            (5, 2, 1000),
+        ];
+        foreach (var (n, c, s) in shapes)
+            foreach (int bits in new[] { 0, 512, 256, 128 })
+                foreach (bool relu in new[] { false, true })
+                    data.Add(bits, n, c, s, relu);
+        return data;
+    }
 
-        float[]? first = null;
-        foreach (int threads in new[] { 1, 2 })
+    /// <summary>
+    /// Statistics, forward, sums and gradient against their scalar meaning in double (y bit for bit: the same FMA),
+    /// at each vector width, and the same bits for 1, 2 and 3 threads (each splits the planes elsewhere).
+    /// </summary>
+    [Theory, MemberData(nameof(PassCases))]
+    public void PassesMatchTheirScalarMeaning_AndAreTheSameForAnyThreadCount(int bits, int n, int channels, int s, bool relu)
+    {
+        var test = new PassesTest(n, channels, s, relu);
+        if (bits == 0)
         {
-            using var ctx = new ComputeContext(threads);
-            var ch = new BatchNormChannels(channels);
-            float[] y = new float[len], dx = new float[len];
-            var t = new BatchNormTensors { X = x, N = n, Channels = channels, S = s, Activation = BatchNormActivation.None, Y = y, Dy = dy, Dx = dx };
-            BatchNormKernel.Forward(ctx, t, ch, training: true, gamma, beta, eps: 1e-5);
-            BatchNormKernel.Backward(ctx, t, ch, trained: true, gamma, dGamma, dBeta);
-            double[] mean = ch.Mean, variance = ch.Variance, sumDy = ch.SumDy, sumDyX = ch.SumDyX;
-            float[] meanF = ch.MeanF, scale = ch.Scale, shift = ch.Shift, k = ch.K, p = ch.P, q = ch.Q;
+            switch (GemmMicroKernel.Selected)
+            {
+                case GemmMicroKernel.Kind.Vector512: test.Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(); break;
+                case GemmMicroKernel.Kind.Vector256: test.Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(); break;
+                default: test.Run<Simd128, System.Runtime.Intrinsics.Vector128<float>>(); break;
+            }
+        }
+        else SimdWidths.Run(bits, test);
+    }
 
-            for (int c = 0; c < channels; c++)
+    private readonly struct PassesTest(int n, int channels, int s, bool relu) : IWidthTest
+    {
+        public void Run<S, V>() where S : struct, ISimdWidth<V> where V : unmanaged
+        {
+            var width = S.Lanes == 16 ? GemmMicroKernel.Kind.Vector512 : S.Lanes == 8 ? GemmMicroKernel.Kind.Vector256 : GemmMicroKernel.Selected == GemmMicroKernel.Kind.Scalar ? GemmMicroKernel.Kind.Scalar : GemmMicroKernel.Kind.Vector128;
+            var rng = new Random(n * 100 + s + (relu ? 1 : 0));
+            int len = n * channels * s;
+            float[] x = new float[len], dy = new float[len];
+            // An offset far from zero: the one-pass variance must not cancel.
+            for (int i = 0; i < len; i++) { x[i] = 3f + (float)rng.NextDouble(); dy[i] = (float)(rng.NextDouble() - 0.5); }
+            float[] gamma = new float[channels], beta = new float[channels], dGamma = new float[channels], dBeta = new float[channels];
+            // β about 0 around the mean: the ReLU cuts about half of each channel.
+            for (int c = 0; c < channels; c++) { gamma[c] = 0.5f + c; beta[c] = c % 3 - 1; }
+
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
             {
-                var xs = Values(x, n, channels, s, c).ToArray();
-                double m = xs.Average(), v = xs.Sum(t => (t - m) * (t - m)) / xs.Length;
-                Assert.Equal(m, mean[c], 1e-5);
-                Assert.True(Math.Abs(v - variance[c]) <= 1e-5 * Math.Max(v, 1e-3), $"var[{c}]: {variance[c]} against {v}");
-                var ds = Values(dy, n, channels, s, c).ToArray();
-                Assert.Equal(ds.Sum(), sumDy[c], 1e-4);
-                Assert.Equal(ds.Zip(xs, (d, t) => d * (t - meanF[c])).Sum(), sumDyX[c], 1e-4);
+                using var ctx = new ComputeContext(threads);
+                var ch = new BatchNormChannels(channels);
+                float[] y = new float[len], dx = new float[len];
+                var t = new BatchNormTensors
+                {
+                    X = x, N = n, Channels = channels, S = s, Activation = relu ? BatchNormActivation.Relu : BatchNormActivation.None,
+                    Y = y, Dy = dy, Dx = dx, Width = width,
+                };
+                BatchNormKernel.Forward(ctx, t, ch, training: true, gamma, beta, eps: 1e-5);
+                BatchNormKernel.Backward(ctx, t, ch, trained: true, gamma, dGamma, dBeta);
+                double[] mean = ch.Mean, variance = ch.Variance, sumDy = ch.SumDy, sumDyX = ch.SumDyX;
+                float[] meanF = ch.MeanF, scale = ch.Scale, shift = ch.Shift, k = ch.K, p = ch.P, q = ch.Q;
+                // g: dy where the ReLU passes (z > 0 with the kernel's FMA), else 0.
+                float[] g = new float[len];
+                for (int i = 0; i < len; i++)
+                {
+                    int c = i / s % channels;
+                    g[i] = !relu || S.Fma(x[i], scale[c], shift[c]) > 0 ? dy[i] : 0;
+                }
+
+                for (int c = 0; c < channels; c++)
+                {
+                    var xs = Values(x, n, channels, s, c).ToArray();
+                    double m = xs.Average(), v = xs.Sum(t => (t - m) * (t - m)) / xs.Length;
+                    Assert.Equal(m, mean[c], 1e-5);
+                    Assert.True(Math.Abs(v - variance[c]) <= 1e-5 * Math.Max(v, 1e-3), $"var[{c}]: {variance[c]} against {v}");
+                    var gs = Values(g, n, channels, s, c).ToArray();
+                    Assert.Equal(gs.Sum(), sumDy[c], 1e-4);
+                    Assert.Equal(gs.Zip(xs, (d, t) => d * (t - meanF[c])).Sum(), sumDyX[c], 1e-4);
+                }
+                for (int i = 0; i < len; i++)
+                {
+                    int c = i / s % channels;
+                    float z = S.Fma(x[i], scale[c], shift[c]);
+                    Assert.Equal(relu ? Math.Max(z, 0) : z, y[i]);
+                    Assert.Equal(g[i] * (double)k[c] + (x[i] - meanF[c]) * (double)p[c] + q[c], dx[i], 1e-5);
+                }
+                for (int c = 0; c < channels; c++)
+                {
+                    Assert.Equal(1 / Math.Sqrt(variance[c] + 1e-5), ch.InvStd[c], 1e-5 * ch.InvStd[c]);
+                    Assert.Equal(gamma[c] * (double)ch.InvStd[c], scale[c], 1e-6 * Math.Abs(scale[c]));
+                    Assert.Equal(sumDyX[c] * ch.InvStd[c], dGamma[c], 1e-5 * Math.Max(1, Math.Abs(dGamma[c])));
+                    Assert.Equal(sumDy[c], dBeta[c], 1e-5 * Math.Max(1, Math.Abs(dBeta[c])));
+                }
+                float[] all = [.. mean.Select(v => (float)v), .. variance.Select(v => (float)v), .. sumDy.Select(v => (float)v), .. sumDyX.Select(v => (float)v), .. y, .. dx];
+                if (first is null) first = all;
+                else Assert.Equal(first, all);
             }
-            for (int i = 0; i < len; i++)
-            {
-                int c = i / s % channels;
-                Assert.Equal(x[i] * (double)scale[c] + shift[c], y[i], 1e-5);
-                Assert.Equal(dy[i] * (double)k[c] + (x[i] - meanF[c]) * (double)p[c] + q[c], dx[i], 1e-5);
-            }
-            for (int c = 0; c < channels; c++)
-            {
-                Assert.Equal(1 / Math.Sqrt(variance[c] + 1e-5), ch.InvStd[c], 1e-5 * ch.InvStd[c]);
-                Assert.Equal(gamma[c] * (double)ch.InvStd[c], scale[c], 1e-6 * Math.Abs(scale[c]));
-                Assert.Equal(sumDyX[c] * ch.InvStd[c], dGamma[c], 1e-5 * Math.Max(1, Math.Abs(dGamma[c])));
-                Assert.Equal(sumDy[c], dBeta[c], 1e-5 * Math.Max(1, Math.Abs(dBeta[c])));
-            }
-            float[] all = [.. mean.Select(v => (float)v), .. variance.Select(v => (float)v), .. sumDy.Select(v => (float)v), .. sumDyX.Select(v => (float)v), .. y, .. dx];
-            if (first is null) first = all;
-            else Assert.Equal(first, all);
         }
     }
 
