@@ -113,6 +113,9 @@ public static class BenchModelCommand
         /// <summary>Of the timed batch-1 passes, the share run on the caller alone (timed faster than sharing them), and how often the choice changed.</summary>
         public (double InlineShare, int Changes) LatencySharing { get; init; }
 
+        /// <summary>Nanoseconds for a cache line to go between two threads and back, measured just before the batch-1 passes (NaN: not measured).</summary>
+        public double RoundTripNs { get; init; } = double.NaN;
+
         /// <summary>With --data: what was loaded, and training images/s through train's loop from it (null without).</summary>
         public DataResult? Data { get; init; }
 
@@ -136,6 +139,7 @@ public static class BenchModelCommand
                 ["predict_latency_ms_batch1_max"] = PredictLatencyMs.Max,
                 ["predict_batch1_inline_share"] = LatencySharing.InlineShare,
                 ["predict_batch1_sharing_changes"] = LatencySharing.Changes,
+                ["core_round_trip_ns"] = double.IsNaN(RoundTripNs) ? -1 : RoundTripNs,
                 ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
                 ["peak_working_set_mb"] = PeakWorkingSetMb,
                 ["train_percent_of_peak"] = TrainPercentOfPeak,
@@ -245,6 +249,8 @@ public static class BenchModelCommand
         WarmUp(() => net.Forward(big), Warm);
         var predict = MeasureRate(() => net.Forward(big), 1000, repeats);
         var one = RandomImages(rng, 1, net.InputShape);
+        // What handing data between two threads costs now: one image split over them hands every layer's output over.
+        double roundTrip = threads > 1 ? CoreRoundTrip.MeasureNs() : double.NaN;
         // Long enough for the pass's sharing choice (ParallelChoice) to have probed both ways several times.
         WarmUp(() => net.Forward(one), Warm);
         var choice = net.ChoiceFor(1);
@@ -260,7 +266,7 @@ public static class BenchModelCommand
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing };
+            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing, RoundTripNs = roundTrip };
     }
 
     /// <summary>
@@ -511,7 +517,7 @@ public static class BenchModelCommand
         console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
         console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
         if (r.Threads > 1)
-            console.WriteLine(string.Create(inv, $"batch 1: {r.LatencySharing.InlineShare * 100:F0}% of the timed passes ran on the calling thread alone, the rest shared with the workers, as timing chose ({r.LatencySharing.Changes} change(s))"));
+            console.WriteLine(string.Create(inv, $"batch 1: {r.LatencySharing.InlineShare * 100:F0}% of the timed passes ran on the calling thread alone, as timing chose ({r.LatencySharing.Changes} change(s)); a cache line's round trip between two threads: {(double.IsNaN(r.RoundTripNs) ? "not measured" : r.RoundTripNs.ToString("F0", inv) + " ns")} (about 80 where the cores share a cache, 300 or more where not)"));
         if (r.Profile is null) return;
         var p = new Table().Title("training step profile (median ms)").AddColumns("layer", "forward", "backward", "share");
         double total = r.Profile.Sum(l => l.ForwardMs + l.BackwardMs) + r.OptimizerMs;

@@ -265,6 +265,8 @@ public class CliEndToEndTests(TrainedTinyModel fixture) : IClassFixture<TrainedT
             Assert.True(r.GetProperty("predict_latency_ms_batch1").GetDouble() > 0);
             Assert.InRange(r.GetProperty("predict_batch1_inline_share").GetDouble(), 0, 1);
             Assert.True(r.GetProperty("predict_batch1_sharing_changes").GetInt32() >= 0);
+            double ns = r.GetProperty("core_round_trip_ns").GetDouble();
+            Assert.True(ns == -1 || ns > 0, $"{ns}");
         }
 
         var (suite, help, _) = CliRunner.Run("bench", "suite", "--help");
