@@ -282,13 +282,6 @@ public sealed class Model : IDisposable
     }
 
     /// <summary>
-    /// An idle inference copy, or a new one when every copy is in use, its folded BatchNorms recomputed from the
-    /// current weights where their versions changed (a copy-and-scale pass over the folded layer's weights: for
-    /// mnist-tf-bn's 3136×512 linear layer 1.6 M floats, more than a one-image forward pass, so only then), so that
-    /// training, loading or a write to <see cref="Network"/> followed by <see cref="Layers.Parameter.MarkChanged"/>
-    /// between calls shows through.
-    /// </summary>
-    /// <summary>
     /// Training, evaluation and prediction classify: the network must give one score per class ([classes]). A network
     /// ending in a conv (outputs [C, H, W]; an imported ONNX graph can be any network) would reach the loss or the
     /// softmax as a tensor of the wrong shape: an <see cref="ArchitectureException"/> naming the last layer instead.
@@ -301,6 +294,13 @@ public sealed class Model : IDisposable
                 Network.Layers.Count - 1);
     }
 
+    /// <summary>
+    /// An idle inference copy, or a new one when every copy is in use, its folded BatchNorms recomputed from the
+    /// current weights where their versions changed (a copy-and-scale pass over the folded layer's weights: for
+    /// mnist-tf-bn's 3136×512 linear layer 1.6 M floats, more than a one-image forward pass, so only then), so that
+    /// training, loading or a write to <see cref="Network"/> followed by <see cref="Layers.Parameter.MarkChanged"/>
+    /// between calls shows through.
+    /// </summary>
     private Inference Rent()
     {
         if (!_inference.TryTake(out var inference))
