@@ -53,6 +53,20 @@ public sealed class ComputeContext : IDisposable
     /// <summary>Worker threads running now (for tests): none before the first parallel job and after <see cref="Dispose"/>.</summary>
     internal int LiveWorkers => _pool?.LiveWorkers ?? 0;
 
+    /// <summary>Test hook: the trace of which lane ran which item (see <see cref="LaneTrace"/>); needs workers (more than one thread).</summary>
+    internal LaneTrace? Trace
+    {
+        get => _pool?.Trace;
+        set => (_pool ?? throw new InvalidOperationException("A one-thread context has no lanes to trace.")).Trace = value;
+    }
+
+    /// <summary>Test hook: lanes run only their own items (see <see cref="WorkerPool.NoStealing"/>).</summary>
+    internal bool NoStealing
+    {
+        get => _pool?.NoStealing ?? false;
+        set => (_pool ?? throw new InvalidOperationException("A one-thread context has no lanes.")).NoStealing = value;
+    }
+
     /// <summary>Threads that kernels split work over (at least 1).</summary>
     public int Threads { get; }
 
@@ -62,7 +76,8 @@ public sealed class ComputeContext : IDisposable
     /// <summary>
     /// Runs <paramref name="job"/>.Run(i, lane) for i in [0, <paramref name="count"/>) and returns when all are done:
     /// on the calling thread and up to <see cref="Threads"/> − 1 workers, each item with the one-thread context of
-    /// the thread that runs it. Items are claimed in order; nothing is allocated. <paramref name="job"/> must be a
+    /// the thread that runs it. Lane l of T runs items [l·n/T, (l+1)·n/T) (the caller is lane 0) unless another lane
+    /// finishes first and takes some of them; nothing is allocated. <paramref name="job"/> must be a
     /// local variable of the caller. When the workers are busy (or inside an item) the items run in order on the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -70,7 +85,19 @@ public sealed class ComputeContext : IDisposable
     {
         var lane = _lane ??= Lane();
         if (_pool is not null && !_inline && count > 1 && _pool.TryRun(ref job, count, Math.Min(Threads, count), lane)) return;
-        for (int i = 0; i < count; i++) job.Run(i, lane);
+        if (_pool?.Trace is { } trace) Traced(trace, count, ref job, lane);
+        else for (int i = 0; i < count; i++) job.Run(i, lane);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Traced<TJob>(LaneTrace trace, int count, ref TJob job, ComputeContext lane) where TJob : struct, IParallelJob
+    {
+        trace.BeginJob(typeof(TJob), count, 1);
+        for (int i = 0; i < count; i++)
+        {
+            trace.Record(i, 0);
+            job.Run(i, lane);
+        }
     }
 
     /// <summary>

@@ -210,3 +210,109 @@ public class ComputeContextTests
         Assert.Same(model.Network.Context, model.Network.Layers[0].Context);
     }
 }
+
+public class WorkerPoolHomeTests
+{
+    private readonly struct NoteJob(int[] counts) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane) => Interlocked.Increment(ref counts[index]);
+    }
+
+    /// <summary>Lane l of T owns items [l·n/T, (l+1)·n/T).</summary>
+    internal static int HomeLane(int item, int count, int lanes)
+    {
+        for (int l = 0; l < lanes; l++)
+            if (item < (int)((long)count * (l + 1) / lanes)) return l;
+        throw new ArgumentOutOfRangeException(nameof(item));
+    }
+
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(2, 16)]
+    [InlineData(2, 7)]
+    [InlineData(3, 3)]
+    [InlineData(3, 10)]
+    [InlineData(4, 2)]
+    [InlineData(4, 9)]
+    public void Without_stealing_every_item_runs_on_its_home_lane(int threads, int count)
+    {
+        using var ctx = new ComputeContext(threads) { NoStealing = true };
+        var trace = new LaneTrace(4096);
+        ctx.Trace = trace;
+        for (int repeat = 0; repeat < 20; repeat++)
+        {
+            var counts = new int[count];
+            var job = new NoteJob(counts);
+            ctx.For(count, ref job);
+            Assert.All(counts, c => Assert.Equal(1, c));
+        }
+        Assert.False(trace.Overflowed);
+        Assert.Equal(20, trace.Jobs.Length);
+        int lanes = Math.Min(threads, count);
+        Assert.All(trace.Jobs.ToArray(), j => Assert.Equal((count, lanes), (j.Count, j.Lanes)));
+        Assert.Equal(20 * count, trace.Items.Length);
+        foreach (var item in trace.Items) Assert.Equal(HomeLane(item.Index, count, lanes), item.Lane);
+        // The owner runs its items in order.
+        for (int j = 0; j < 20; j++)
+            for (int l = 0; l < lanes; l++)
+            {
+                var own = trace.Items.ToArray().Where(i => i.Job == j && i.Lane == l).Select(i => i.Index).ToArray();
+                Assert.Equal(own.Order(), own);
+            }
+    }
+
+    /// <summary>Item runs on a worker wait until every other item is done: only a caller that steals finishes the job.</summary>
+    private readonly struct StallJob(int[] counts, ComputeContext caller, int[] stalled) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane)
+        {
+            if (lane != caller && Interlocked.Exchange(ref stalled[0], 1) == 0)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (Volatile.Read(ref counts[0]) < counts.Length - 2) // all but this one
+                {
+                    if (clock.ElapsedMilliseconds > 20000) { stalled[1] = 1; break; }
+                    Thread.Yield();
+                }
+            }
+            Interlocked.Increment(ref counts[0]);
+            Interlocked.Increment(ref counts[index + 1]);
+        }
+    }
+
+    [Fact]
+    public void The_caller_takes_a_stalled_lanes_items_and_every_item_runs_once()
+    {
+        using var ctx = new ComputeContext(2);
+        var callerLane = CallerLane(ctx);
+        var trace = new LaneTrace(1 << 14);
+        ctx.Trace = trace;
+        int stolen = 0;
+        for (int repeat = 0; repeat < 20; repeat++)
+        {
+            var counts = new int[17]; // counts[0]: items done; counts[1 + i]: runs of item i
+            var stalled = new int[2];
+            var job = new StallJob(counts, callerLane, stalled);
+            ctx.For(16, ref job);
+            Assert.Equal(0, stalled[1]); // the stalled lane was not waited for
+            Assert.All(counts.Skip(1), c => Assert.Equal(1, c));
+        }
+        foreach (var item in trace.Items)
+            if (item.Lane == 0 && item.Index >= 8) stolen++;
+        Assert.True(stolen > 0, "the caller never ran one of the worker's items");
+    }
+
+    /// <summary>The lane context the caller's items get.</summary>
+    private static ComputeContext CallerLane(ComputeContext ctx)
+    {
+        var lanes = new ComputeContext?[1];
+        var job = new LaneJob(lanes);
+        ctx.For(1, ref job); // one item runs on the caller
+        return lanes[0]!;
+    }
+
+    private readonly struct LaneJob(ComputeContext?[] lanes) : IParallelJob
+    {
+        public void Run(int index, ComputeContext lane) => lanes[index] = lane;
+    }
+}
