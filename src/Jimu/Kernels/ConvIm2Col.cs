@@ -5,8 +5,9 @@ namespace Jimu.Kernels;
 /// <summary>
 /// Convolution as im2col + GEMM over an NCHW batch, split by images across the context's threads: each part
 /// unfolds its own images into its own patch matrix (in the workspace of the thread running it), so the matrices
-/// stay cache-sized, and accumulates its own weight gradient; the parts' gradients are then summed in a fixed order
-/// (deterministic for a given thread count). One image on several threads is split inside the image instead.
+/// stay cache-sized, and accumulates the weight gradient of each of its image groups (<see cref="ImageGroups"/>);
+/// the groups' gradients are then added along a fixed tree, so they have the same bits on any number of threads.
+/// One image on several threads is split inside the image instead.
 /// Per image n, with P = C·kh·kw and Q = OH·OW:
 /// <code>
 /// forward:  col[P, Q] = unfold(x_n);  y_n[O, Q] = W[O, P] · col + b
@@ -59,22 +60,30 @@ internal static class ConvIm2Col
     public static void Backward<T>(ComputeContext ctx, float[] x, float[] weight, float[] dy, float[] dWeight, float[]? dBias, float[]? dx,
         int batch, int outChannels, in ConvGeometry g) where T : struct, IPatches
     {
-        int parts = BatchSplit.Parts(ctx.Threads, batch), pq = outChannels * g.PatchSize;
-        // Each part's dW and db, summed below in part order.
-        float[] dw = ctx.Workspace.Array(Scratch.PartWeightGradients, parts * pq);
-        double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob<T>(x, weight, dy, dx, dw, db, batch, parts, outChannels, g);
-        ctx.For(parts, ref job);
-        var sum = dWeight.AsSpan(0, pq);
-        dw.AsSpan(0, pq).CopyTo(sum);
-        for (int p = 1; p < parts; p++) Elementwise.Add(sum, dw.AsSpan(p * pq, pq));
-        if (dBias is not null)
-            for (int o = 0; o < outChannels; o++)
-            {
-                double s = 0;
-                for (int p = 0; p < parts; p++) s += db[p * outChannels + o];
-                dBias[o] = (float)s;
-            }
+        var groups = new ImageGroups(batch, ctx.Threads);
+        int pq = outChannels * g.PatchSize;
+        // Each image group's dW and db, added up below along the groups' fixed tree.
+        float[] dw = ctx.Workspace.Array(Scratch.PartWeightGradients, groups.Count * pq);
+        double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, groups.Count * outChannels);
+        var job = new BackwardJob<T>(x, weight, dy, dx, dw, db, groups, outChannels, g);
+        ctx.For(groups.Parts, ref job);
+        var finish = new FinishJob(dw, groups, dWeight, pq, BatchSplit.Parts(ctx.Threads, outChannels), g.PatchSize);
+        ctx.For(finish.Parts, ref finish);
+        if (dBias is not null) groups.SumDoubles(db, outChannels, dBias);
+    }
+
+    /// <summary>For a range of output channels: the rest of the groups' tree over their rows of dW, copied into dW.</summary>
+    private readonly unsafe struct FinishJob(float[] groupDw, ImageGroups groups, float[] dWeight, int pq, int ranges, int patch) : IParallelJob
+    {
+        public readonly int Parts = ranges;
+
+        public void Run(int range, ComputeContext lane)
+        {
+            var (start, end) = BatchSplit.Range(pq / patch, range, Parts);
+            fixed (float* slots = groupDw)
+                groups.ReduceRest(slots, pq, (long)start * patch, (long)end * patch);
+            groupDw.AsSpan(start * patch, (end - start) * patch).CopyTo(dWeight.AsSpan(start * patch));
+        }
     }
 
     /// <summary><see cref="BackwardInput"/> with the patch matrices made by <typeparamref name="T"/>.</summary>
@@ -180,29 +189,35 @@ internal static class ConvIm2Col
         }
     }
 
-    /// <summary>The images of one part: its own dW and db (slices of the caller's per-part sums), and dx.</summary>
-    private readonly struct BackwardJob<T>(float[] x, float[] weight, float[] dy, float[]? dx, float[] partDw, double[] partDb,
-        int batch, int parts, int outChannels, ConvGeometry g) : IParallelJob where T : struct, IPatches
+    /// <summary>The image groups of one part: each group's dW and db (slices of the caller's per-group sums), and dx; then the part's own nodes of the groups' tree.</summary>
+    private readonly unsafe struct BackwardJob<T>(float[] x, float[] weight, float[] dy, float[]? dx, float[] groupDw, double[] groupDb,
+        ImageGroups groups, int outChannels, ConvGeometry g) : IParallelJob where T : struct, IPatches
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int part, ComputeContext lane)
         {
-            var (start, end) = BatchSplit.Range(batch, part, parts);
+            var (first, last) = groups.GroupsOfPart(part);
             int p = g.PatchSize, q = g.OutPlane, o = outChannels, inSize = g.InSize;
             bool pointwise = g.IsPointwise;
             var patches = pointwise ? default : lane.Workspace.Span(Scratch.Im2ColPatches, p * q);
-            var dw = partDw.AsSpan(part * o * p, o * p);
-            var db = partDb.AsSpan(part * o, o);
-            dw.Clear();
-            db.Clear();
-            for (int n = start; n < end; n++)
+            for (int group = first; group < last; group++)
             {
-                var dyn = dy.AsSpan(n * o * q, o * q);
-                var col = Patches<T>(lane, x.AsSpan(n * inSize, inSize), g, patches);
-                Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
-                for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
-                if (dx is not null) InputGradientOfImage<T>(lane, weight, dyn, dx.AsSpan(n * inSize, inSize), o, g);
+                var dw = groupDw.AsSpan(group * o * p, o * p);
+                var db = groupDb.AsSpan(group * o, o);
+                dw.Clear();
+                db.Clear();
+                var (start, end) = groups.Images(group);
+                for (int n = start; n < end; n++)
+                {
+                    var dyn = dy.AsSpan(n * o * q, o * q);
+                    var col = Patches<T>(lane, x.AsSpan(n * inSize, inSize), g, patches);
+                    Gemm.Multiply(lane, o, p, q, dyn, q, false, col, q, true, dw, p, accumulate: true);
+                    for (int c = 0; c < o; c++) db[c] += Elementwise.Sum(dyn.Slice(c * q, q));
+                    if (dx is not null) InputGradientOfImage<T>(lane, weight, dyn, dx.AsSpan(n * inSize, inSize), o, g);
+                }
             }
+            fixed (float* slots = groupDw)
+                groups.ReduceWithin(part, slots, o * p);
         }
     }
 }

@@ -13,8 +13,9 @@ namespace Jimu.Kernels;
 /// </code>
 /// No patch matrix, and no GEMM whose depth would be only C·kh·kw: for layers with few input channels, such as a
 /// network's first, where im2col's product is too shallow to run well. It computes no input gradient.
-/// The batch is split over the threads by images (one image by rows); each part keeps its own L-lane dW, and the
-/// parts are summed in a fixed order, so results are deterministic for a given thread count.
+/// The batch is split over the threads by images (one image by rows); the weight gradient keeps an L-lane dW per
+/// image group (<see cref="ImageGroups"/>: fixed by the batch size), added up along a fixed tree, so it has the same
+/// bits on any number of threads.
 /// With a BatchNorm after it in training (<see cref="ConvBatchNorm"/>), the forward pass also sums each output plane's
 /// statistics right after its image (while the image's planes are in cache), and the weight gradient forms the BatchNorm's input gradient
 /// one plane at a time into a buffer of one plane instead of reading it from memory.
@@ -145,30 +146,21 @@ internal static unsafe class ConvVectorized
         where S : struct, ISimdWidth<V> where V : struct
     {
         var plan = new Plan(g, outChannels, S.Lanes);
-        int parts = BatchSplit.Parts(ctx.Threads, batch);
+        var groups = new ImageGroups(batch, ctx.Threads);
         long dwvSize = plan.DwvSize;
-        // Each part's L-lane dW and db, summed below in part order.
-        float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, parts * dwvSize);
-        double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new BackwardJob<S, V>(plan, x, dy, dwv, dBias is null ? null : db, batch, parts, bn);
-        ctx.For(parts, ref job);
+        // Each image group's L-lane dW and db, added up below along the groups' fixed tree.
+        float* dwv = ctx.Workspace.Floats(Scratch.VectorizedPartDw, groups.Count * dwvSize);
+        double[] db = ctx.Workspace.Doubles(Scratch.PartBiasGradients, groups.Count * outChannels);
+        var job = new BackwardJob<S, V>(plan, groups, x, dy, dwv, dBias is null ? null : db, batch, bn);
+        ctx.For(groups.Parts, ref job);
 
-        // dW = Σ over parts in order, each the sum of its L lanes.
+        // dW = the sum of the groups' L-lane dW, then of its L lanes (a few KB: on the caller).
+        groups.ReduceRest(dwv, dwvSize, 0, dwvSize);
         int taps = plan.Taps, lanes = S.Lanes;
         for (int o = 0; o < outChannels; o++)
             for (int r = 0; r < taps; r++)
-            {
-                float s = 0;
-                for (int p = 0; p < parts; p++) s += S.Sum(S.Load(dwv + p * dwvSize + ((long)o * taps + r) * lanes));
-                dWeight[o * taps + r] = s;
-            }
-        if (dBias is not null)
-            for (int o = 0; o < outChannels; o++)
-            {
-                double s = 0;
-                for (int p = 0; p < parts; p++) s += db[p * outChannels + o];
-                dBias[o] = (float)s;
-            }
+                dWeight[o * taps + r] = S.Sum(S.Load(dwv + ((long)o * taps + r) * lanes));
+        if (dBias is not null) groups.SumDoubles(db, outChannels, dBias);
     }
 
     private static void Require(in ConvGeometry g)
@@ -232,17 +224,28 @@ internal static unsafe class ConvVectorized
     }
 
     /// <summary>
-    /// The images of one part: its L-lane dW and db (slices of the caller's per-part sums). With <paramref name="bn"/>,
-    /// each plane of dY is the BatchNorm's input gradient, formed into a buffer of one plane just before it is read.
+    /// The image groups of one part, each into its slot of L-lane dW and db, then the part's own nodes of the groups'
+    /// tree. With <paramref name="bn"/>, each plane of dY is the BatchNorm's input gradient, formed into a buffer of one
+    /// plane just before it is read.
     /// </summary>
-    private readonly struct BackwardJob<S, V>(Plan plan, float[] x, float[] dy, float* partDwv, double[]? partDb, int batch, int parts, ConvBatchNorm? bn) : IParallelJob
+    private readonly struct BackwardJob<S, V>(Plan plan, ImageGroups groups, float[] x, float[] dy, float* groupDwv, double[]? groupDb, int batch,
+        ConvBatchNorm? bn) : IParallelJob
         where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
         {
-            var (start, end) = BatchSplit.Range(batch, part, parts);
+            var (first, last) = groups.GroupsOfPart(part);
+            for (int group = first; group < last; group++)
+            {
+                var (start, end) = groups.Images(group);
+                Group(lane, groupDwv + group * plan.DwvSize, group, start, end);
+            }
+            groups.ReduceWithin(part, groupDwv, plan.DwvSize);
+        }
+
+        private void Group(ComputeContext lane, float* dwv, int group, int start, int end)
+        {
             float* frame = lane.Workspace.Floats(Scratch.VectorizedFrame, plan.FrameSize);
-            float* dwv = partDwv + part * plan.DwvSize;
             new Span<float>(dwv, checked((int)plan.DwvSize)).Clear();
             int o = plan.OutChannels, q = plan.G.OutPlane;
             double* db = stackalloc double[o];
@@ -266,13 +269,13 @@ internal static unsafe class ConvVectorized
                             plane = formed;
                         }
                         AccumulateWeightGradient<S, V>(plan, frame, plane, c, dwv);
-                        // In sample order per channel, as the sums over a part always were; none without a bias.
-                        if (partDb is not null) db[c] += Elementwise.Sum(new ReadOnlySpan<float>(plane, q));
+                        // In sample order per channel, as the sums over a group always are; none without a bias.
+                        if (groupDb is not null) db[c] += Elementwise.Sum(new ReadOnlySpan<float>(plane, q));
                     }
                 }
             }
-            if (partDb is not null)
-                for (int c = 0; c < o; c++) partDb[part * o + c] = db[c];
+            if (groupDb is not null)
+                for (int c = 0; c < o; c++) groupDb[group * o + c] = db[c];
         }
     }
 

@@ -13,9 +13,12 @@ namespace Jimu.Kernels;
 /// Here the GEMM's depth is the tiles, so its operands are laid out with channels along the vector lanes: the input
 /// and the output gradient are first copied channels-last (NHWC, zero-padded), which makes every 6×6 window a
 /// set of 36 contiguous L-channel loads. dM is stored [ξ][tile][o] and read unpacked as the GEMM's A (rows o, depth t);
-/// V is packed as its B panels, NR = 2L input channels wide. The batch is split over threads by images; each part copies one image at a
-/// time (its copies, V and dM stay in L2) and sums its own dU over chunks of 64 tiles (which may span images), and
-/// the parts are added in a fixed order (deterministic for a thread count).
+/// V is packed as its B panels, NR = 2L input channels wide. The batch is cut into a fixed number of image groups
+/// (<see cref="ImageGroups"/>), split over the threads as every layer splits the images; a thread copies one image
+/// at a time (its copies, V and dM stay in L2), sums a group's dU over chunks of 64 tiles (which may span the group's
+/// images) and turns it into the group's dW = Gᵀ dU G (r² floats per channel pair, fewer than dU's α²), and the
+/// groups' dW are added along a fixed tree: the same bits on any number of threads, and one thread reads of the
+/// other's only its part's sum of dW.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class WinogradWeightGradient<T, S, V>
@@ -49,6 +52,9 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
         }
 
         public long DuSize => (long)Points * ORows * CPad;
+        /// <summary>One output channel's dW in vector blocks: ⌈C⌉ₗ · r² floats; a group's slot holds O of them.</summary>
+        public long SlotRow => (long)(G.Channels + Lanes - 1) / Lanes * Lanes * T.Kernel * T.Kernel;
+        public long SlotSize => OutChannels * SlotRow;
     }
 
     /// <summary>dW[O, C, r, r] (and db[O] when given) = the batch sums of the gradients.</summary>
@@ -56,27 +62,21 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
     public static void Run(ComputeContext ctx, float[] x, float[] dy, float[] dWeight, float[]? dBias, int batch, int outChannels, in ConvGeometry g)
     {
         var plan = new Plan(g, outChannels);
-        int parts = BatchSplit.Parts(ctx.Threads, batch);
-        // Each part's dU and db, summed below in part order.
-        float* partDu = ctx.Workspace.Floats(Scratch.WinogradPartDu, parts * plan.DuSize);
-        double[] partDb = ctx.Workspace.Doubles(Scratch.PartBiasGradients, parts * outChannels);
-        var job = new PartJob(plan, x, dy, partDu, partDb, batch, parts);
-        ctx.For(parts, ref job);
+        var groups = new ImageGroups(batch, ctx.Threads);
+        // Each image group's dW (as Gᵀ dU G, vector-blocked) and db, added up below along the groups' fixed tree.
+        float* slots = ctx.Workspace.Floats(Scratch.PartWeightGradients, groups.Count * plan.SlotSize);
+        double[] groupDb = ctx.Workspace.Doubles(Scratch.PartBiasGradients, groups.Count * outChannels);
+        var job = new GroupsJob(plan, groups, x, dy, slots, groupDb);
+        ctx.For(groups.Parts, ref job);
 
-        // dU = Σ over parts in order (into part 0's), then dW = Gᵀ dU G, the output channels split over the threads.
-        var finish = new FinishJob(plan, partDu, parts, dWeight, BatchSplit.Parts(ctx.Threads, outChannels));
+        // The rest of the tree and dW = slot 0 in [O][C][r][r] order, the output channels split over the threads.
+        var finish = new FinishJob(plan, groups, slots, dWeight, BatchSplit.Parts(ctx.Threads, outChannels));
         ctx.For(finish.Parts, ref finish);
-        if (dBias is not null)
-            for (int o = 0; o < outChannels; o++)
-            {
-                double s = 0;
-                for (int p = 0; p < parts; p++) s += partDb[p * outChannels + o];
-                dBias[o] = (float)s;
-            }
+        if (dBias is not null) groups.SumDoubles(groupDb, outChannels, dBias);
     }
 
-    /// <summary>For a range of output channels o: dU[·][o][·] summed over the parts in order, then dW[o] = Gᵀ dU G.</summary>
-    private readonly struct FinishJob(Plan plan, float* partDu, int parts, float[] dWeight, int ranges) : IParallelJob
+    /// <summary>For a range of output channels o: the groups' tree over their slots' rows o, then dW[o] from the vector blocks.</summary>
+    private readonly struct FinishJob(Plan plan, ImageGroups groups, float* slots, float[] dWeight, int ranges) : IParallelJob
     {
         public readonly int Parts = ranges;
 
@@ -84,43 +84,44 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
         public void Run(int range, ComputeContext lane)
         {
             var (start, end) = BatchSplit.Range(plan.OutChannels, range, Parts);
-            int oRows = plan.ORows, cPad = plan.CPad, lanes = Lanes, c = plan.G.Channels, taps = T.Kernel * T.Kernel;
-            long duSize = plan.DuSize;
-            V* dg = stackalloc V[taps];
-            float* entries = (float*)dg;
+            long row = plan.SlotRow;
+            groups.ReduceRest(slots, plan.SlotSize, start * row, end * row);
+            int lanes = Lanes, c = plan.G.Channels, taps = T.Kernel * T.Kernel;
             fixed (float* dw = dWeight)
                 for (int o = start; o < end; o++)
-                {
-                    for (int xi = 0; xi < Points; xi++)
-                    {
-                        float* row = partDu + ((long)xi * oRows + o) * cPad;
-                        for (int p = 1; p < parts; p++)
-                            Elementwise.Add(new Span<float>(row, cPad), new ReadOnlySpan<float>(row + p * duSize, cPad));
-                    }
                     for (int c0 = 0; c0 < c; c0 += lanes)
                     {
-                        T.KernelGradientTransform<S, V>(partDu + (long)o * cPad + c0, (long)oRows * cPad, dg);
+                        float* entries = slots + o * row + (long)c0 * taps;
                         int count = Math.Min(lanes, c - c0);
                         float* kernel = dw + ((long)o * c + c0) * taps;
                         for (int e = 0; e < taps; e++)
                             for (int j = 0; j < count; j++) kernel[j * taps + e] = entries[e * lanes + j];
                     }
-                }
         }
     }
 
-    /// <summary>The images of one part, one at a time: its dU (a slice of the caller's per-part sums) and db.</summary>
-    private readonly struct PartJob(Plan plan, float[] x, float[] dy, float* partDu, double[] partDb, int batch, int parts) : IParallelJob
+    /// <summary>The image groups of one part, one group at a time, then the part's own nodes of the groups' tree.</summary>
+    private readonly struct GroupsJob(Plan plan, ImageGroups groups, float[] x, float[] dy, float* slots, double[] groupDb) : IParallelJob
     {
         public void Run(int part, ComputeContext lane)
         {
-            var (start, end) = BatchSplit.Range(batch, part, parts);
-            Part(plan, lane.Workspace, x, dy, partDu + part * plan.DuSize, partDb.AsSpan(part * plan.OutChannels, plan.OutChannels), start, end);
+            var (first, last) = groups.GroupsOfPart(part);
+            for (int group = first; group < last; group++)
+            {
+                var (start, end) = groups.Images(group);
+                Group(plan, lane.Workspace, x, dy, slots + group * plan.SlotSize,
+                    groupDb.AsSpan(group * plan.OutChannels, plan.OutChannels), start, end);
+            }
+            groups.ReduceWithin(part, slots, plan.SlotSize);
         }
     }
 
+    /// <summary>
+    /// Images [start, end): their dU summed in the thread's scratch, then the group's dW = Gᵀ dU G into
+    /// <paramref name="slot"/> (vector blocks [o][c / L][tap][L]), their db into <paramref name="db"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Part(in Plan plan, Workspace workspace, float[] input, float[] outputGradient, float* du, Span<double> db, int start, int end)
+    private static void Group(in Plan plan, Workspace workspace, float[] input, float[] outputGradient, float* slot, Span<double> db, int start, int end)
     {
         var g = plan.G;
         int outChannels = plan.OutChannels, cPad = plan.CPad, oPad = plan.OPad, oRows = plan.ORows, tilesW = plan.TilesW, padW = plan.PadW;
@@ -133,6 +134,7 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
         long vPlane = (long)cPad * ChunkTiles + WinogradBasis.PlaneSkew, mPlane = (long)oRows * ChunkTiles + WinogradBasis.PlaneSkew;
         float* v = workspace.Floats(Scratch.WinogradV, Points * vPlane);
         float* dm = workspace.Floats(Scratch.WinogradM, Points * mPlane);
+        float* du = workspace.Floats(Scratch.WinogradPartDu, plan.DuSize);
         // Rows of dM past the output channels (where MR does not divide them) enter the GEMM as zeros; their dU is not read.
         if (oRows > oPad) new Span<float>(dm, checked((int)(Points * mPlane))).Clear();
 
@@ -180,6 +182,12 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
             }
         }
         if (filled > 0) Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oRows, cPad, first);
+
+        // dW[o][c] = Gᵀ dU[·][o][c] G, L input channels per vector, stored as they come out (the finish reorders them once).
+        int channels = g.Channels, taps = T.Kernel * T.Kernel;
+        for (int o = 0; o < outChannels; o++)
+            for (int c0 = 0; c0 < channels; c0 += lanes)
+                T.KernelGradientTransform<S, V>(du + (long)o * cPad + c0, (long)oRows * cPad, (V*)(slot + o * plan.SlotRow + (long)c0 * taps));
     }
 
     /// <summary>dU[ξ] (=|+=) dM[ξ] · V[ξ]ᵀ over the <paramref name="count"/> tiles of a chunk.</summary>

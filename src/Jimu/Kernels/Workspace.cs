@@ -63,9 +63,9 @@ internal enum Scratch
     Im2ColPatches,
     /// <summary>The patch-matrix gradient before folding (<see cref="ConvIm2Col"/>, one per thread).</summary>
     Im2ColPatchGradient,
-    /// <summary>Per-part weight gradients, summed after the parts in order (conv backward passes).</summary>
+    /// <summary>Per-part (im2col) or per-image-group (<see cref="ImageGroups"/>) weight gradients, summed after the parts (conv backward passes).</summary>
     PartWeightGradients,
-    /// <summary>Per-part bias gradients in float64, summed after the parts in order.</summary>
+    /// <summary>Per-part or per-image-group bias gradients in float64, summed after them in order.</summary>
     PartBiasGradients,
     /// <summary>Pooling windows unfolded by <see cref="PoolIm2Col"/>.</summary>
     PoolPatches,
@@ -81,13 +81,13 @@ internal enum Scratch
     WinogradM,
     /// <summary>A thread's image and output gradient copied channels-last (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradImage,
-    /// <summary>Per-part dU, summed after the parts in order (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
+    /// <summary>A thread's dU of one image group (<see cref="WinogradWeightGradient{T, S, V}"/>).</summary>
     WinogradPartDu,
     /// <summary>Padded copies of the input (<see cref="ConvVectorized"/>, one per thread; shared for one image split over threads).</summary>
     VectorizedFrame,
     /// <summary>Regrouped weights and padded bias (<see cref="ConvVectorized"/>).</summary>
     VectorizedWeights,
-    /// <summary>Per-part 16-lane weight gradients, summed after the parts in order (<see cref="ConvVectorized"/>).</summary>
+    /// <summary>Per-image-group L-lane weight gradients, added up after the groups (<see cref="ConvVectorized"/>).</summary>
     VectorizedPartDw,
     /// <summary>One plane of the BatchNorm's input gradient, formed for the weight gradient (<see cref="ConvVectorized"/>, one per thread).</summary>
     VectorizedGradientPlane,

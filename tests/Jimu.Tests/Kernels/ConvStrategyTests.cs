@@ -85,6 +85,63 @@ public class ConvStrategyTests
         if (tried == 0) Assert.Skip($"{strategy} supports none of the shapes on this machine (it needs instructions this CPU or leg lacks).");
     }
 
+    /// <summary>
+    /// The gradients are sums over the images, formed per image group (fixed by the batch size) and added along a fixed
+    /// tree: the same bits on 1 to 4 threads, for batches of one group, of uneven groups and of all eight groups (and
+    /// so are the outputs and input gradients, which are split by images).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Every_strategy_gives_the_same_bits_on_any_number_of_threads(string algorithm)
+    {
+        var strategy = ConvStrategies.All.Single(s => s.Algorithm.ToString() == algorithm);
+        (int N, int C, int O, int H, int W, int K, int S)[] shapes =
+            [(1, 16, 20, 9, 11, 5, 1), (13, 3, 8, 12, 12, 5, 1), (33, 16, 20, 10, 9, 3, 1), (9, 4, 6, 12, 10, 3, 2)];
+        int tried = 0;
+        foreach (var (n, c, o, h, w, k, stride) in shapes)
+        {
+            var g = ConvGeometry.Create("conv", c, h, w, k, k, stride, stride, Padding.Symmetric(k / 2));
+            if (!strategy.Supports(g)) continue;
+            tried++;
+            var rng = new Random(n * 7 + c);
+            float[] R(int length) { var a = new float[length]; for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1); return a; }
+            float[] x = R(n * g.InSize), weight = R(o * g.PatchSize), bias = R(o), dy = R(n * o * g.OutPlane);
+            (float[] Y, float[] Dw, float[] Db, float[] Dx, float[] FusedDw, float[] FusedDb) Run(int threads)
+            {
+                using var ctx = new ComputeContext(threads);
+                var cache = new ConvCache();
+                float[] y = new float[n * o * g.OutPlane], dw = new float[weight.Length], db = new float[o], dx = new float[x.Length];
+                float[] dw2 = new float[weight.Length], db2 = new float[o];
+                strategy.Forward(ctx, cache, x, weight, bias, y, n, o, g);
+                strategy.BackwardWeights(ctx, cache, x, dy, dw, db, n, o, g);
+                strategy.Backward(ctx, cache, x, weight, dy, dw2, db2, dx, n, o, g);
+                return (y, dw, db, dx, dw2, db2);
+            }
+            var one = Run(1);
+            foreach (int threads in new[] { 2, 3, 4 })
+            {
+                var more = Run(threads);
+                string what = $"{strategy} {n}x{c}x{h}x{w} -> {o}, {k}x{k}/{stride}, {threads} threads against 1";
+                // One image's forward pass is split inside the image (for latency), where a GEMM of a few rows may take
+                // another kernel; a batch is split by images, each image's arithmetic the same on any thread.
+                if (n > 1) Assert.True(one.Y.AsSpan().SequenceEqual(more.Y), "y of " + what);
+                Assert.True(one.Dw.AsSpan().SequenceEqual(more.Dw), "dW of " + what);
+                Assert.True(one.Db.AsSpan().SequenceEqual(more.Db), "db of " + what);
+                Assert.True(one.Dx.AsSpan().SequenceEqual(more.Dx), "dx of " + what);
+                Assert.True(one.FusedDw.AsSpan().SequenceEqual(more.FusedDw), "fused dW of " + what);
+                Assert.True(one.FusedDb.AsSpan().SequenceEqual(more.FusedDb), "fused db of " + what);
+            }
+        }
+        if (tried == 0) Assert.Skip($"{strategy} supports none of the shapes on this machine (it needs instructions this CPU or leg lacks).");
+    }
+
+    public static TheoryData<string> Algorithms()
+    {
+        var data = new TheoryData<string>();
+        foreach (var s in ConvStrategies.All.Skip(1)) data.Add(s.Algorithm.ToString());
+        return data;
+    }
+
     private static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
     {
         double scale = 1, worst = 0;

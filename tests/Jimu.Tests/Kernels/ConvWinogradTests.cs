@@ -369,11 +369,9 @@ public unsafe class ConvWinogradTests
             var two = Run(2);
             Assert.Equal(one.y, two.y);
             Assert.Equal(one.dx, two.dx);
-            // The weight gradient sums per-thread parts, so it is deterministic per thread count, and close across them.
-            var again = Run(2);
-            Assert.Equal(two.dw, again.dw);
-            Assert.Equal(two.db, again.db);
-            AssertClose(Tensor.FromArray(one.dw, one.dw.Length), Tensor.FromArray(two.dw, two.dw.Length), "dW, 1 vs 2 threads");
+            // The weight gradient sums fixed image groups along a fixed tree: the same bits on any number of threads.
+            Assert.Equal(one.dw, two.dw);
+            Assert.Equal(one.db, two.db);
         }
 
     }
