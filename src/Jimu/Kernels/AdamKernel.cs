@@ -26,7 +26,7 @@ internal readonly record struct AdamStep(float Beta1, float OneMinusBeta1, float
 /// </summary>
 internal static unsafe class AdamKernel
 {
-    private const int MinParallelLength = 1 << 16, Blocks = 16;
+    private const int MinParallelLength = 1 << 15, Blocks = 16;
 
     /// <summary>One step over the first <paramref name="length"/> elements of w, with its gradient and moments m and v.</summary>
     public static void Step(ComputeContext ctx, float[] w, float[] grad, float[] m, float[] v, int length, in AdamStep k)

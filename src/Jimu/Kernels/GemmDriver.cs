@@ -56,21 +56,29 @@ internal static unsafe class GemmDriver
         int threads = ctx.Threads;
         if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold)
         {
-            int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR;
-            int mTiles = CeilDiv(p.M, mr), nTiles = CeilDiv(p.N, nr);
-            // Split columns (every chunk packs all of A) or rows (every chunk packs all of B), whichever is cheaper.
-            var (costN, chunksN) = SplitCost(threads, nTiles, mTiles, p.M, p.N, p.K, duplicated: (long)p.M * p.K);
-            var (costM, chunksM) = SplitCost(threads, mTiles, nTiles, p.M, p.N, p.K, duplicated: (long)p.K * p.N);
-            bool splitN = costN <= costM;
-            int chunks = splitN ? chunksN : chunksM;
+            var (splitN, chunks) = Split(threads, p.M, p.N, p.K);
             if (chunks > 1)
             {
-                var job = new Chunks(p, splitN, chunks, splitN ? nTiles : mTiles);
+                var job = new Chunks(p, splitN, chunks, splitN ? CeilDiv(p.N, GemmMicroKernel.NR) : CeilDiv(p.M, GemmMicroKernel.MR));
                 ctx.For(chunks, ref job);
                 return;
             }
         }
         Compute(p, 0, p.M, 0, p.N, ctx.Workspace);
+    }
+
+    /// <summary>
+    /// How a product is cut over <paramref name="threads"/>: by columns of C (every chunk packs all of A) or by rows
+    /// (every chunk packs all of B), whichever is cheaper, and into how many chunks. Chunk c of a column split holds
+    /// columns in order, so on the pool's home lanes thread t gets the t-th range of columns: a Linear layer's forward
+    /// product (x·Wᵀ, columns = output features) then reads only the weight rows that thread owns.
+    /// </summary>
+    internal static (bool SplitN, int Chunks) Split(int threads, int m, int n, int k)
+    {
+        int mTiles = CeilDiv(m, GemmMicroKernel.MR), nTiles = CeilDiv(n, GemmMicroKernel.NR);
+        var (costN, chunksN) = SplitCost(threads, nTiles, mTiles, m, n, k, duplicated: (long)m * k);
+        var (costM, chunksM) = SplitCost(threads, mTiles, nTiles, m, n, k, duplicated: (long)k * n);
+        return costN <= costM ? (true, chunksN) : (false, chunksM);
     }
 
     /// <summary>

@@ -18,7 +18,9 @@ internal readonly record struct SgdStep(float LearningRate, float Momentum, floa
 /// </summary>
 internal static unsafe class SgdKernel
 {
-    private const int MinParallelLength = 1 << 16, Blocks = 16;
+    // Blocks in order of elements: on the pool's home lanes, thread t of T steps the t-th range, the rows of a Linear
+    // weight that it formed the gradient of and multiplies by (and a convolution's output channels in the same ranges).
+    private const int MinParallelLength = 1 << 15, Blocks = 16;
 
     /// <summary>One step over the first <paramref name="length"/> elements; <paramref name="buffer"/> is unused without momentum.</summary>
     public static void Step(ComputeContext ctx, float[] w, float[] grad, float[] buffer, int length, in SgdStep k)

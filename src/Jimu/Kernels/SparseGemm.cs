@@ -47,23 +47,24 @@ internal static unsafe class SparseGemm
     /// </summary>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row, or a span is too short.</exception>
     public static void Multiply(ComputeContext ctx, int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transA,
-        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, SparseSplit split = SparseSplit.Columns)
     {
         if (!Supported) throw new PlatformNotSupportedException("SparseGemm needs vectors; call Gemm.Multiply instead (Pays is false here).");
         switch (GemmMicroKernel.Selected)
         {
-            case GemmMicroKernel.Kind.Vector512: Multiply<Simd512, Vector512<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc); break;
-            case GemmMicroKernel.Kind.Vector256: Multiply<Simd256, Vector256<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc); break;
-            default: Multiply<Simd128, Vector128<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc); break;
+            case GemmMicroKernel.Kind.Vector512: Multiply<Simd512, Vector512<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc, split); break;
+            case GemmMicroKernel.Kind.Vector256: Multiply<Simd256, Vector256<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc, split); break;
+            default: Multiply<Simd128, Vector128<float>>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc, split); break;
         }
     }
 
     /// <summary><see cref="Multiply"/> at the width of <typeparamref name="S"/> (the tests run every width the machine has).</summary>
     internal static void Multiply<S, V>(ComputeContext ctx, int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transA,
-        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc) where S : struct, ISimdWidth<V> where V : struct
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, SparseSplit split = SparseSplit.Columns) where S : struct, ISimdWidth<V> where V : struct
     {
         Gemm.Validate(m, n, k, a.Length, lda, transA, b.Length, ldb, false, c.Length, ldc);
         if (m == 0 || n == 0) return;
+        if (split == SparseSplit.Depth && k < DepthGroups) split = SparseSplit.Columns;
         var ws = ctx.Workspace;
         int* start = (int*)ws.Floats(Scratch.SparseRowStarts, m + 1);
         int* index = (int*)ws.Floats(Scratch.SparseIndices, Math.Max(1L, (long)m * k));
@@ -75,10 +76,64 @@ internal static unsafe class SparseGemm
             if (transA) ListColumns(pa, lda, m, k, start, index, value);
             else ListRows(pa, lda, m, k, start, index, value);
             int blocks = (n + Vectors * S.Lanes - 1) / (Vectors * S.Lanes);
-            int parts = Math.Min(ctx.Threads, blocks);
-            var job = new BlocksJob<S, V>(start, index, value, m, n, k, pb, ldb, pc, ldc, blocks, parts);
+            if (split == SparseSplit.Depth)
+            {
+                Depth<S, V>(ctx, start, index, value, m, n, k, pb, ldb, pc, ldc, blocks);
+                return;
+            }
+            int parts = Math.Min(ctx.Threads, split == SparseSplit.Rows ? m : blocks);
+            var job = new BlocksJob<S, V>(start, index, value, m, n, k, pb, ldb, pc, ldc, blocks, parts, split == SparseSplit.Rows);
             if (parts == 1) job.Run(0, ctx);
             else ctx.For(parts, ref job);
+        }
+    }
+
+    /// <summary>Groups of B's rows (of p) that <see cref="SparseSplit.Depth"/> sums apart: fixed, so the bits do not depend on the thread count.</summary>
+    public const int DepthGroups = 2;
+
+    /// <summary>
+    /// C = Σ_g op(A)[:, P_g]·B[P_g, :] over <see cref="DepthGroups"/> equal ranges P_g of p: group 0 into C, group 1
+    /// into scratch, each element still one chain in ascending p within its group; then C += group 1, split by rows.
+    /// On T threads, item t computes group t·G/T (its share of the group's column blocks), then adds rows [t·m/T, …).
+    /// </summary>
+    private static void Depth<S, V>(ComputeContext ctx, int* start, int* index, float* value, int m, int n, int k,
+        float* b, int ldb, float* c, int ldc, int blocks) where S : struct, ISimdWidth<V> where V : struct
+    {
+        float* second = ctx.Workspace.Floats(Scratch.SparsePartial, (long)m * n);
+        int parts = Math.Max(DepthGroups, ctx.Threads);
+        var groups = new DepthJob<S, V>(start, index, value, m, n, k, b, ldb, c, ldc, second, blocks, parts);
+        ctx.For(parts, ref groups);
+        var sum = new SumRowsJob(c, ldc, second, m, n, Math.Min(ctx.Threads, m));
+        ctx.For(sum.Parts, ref sum);
+    }
+
+    private readonly struct DepthJob<S, V>(int* start, int* index, float* value, int m, int n, int k, float* b, int ldb,
+        float* c, int ldc, float* second, int blocks, int parts) : IParallelJob where S : struct, ISimdWidth<V> where V : struct
+    {
+        public void Run(int part, ComputeContext lane)
+        {
+            int group = part * DepthGroups / parts;
+            // The items of this group, and which of them this one is.
+            int first = (group * parts + DepthGroups - 1) / DepthGroups, items = ((group + 1) * parts + DepthGroups - 1) / DepthGroups - first;
+            var (b0, b1) = BatchSplit.Range(blocks, part - first, items);
+            var (p0, p1) = BatchSplit.Range(k, group, DepthGroups);
+            float* target = group == 0 ? c : second;
+            long ld = group == 0 ? ldc : n;
+            int* cursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, m);
+            Columns<S, V>(start, index, value, cursor, m, n, p0, p1, b, ldb, target, ld, b0, b1);
+        }
+    }
+
+    /// <summary>C[rows of part t] += the second group's partial sums.</summary>
+    private readonly struct SumRowsJob(float* c, int ldc, float* second, int m, int n, int parts) : IParallelJob
+    {
+        public readonly int Parts = parts;
+
+        public void Run(int part, ComputeContext lane)
+        {
+            var (r0, r1) = BatchSplit.Range(m, part, Parts);
+            for (int i = r0; i < r1; i++)
+                Elementwise.Add(new Span<float>(c + (long)i * ldc, n), new ReadOnlySpan<float>(second + (long)i * n, n));
         }
     }
 
@@ -127,18 +182,26 @@ internal static unsafe class SparseGemm
     }
 
     private readonly struct BlocksJob<S, V>(int* start, int* index, float* value, int m, int n, int k, float* b, int ldb, float* c, int ldc,
-        int blocks, int parts) : IParallelJob where S : struct, ISimdWidth<V> where V : struct
+        int blocks, int parts, bool rows) : IParallelJob where S : struct, ISimdWidth<V> where V : struct
     {
         public void Run(int part, ComputeContext lane)
         {
+            if (rows)
+            {
+                // Rows [r0, r1) of C, every column: the row starts are offsets into the whole list, so they slice as they are.
+                var (r0, r1) = BatchSplit.Range(m, part, parts);
+                int* rowCursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, r1 - r0);
+                Columns<S, V>(start + r0, index, value, rowCursor, r1 - r0, n, 0, k, b, ldb, c + (long)r0 * ldc, ldc, 0, blocks);
+                return;
+            }
             var (first, end) = BatchSplit.Range(blocks, part, parts);
             int* cursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, m);
-            Columns<S, V>(start, index, value, cursor, m, n, k, b, ldb, c, ldc, first, end);
+            Columns<S, V>(start, index, value, cursor, m, n, 0, k, b, ldb, c, ldc, first, end);
         }
     }
 
-    /// <summary>C's column blocks [first, end) of eight vectors each (the last one narrower), every row.</summary>
-    private static void Columns<S, V>(int* start, int* index, float* value, int* cursor, int m, int n, int k, float* b, long ldb,
+    /// <summary>C's column blocks [first, end) of eight vectors each (the last one narrower), every row, summing over p in [p0, p1).</summary>
+    private static void Columns<S, V>(int* start, int* index, float* value, int* cursor, int m, int n, int p0, int p1, float* b, long ldb,
         float* c, long ldc, int first, int end) where S : struct, ISimdWidth<V> where V : struct
     {
         int lanes = S.Lanes, block = Vectors * lanes;
@@ -147,14 +210,14 @@ internal static unsafe class SparseGemm
         for (int blk = first; blk < end; blk++)
         {
             int j = blk * block, width = Math.Min(block, n - j);
-            if (width == block) Rows<S, V, Eight>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, lanes);
+            if (width == block) Rows<S, V, Eight>(start, index, value, cursor, m, p0, p1, depth, b + j, ldb, c + j, ldc, lanes);
             else
             {
                 // The last block: four vectors, then one at a time, the last one masked.
                 for (; width >= 4 * lanes; j += 4 * lanes, width -= 4 * lanes)
-                    Rows<S, V, Four>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, lanes);
+                    Rows<S, V, Four>(start, index, value, cursor, m, p0, p1, depth, b + j, ldb, c + j, ldc, lanes);
                 for (; width > 0; j += lanes, width -= lanes)
-                    Rows<S, V, One>(start, index, value, cursor, m, k, depth, b + j, ldb, c + j, ldc, Math.Min(width, lanes));
+                    Rows<S, V, One>(start, index, value, cursor, m, p0, p1, depth, b + j, ldb, c + j, ldc, Math.Min(width, lanes));
             }
         }
     }
@@ -169,17 +232,24 @@ internal static unsafe class SparseGemm
     /// the arithmetic.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<S, V, T>(int* start, int* index, float* value, int* cursor, int m, int k, int depth,
+    private static void Rows<S, V, T>(int* start, int* index, float* value, int* cursor, int m, int from, int to, int depth,
         float* b, long ldb, float* c, long ldc, int valid)
         where S : struct, ISimdWidth<V> where V : struct where T : struct, IVectorCount
     {
         int lanes = S.Lanes;
         bool masked = valid < lanes;
         new Span<int>(start, m).CopyTo(new Span<int>(cursor, m));
-        for (int p0 = 0; p0 < k; p0 += depth)
+        if (from > 0)
+            for (int i = 0; i < m; i++)
+            {
+                int e = cursor[i], e1 = start[i + 1];
+                while (e < e1 && index[e] < from) e++;
+                cursor[i] = e;
+            }
+        for (int p0 = from; p0 < to; p0 += depth)
         {
-            int p1 = Math.Min(k, p0 + depth);
-            bool firstPass = p0 == 0;
+            int p1 = Math.Min(to, p0 + depth);
+            bool firstPass = p0 == from;
             float* ci = c;
             for (int i = 0; i < m; i++, ci += ldc)
             {

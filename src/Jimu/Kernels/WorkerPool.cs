@@ -98,6 +98,7 @@ internal sealed unsafe class WorkerPool : IDisposable
             _run = &Invoke<TJob>;
             _job = Unsafe.AsPointer(ref job);
             _error = null;
+            Trace?.BeginJob(typeof(TJob), count, lanes); // before any lane can claim an item
             long generation = (Volatile.Read(ref _state) >>> 32) % uint.MaxValue + 1; // 1 … 2³² − 1: a new worker has seen 0
             for (int l = 0; l < lanes; l++)
             {
@@ -108,7 +109,6 @@ internal sealed unsafe class WorkerPool : IDisposable
             int sleeping = Volatile.Read(ref _sleeping);
             if (sleeping > 0) _wake.Release(sleeping);
 
-            Trace?.BeginJob(typeof(TJob), count, lanes);
             int ran = RunItems(0, callerLane, generation, lanes);
             WaitForItems(generation, lanes, count - ran);
             _job = null;

@@ -83,8 +83,11 @@ public sealed class Linear : Layer
         int n = _output.Dim(0);
         var dy = outputGradient.Span;
         // Behind a ReLU and a dropout most of dy is zeros: both products then read only the rows its non-zeros select.
+        // Each thread keeps the weight rows it owns (its home range of output features, which the forward product's
+        // columns and the optimizer's element ranges also give it): it forms those rows of dW, and dx from those rows
+        // of W, summed with the other threads' share per image range (SparseSplit.Depth).
         bool sparse = SparseGemm.Pays(SparseGemm.CountNonZero(dy), dy.Length);
-        if (sparse) SparseGemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, _weight.Grad.Span, InFeatures);
+        if (sparse) SparseGemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, _weight.Grad.Span, InFeatures, SparseSplit.Rows);
         else Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
         if (_bias is not null)
         {
@@ -94,7 +97,7 @@ public sealed class Linear : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, n, InFeatures);
-        if (sparse) SparseGemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, dx.Span, InFeatures);
+        if (sparse) SparseGemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, dx.Span, InFeatures, SparseSplit.Depth);
         else Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
         return dx;
     }

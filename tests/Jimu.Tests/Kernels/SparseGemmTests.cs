@@ -5,7 +5,7 @@ namespace Jimu.Tests.Kernels;
 /// <summary>
 /// <see cref="SparseGemm"/>: C = op(A)·B reading only op(A)'s non-zeros. Each element of C is exactly the FMA chain over
 /// the non-zero entries of its row of op(A) in ascending order, at every vector width, with A transposed or not, on any
-/// thread count.
+/// thread count and every split over the threads (<see cref="SparseSplit.Depth"/>: the two fixed groups' chains, added).
 /// </summary>
 public unsafe class SparseGemmTests
 {
@@ -40,28 +40,36 @@ public unsafe class SparseGemmTests
             var b = new float[k * ldb];
             for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);
             bool fused = System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
-            var expected = new float[m * ldc];
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    float s = 0;
-                    for (int p = 0; p < k; p++)
-                    {
-                        float aip = transA ? a[p * lda + i] : a[i * lda + p];
-                        if (aip != 0f) s = fused ? MathF.FusedMultiplyAdd(aip, b[p * ldb + j], s) : aip * b[p * ldb + j] + s;
-                    }
-                    expected[i * ldc + j] = s;
-                }
-            foreach (int threads in new[] { 1, 2, 3 })
+            // The chain over p in [p0, p1) for element (i, j).
+            bool t = transA;
+            float Chain(int i, int j, int p0, int p1)
             {
-                using var ctx = new ComputeContext(threads);
-                var c = new float[m * ldc];
-                Array.Fill(c, float.NaN);   // overwritten, not added to; the gaps between rows stay untouched
-                SparseGemm.Multiply<S, V>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc);
-                for (int i = 0; i < m; i++)
+                float s = 0;
+                for (int p = p0; p < p1; p++)
                 {
-                    Assert.Equal(expected.AsSpan(i * ldc, n).ToArray(), c.AsSpan(i * ldc, n).ToArray());
-                    Assert.True(float.IsNaN(c[i * ldc + n]), $"column {n} of row {i} was written");
+                    float aip = t ? a[p * lda + i] : a[i * lda + p];
+                    if (aip != 0f) s = fused ? MathF.FusedMultiplyAdd(aip, b[p * ldb + j], s) : aip * b[p * ldb + j] + s;
+                }
+                return s;
+            }
+            foreach (var split in new[] { SparseSplit.Columns, SparseSplit.Rows, SparseSplit.Depth })
+            {
+                var expected = new float[m * ldc];
+                var (_, half) = BatchSplit.Range(k, 0, SparseGemm.DepthGroups);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                        expected[i * ldc + j] = split == SparseSplit.Depth ? Chain(i, j, 0, half) + Chain(i, j, half, k) : Chain(i, j, 0, k);
+                foreach (int threads in new[] { 1, 2, 3, 4 })
+                {
+                    using var ctx = new ComputeContext(threads);
+                    var c = new float[m * ldc];
+                    Array.Fill(c, float.NaN);   // overwritten, not added to; the gaps between rows stay untouched
+                    SparseGemm.Multiply<S, V>(ctx, m, n, k, a, lda, transA, b, ldb, c, ldc, split);
+                    for (int i = 0; i < m; i++)
+                    {
+                        Assert.Equal(expected.AsSpan(i * ldc, n).ToArray(), c.AsSpan(i * ldc, n).ToArray());
+                        Assert.True(float.IsNaN(c[i * ldc + n]), $"column {n} of row {i} was written ({split}, {threads} threads)");
+                    }
                 }
             }
         }
