@@ -116,6 +116,12 @@ public static class BenchModelCommand
         /// <summary>Nanoseconds for a cache line to go between two threads and back, measured just before the batch-1 passes (NaN: not measured).</summary>
         public double RoundTripNs { get; init; } = double.NaN;
 
+        /// <summary>
+        /// Of the items of parallel jobs in the timed training windows, the share that ran on another lane than their
+        /// home (a late worker, a descheduled caller): each such item's data went across the cores (NaN: one thread).
+        /// </summary>
+        public double TrainStolenShare { get; init; } = double.NaN;
+
         /// <summary>With --data: what was loaded, and training images/s through train's loop from it (null without).</summary>
         public DataResult? Data { get; init; }
 
@@ -140,6 +146,7 @@ public static class BenchModelCommand
                 ["predict_batch1_inline_share"] = LatencySharing.InlineShare,
                 ["predict_batch1_sharing_changes"] = LatencySharing.Changes,
                 ["core_round_trip_ns"] = double.IsNaN(RoundTripNs) ? -1 : RoundTripNs,
+                ["train_items_stolen_share"] = double.IsNaN(TrainStolenShare) ? -1 : TrainStolenShare,
                 ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
                 ["peak_working_set_mb"] = PeakWorkingSetMb,
                 ["train_percent_of_peak"] = TrainPercentOfPeak,
@@ -218,6 +225,7 @@ public static class BenchModelCommand
         }
         DataResult? fromData = null;
         Timing train;
+        var (items0, stolen0) = net.Context.LaneCounts;
         if (data is null) train = Timing.FromSamples(Enumerable.Range(0, repeats).Select(_ => Synthetic()).ToArray());
         else
         {
@@ -235,6 +243,8 @@ public static class BenchModelCommand
                 Timing.FromSamples(fed), Timing.FromSamples(ratios));
             net.Training = true;
         }
+        var (items1, stolen1) = net.Context.LaneCounts;
+        double stolenShare = threads > 1 && items1 > items0 ? (double)(stolen1 - stolen0) / (items1 - items0) : double.NaN;
         double workingSet = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
         long macs = ModelCost.TrainingMultiplyAdds(net);
         double percent = train.Median * 2.0 * macs / 1e9 / (peak * threads) * 100;
@@ -266,7 +276,7 @@ public static class BenchModelCommand
 
         List<LayerTime>? latencyTimes = profile ? LatencyProfile(net, one, 200) : null;
         return new Result(architecture.Name, batchSize, threads, peak, train, predict, latency, allocated, workingSet,
-            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing, RoundTripNs = roundTrip };
+            percent, macs, layerTimes, optimizerMs, latencyTimes, shares) { Data = fromData, LatencySharing = sharing, RoundTripNs = roundTrip, TrainStolenShare = stolenShare };
     }
 
     /// <summary>
@@ -516,6 +526,8 @@ public static class BenchModelCommand
         if (r.Data is { } d) console.WriteLine(string.Create(inv, $"--data: {d.Description}"));
         console.WriteLine(string.Create(inv, $"training: {2.0 * r.TrainMultiplyAdds / 1e6:F1} MFLOP per image, {r.TrainPercentOfPeak:F1}% of the FMA peak ({r.PeakGflopsPerCore:F0} GFLOP/s per core x {r.Threads})"));
         console.WriteLine(string.Create(inv, $"managed allocations per training step: {r.AllocatedBytesPerStep:F0} bytes; peak working set {r.PeakWorkingSetMb:F0} MB"));
+        if (!double.IsNaN(r.TrainStolenShare))
+            console.WriteLine(string.Create(inv, $"training: {r.TrainStolenShare * 100:F1}% of the parallel jobs' items ran away from their home thread (a thread late or descheduled; their data crossed between the cores)"));
         if (r.Threads > 1)
             console.WriteLine(string.Create(inv, $"batch 1: {r.LatencySharing.InlineShare * 100:F0}% of the timed passes ran on the calling thread alone, as timing chose ({r.LatencySharing.Changes} change(s)); a cache line's round trip between two threads: {(double.IsNaN(r.RoundTripNs) ? "not measured" : r.RoundTripNs.ToString("F0", inv) + " ns")} (about 80 where the cores share a cache, 300 or more where not)"));
         if (r.Profile is null) return;

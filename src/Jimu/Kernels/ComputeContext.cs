@@ -67,6 +67,13 @@ public sealed class ComputeContext : IDisposable
         set => (_pool ?? throw new InvalidOperationException("A one-thread context has no lanes.")).NoStealing = value;
     }
 
+    /// <summary>
+    /// Items of parallel jobs run so far on this context's workers (and its forks'), and of them those that another
+    /// lane than their home ran (a worker that woke late, or a caller that was descheduled): each such item's data
+    /// crossed between the cores. (0, 0) on one thread.
+    /// </summary>
+    internal (long Items, long Stolen) LaneCounts => _pool?.Counts ?? (0, 0);
+
     /// <summary>Threads that kernels split work over (at least 1).</summary>
     public int Threads { get; }
 

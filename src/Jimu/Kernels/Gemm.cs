@@ -12,7 +12,8 @@ namespace Jimu.Kernels;
 /// (<see cref="GemmPacking"/>) so a register-tiled micro-kernel (<see cref="GemmMicroKernel"/>) streams them
 /// from L1/L2; large products are split over the threads of the <see cref="ComputeContext"/>.
 /// A product of at most <see cref="GemmSmallM.MaxRows"/> rows (one image through a Linear layer) streams B
-/// unpacked instead (<see cref="GemmSmallM"/>). After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
+/// unpacked instead (<see cref="GemmSmallM"/>); <c>split</c> chooses how a larger one is cut over the threads
+/// (<see cref="GemmSplit"/>: by the caller's ownership of rows or columns, or in fixed depth groups). After warm-up a call allocates no managed memory. <see cref="GemmReference"/> is the plain algorithm it is tested against.
 /// </remarks>
 internal static class Gemm
 {
@@ -22,7 +23,7 @@ internal static class Gemm
         int m, int n, int k,
         ReadOnlySpan<float> a, int lda, bool transA,
         ReadOnlySpan<float> b, int ldb, bool transB,
-        Span<float> c, int ldc, bool accumulate = false)
+        Span<float> c, int ldc, bool accumulate = false, GemmSplit split = GemmSplit.Auto)
     {
         Validate(m, n, k, a.Length, lda, transA, b.Length, ldb, transB, c.Length, ldc);
         if (m == 0 || n == 0) return;
@@ -38,7 +39,8 @@ internal static class Gemm
         {
             var problem = new GemmProblem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
             if (m <= GemmSmallM.MaxRows) GemmSmallM.Run(ctx, problem);
-            else GemmDriver.Run(ctx, problem);
+            else if (split == GemmSplit.Depth && k >= GemmDepth.Groups) GemmDepth.Run(ctx, problem);
+            else GemmDriver.Run(ctx, problem, split);
         }
     }
 

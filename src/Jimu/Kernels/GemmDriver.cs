@@ -51,12 +51,12 @@ internal static unsafe class GemmDriver
     public static long ParallelThreshold = 1 << 20;
 
     /// <summary>C (=|+=) op(A)·op(B) on <paramref name="ctx"/>: split over its threads when the product is large enough.</summary>
-    public static void Run(ComputeContext ctx, in GemmProblem p)
+    public static void Run(ComputeContext ctx, in GemmProblem p, GemmSplit split = GemmSplit.Auto)
     {
         int threads = ctx.Threads;
         if (threads > 1 && (long)p.M * p.N * p.K >= ParallelThreshold)
         {
-            var (splitN, chunks) = Split(threads, p.M, p.N, p.K);
+            var (splitN, chunks) = Split(threads, p.M, p.N, p.K, split);
             if (chunks > 1)
             {
                 var job = new Chunks(p, splitN, chunks, splitN ? CeilDiv(p.N, GemmMicroKernel.NR) : CeilDiv(p.M, GemmMicroKernel.MR));
@@ -73,12 +73,17 @@ internal static unsafe class GemmDriver
     /// columns in order, so on the pool's home lanes thread t gets the t-th range of columns: a Linear layer's forward
     /// product (x·Wᵀ, columns = output features) then reads only the weight rows that thread owns.
     /// </summary>
-    internal static (bool SplitN, int Chunks) Split(int threads, int m, int n, int k)
+    internal static (bool SplitN, int Chunks) Split(int threads, int m, int n, int k, GemmSplit split = GemmSplit.Auto)
     {
         int mTiles = CeilDiv(m, GemmMicroKernel.MR), nTiles = CeilDiv(n, GemmMicroKernel.NR);
         var (costN, chunksN) = SplitCost(threads, nTiles, mTiles, m, n, k, duplicated: (long)m * k);
         var (costM, chunksM) = SplitCost(threads, mTiles, nTiles, m, n, k, duplicated: (long)k * n);
-        return costN <= costM ? (true, chunksN) : (false, chunksM);
+        return split switch
+        {
+            GemmSplit.Columns => (true, chunksN),
+            GemmSplit.Rows => (false, chunksM),
+            _ => costN <= costM ? (true, chunksN) : (false, chunksM),
+        };
     }
 
     /// <summary>
@@ -119,7 +124,7 @@ internal static unsafe class GemmDriver
 
     /// <summary>C[i0..i1, j0..j1] (=|+=) op(A)[i0..i1, :]·op(B)[:, j0..j1] on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1, Workspace workspace)
+    internal static void Compute(in GemmProblem p, int i0, int i1, int j0, int j1, Workspace workspace)
     {
         int mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR, mcMax = MC;
         float* packA = workspace.Floats(Scratch.GemmPack, PackASize + (long)KC * NC), packB = packA + PackASize;

@@ -47,7 +47,7 @@ internal static unsafe class SparseGemm
     /// </summary>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row, or a span is too short.</exception>
     public static void Multiply(ComputeContext ctx, int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transA,
-        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, SparseSplit split = SparseSplit.Columns)
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, GemmSplit split = GemmSplit.Auto)
     {
         if (!Supported) throw new PlatformNotSupportedException("SparseGemm needs vectors; call Gemm.Multiply instead (Pays is false here).");
         switch (GemmMicroKernel.Selected)
@@ -60,11 +60,11 @@ internal static unsafe class SparseGemm
 
     /// <summary><see cref="Multiply"/> at the width of <typeparamref name="S"/> (the tests run every width the machine has).</summary>
     internal static void Multiply<S, V>(ComputeContext ctx, int m, int n, int k, ReadOnlySpan<float> a, int lda, bool transA,
-        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, SparseSplit split = SparseSplit.Columns) where S : struct, ISimdWidth<V> where V : struct
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, GemmSplit split = GemmSplit.Auto) where S : struct, ISimdWidth<V> where V : struct
     {
         Gemm.Validate(m, n, k, a.Length, lda, transA, b.Length, ldb, false, c.Length, ldc);
         if (m == 0 || n == 0) return;
-        if (split == SparseSplit.Depth && k < DepthGroups) split = SparseSplit.Columns;
+        if (split == GemmSplit.Depth && k < GemmDepth.Groups) split = GemmSplit.Columns;
         var ws = ctx.Workspace;
         int* start = (int*)ws.Floats(Scratch.SparseRowStarts, m + 1);
         int* index = (int*)ws.Floats(Scratch.SparseIndices, Math.Max(1L, (long)m * k));
@@ -76,64 +76,45 @@ internal static unsafe class SparseGemm
             if (transA) ListColumns(pa, lda, m, k, start, index, value);
             else ListRows(pa, lda, m, k, start, index, value);
             int blocks = (n + Vectors * S.Lanes - 1) / (Vectors * S.Lanes);
-            if (split == SparseSplit.Depth)
+            if (split == GemmSplit.Depth)
             {
                 Depth<S, V>(ctx, start, index, value, m, n, k, pb, ldb, pc, ldc, blocks);
                 return;
             }
-            int parts = Math.Min(ctx.Threads, split == SparseSplit.Rows ? m : blocks);
-            var job = new BlocksJob<S, V>(start, index, value, m, n, k, pb, ldb, pc, ldc, blocks, parts, split == SparseSplit.Rows);
+            int parts = Math.Min(ctx.Threads, split == GemmSplit.Rows ? m : blocks);
+            var job = new BlocksJob<S, V>(start, index, value, m, n, k, pb, ldb, pc, ldc, blocks, parts, split == GemmSplit.Rows);
             if (parts == 1) job.Run(0, ctx);
             else ctx.For(parts, ref job);
         }
     }
 
-    /// <summary>Groups of B's rows (of p) that <see cref="SparseSplit.Depth"/> sums apart: fixed, so the bits do not depend on the thread count.</summary>
-    public const int DepthGroups = 2;
-
     /// <summary>
-    /// C = Σ_g op(A)[:, P_g]·B[P_g, :] over <see cref="DepthGroups"/> equal ranges P_g of p: group 0 into C, group 1
-    /// into scratch, each element still one chain in ascending p within its group; then C += group 1, split by rows.
-    /// On T threads, item t computes group t·G/T (its share of the group's column blocks), then adds rows [t·m/T, …).
+    /// C = Σ_g op(A)[:, P_g]·B[P_g, :] over <see cref="GemmDepth.Groups"/> fixed ranges P_g of p (see
+    /// <see cref="GemmDepth"/>): each element one chain in ascending p within its group, the groups then added.
     /// </summary>
     private static void Depth<S, V>(ComputeContext ctx, int* start, int* index, float* value, int m, int n, int k,
         float* b, int ldb, float* c, int ldc, int blocks) where S : struct, ISimdWidth<V> where V : struct
     {
-        float* second = ctx.Workspace.Floats(Scratch.SparsePartial, (long)m * n);
-        int parts = Math.Max(DepthGroups, ctx.Threads);
-        var groups = new DepthJob<S, V>(start, index, value, m, n, k, b, ldb, c, ldc, second, blocks, parts);
-        ctx.For(parts, ref groups);
-        var sum = new SumRowsJob(c, ldc, second, m, n, Math.Min(ctx.Threads, m));
-        ctx.For(sum.Parts, ref sum);
+        float* second = ctx.Workspace.Floats(Scratch.DepthPartial, (long)m * n);
+        var groups = new DepthJob<S, V>(start, index, value, m, n, k, b, ldb, c, ldc, second, blocks, GemmDepth.Parts(ctx.Threads));
+        ctx.For(groups.Parts, ref groups);
+        GemmDepth.AddSecond(ctx, c, ldc, second, m, n);
     }
 
     private readonly struct DepthJob<S, V>(int* start, int* index, float* value, int m, int n, int k, float* b, int ldb,
         float* c, int ldc, float* second, int blocks, int parts) : IParallelJob where S : struct, ISimdWidth<V> where V : struct
     {
-        public void Run(int part, ComputeContext lane)
-        {
-            int group = part * DepthGroups / parts;
-            // The items of this group, and which of them this one is.
-            int first = (group * parts + DepthGroups - 1) / DepthGroups, items = ((group + 1) * parts + DepthGroups - 1) / DepthGroups - first;
-            var (b0, b1) = BatchSplit.Range(blocks, part - first, items);
-            var (p0, p1) = BatchSplit.Range(k, group, DepthGroups);
-            float* target = group == 0 ? c : second;
-            long ld = group == 0 ? ldc : n;
-            int* cursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, m);
-            Columns<S, V>(start, index, value, cursor, m, n, p0, p1, b, ldb, target, ld, b0, b1);
-        }
-    }
-
-    /// <summary>C[rows of part t] += the second group's partial sums.</summary>
-    private readonly struct SumRowsJob(float* c, int ldc, float* second, int m, int n, int parts) : IParallelJob
-    {
         public readonly int Parts = parts;
 
         public void Run(int part, ComputeContext lane)
         {
-            var (r0, r1) = BatchSplit.Range(m, part, Parts);
-            for (int i = r0; i < r1; i++)
-                Elementwise.Add(new Span<float>(c + (long)i * ldc, n), new ReadOnlySpan<float>(second + (long)i * n, n));
+            var (group, item, items) = GemmDepth.Share(part, Parts);
+            var (b0, b1) = BatchSplit.Range(blocks, item, items);
+            var (p0, p1) = BatchSplit.Range(k, group, GemmDepth.Groups);
+            float* target = group == 0 ? c : second;
+            long ld = group == 0 ? ldc : n;
+            int* cursor = (int*)lane.Workspace.Floats(Scratch.SparseCursors, m);
+            Columns<S, V>(start, index, value, cursor, m, n, p0, p1, b, ldb, target, ld, b0, b1);
         }
     }
 

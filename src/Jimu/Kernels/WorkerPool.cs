@@ -65,6 +65,11 @@ internal sealed unsafe class WorkerPool : IDisposable
     /// <summary>Worker threads started and not yet ended (for tests).</summary>
     internal int LiveWorkers => Volatile.Read(ref _live);
 
+    /// <summary>Items of parallel jobs run so far, and of them those run by another lane than their home (stolen).</summary>
+    internal (long Items, long Stolen) Counts => (Volatile.Read(ref _items), Volatile.Read(ref _stolen));
+
+    private long _items, _stolen;
+
     /// <summary>Test hook: lanes run only their own items, never steal (so a test sees the home mapping whatever the timing).</summary>
     internal bool NoStealing { get; set; }
 
@@ -109,6 +114,7 @@ internal sealed unsafe class WorkerPool : IDisposable
             int sleeping = Volatile.Read(ref _sleeping);
             if (sleeping > 0) _wake.Release(sleeping);
 
+            _items += count; // only the caller writes it, one job at a time
             int ran = RunItems(0, callerLane, generation, lanes);
             WaitForItems(generation, lanes, count - ran);
             _job = null;
@@ -174,6 +180,7 @@ internal sealed unsafe class WorkerPool : IDisposable
                 long taken = k == 0 ? c + (1L << 16) : c - 1;
                 if (Interlocked.CompareExchange(ref claim, taken, c) != c) continue;
                 Trace?.Record(item, lane);
+                if (k != 0) Interlocked.Increment(ref _stolen); // rare: a lane late or slowed
                 try { _run(_job, item, context); }
                 catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
                 ran++;

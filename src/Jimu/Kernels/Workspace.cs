@@ -105,8 +105,8 @@ internal enum Scratch
     SparseValues,
     /// <summary>Each row's next entry during a pass (<see cref="SparseGemm"/>, one per thread).</summary>
     SparseCursors,
-    /// <summary>The second group's partial sums of a <see cref="SparseSplit.Depth"/> product (<see cref="SparseGemm"/>).</summary>
-    SparsePartial,
+    /// <summary>The second group's partial sums of a <see cref="GemmSplit.Depth"/> product (<see cref="GemmDepth"/>, <see cref="SparseGemm"/>).</summary>
+    DepthPartial,
     /// <summary>Each plane's (or feature channel's) two sums in float64, added up per channel after the pass (<see cref="BatchNormKernel"/>).</summary>
     BatchNormSums,
 }

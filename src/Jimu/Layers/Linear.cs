@@ -68,7 +68,8 @@ public sealed class Linear : Layer
         if (n == 1 && !Training && SparseGemv.Pays(OutFeatures, InFeatures))
             SparseGemv.Multiply(Context, _weight.Derived<SparseGemvWeights>(), _weight.Version, _weight.Value.Data, OutFeatures, InFeatures, input.Span, y.Span);
         else
-            Gemm.Multiply(Context, n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures);
+            Gemm.Multiply(Context, n, OutFeatures, InFeatures, input.Span, InFeatures, false, _weight.Value.Span, InFeatures, true, y.Span, OutFeatures,
+                split: Training ? GemmSplit.Columns : GemmSplit.Auto); // training: each thread multiplies by the weight rows it owns
         if (_bias is not null)
             for (int i = 0; i < n; i++) Elementwise.Add(y.Span.Slice(i * OutFeatures, OutFeatures), _bias.Value.Span);
         return y;
@@ -85,10 +86,10 @@ public sealed class Linear : Layer
         // Behind a ReLU and a dropout most of dy is zeros: both products then read only the rows its non-zeros select.
         // Each thread keeps the weight rows it owns (its home range of output features, which the forward product's
         // columns and the optimizer's element ranges also give it): it forms those rows of dW, and dx from those rows
-        // of W, summed with the other threads' share per image range (SparseSplit.Depth).
+        // of W, summed with the other threads' share per image range (GemmSplit.Depth).
         bool sparse = SparseGemm.Pays(SparseGemm.CountNonZero(dy), dy.Length);
-        if (sparse) SparseGemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, _weight.Grad.Span, InFeatures, SparseSplit.Rows);
-        else Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures);
+        if (sparse) SparseGemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, _weight.Grad.Span, InFeatures, GemmSplit.Rows);
+        else Gemm.Multiply(Context, OutFeatures, InFeatures, n, dy, OutFeatures, true, _input.Span, InFeatures, false, _weight.Grad.Span, InFeatures, split: GemmSplit.Rows);
         if (_bias is not null)
         {
             var db = _bias.Grad.Span;
@@ -97,8 +98,8 @@ public sealed class Linear : Layer
         }
         if (!InputGradientRequired) return null;
         var dx = Tensor.Ensure(ref _inputGradient, n, InFeatures);
-        if (sparse) SparseGemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, dx.Span, InFeatures, SparseSplit.Depth);
-        else Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures);
+        if (sparse) SparseGemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, dx.Span, InFeatures, GemmSplit.Depth);
+        else Gemm.Multiply(Context, n, InFeatures, OutFeatures, dy, OutFeatures, false, _weight.Value.Span, InFeatures, false, dx.Span, InFeatures, split: GemmSplit.Depth);
         return dx;
     }
 

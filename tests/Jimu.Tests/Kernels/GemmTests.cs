@@ -169,6 +169,55 @@ public class GemmTests
         }
     });
 
+    /// <summary>
+    /// Every split gives the bits of the plain product on one thread (each element summed whole by one thread), except
+    /// Depth, which gives exactly the sum of the two halves' products (over p in <see cref="BatchSplit.Range"/> halves),
+    /// on every thread count: a Linear layer's weight gradient cut by rows and its input gradient by depth.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 3136, 512, false, false, false)] // mnist-tf fc1: dx = dy·W
+    [InlineData(256, 3136, 64, true, false, false)]  // vgg3 fc1: dW = dyᵀ·x
+    [InlineData(64, 3136, 256, false, false, true)]
+    [InlineData(37, 301, 77, true, true, false)]
+    [InlineData(9, 40, 3, false, true, true)]
+    public void Splits_are_the_plain_products_bits_and_depth_the_sum_of_its_halves(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        var rng = new Random(m + n + k);
+        int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
+        var a = Random(rng, (transA ? k : m) * lda);
+        var b = Random(rng, (transB ? n : k) * ldb);
+        var c0 = Random(rng, m * ldc);
+        var plain = (float[])c0.Clone();
+        var halves = (float[])c0.Clone();
+        var second = new float[m * ldc];
+        using (var one = new ComputeContext(1))
+        {
+            Gemm.Multiply(one, m, n, k, a, lda, transA, b, ldb, transB, plain, ldc, accumulate);
+            var (_, h) = BatchSplit.Range(k, 0, GemmDepth.Groups);
+            // op(A)[:, 0..h)·op(B)[0..h, :] (+ C), then + op(A)[:, h..k)·op(B)[h..k, :]
+            Gemm.Multiply(one, m, n, h, a, lda, transA, b, ldb, transB, halves, ldc, accumulate);
+            Gemm.Multiply(one, m, n, k - h, a.AsSpan(transA ? h * lda : h), lda, transA, b.AsSpan(transB ? h : h * ldb), ldb, transB, second, ldc);
+            for (int i = 0; i < m; i++) Elementwise.Add(halves.AsSpan(i * ldc, n), second.AsSpan(i * ldc, n));
+        }
+        long saved = GemmDriver.ParallelThreshold;
+        try
+        {
+            GemmDriver.ParallelThreshold = 0;
+            foreach (int threads in new[] { 1, 2, 3, 4 })
+                foreach (var split in new[] { GemmSplit.Auto, GemmSplit.Columns, GemmSplit.Rows, GemmSplit.Depth })
+                {
+                    using var ctx = new ComputeContext(threads);
+                    var c = (float[])c0.Clone();
+                    Gemm.Multiply(ctx, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, split);
+                    Assert.True((split == GemmSplit.Depth ? halves : plain).AsSpan().SequenceEqual(c), $"{split} on {threads} threads");
+                }
+        }
+        finally
+        {
+            GemmDriver.ParallelThreshold = saved;
+        }
+    }
+
     [Fact]
     public void KZero_ClearsOrKeepsC()
     {

@@ -5,7 +5,7 @@ namespace Jimu.Tests.Kernels;
 /// <summary>
 /// <see cref="SparseGemm"/>: C = op(A)·B reading only op(A)'s non-zeros. Each element of C is exactly the FMA chain over
 /// the non-zero entries of its row of op(A) in ascending order, at every vector width, with A transposed or not, on any
-/// thread count and every split over the threads (<see cref="SparseSplit.Depth"/>: the two fixed groups' chains, added).
+/// thread count and every split over the threads (<see cref="GemmSplit.Depth"/>: the two fixed groups' chains, added).
 /// </summary>
 public unsafe class SparseGemmTests
 {
@@ -52,13 +52,13 @@ public unsafe class SparseGemmTests
                 }
                 return s;
             }
-            foreach (var split in new[] { SparseSplit.Columns, SparseSplit.Rows, SparseSplit.Depth })
+            foreach (var split in new[] { GemmSplit.Columns, GemmSplit.Rows, GemmSplit.Depth })
             {
                 var expected = new float[m * ldc];
-                var (_, half) = BatchSplit.Range(k, 0, SparseGemm.DepthGroups);
+                var (_, half) = BatchSplit.Range(k, 0, GemmDepth.Groups);
                 for (int i = 0; i < m; i++)
                     for (int j = 0; j < n; j++)
-                        expected[i * ldc + j] = split == SparseSplit.Depth ? Chain(i, j, 0, half) + Chain(i, j, half, k) : Chain(i, j, 0, k);
+                        expected[i * ldc + j] = split == GemmSplit.Depth ? Chain(i, j, 0, half) + Chain(i, j, half, k) : Chain(i, j, 0, k);
                 foreach (int threads in new[] { 1, 2, 3, 4 })
                 {
                     using var ctx = new ComputeContext(threads);

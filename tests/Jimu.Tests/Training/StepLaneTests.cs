@@ -13,10 +13,10 @@ namespace Jimu.Tests.Training;
 /// </summary>
 public class StepLaneTests
 {
-    /// <summary>The jobs of one traced mnist-tf step on 2 threads, batch 64.</summary>
-    private static (LaneTrace Trace, Model Model) TracedStep()
+    /// <summary>The jobs of one traced training step on 2 threads, batch 64.</summary>
+    private static (LaneTrace Trace, Model Model) TracedStep(string arch = "mnist-tf")
     {
-        var model = Model.Create(BuiltIns.MnistTf, seed: 3);
+        var model = Model.Create(BuiltIns.TryGet(arch)!, seed: 3);
         model.Threads = 2;
         var net = model.Network;
         var x = GradientCheck.Random(new Random(1), [64, .. net.InputShape]);
@@ -42,8 +42,8 @@ public class StepLaneTests
 
     private static string Short(Type kind)
     {
-        string name = kind.IsGenericType ? kind.Name[..kind.Name.IndexOf('`')] : kind.Name;
-        return $"{kind.DeclaringType?.Name}.{name}";
+        static string Plain(string name) => name.Split('`')[0];
+        return $"{Plain(kind.DeclaringType?.Name ?? "")}.{Plain(kind.Name)}";
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class StepLaneTests
         Assert.SkipUnless(SparseGemm.Supported, "fc1's backward runs the dense GEMM without vectors");
         var (trace, model) = TracedStep();
         using var _ = model;
-        string[] mine = ["PoolParallel", "GemmDriver", "SparseGemm", "SgdKernel", "ReluKernel", "GemmSmallM"];
+        string[] mine = ["PoolParallel", "GemmDriver", "GemmDepth", "SparseGemm", "SgdKernel", "ReluKernel", "GemmSmallM"];
         var seen = trace.Jobs.ToArray().Where(j => mine.Contains(j.Kind.DeclaringType?.Name))
             .Select(j => $"{Short(j.Kind)} {j.Count}/{j.Lanes}").ToArray();
         // Two parts on two lanes: item t is image range t (the pools, the dx sums), fc1's output features and weight
@@ -81,7 +81,7 @@ public class StepLaneTests
             "GemmDriver.Chunks 2/2",           // fc1 forward, by output features
             "SparseGemm.BlocksJob 2/2",        // fc1 dW, by rows
             "SparseGemm.DepthJob 2/2",         // fc1 dx, by weight rows
-            "SparseGemm.SumRowsJob 2/2",       // … summed by image range
+            "GemmDepth.SumRowsJob 2/2",        // … summed by image range
             "PoolParallel.MaxBackwardJob 2/2", // pool2
             "PoolParallel.MaxBackwardJob 2/2", // pool1
             "SgdKernel.Job 16/2",              // conv2's weight, by output channels
@@ -91,5 +91,37 @@ public class StepLaneTests
         var (splitN, chunks) = GemmDriver.Split(2, 64, 512, 3136);
         Assert.True(splitN, "fc1's forward product is cut by output features");
         Assert.Equal(2, chunks);
+    }
+
+    [Fact]
+    public void Vgg3s_dense_linear_backward_keeps_the_weight_rows_too()
+    {
+        Assert.SkipUnless(SparseGemm.Supported, "the step's shapes are those of the vector paths");
+        var (trace, model) = TracedStep("vgg3");
+        using var _ = model;
+        string[] mine = ["PoolParallel", "GemmDriver", "GemmDepth", "SparseGemm", "SgdKernel", "ReluKernel", "GemmSmallM"];
+        var seen = trace.Jobs.ToArray().Where(j => mine.Contains(j.Kind.DeclaringType?.Name))
+            .Select(j => $"{Short(j.Kind)} {j.Count}/{j.Lanes}").ToArray();
+        // vgg3's fc1 (3136→256, no dropout behind it) has a dense output gradient: the packed GEMM with the same cuts.
+        string[] expected =
+        [
+            "ReluKernel.Job 16/2",             // relu1: element blocks 0-7 are images 0-31
+            "PoolParallel.MaxForwardJob 2/2",  // pool1 (with relu2)
+            "ReluKernel.Job 16/2",             // relu3
+            "PoolParallel.MaxForwardJob 2/2",  // pool2 (with relu4)
+            "GemmDriver.Chunks 2/2",           // fc1 forward, by output features
+            "GemmDriver.Chunks 2/2",           // fc1 dW, by rows
+            "GemmDepth.GroupsJob 2/2",         // fc1 dx, by weight rows
+            "GemmDepth.SumRowsJob 2/2",        // … summed by image range
+            "PoolParallel.MaxBackwardJob 2/2", // pool2
+            "ReluKernel.Job 16/2",             // relu3
+            "PoolParallel.MaxBackwardJob 2/2", // pool1
+            "ReluKernel.Job 16/2",             // relu1
+            "SgdKernel.Job 16/2",              // conv4's weight, by output channels
+            "SgdKernel.Job 16/2",              // fc1's weight, by rows
+        ];
+        Assert.Equal(expected, seen);
+        Assert.Equal((true, 2), GemmDriver.Split(2, 64, 256, 3136, GemmSplit.Columns));
+        Assert.False(GemmDriver.Split(2, 256, 3136, 64, GemmSplit.Rows).SplitN);
     }
 }
