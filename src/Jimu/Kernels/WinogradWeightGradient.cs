@@ -149,8 +149,11 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
         int oBlocks = oRows / MR, cStrips = cPad / nr;
         V* scratch = stackalloc V[Points];
         V* dyTile = stackalloc V[side * side];
-        // Tiles fill chunks of ChunkTiles across image boundaries: the GEMM depth stays 64 even for a 14×14 image's
-        // 16 tiles of 4×4 (one image per pass made it 16, a quarter of the micro-kernel's work per C load and store).
+        // Tiles fill chunks across image boundaries: the GEMM depth stays near 64 even for a 14×14 image's 16 tiles of
+        // 4×4 (one image per pass made it 16, a quarter of the micro-kernel's work per C load and store). The group's
+        // tiles are cut into chunks of equal depth (a 28×28 image's 49 tiles × 8 images: 7 of 56, not 6 of 64 and one of 8).
+        long groupTiles = (long)(end - start) * tilesPerImage;
+        int chunks = (int)Math.Max(1, (groupTiles + ChunkTiles - 1) / ChunkTiles), chunkTiles = (int)((groupTiles + chunks - 1) / chunks);
         bool first = true;
         int filled = 0;
         for (int image = start; image < end; image++)
@@ -175,7 +178,7 @@ internal static unsafe class WinogradWeightGradient<T, S, V>
                             dyTile[a * side + bb] = S.Load(tileDy + ((long)a * ow2 + bb) * oPad + o);
                     T.OutputGradientTransform<S, V>(dyTile, dm + (long)tt * oRows + o, mPlane);
                 }
-                if (++filled < ChunkTiles) continue;
+                if (++filled < chunkTiles) continue;
                 Accumulate(filled, dm, mPlane, v, vPlane, du, oBlocks, cStrips, oRows, cPad, first);
                 first = false;
                 filled = 0;

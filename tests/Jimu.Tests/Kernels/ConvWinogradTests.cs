@@ -210,6 +210,7 @@ public unsafe class ConvWinogradTests
         { 3, 1, 40, 70, 3, 5, "same" },         // 3x5 image: one tile, mostly cut
         { 3, 70, 2, 3, 5, 6, "1" },             // 70 images: the forward pass pads them in two chunks
         { 3, 64, 16, 16, 9, 9, "1" },           // batch 64, 3x3 tiles per image
+        { 3, 9, 8, 8, 28, 28, "1" },            // 9 images: 3 weight-gradient groups of 147 tiles, each 3 chunks of 49
         { 3, 2, 1, 1, 1, 1, "2" },              // one pixel
         { 3, 1, 7, 20, 37, 21, "1" },           // a row of more than 16 / 4 tiles: runs cut at 4 tiles
     };
